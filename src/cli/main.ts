@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, describeError, isFleetError } from '../util/errors.js';
+import { printError } from '../ui/output.js';
+import { registerCommands } from './commands/index.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mcp-fleet')
+    .description('Run a fleet of per-client MCP servers on Cloudflare Workers from one codebase')
+    .version(packageVersion(), '-V, --version')
+    .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
+    .option('--json', 'machine-readable output on stdout (human text goes to stderr)')
+    .option('-y, --yes', 'never prompt; take defaults and confirm')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. The only place errors become exit codes. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with code 0; anything else is bad usage.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (isFleetError(error)) {
+      printError(error.message, error.hint);
+      return error.exitCode;
+    }
+    printError(`unexpected error: ${describeError(error)}`, 'This is a bug in mcp-fleet; please report it with the command you ran.');
+    if (process.env.MCP_FLEET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return ExitCode.failed;
+  }
+}
