@@ -1,0 +1,134 @@
+import { usageError } from '../util/errors.js';
+
+/**
+ * The secrets file format: `KEY=VALUE` lines, `#` comment lines and blank lines.
+ *
+ * - A value runs from the first `=` to the end of the line, byte for byte: `=`, `#`, spaces,
+ *   quotes inside and `$` are all literal (nothing is expanded, no inline comments).
+ * - A value that starts with `"` is double-quoted: `\\`, `\"` and `\n` are escapes, and the
+ *   quotes may span lines (a literal newline is kept). A value that starts with `'` is
+ *   single-quoted: literal, on one line.
+ * - Anything else (no `=`, a bad key, an unterminated quote, text after a closing quote,
+ *   a key given twice) is an error naming the file and line; nothing is ever skipped.
+ */
+export interface SecretsEntry {
+  key: string;
+  value: string;
+  /** 1-based line where the entry starts. */
+  line: number;
+  /** 1-based line where it ends (a double-quoted value can span lines). */
+  endLine: number;
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isValidKey(key: string): boolean {
+  return KEY.test(key);
+}
+
+function fail(file: string, line: number, message: string): never {
+  throw usageError(`${file}:${line}: ${message}`, 'Secrets files hold KEY=VALUE lines; quote values with newlines as KEY="line1\\nline2".');
+}
+
+export function parseSecrets(text: string, file: string): SecretsEntry[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // A trailing newline yields one empty last element, which is not a line of the file.
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const entries: SecretsEntry[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
+    const lineNo = i + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const eq = raw.indexOf('=');
+    if (eq === -1) fail(file, lineNo, `expected KEY=VALUE, found no "="`);
+    const key = raw.slice(0, eq).trim().replace(/^export\s+/, '');
+    if (!KEY.test(key)) fail(file, lineNo, `"${key}" is not a valid key (letters, digits and _; not starting with a digit)`);
+    const previous = seen.get(key);
+    if (previous !== undefined) fail(file, lineNo, `${key} is already set on line ${previous}`);
+    const rest = raw.slice(eq + 1);
+    let value: string;
+    if (rest.startsWith('"')) {
+      const parsed = readDoubleQuoted(lines, i, eq + 2, file);
+      value = parsed.value;
+      i = parsed.endLine;
+    } else if (rest.startsWith("'")) {
+      const close = rest.indexOf("'", 1);
+      if (close === -1) fail(file, lineNo, `unterminated single quote in the value of ${key}`);
+      if (rest.slice(close + 1).trim() !== '') fail(file, lineNo, `unexpected text after the closing quote of ${key}`);
+      value = rest.slice(1, close);
+    } else {
+      value = rest;
+    }
+    seen.set(key, lineNo);
+    entries.push({ key, value, line: lineNo, endLine: i + 1 });
+  }
+  return entries;
+}
+
+function readDoubleQuoted(lines: string[], startLine: number, startCol: number, file: string): { value: string; endLine: number } {
+  let value = '';
+  for (let lineIndex = startLine; lineIndex < lines.length; lineIndex++) {
+    const line = lines[lineIndex] ?? '';
+    let col = lineIndex === startLine ? startCol : 0;
+    while (col < line.length) {
+      const ch = line[col];
+      if (ch === '\\') {
+        const next = line[col + 1];
+        if (next === 'n') value += '\n';
+        else if (next === 'r') value += '\r';
+        else if (next === '\\' || next === '"') value += next;
+        else fail(file, lineIndex + 1, `unknown escape "\\${next ?? ''}" in a quoted value (use \\\\, \\" or \\n)`);
+        col += 2;
+        continue;
+      }
+      if (ch === '"') {
+        if (line.slice(col + 1).trim() !== '') fail(file, lineIndex + 1, 'unexpected text after the closing quote');
+        return { value, endLine: lineIndex };
+      }
+      value += ch;
+      col++;
+    }
+    value += '\n';
+  }
+  fail(file, startLine + 1, 'unterminated double quote (the value runs to the end of the file)');
+}
+
+/** Whether a value can be written bare and read back unchanged. */
+function needsQuotes(value: string): boolean {
+  return /[\n\r]/.test(value) || value.startsWith('"') || value.startsWith("'");
+}
+
+export function formatValue(value: string): string {
+  if (!needsQuotes(value)) return value;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+}
+
+export function formatEntry(key: string, value: string): string {
+  return `${key}=${formatValue(value)}`;
+}
+
+/**
+ * Replaces the values of existing keys in a secrets file's text and appends new keys,
+ * keeping every comment, blank line and untouched entry as it was.
+ */
+export function updateSecretsText(text: string, file: string, values: ReadonlyMap<string, string>): string {
+  const entries = parseSecrets(text, file);
+  const lines = text.split(/\r?\n/);
+  const hadTrailingNewline = text === '' || text.endsWith('\n');
+  if (hadTrailingNewline && lines[lines.length - 1] === '') lines.pop();
+  const remaining = new Map(values);
+  // Walk entries from last to first so earlier line numbers stay valid while splicing.
+  for (const entry of [...entries].reverse()) {
+    if (!remaining.has(entry.key)) continue;
+    lines.splice(entry.line - 1, entry.endLine - entry.line + 1, formatEntry(entry.key, remaining.get(entry.key) ?? ''));
+    remaining.delete(entry.key);
+  }
+  for (const [key, value] of remaining) lines.push(formatEntry(key, value));
+  return `${lines.join('\n')}\n`;
+}
+
+export function entriesToMap(entries: readonly SecretsEntry[]): Map<string, string> {
+  return new Map(entries.map((entry) => [entry.key, entry.value]));
+}
