@@ -1,0 +1,33 @@
+import { readEdgeInfo, workerUrlFromTemplate } from '../local/edge-file.js';
+import { installLocalhostResolver } from '../local/localhost-resolver.js';
+import type { Target } from './target.js';
+
+/**
+ * The local edge recorded in `.mcp-fleet/local/edge.json` (started by `mcp-fleet local start`).
+ * Workers answer on `http://<name>.localhost:<port>`; this process gets a resolver for `*.localhost`.
+ */
+export async function localTarget(projectDir: string): Promise<Target> {
+  const info = await readEdgeInfo(projectDir);
+  installLocalhostResolver();
+  return {
+    kind: 'local',
+    apiBaseUrl: info.apiBaseUrl,
+    accountId: info.accountId,
+    token: info.token,
+    workerUrl: (workerName) => Promise.resolve(workerUrlFromTemplate(info.workerUrlTemplate, workerName)),
+    childEnv: () => localChildEnv(info),
+  };
+}
+
+/** What points wrangler (or any Cloudflare client) at the edge, and keeps it from phoning home. */
+export function localChildEnv(info: { apiBaseUrl: string; token: string; accountId: string }): Record<string, string> {
+  return {
+    CLOUDFLARE_API_BASE_URL: info.apiBaseUrl,
+    CLOUDFLARE_BASE_URL: info.apiBaseUrl,
+    CLOUDFLARE_API_TOKEN: info.token,
+    CLOUDFLARE_ACCOUNT_ID: info.accountId,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+  };
+}
