@@ -1,0 +1,45 @@
+/**
+ * What the worker gets from its environment. Plain settings arrive as `vars`
+ * (wrangler.jsonc), credentials as secrets (`wrangler secret put` /
+ * `mcp-fleet secrets push`), metrics as an Analytics Engine binding.
+ */
+export interface Env {
+  /** The client this worker serves; set by `mcp-fleet add` in `vars`. */
+  CLIENT_ID: string;
+  /** Base URL of the client's upstream API; optional, set in `vars`. */
+  UPSTREAM_URL?: string;
+  /** Secret: the bearer key callers must present on /mcp. */
+  API_KEY?: string;
+  /** Secret: the client's own credential for the upstream API. */
+  UPSTREAM_TOKEN?: string;
+  /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
+  ANALYTICS?: AnalyticsEngineDataset;
+}
+
+/** The part of Cloudflare's Analytics Engine binding this worker uses. */
+export interface AnalyticsEngineDataset {
+  writeDataPoint(point: { indexes?: string[]; blobs?: string[]; doubles?: number[] }): void;
+}
+
+/** The part of the Workers ExecutionContext this worker uses. */
+export interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * Secrets a client's worker cannot run without. This list mirrors the keys of
+ * `.secrets.template`: mcp-fleet refuses to deploy a client whose secrets file
+ * lacks one, and this worker answers 503 rather than run without one, so
+ * change both together.
+ */
+export const REQUIRED_SECRETS = ['API_KEY', 'UPSTREAM_TOKEN'] as const;
+
+export type RequiredSecret = (typeof REQUIRED_SECRETS)[number];
+
+/** Names (never values) of required secrets that are unset or empty. */
+export function missingSecrets(env: Env): RequiredSecret[] {
+  return REQUIRED_SECRETS.filter((name) => {
+    const value = env[name];
+    return typeof value !== 'string' || value.length === 0;
+  });
+}

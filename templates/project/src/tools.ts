@@ -1,0 +1,63 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Env } from './env';
+import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
+
+/**
+ * The tools every client's server offers. They read the client's identity and
+ * credentials from `env` only, never from the request: a caller cannot ask to
+ * act as another client.
+ */
+export function registerTools(server: McpServer, env: Env): void {
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I',
+      description: 'Returns the id of the client this MCP server belongs to.',
+      outputSchema: { client: z.string() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async () => result({ client: env.CLIENT_ID }),
+  );
+
+  server.registerTool(
+    'fetch_upstream',
+    {
+      title: 'Fetch from upstream',
+      description: `GETs a path on this client's upstream API with the client's credential and returns the status and at most ${MAX_BODY_BYTES} bytes of the body.`,
+      inputSchema: { path: z.string().default('/').describe('Path below the upstream base URL, e.g. /status') },
+      outputSchema: { status: z.number().int(), body: z.string(), truncated: z.boolean() },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    async ({ path }) => {
+      if (!env.UPSTREAM_URL) return failure('no upstream is configured for this client (UPSTREAM_URL is not set)');
+      if (!env.UPSTREAM_TOKEN) return failure('the upstream credential (UPSTREAM_TOKEN) is not set');
+      let url: URL;
+      try {
+        url = upstreamUrl(env.UPSTREAM_URL, path);
+      } catch (error) {
+        return failure(`invalid path: ${messageOf(error)}`);
+      }
+      try {
+        return result({ ...(await getUpstream(url, env.UPSTREAM_TOKEN)) });
+      } catch (error) {
+        // The message names the URL at most, never the token.
+        return failure(`upstream request failed: ${messageOf(error)}`);
+      }
+    },
+  );
+}
+
+/** Text for clients that only read `content`, structured data for those that read `structuredContent`. */
+function result(data: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+}
+
+function failure(message: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: message }] };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,63 @@
+/** Tool results are meant for a model's context: a preview, not a download. */
+export const MAX_BODY_BYTES = 4 * 1024;
+
+const UPSTREAM_TIMEOUT_MS = 10_000;
+
+export interface UpstreamResult {
+  status: number;
+  body: string;
+  truncated: boolean;
+}
+
+/**
+ * Joins the client's base URL and a caller-supplied path, refusing any result
+ * that would leave the base URL's origin: the request carries the client's
+ * credential, so a crafted path must never send it to another host.
+ */
+export function upstreamUrl(base: string, path: string): URL {
+  const root = new URL(base);
+  const joined = new URL(base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`));
+  if (joined.origin !== root.origin) {
+    throw new Error('path must stay on the upstream host');
+  }
+  return joined;
+}
+
+/** GETs `url` as the client (Bearer UPSTREAM_TOKEN) and keeps at most MAX_BODY_BYTES of the body. */
+export async function getUpstream(url: URL, token: string): Promise<UpstreamResult> {
+  const response = await fetch(url, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json, text/plain;q=0.9, */*;q=0.5' },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+  });
+  const { bytes, truncated } = await readPrefix(response.body, MAX_BODY_BYTES);
+  return { status: response.status, body: new TextDecoder().decode(bytes), truncated };
+}
+
+async function readPrefix(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  if (body === null) return { bytes: new Uint8Array(0), truncated: false };
+  const reader = body.getReader();
+  const out = new Uint8Array(limit);
+  let length = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = limit - length;
+    if (value.length > room) {
+      out.set(value.subarray(0, room), length);
+      length = limit;
+      truncated = true;
+      // Stop pulling: the rest of a large body is never needed.
+      await reader.cancel();
+      break;
+    }
+    out.set(value, length);
+    length += value.length;
+  }
+  return { bytes: out.subarray(0, length), truncated };
+}
