@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyEdits, type FormattingOptions, modify, parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { usageError } from '../util/errors.js';
-import { exists } from '../util/files.js';
+import { exists, writeFileAtomic } from '../util/files.js';
 
 export const CONFIG_FILES = ['wrangler.jsonc', 'wrangler.json'] as const;
 
@@ -97,4 +97,10 @@ export function addEnvSection(text: string, client: string, section: WranglerEnv
 
 export function removeEnvSection(text: string, client: string): string {
   return setAt(text, ['env', client], undefined);
+}
+
+/** Writes the config atomically, keeping the file's mode. */
+export async function writeConfigText(path: string, text: string): Promise<void> {
+  const mode = (await stat(path)).mode & 0o777;
+  await writeFileAtomic(path, text, { mode });
 }

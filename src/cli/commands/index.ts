@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
+import { registerAdd } from './add.js';
+import { registerInit } from './init.js';
+import { registerList } from './list.js';
+import { registerRemove } from './remove.js';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerInit(program);
+  registerAdd(program);
+  registerRemove(program);
+  registerList(program);
 }

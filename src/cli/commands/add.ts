@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { loadFleet } from '../../fleet/fleet.js';
+import { addClient, parseSetFlags } from '../../ops/add.js';
+import { askSecret } from '../../ui/prompts.js';
+import { collect, commandContext } from '../context.js';
+
+interface AddFlags {
+  set?: string[];
+  fromEnv?: boolean;
+  force?: boolean;
+}
+
+export function registerAdd(program: Command): void {
+  program
+    .command('add <client>')
+    .description('onboard a client: env section in wrangler.jsonc + .secrets.<client> (API_KEY generated)')
+    .option('--set <KEY=VALUE>', 'a secret value (repeatable); prefer --from-env to keep values out of shell history', collect, [])
+    .option('--from-env', 'take secret values from environment variables of the same name')
+    .option('--force', 'replace an existing .secrets.<client> (a backup is kept)')
+    .action(async (client: string, flags: AddFlags, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const set = parseSetFlags(flags.set ?? []);
+      const fleet = await loadFleet(ctx.cwd);
+      const result = await addClient({
+        fleet,
+        client,
+        set,
+        fromEnv: Boolean(flags.fromEnv),
+        env: process.env,
+        ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
+        force: Boolean(flags.force),
+      });
+      ctx.output.result(result);
+      ctx.output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
+      ctx.output.info(`  secrets: ${result.secretsFile} (0600)`);
+      for (const [key, source] of Object.entries(result.sources)) ctx.output.info(`    ${key}: ${source}`);
+      if (result.backup) ctx.output.info(`  previous secrets kept at ${result.backup}`);
+      if (result.missing.length > 0) {
+        ctx.output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
+      }
+      ctx.output.info(`next: mcp-fleet deploy ${client}`);
+    });
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { resolveTarget } from '../../cloudflare/resolve-target.js';
+import { loadFleet } from '../../fleet/fleet.js';
+import { listClients } from '../../ops/list.js';
+import { renderClientList } from '../../ui/client-list.js';
+import { commandContext } from '../context.js';
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('clients, worker names, datasets, URLs and secrets state')
+    .option('--local', 'show URLs on the local edge')
+    .action(async (flags: { local?: boolean }, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const fleet = await loadFleet(ctx.cwd);
+      // URLs need a target; without --local or a token, list stays offline and shows none.
+      const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);
+      const target = wantsUrls
+        ? await resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId })
+        : undefined;
+      const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
+      ctx.output.result(listing);
+      if (!ctx.json) ctx.output.info(renderClientList(listing));
+    });
+}

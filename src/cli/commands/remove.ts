@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { findClient, loadFleet } from '../../fleet/fleet.js';
+import { removeClient } from '../../ops/remove.js';
+import { confirm } from '../../ui/prompts.js';
+import { usageError } from '../../util/errors.js';
+import { commandContext } from '../context.js';
+
+export function registerRemove(program: Command): void {
+  program
+    .command('remove <client>')
+    .description('offboard a client: drop its env section, keep its secrets file in .mcp-fleet/removed/')
+    .action(async (client: string, _flags: Record<string, unknown>, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const fleet = await loadFleet(ctx.cwd);
+      if (findClient(fleet, client) && !ctx.yes) {
+        if (!ctx.output.interactive) throw usageError(`removing ${client} needs confirmation`, 'Pass --yes to confirm without a prompt.');
+        if (!(await confirm(`Remove ${client} from ${fleet.configPath}?`))) throw usageError('not confirmed; nothing was changed');
+      }
+      const result = await removeClient(fleet, client);
+      ctx.output.result(result);
+      ctx.output.success(`removed ${client} from ${fleet.configPath}`);
+      if (result.secretsKeptAt) ctx.output.info(`  secrets kept at ${result.secretsKeptAt} (restore by moving it back)`);
+    });
+}

@@ -1,0 +1,129 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { addEnvSection, parseConfigText, writeConfigText, type WranglerEnv } from '../config/wrangler-config.js';
+import { findClient, type Fleet } from '../fleet/fleet.js';
+import { assertClientName, datasetName } from '../fleet/names.js';
+import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
+import { generateApiKey } from '../secrets/generate.js';
+import { ensureSecretsIgnored, refuseIfTracked } from '../secrets/git-guard.js';
+import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../secrets/secrets-file.js';
+import { usageError } from '../util/errors.js';
+import { exists } from '../util/files.js';
+
+/** The key mcp-fleet generates for every client: the bearer key of its /mcp endpoint. */
+export const API_KEY = 'API_KEY';
+
+export interface AddOptions {
+  fleet: Fleet;
+  client: string;
+  /** Values from --set KEY=VALUE. */
+  set: ReadonlyMap<string, string>;
+  /** Take values from the environment (--from-env). */
+  fromEnv: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Asks a person for a value; absent when nobody is at a TTY or --yes was given. */
+  ask?: (key: string) => Promise<string | undefined>;
+  /** Replace an existing secrets file (a backup is kept). */
+  force: boolean;
+}
+
+export interface AddResult {
+  client: string;
+  worker: string;
+  dataset: string;
+  secretsFile: string;
+  /** Where each key's value came from; never the values. */
+  sources: Record<string, 'generated' | 'flag' | 'env' | 'prompt' | 'missing'>;
+  missing: string[];
+  backup: string | undefined;
+}
+
+/** Parses repeatable `--set KEY=VALUE` flags; a malformed one is bad usage naming the flag. */
+export function parseSetFlags(flags: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const key = eq === -1 ? flag : flag.slice(0, eq);
+    if (eq === -1 || !isValidKey(key)) throw usageError(`--set ${key}: expected --set KEY=VALUE with KEY made of letters, digits and _`);
+    if (values.has(key)) throw usageError(`--set ${key} is given twice`);
+    values.set(key, flag.slice(eq + 1));
+  }
+  return values;
+}
+
+export function envSectionFor(client: string): WranglerEnv {
+  return {
+    name: client,
+    analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
+    vars: { CLIENT_ID: client },
+  };
+}
+
+export async function addClient(options: AddOptions): Promise<AddResult> {
+  const { fleet, client } = options;
+  assertClientName(client);
+  if (findClient(fleet, client)) throw usageError(`${client} is already a client (env.${client} in ${fleet.configPath})`);
+  if (client === fleet.topLevelName) throw usageError(`${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`);
+  const taken = fleet.clients.find((other) => other.workerName === client);
+  if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
+  if (fleet.templateText === undefined) {
+    throw usageError(`${fleet.templatePath} is missing: it lists the keys every client needs`, 'Create it, or run: mcp-fleet init --adopt');
+  }
+  const required = fleet.requiredKeys;
+  const unknown = [...options.set.keys()].filter((key) => !required.includes(key));
+  if (unknown.length > 0) {
+    throw usageError(`--set ${unknown.join(', ')}: not in ${fleet.templatePath}`, `Keys of the template: ${required.join(', ') || 'none'}`);
+  }
+
+  const secretsPath = join(fleet.dir, secretsFileName(client));
+  const existing = await exists(secretsPath);
+  if (existing && !options.force) {
+    throw usageError(`${secretsPath} already exists; it was left as it is`, 'Pass --force to replace it (a backup is kept in .mcp-fleet/backups/).');
+  }
+  await refuseIfTracked(fleet.dir, secretsPath);
+  if (existing) await readSecretsFile(secretsPath); // a malformed file is reported rather than silently replaced
+
+  // Everything that can fail on bad input is checked before the first write.
+  const configText = addEnvSection(fleet.configText, client, envSectionFor(client));
+  parseConfigText(configText, fleet.configPath);
+
+  const values = new Map<string, string>();
+  const sources: AddResult['sources'] = {};
+  for (const key of required) {
+    const fromFlag = options.set.get(key);
+    const fromEnv = options.fromEnv ? options.env[key] : undefined;
+    if (fromFlag !== undefined) {
+      values.set(key, fromFlag);
+      sources[key] = 'flag';
+    } else if (key === API_KEY) {
+      values.set(key, generateApiKey());
+      sources[key] = 'generated';
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      values.set(key, fromEnv);
+      sources[key] = 'env';
+    } else {
+      const asked = options.ask ? await options.ask(key) : undefined;
+      values.set(key, asked ?? '');
+      sources[key] = asked === undefined ? 'missing' : 'prompt';
+    }
+  }
+
+  const backup = existing ? await backupSecretsFile(fleet.dir, client, secretsPath, 'replaced') : undefined;
+  await ensureSecretsIgnored(fleet.dir, ['.mcp-fleet/']);
+  await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
+  try {
+    await writeConfigText(fleet.configPath, configText);
+  } catch (error) {
+    if (!existing) await rm(secretsPath, { force: true });
+    throw error;
+  }
+  return {
+    client,
+    worker: client,
+    dataset: datasetName(client),
+    secretsFile: secretsPath,
+    sources,
+    missing: required.filter((key) => sources[key] === 'missing'),
+    backup,
+  };
+}

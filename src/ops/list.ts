@@ -1,0 +1,37 @@
+import type { Fleet } from '../fleet/fleet.js';
+import { readSecretsFile } from '../secrets/secrets-file.js';
+import { checkCompleteness } from '../secrets/template.js';
+import { describeError } from '../util/errors.js';
+
+export interface ClientListing {
+  client: string;
+  worker: string;
+  dataset: string | null;
+  url: string | null;
+  secrets: {
+    /** present: the file exists and parses; absent: no file; invalid: it does not parse. */
+    file: 'present' | 'absent' | 'invalid';
+    missing: string[];
+    empty: string[];
+    error?: string;
+  };
+}
+
+/** What list shows for every client; reads files only (URLs come from an optional resolver). */
+export async function listClients(fleet: Fleet, urlOf?: (worker: string) => Promise<string>): Promise<ClientListing[]> {
+  return Promise.all(
+    fleet.clients.map(async (client): Promise<ClientListing> => {
+      let secrets: ClientListing['secrets'];
+      try {
+        const file = await readSecretsFile(client.secretsPath);
+        secrets = file
+          ? { file: 'present', ...checkCompleteness(fleet.requiredKeys, file.values) }
+          : { file: 'absent', missing: [...fleet.requiredKeys], empty: [] };
+      } catch (error) {
+        secrets = { file: 'invalid', missing: [], empty: [], error: describeError(error) };
+      }
+      const url = urlOf ? await urlOf(client.workerName).catch(() => null) : null;
+      return { client: client.name, worker: client.workerName, dataset: client.dataset ?? null, url, secrets };
+    }),
+  );
+}

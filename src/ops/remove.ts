@@ -1,0 +1,46 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseConfigText, removeEnvSection, writeConfigText } from '../config/wrangler-config.js';
+import { findClient, type Fleet } from '../fleet/fleet.js';
+import { readSecretsFile } from '../secrets/secrets-file.js';
+import { usageError } from '../util/errors.js';
+import { ensurePrivateDir, exists } from '../util/files.js';
+
+export interface RemoveResult {
+  client: string;
+  /** Where the secrets file was moved (recoverable), or undefined when there was none. */
+  secretsKeptAt: string | undefined;
+}
+
+export function removedDir(projectDir: string): string {
+  return join(projectDir, '.mcp-fleet', 'removed');
+}
+
+/** Offboards a client locally: its env section goes, its secrets file is kept aside, never deleted. */
+export async function removeClient(fleet: Fleet, name: string): Promise<RemoveResult> {
+  const client = findClient(fleet, name);
+  if (!client) {
+    const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
+    throw usageError(`${name} is not a client (no env.${name} in ${fleet.configPath})`, `Clients: ${known}`);
+  }
+  const configText = removeEnvSection(fleet.configText, name);
+  parseConfigText(configText, fleet.configPath);
+
+  let secretsKeptAt: string | undefined;
+  if (await exists(client.secretsPath)) {
+    // A malformed file is still moved: it is the only copy of the client's credentials.
+    await readSecretsFile(client.secretsPath).catch(() => undefined);
+    await ensurePrivateDir(join(fleet.dir, '.mcp-fleet'));
+    await ensurePrivateDir(removedDir(fleet.dir));
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    secretsKeptAt = join(removedDir(fleet.dir), `${name}.${stamp}.secrets`);
+    await rename(client.secretsPath, secretsKeptAt);
+  }
+  try {
+    await writeConfigText(fleet.configPath, configText);
+  } catch (error) {
+    if (secretsKeptAt) await rename(secretsKeptAt, client.secretsPath);
+    throw error;
+  }
+  return { client: name, secretsKeptAt };
+}

@@ -1,0 +1,15 @@
+import * as clack from '@clack/prompts';
+import { usageError } from '../util/errors.js';
+
+/** Asks for a secret value with masked input; undefined when the person skips it (empty input). */
+export async function askSecret(key: string, client: string): Promise<string | undefined> {
+  const answer = await clack.password({ message: `${key} for ${client} (leave empty to fill in later)`, mask: '•' });
+  if (clack.isCancel(answer)) throw usageError('cancelled; nothing was written');
+  return answer === '' ? undefined : answer;
+}
+
+export async function confirm(message: string): Promise<boolean> {
+  const answer = await clack.confirm({ message, initialValue: false });
+  if (clack.isCancel(answer)) return false;
+  return answer;
+}
