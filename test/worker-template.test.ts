@@ -40,6 +40,8 @@ let upstream: Server | undefined;
 const urls = new Map<string, URL>();
 const dataPoints: DataPoint[] = [];
 const upstreamHits: UpstreamHit[] = [];
+/** Everything the workers logged; checked for secret values at the end. */
+const workerLogs: string[] = [];
 
 function workerUrl(name: string, path: string): URL {
   const base = urls.get(name);
@@ -130,6 +132,7 @@ beforeAll(async () => {
   };
   mf = new Miniflare(
     convertV4MiniflareOptions({
+      handleStructuredLogs: (log) => workerLogs.push(`${log.level}: ${log.message}`),
       workers: specs.map((spec) => ({
         name: spec.name,
         compatibilityDate: TEST_COMPATIBILITY_DATE,
@@ -355,6 +358,7 @@ describe('analytics', () => {
 
   it('never lets a failing or local-only binding break a response', async () => {
     expect((await getJson('analytics-throws', '/health')).status).toBe(200);
+    expect(workerLogs.some((line) => line.includes('analytics: data point not written'))).toBe(true);
     expect((await getJson('analytics-local', '/health')).status).toBe(200);
     const client = await connect('analytics-throws', SECRETS.acme.API_KEY);
     try {
@@ -432,5 +436,12 @@ describe('project files', () => {
     } finally {
       await remove();
     }
+  });
+});
+
+describe('logs', () => {
+  it('never contain a secret value', () => {
+    const values = [...Object.values(SECRETS).flatMap((s) => Object.values(s)), 'nokey-upstream-7a1c', 'nut-key-5e6f7a'];
+    for (const value of values) expect(workerLogs.join('\n')).not.toContain(value);
   });
 });
