@@ -137,14 +137,16 @@ describe('retryAfterMs and backoff', () => {
 
 describe('pacedFetch', () => {
   function scripted(responses: (Response | Error)[]): FetchLike & { calls: number } {
-    const fn = (async () => {
-      fn.calls++;
-      const next = responses.shift();
-      if (next === undefined) throw new Error('no more responses');
-      if (next instanceof Error) throw next;
-      return next;
-    }) as FetchLike & { calls: number };
-    fn.calls = 0;
+    const fn = Object.assign(
+      async (): Promise<Response> => {
+        fn.calls++;
+        const next = responses.shift();
+        if (next === undefined) throw new Error('no more responses');
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      { calls: 0 },
+    );
     return fn;
   }
 
