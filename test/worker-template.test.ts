@@ -6,9 +6,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkNodeModules, tempDir } from './helpers/cli.js';
-import { ANALYTICS_HARNESS_MODULE, bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE } from './helpers/template.js';
+import { templateKeys } from '../src/secrets/template.js';
+import { linkNodeModules, repoRoot, tempDir } from './helpers/cli.js';
+import { ANALYTICS_HARNESS_MODULE, bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE, templateDir } from './helpers/template.js';
 
 /** What the template writes per request (see templates/project/src/analytics.ts). */
 interface DataPoint {
@@ -35,6 +37,8 @@ const SECRETS = {
 } as const;
 
 let cleanup: () => Promise<void> = async () => {};
+/** The scaffolded project the bundle was built from. */
+let project = '';
 let mf: Miniflare | undefined;
 let upstream: Server | undefined;
 const urls = new Map<string, URL>();
@@ -105,7 +109,7 @@ async function closedPort(): Promise<number> {
 beforeAll(async () => {
   const tmp = await tempDir('mcp-fleet-worker-');
   cleanup = tmp.cleanup;
-  const project = join(tmp.dir, 'project');
+  project = join(tmp.dir, 'project');
   await scaffoldTemplateProject(project, 'fleet-test');
   await linkNodeModules(project);
   const outdir = join(tmp.dir, 'out');
@@ -407,6 +411,21 @@ describe('project files', () => {
     } finally {
       await remove();
     }
+  });
+
+  it('type-checks with its own tsconfig (wrangler bundles without checking)', async () => {
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await execa(process.execPath, [tsc, '-p', join(project, 'tsconfig.json'), '--noEmit'], { reject: false, all: true });
+    expect(result.exitCode, String(result.all)).toBe(0);
+  });
+
+  it('lists in .secrets.template exactly the secrets the worker requires', async () => {
+    const envSource = await readFile(join(templateDir, 'src', 'env.ts'), 'utf8');
+    const declared = /REQUIRED_SECRETS = \[([^\]]*)\]/.exec(envSource)?.[1];
+    const required = [...(declared ?? '').matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+    const templatePath = join(templateDir, '.secrets.template');
+    expect(required).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect(templateKeys(await readFile(templatePath, 'utf8'), templatePath)).toEqual(required);
   });
 
   it('deploys (dry run) each client env section as `mcp-fleet add` would write it', async () => {

@@ -27,10 +27,10 @@ export interface ExecutionContext {
 }
 
 /**
- * Secrets a client's worker cannot run without. This list mirrors the keys of
- * `.secrets.template`: mcp-fleet refuses to deploy a client whose secrets file
- * lacks one, and this worker answers 503 rather than run without one, so
- * change both together.
+ * Secrets a client's worker cannot run without. Mirrors the keys of
+ * `.secrets.template` (which mcp-fleet fills per client and pushes): change
+ * both together. Without any one of them the worker answers 503 rather than
+ * run half-configured.
  */
 export const REQUIRED_SECRETS = ['API_KEY', 'UPSTREAM_TOKEN'] as const;
 
