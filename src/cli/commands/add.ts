@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { loadFleet } from '../../fleet/fleet.js';
-import { addClient, parseSetFlags } from '../../ops/add.js';
-import { askSecret } from '../../ui/prompts.js';
 import { collect, commandContext } from '../context.js';
 
 interface AddFlags {
@@ -19,6 +16,11 @@ export function registerAdd(program: Command): void {
     .option('--force', 'replace an existing .secrets.<client> (a backup is kept)')
     .action(async (client: string, flags: AddFlags, cmd: Command) => {
       const ctx = commandContext(cmd);
+      const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
+        import('../../fleet/fleet.js'),
+        import('../../ops/add.js'),
+        import('../../ui/prompts.js'),
+      ]);
       const set = parseSetFlags(flags.set ?? []);
       const fleet = await loadFleet(ctx.cwd);
       const result = await addClient({

@@ -4,7 +4,11 @@ import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerRemove } from './remove.js';
 
-/** Each command lives in its own file and registers itself here. */
+/**
+ * Each command lives in its own file and registers itself here. Command files load their
+ * ops with dynamic import() inside the action, so `--version`, `--help` and light commands
+ * never pay for the Cloudflare SDK, miniflare or execa.
+ */
 export function registerCommands(program: Command): void {
   registerInit(program);
   registerAdd(program);

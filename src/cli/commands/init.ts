@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { initProject, type DepsMode } from '../../ops/init.js';
+import type { DepsMode } from '../../ops/init.js';
 import { usageError } from '../../util/errors.js';
 import { commandContext } from '../context.js';
 
@@ -14,6 +14,7 @@ export function registerInit(program: Command): void {
     .action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string }, cmd: Command) => {
       const ctx = commandContext(cmd);
       if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);
+      const { initProject } = await import('../../ops/init.js');
       const target = resolve(ctx.cwd, dir ?? '.');
       const result = await initProject({ dir: target, adopt: Boolean(opts.adopt), deps: opts.deps as DepsMode, name: opts.name });
       ctx.output.result(result);

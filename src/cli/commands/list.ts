@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { resolveTarget } from '../../cloudflare/resolve-target.js';
-import { loadFleet } from '../../fleet/fleet.js';
-import { listClients } from '../../ops/list.js';
-import { renderClientList } from '../../ui/client-list.js';
 import { commandContext } from '../context.js';
 
 export function registerList(program: Command): void {
@@ -12,6 +8,12 @@ export function registerList(program: Command): void {
     .option('--local', 'show URLs on the local edge')
     .action(async (flags: { local?: boolean }, cmd: Command) => {
       const ctx = commandContext(cmd);
+      const [{ resolveTarget }, { loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
+        import('../../cloudflare/resolve-target.js'),
+        import('../../fleet/fleet.js'),
+        import('../../ops/list.js'),
+        import('../../ui/client-list.js'),
+      ]);
       const fleet = await loadFleet(ctx.cwd);
       // URLs need a target; without --local or a token, list stays offline and shows none.
       const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { findClient, loadFleet } from '../../fleet/fleet.js';
-import { removeClient } from '../../ops/remove.js';
-import { confirm } from '../../ui/prompts.js';
 import { usageError } from '../../util/errors.js';
 import { commandContext } from '../context.js';
 
@@ -11,6 +8,11 @@ export function registerRemove(program: Command): void {
     .description('offboard a client: drop its env section, keep its secrets file in .mcp-fleet/removed/')
     .action(async (client: string, _flags: Record<string, unknown>, cmd: Command) => {
       const ctx = commandContext(cmd);
+      const [{ findClient, loadFleet }, { removeClient }, { confirm }] = await Promise.all([
+        import('../../fleet/fleet.js'),
+        import('../../ops/remove.js'),
+        import('../../ui/prompts.js'),
+      ]);
       const fleet = await loadFleet(ctx.cwd);
       if (findClient(fleet, client) && !ctx.yes) {
         if (!ctx.output.interactive) throw usageError(`removing ${client} needs confirmation`, 'Pass --yes to confirm without a prompt.');
