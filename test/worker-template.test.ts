@@ -160,6 +160,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
+  upstream?.closeAllConnections();
   await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
   await cleanup();
 });
