@@ -1,0 +1,242 @@
+import { basename } from 'node:path';
+import { isCloudflareApiError, type FleetApi } from '../cloudflare/api.js';
+import { systemClock, type Clock } from '../cloudflare/pacer.js';
+import type { Client, Fleet } from '../fleet/fleet.js';
+import { isValidKey } from '../secrets/dotfile.js';
+import { generateApiKey } from '../secrets/generate.js';
+import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secrets/secrets-file.js';
+import { mapWithConcurrency } from '../util/concurrency.js';
+import { FleetError, usageError } from '../util/errors.js';
+import { keyAccepted, type KeyProbeResult } from './verify/auth-probe.js';
+import {
+  clearPendingRotation,
+  clientFailure,
+  pendingRotationPath,
+  readClientSecrets,
+  readPendingRotation,
+  writePendingRotation,
+  type ClientFailure,
+  type ProgressListener,
+} from './client-secrets.js';
+import { notDeployed } from './secrets-push.js';
+
+/** The key mcp-fleet generates, and the only one whose change can be proven from outside (on /mcp). */
+export const ROTATABLE_DEFAULT_KEY = 'API_KEY';
+
+export interface RotateOptions {
+  fleet: Fleet;
+  clients: readonly Client[];
+  api: FleetApi;
+  key?: string;
+  concurrency?: number;
+  onProgress?: ProgressListener;
+  /** How long to wait for the worker to switch keys (secrets propagate asynchronously). */
+  proofTimeoutMs?: number;
+  generate?: () => string;
+  clock?: Clock;
+}
+
+export interface RotationProof {
+  /** The new key opens /mcp. */
+  newAccepted: boolean;
+  /** The previous key is refused (undefined when there was no previous key). */
+  oldRefused: boolean | undefined;
+  detail: string;
+}
+
+export interface RotateResult {
+  client: string;
+  worker: string;
+  key: string;
+  ok: boolean;
+  /** This run finished a rotation an earlier run had started. */
+  resumed: boolean;
+  /** What the run got to: nothing changed, pushed (worker has the new value), saved (file too), proven. */
+  reached: 'none' | 'pushed' | 'saved' | 'proven';
+  /** Copy of the secrets file from before the rotation (0600). */
+  backup: string | undefined;
+  /** undefined when the key is not API_KEY (nothing outside can check it) or the run stopped earlier. */
+  proof: RotationProof | undefined;
+  error?: ClientFailure;
+}
+
+/**
+ * Rotates one key per client, in an order that never loses the live value:
+ *
+ *   1. back up `.secrets.<client>`            (file = live; backup = live)
+ *   2. write the new value to pending-rotation (file = live; new value safe on disk)
+ *   3. push the new value, one bulk request   (live = new or, if the answer was lost, unknown)
+ *   4. write `.secrets.<client>` atomically    (file = live = new)
+ *   5. prove: new key accepted, old refused
+ *   6. delete pending-rotation
+ *
+ * A crash or failure anywhere leaves a state the next run recognises: with a pending record it
+ * re-pushes that same value (idempotent) and carries on from step 4. A push refused outright
+ * (4xx) changed nothing, so the record is dropped and the file still matches the worker.
+ */
+export async function rotateSecrets(options: RotateOptions): Promise<RotateResult[]> {
+  const key = options.key ?? ROTATABLE_DEFAULT_KEY;
+  if (!isValidKey(key)) throw usageError(`--key ${key}: not a valid secret name (letters, digits and _)`);
+  if (!options.fleet.requiredKeys.includes(key)) {
+    throw usageError(`--key ${key}: not a key of ${basename(options.fleet.templatePath)}`, `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`);
+  }
+  for (const client of options.clients) options.onProgress?.(client.name, 'queued', 'waiting');
+  const settled = await mapWithConcurrency(options.clients, options.concurrency ?? 4, (client) => rotateOne(options, client, key));
+  return settled.map((entry, index) => {
+    if (entry.ok) return entry.value;
+    const client = options.clients[index] as Client;
+    return { client: client.name, worker: client.workerName, key, ok: false, resumed: false, reached: 'none', backup: undefined, proof: undefined, error: clientFailure(entry.error) };
+  });
+}
+
+async function rotateOne(options: RotateOptions, client: Client, key: string): Promise<RotateResult> {
+  const { fleet, api, onProgress } = options;
+  const progress = (phase: Parameters<ProgressListener>[1], detail: string): void => onProgress?.(client.name, phase, detail);
+  const result: RotateResult = { client: client.name, worker: client.workerName, key, ok: false, resumed: false, reached: 'none', backup: undefined, proof: undefined };
+  const pendingPath = pendingRotationPath(fleet.dir, client.name);
+  try {
+    const file = await readClientSecrets(fleet, client);
+    const pending = await readPendingRotation(fleet.dir, client.name);
+    let newValue: string;
+    let oldValue: string | undefined;
+    if (pending) {
+      if (pending.key !== key) {
+        throw usageError(`${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`, `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`);
+      }
+      result.resumed = true;
+      result.backup = pending.backup;
+      newValue = pending.value;
+      const inFile = file.values.get(key);
+      // The file already has the new value when an earlier run got past step 4; the old one is then in the backup.
+      oldValue = inFile === newValue ? (await readSecretsFile(pending.backup))?.values.get(key) : inFile;
+      progress('working', `resuming the rotation started ${pending.startedAt}`);
+    } else {
+      result.backup = await backupSecretsFile(fleet.dir, client.name, client.secretsPath, 'rotate');
+      oldValue = file.values.get(key);
+      newValue = (options.generate ?? generateApiKey)();
+      await writePendingRotation(fleet.dir, { version: 1, client: client.name, key, value: newValue, backup: result.backup, startedAt: new Date().toISOString() });
+    }
+    if (oldValue === '') oldValue = undefined;
+
+    progress('working', `pushing the new ${key}`);
+    let outcome: 'ok' | 'missing';
+    try {
+      outcome = await api.bulkSetSecrets(client.workerName, new Map([[key, newValue]]));
+    } catch (error) {
+      throw await pushFailure(error, { options, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
+    }
+    if (outcome === 'missing') {
+      // No worker, so no value is live anywhere: the record protects nothing (and would block the deploy it asks for).
+      await clearPendingRotation(fleet.dir, client.name);
+      throw notDeployed(client, api);
+    }
+    result.reached = 'pushed';
+
+    if (file.values.get(key) !== newValue) {
+      progress('working', `saving the new ${key} in ${basename(client.secretsPath)}`);
+      try {
+        await updateSecretsFile(file, new Map([[key, newValue]]), basename(client.secretsPath));
+      } catch (error) {
+        throw new FleetError(`${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`, {
+          hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
+        });
+      }
+    }
+    result.reached = 'saved';
+
+    if (key === ROTATABLE_DEFAULT_KEY) {
+      progress('working', 'proving: new key accepted, old key refused');
+      const url = await api.target.workerUrl(client.workerName);
+      const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock });
+      result.proof = proof;
+      if (!proof.newAccepted || proof.oldRefused === false) {
+        throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
+          hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${basename(client.secretsPath)}).`,
+        });
+      }
+      result.reached = 'proven';
+    }
+    await clearPendingRotation(fleet.dir, client.name);
+    result.ok = true;
+    progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${result.proof ? '; new key accepted, old refused' : ''}`);
+    return result;
+  } catch (error) {
+    result.error = clientFailure(error);
+    progress('failed', result.error.message);
+    return result;
+  }
+}
+
+interface PushFailureContext {
+  options: RotateOptions;
+  client: Client;
+  key: string;
+  newValue: string;
+  oldValue: string | undefined;
+  resumed: boolean;
+  pendingPath: string;
+}
+
+/** Says exactly where the live value is after a failed push, and cleans up when nothing can have changed. */
+async function pushFailure(error: unknown, context: PushFailureContext): Promise<FleetError> {
+  const { options, client, key } = context;
+  const fileName = basename(client.secretsPath);
+  const reason = error instanceof Error ? error.message : String(error);
+  const definitelyNotApplied = isCloudflareApiError(error) && error.applied === 'no';
+  if (definitelyNotApplied && !context.resumed) {
+    await clearPendingRotation(options.fleet.dir, client.name);
+    return new FleetError(`${client.name}: pushing the new ${key} failed; nothing changed — the worker and ${fileName} still have the previous value`, {
+      hint: `${reason}${isCloudflareApiError(error) && error.hint ? ` — ${error.hint}` : ''}`,
+    });
+  }
+  let live = `either the previous ${key} (in ${fileName}) or the new one (kept in ${context.pendingPath})`;
+  if (key === ROTATABLE_DEFAULT_KEY) {
+    // One look, to say which one the worker uses right now; the record stays either way, since a lost answer may still land.
+    const url = await options.api.target.workerUrl(client.workerName).catch(() => undefined);
+    if (url) {
+      const [fresh, previous] = await Promise.all([
+        keyAccepted(url, context.newValue, { timeoutMs: 5_000, label: 'with the new key' }),
+        context.oldValue === undefined ? Promise.resolve(undefined) : keyAccepted(url, context.oldValue, { timeoutMs: 5_000, label: 'with the previous key' }),
+      ]);
+      if (fresh.accepted) live = `the new ${key} (kept in ${context.pendingPath}; not yet in ${fileName})`;
+      else if (previous?.accepted) live = `the previous ${key} (in ${fileName}) for now`;
+    }
+  }
+  return new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
+    hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === ROTATABLE_DEFAULT_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
+  });
+}
+
+/**
+ * Asks the worker until the new key opens /mcp and the previous one is refused, or time runs out.
+ * Cloudflare (and the local edge) apply a new secret version asynchronously, so one look is not enough.
+ */
+export async function proveRotation(
+  url: string,
+  newKey: string,
+  oldKey: string | undefined,
+  options: { timeoutMs: number; clock?: Clock; intervalMs?: number },
+): Promise<RotationProof> {
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + options.timeoutMs;
+  let fresh: KeyProbeResult;
+  let previous: KeyProbeResult | undefined;
+  for (;;) {
+    [fresh, previous] = await Promise.all([
+      keyAccepted(url, newKey, { timeoutMs: 5_000, label: 'with the new key' }),
+      oldKey === undefined ? Promise.resolve(undefined) : keyAccepted(url, oldKey, { timeoutMs: 5_000, label: 'with the previous key' }),
+    ]);
+    const done = fresh.accepted && (previous === undefined || previous.refused);
+    if (done || clock.now() >= deadline) break;
+    await clock.sleep(options.intervalMs ?? 500);
+  }
+  const oldRefused = previous === undefined ? undefined : previous.refused;
+  const problems = [fresh.accepted ? undefined : `does not accept the new key (${fresh.detail})`, previous && !previous.refused ? `still accepts the previous key (${previous.detail})` : undefined].filter(
+    (text): text is string => text !== undefined,
+  );
+  return {
+    newAccepted: fresh.accepted,
+    oldRefused,
+    detail: problems.length ? problems.join(' and ') : `accepts the new key and refuses the previous one (${fresh.detail}${previous ? `; ${previous.detail}` : ''})`,
+  };
+}
