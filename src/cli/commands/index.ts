@@ -3,6 +3,7 @@ import { registerAdd } from './add.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerRemove } from './remove.js';
+import { registerVerify } from './verify.js';
 
 /**
  * Each command lives in its own file and registers itself here. Command files load their
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerAdd(program);
   registerRemove(program);
   registerList(program);
+  registerVerify(program);
 }

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { usageError } from '../../util/errors.js';
+import { collect, commandContext } from '../context.js';
+
+interface VerifyFlags {
+  all?: boolean;
+  local?: boolean;
+  url?: string[];
+  concurrency: string;
+  timeout: string;
+}
+
+export function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 256) {
+    throw usageError(`--concurrency ${value}: expected a whole number from 1 to 256`);
+  }
+  return n;
+}
+
+export function parseTimeoutSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 600) {
+    throw usageError(`--timeout ${value}: expected seconds, a number above 0 and at most 600 (e.g. 10 or 2.5)`);
+  }
+  return Math.round(n * 1000);
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('smoke-check clients\' workers: health, ready, auth, an MCP session, identity and key isolation')
+    .argument('[clients...]', 'clients to verify')
+    .option('--all', 'verify every client')
+    .option('--local', 'verify the workers on the local edge')
+    .option('--url <client=url>', 'the URL of a client\'s worker, for workers behind other domains (repeatable)', collect, [])
+    .option('--concurrency <n>', 'clients checked at once', '8')
+    .option('--timeout <seconds>', 'per-request timeout', '10')
+    .action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
+      const ctx = commandContext(cmd);
+      const concurrency = parseConcurrency(flags.concurrency);
+      const timeoutMs = parseTimeoutSeconds(flags.timeout);
+      const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet }, { renderVerifyReport, verifyJson }] = await Promise.all([
+        import('../../fleet/fleet.js'),
+        import('../../ops/verify/client-urls.js'),
+        import('../../ops/verify/verify-fleet.js'),
+        import('../../ui/verify-report.js'),
+      ]);
+      const fleet = await loadFleet(ctx.cwd);
+      const clients = selectClients(fleet, names, Boolean(flags.all));
+      const overrides = parseUrlOverrides(flags.url ?? [], fleet.clients.map((client) => client.name));
+      if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
+        // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
+        (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
+      }
+      const local = Boolean(flags.local);
+      // The target is resolved only if a client needs its URL, so --url for every client needs no API token.
+      let target: Promise<import('../../cloudflare/target.js').Target> | undefined;
+      const getTarget = async (): Promise<import('../../cloudflare/target.js').Target> => {
+        const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
+        target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
+        return target;
+      };
+      if (local) await getTarget();
+
+      ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
+      const report = await verifyFleet({
+        fleet,
+        clients,
+        target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
+        urls: overrides,
+        concurrency,
+        timeoutMs,
+      });
+      ctx.output.result(verifyJson(report));
+      // Under --json this goes to stderr, so a person watching CI still reads the report.
+      ctx.output.info(renderVerifyReport(report));
+      if (!report.ok) process.exitCode = 1;
+    });
+}

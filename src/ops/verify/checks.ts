@@ -1,0 +1,193 @@
+import { describeFetchError, formatSeconds, keyAccepted, type KeyProbeResult } from './auth-probe.js';
+import type { McpProbeResult } from './mcp-probe.js';
+
+export const CHECK_NAMES = ['health', 'ready', 'auth', 'mcp', 'identity', 'isolation'] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export interface CheckResult {
+  name: CheckName;
+  ok: boolean;
+  /** Latency of the check (wall time of its requests). */
+  ms: number;
+  /** Why it passed or failed, in one secret-free sentence. */
+  detail: string;
+  /** True when the check could not be run (it then counts as passed only if `ok`). */
+  skipped?: boolean;
+}
+
+export interface HttpOptions {
+  timeoutMs: number;
+}
+
+/** Bodies of /health and /ready are small; anything bigger is cut, not buffered. */
+const MAX_BODY_CHARS = 64 * 1024;
+
+interface GetResult {
+  status: number;
+  contentType: string;
+  text: string;
+  location: string | undefined;
+  ms: number;
+}
+
+async function get(url: string, path: string, options: HttpOptions): Promise<GetResult | { error: string; ms: number }> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  try {
+    const response = await fetch(joinPath(url, path), {
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    // The timeout signal also covers the body, so a worker that sends headers and then stalls is caught too.
+    const text = (await response.text()).slice(0, MAX_BODY_CHARS);
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+      location: response.headers.get('location') ?? undefined,
+      ms: elapsed(),
+    };
+  } catch (error) {
+    return { error: describeFetchError(error, options.timeoutMs), ms: elapsed() };
+  }
+}
+
+export function joinPath(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0]?.trim().toLowerCase() || '(no content type)';
+}
+
+function statusPhrase(result: GetResult): string {
+  if (result.status >= 300 && result.status < 400 && result.location) return `${result.status} (a redirect to ${result.location})`;
+  return String(result.status);
+}
+
+/** `health`: GET /health answers 200 with JSON `status: "ok"` within the timeout. */
+export async function checkHealth(url: string, options: HttpOptions): Promise<CheckResult> {
+  const result = await get(url, '/health', options);
+  if ('error' in result) return { name: 'health', ok: false, ms: result.ms, detail: `GET /health: ${result.error}` };
+  const { ms } = result;
+  if (result.status !== 200) return { name: 'health', ok: false, ms, detail: `GET /health answered ${statusPhrase(result)} (expected 200)` };
+  const body = parseJsonObject(result.text);
+  if (body === undefined) {
+    return { name: 'health', ok: false, ms, detail: `GET /health answered 200 with ${mediaType(result.contentType)}, not JSON (expected {"status":"ok"})` };
+  }
+  if (body.status !== 'ok') {
+    return { name: 'health', ok: false, ms, detail: `GET /health answered 200 with status ${JSON.stringify(body.status ?? null)} (expected "ok")` };
+  }
+  const about = [typeof body.client === 'string' ? `client ${body.client}` : '', typeof body.version === 'string' ? `version ${body.version}` : '']
+    .filter(Boolean)
+    .join(', ');
+  return { name: 'health', ok: true, ms, detail: `200 status "ok"${about ? ` (${about})` : ''}` };
+}
+
+/** `ready`: GET /ready answers 200; a 503 explains what the worker reports missing. */
+export async function checkReady(url: string, options: HttpOptions): Promise<CheckResult> {
+  const result = await get(url, '/ready', options);
+  if ('error' in result) return { name: 'ready', ok: false, ms: result.ms, detail: `GET /ready: ${result.error}` };
+  const { ms } = result;
+  if (result.status === 200) return { name: 'ready', ok: true, ms, detail: '200 ready' };
+  const body = parseJsonObject(result.text);
+  const reasons: string[] = [];
+  if (body !== undefined) {
+    const missing = Array.isArray(body.missing) ? body.missing.filter((name): name is string => typeof name === 'string') : [];
+    if (missing.length > 0) reasons.push(`missing ${missing.join(', ')}`);
+    if (typeof body.upstream === 'string' && body.upstream !== '') reasons.push(`upstream: ${body.upstream}`);
+    else if (body.upstream !== undefined && body.upstream !== null && body.upstream !== true) reasons.push(`upstream: ${JSON.stringify(body.upstream)}`);
+    if (reasons.length === 0 && typeof body.status === 'string') reasons.push(`status "${body.status}"`);
+  }
+  const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : result.status === 503 ? ' with no reason given' : ' (expected 200)';
+  return { name: 'ready', ok: false, ms, detail: `GET /ready answered ${statusPhrase(result)}${why}` };
+}
+
+export interface AuthCheckOptions extends HttpOptions {
+  /** A random key that no worker can hold; it never leaves the request header. */
+  wrongKey: string;
+}
+
+function refusalProblem(probe: KeyProbeResult, consequence: string): string | undefined {
+  if (probe.refused) return undefined;
+  if (probe.accepted) return `${probe.detail} (expected 401/403): ${consequence}`;
+  if (probe.status === undefined) return probe.detail;
+  if (probe.status >= 500) return `${probe.detail} (expected 401/403): the worker could not check credentials (is its API_KEY secret set?)`;
+  return `${probe.detail} (expected 401/403)`;
+}
+
+/** `auth`: POST /mcp without credentials and with a wrong key must both be refused (401/403). */
+export async function checkAuth(url: string, options: AuthCheckOptions): Promise<CheckResult> {
+  const started = performance.now();
+  const [none, wrong] = await Promise.all([
+    keyAccepted(url, undefined, { timeoutMs: options.timeoutMs, label: 'without credentials' }),
+    keyAccepted(url, options.wrongKey, { timeoutMs: options.timeoutMs, label: 'with a wrong key' }),
+  ]);
+  const ms = Math.round(performance.now() - started);
+  const problems = [
+    refusalProblem(none, 'the worker serves MCP without auth'),
+    refusalProblem(wrong, 'the worker accepts a key that is not its own'),
+  ].filter((problem): problem is string => problem !== undefined);
+  if (problems.length > 0) return { name: 'auth', ok: false, ms, detail: problems.join('; ') };
+  return { name: 'auth', ok: true, ms, detail: `no credentials → ${none.status}, wrong key → ${wrong.status}` };
+}
+
+/** `mcp`: the session with the client's own key got through initialize and tools/list, with at least one tool. */
+export function mcpCheck(probe: McpProbeResult): CheckResult {
+  if (probe.server === undefined) {
+    const step = probe.failedAt === 'tools/list' ? 'tools/list' : 'initialize';
+    return { name: 'mcp', ok: false, ms: probe.ms, detail: `MCP ${step} with the client's key failed: ${probe.error ?? 'no reason given'}` };
+  }
+  const { name, version, protocolVersion, tools } = probe.server;
+  const summary = `${name} ${version}, protocol ${protocolVersion ?? '(not negotiated)'}, ${tools.length} tool${tools.length === 1 ? '' : 's'}`;
+  if (tools.length === 0) return { name: 'mcp', ok: false, ms: probe.ms, detail: `${summary}: the server lists no tools` };
+  return { name: 'mcp', ok: true, ms: probe.ms, detail: `${summary} (${tools.join(', ')})` };
+}
+
+/** `identity`: when the server has `whoami`, it must name this client. */
+export function identityCheck(probe: McpProbeResult, expectedClient: string): CheckResult {
+  if (probe.server === undefined) return { name: 'identity', ok: false, ms: 0, skipped: true, detail: 'not run: the MCP session failed' };
+  const whoami = probe.whoami;
+  if (whoami === undefined) return { name: 'identity', ok: true, ms: 0, skipped: true, detail: 'skipped: the server has no whoami tool' };
+  if (whoami.client === undefined) return { name: 'identity', ok: false, ms: whoami.ms, detail: whoami.error ?? 'whoami named no client' };
+  if (whoami.client !== expectedClient) {
+    return {
+      name: 'identity',
+      ok: false,
+      ms: whoami.ms,
+      detail: `whoami names "${whoami.client}", expected "${expectedClient}": this worker runs another client's code or configuration`,
+    };
+  }
+  return { name: 'identity', ok: true, ms: whoami.ms, detail: `whoami names "${whoami.client}"` };
+}
+
+export interface IsolationCheckOptions extends HttpOptions {
+  /** The client whose key is tried against this worker. */
+  otherClient: string;
+  otherKey: string;
+  /** The two secrets files hold the same API_KEY (compared locally, never printed). */
+  sameKeyInFiles: boolean;
+}
+
+/** `isolation`: another client's key must be refused by this client's worker. */
+export async function checkIsolation(url: string, options: IsolationCheckOptions): Promise<CheckResult> {
+  const probe = await keyAccepted(url, options.otherKey, { timeoutMs: options.timeoutMs, label: `with ${options.otherClient}'s key` });
+  if (probe.refused) return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
+  const consequence = options.sameKeyInFiles
+    ? `this client and ${options.otherClient} have the same API_KEY in their secrets files`
+    : `this worker lets ${options.otherClient} in (shared key, or another client's secrets on this worker)`;
+  const detail = refusalProblem(probe, consequence) ?? probe.detail;
+  return { name: 'isolation', ok: false, ms: probe.ms, detail };
+}
+
+export { formatSeconds };

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { Client, Fleet } from '../../fleet/fleet.js';
+import { readSecretsFile } from '../../secrets/secrets-file.js';
+import { mapWithConcurrency } from '../../util/concurrency.js';
+import { describeError, usageError } from '../../util/errors.js';
+import { checkAuth, checkHealth, checkIsolation, checkReady, identityCheck, mcpCheck, type CheckResult } from './checks.js';
+import { resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
+import { probeMcp, type McpServerInfo } from './mcp-probe.js';
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const API_KEY = 'API_KEY';
+
+export interface ClientVerification {
+  client: string;
+  url: string;
+  ok: boolean;
+  /** Wall time of all of this client's checks. */
+  ms: number;
+  checks: CheckResult[];
+  /** What the MCP session reported, when it got that far. */
+  mcp?: McpServerInfo;
+}
+
+export interface FleetVerification {
+  ok: boolean;
+  ms: number;
+  clients: ClientVerification[];
+}
+
+export interface VerifyFleetOptions {
+  /** The project the clients belong to. */
+  fleet: Fleet;
+  /** The clients to verify (from selectClients), in report order. */
+  clients: readonly Client[];
+  /** Forms worker URLs (workers.dev or the local edge); asked only for clients without an override or route. */
+  target: WorkerUrlSource;
+  /** `--url` overrides by client name (see parseUrlOverrides). */
+  urls?: ReadonlyMap<string, string>;
+  concurrency?: number;
+  timeoutMs?: number;
+  /** Called as each client finishes, for progress output. */
+  onClientDone?: (result: ClientVerification) => void;
+}
+
+/**
+ * Reads every selected client's API_KEY before any request is made, so that bad input stops the
+ * run with exit 2 instead of turning into a fleet of failed checks.
+ */
+export async function readClientKeys(clients: readonly Client[]): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  const problems: string[] = [];
+  for (const client of clients) {
+    let file;
+    try {
+      file = await readSecretsFile(client.secretsPath);
+    } catch (error) {
+      problems.push(describeError(error));
+      continue;
+    }
+    if (file === undefined) {
+      problems.push(`client "${client.name}": no secrets file (${client.secretsPath} is missing)`);
+      continue;
+    }
+    const key = file.values.get(API_KEY);
+    if (key === undefined || key.trim() === '') {
+      problems.push(`client "${client.name}": ${API_KEY} is ${key === undefined ? 'missing' : 'empty'} in ${client.secretsPath}`);
+      continue;
+    }
+    keys.set(client.name, key);
+  }
+  if (problems.length > 0) {
+    throw usageError(
+      problems.length === 1 ? (problems[0] as string) : `cannot verify:\n  ${problems.join('\n  ')}`,
+      'verify authenticates with each client\'s own API_KEY from .secrets.<client>; create it with: mcp-fleet add <client>',
+    );
+  }
+  return keys;
+}
+
+/** The client name `whoami` must report: the env's CLIENT_ID var, or the client's name. */
+export function expectedClientId(client: Client): string {
+  const vars = client.env.vars;
+  const id = vars !== undefined ? vars.CLIENT_ID : undefined;
+  return typeof id === 'string' && id !== '' ? id : client.name;
+}
+
+/**
+ * Smoke-checks the selected clients' workers: health, ready, auth, a real MCP session with the
+ * client's own key, identity (whoami), and — with two or more clients — isolation. Isolation is a
+ * ring (each worker is tried with the next client's key): N probes catch a shared or leaked key
+ * without the N² of trying every pair. Never throws for a failing worker; bad input throws
+ * a usage error before any request.
+ */
+export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVerification> {
+  const started = performance.now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const clients = options.clients;
+  if (clients.length === 0) throw usageError('no clients to verify');
+  const keys = await readClientKeys(clients);
+  const resolved = await resolveClientUrls(clients, options.target, options.urls ?? new Map<string, string>());
+  const urls = new Map([...resolved].map(([name, entry]) => [name, entry.url] as const));
+  // One random key per run: no worker can hold it, and it never leaves a request header.
+  const wrongKey = `mcpf_wrong_${randomBytes(24).toString('base64url')}`;
+  const secrets = [...keys.values(), wrongKey];
+
+  const settled = await mapWithConcurrency(clients, concurrency, async (client, index) => {
+    const url = urls.get(client.name) as string;
+    const key = keys.get(client.name) as string;
+    const other = clients.length > 1 ? clients[(index + 1) % clients.length] : undefined;
+    const result = await verifyClient({ client, url, key, other, otherKey: other ? keys.get(other.name) : undefined, wrongKey, timeoutMs });
+    const safe = redactResult(result, secrets);
+    options.onClientDone?.(safe);
+    return safe;
+  });
+
+  const results = settled.map((entry, index): ClientVerification => {
+    if (entry.ok) return entry.value;
+    // A bug in a check must not hide the other clients' results; it becomes this client's failure.
+    const client = clients[index] as Client;
+    const failure: ClientVerification = {
+      client: client.name,
+      url: urls.get(client.name) ?? '',
+      ok: false,
+      ms: 0,
+      checks: [{ name: 'health', ok: false, ms: 0, detail: `verify failed unexpectedly: ${describeError(entry.error)}` }],
+    };
+    const safe = redactResult(failure, secrets);
+    options.onClientDone?.(safe);
+    return safe;
+  });
+  return { ok: results.every((result) => result.ok), ms: Math.round(performance.now() - started), clients: results };
+}
+
+interface VerifyClientInput {
+  client: Client;
+  url: string;
+  key: string;
+  other: Client | undefined;
+  otherKey: string | undefined;
+  wrongKey: string;
+  timeoutMs: number;
+}
+
+async function verifyClient(input: VerifyClientInput): Promise<ClientVerification> {
+  const { client, url, key, other, otherKey, wrongKey, timeoutMs } = input;
+  const started = performance.now();
+  // The checks are independent requests; running them side by side keeps a slow or hung worker to one timeout.
+  const [health, ready, auth, mcpChecks, isolation] = await Promise.all([
+    checkHealth(url, { timeoutMs }),
+    checkReady(url, { timeoutMs }),
+    checkAuth(url, { timeoutMs, wrongKey }),
+    probeMcp(url, key, { timeoutMs }).then((probe) => ({
+      probe,
+      mcp: mcpCheck(probe),
+      identity: identityCheck(probe, expectedClientId(client)),
+    })),
+    other !== undefined && otherKey !== undefined
+      ? checkIsolation(url, { timeoutMs, otherClient: other.name, otherKey, sameKeyInFiles: otherKey === key })
+      : Promise.resolve(undefined),
+  ]);
+  const checks: CheckResult[] = [health, ready, auth, mcpChecks.mcp, mcpChecks.identity];
+  if (isolation !== undefined) checks.push(isolation);
+  const result: ClientVerification = {
+    client: client.name,
+    url,
+    ok: checks.every((check) => check.ok),
+    ms: Math.round(performance.now() - started),
+    checks,
+  };
+  if (mcpChecks.probe.server !== undefined) result.mcp = mcpChecks.probe.server;
+  return result;
+}
+
+/**
+ * Belt and braces: no check puts a key into a detail, but a worker could echo one back in an
+ * error body, so every key this run knows is blanked out of everything it reports.
+ */
+function redactResult(result: ClientVerification, secrets: readonly string[]): ClientVerification {
+  const redact = (text: string): string => secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('[redacted]') : out), text);
+  const copy: ClientVerification = {
+    ...result,
+    url: redact(result.url),
+    checks: result.checks.map((check) => ({ ...check, detail: redact(check.detail) })),
+  };
+  if (result.mcp !== undefined) {
+    copy.mcp = {
+      ...result.mcp,
+      name: redact(result.mcp.name),
+      version: redact(result.mcp.version),
+      tools: result.mcp.tools.map(redact),
+    };
+  }
+  return copy;
+}

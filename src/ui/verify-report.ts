@@ -1,0 +1,68 @@
+import pc from 'picocolors';
+import type { CheckResult } from '../ops/verify/checks.js';
+import type { ClientVerification, FleetVerification } from '../ops/verify/verify-fleet.js';
+import { renderTable } from './table.js';
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
+}
+
+function checkCell(check: CheckResult): string {
+  if (check.skipped && check.ok) return pc.dim(`– ${check.name}`);
+  const mark = check.ok ? pc.green('✔') : pc.red('✖');
+  return `${mark} ${check.name} ${pc.dim(formatMs(check.ms))}`;
+}
+
+/** One line per client (a mark per check, with its latency), each failure explained underneath. */
+export function renderVerifyReport(report: FleetVerification): string {
+  const width = Math.max(0, ...report.clients.map((client) => client.checks.length));
+  const rows = report.clients.map((client) => {
+    const cells = client.checks.map(checkCell);
+    while (cells.length < width) cells.push('');
+    return [client.ok ? pc.green('✔') : pc.red('✖'), client.client, ...cells, pc.dim(client.url)];
+  });
+  const lines: string[] = [];
+  // renderTable wants a header; the first row of its output is dropped again.
+  const header = ['', '', ...Array.from({ length: width }, () => ''), ''];
+  const table = renderTable(header, rows).split('\n').slice(1);
+  report.clients.forEach((client, index) => {
+    lines.push(table[index] ?? '');
+    for (const check of failures(client)) lines.push(`    ${pc.red(check.name)}: ${check.detail}`);
+  });
+  lines.push('', summaryLine(report));
+  return lines.join('\n');
+}
+
+function failures(client: ClientVerification): CheckResult[] {
+  // An identity check that was not run because the session failed repeats the mcp failure.
+  return client.checks.filter((check) => !check.ok && !(check.skipped && check.name === 'identity'));
+}
+
+export function summaryLine(report: FleetVerification): string {
+  const failed = report.clients.filter((client) => !client.ok).length;
+  const n = report.clients.length;
+  const text = `${n} client${n === 1 ? '' : 's'} verified, ${failed} failed in ${(report.ms / 1000).toFixed(1)} s`;
+  return failed === 0 ? pc.green(text) : pc.red(text);
+}
+
+/** The --json document: {ok, clients:[{client, url, ok, checks:[{name, ok, ms, detail}]}]} plus timings and MCP details. */
+export function verifyJson(report: FleetVerification): unknown {
+  return {
+    ok: report.ok,
+    ms: report.ms,
+    clients: report.clients.map((client) => ({
+      client: client.client,
+      url: client.url,
+      ok: client.ok,
+      ms: client.ms,
+      checks: client.checks.map((check) => ({
+        name: check.name,
+        ok: check.ok,
+        ms: check.ms,
+        detail: check.detail,
+        ...(check.skipped ? { skipped: true } : {}),
+      })),
+      ...(client.mcp ? { mcp: client.mcp } : {}),
+    })),
+  };
+}
