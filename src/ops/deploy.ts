@@ -5,6 +5,8 @@ import type { Client, Fleet } from '../fleet/fleet.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError } from '../util/errors.js';
 import { describeFetchError } from './verify/auth-probe.js';
+import { clientUrl, resolveClientUrls } from './verify/client-urls.js';
+import { verifyFleet } from './verify/verify-fleet.js';
 import {
   assertComplete,
   assertNoUnsettledRotation,
@@ -28,8 +30,8 @@ export interface DeployOptions {
   pacer?: Pacer;
   /** The wrangler run (tests replace it). */
   deployOne?: (options: WranglerDeployOptions) => Promise<WranglerDeployResult>;
-  /** The post-deploy check (see postDeployCheck). */
-  verifyOne?: (url: string) => Promise<PostDeployCheck>;
+  /** The checks after the deploys (default: the verify command's checks, see verifyDeployed). */
+  verifyClients?: (fleet: Fleet, clients: readonly Client[], target: Target) => Promise<Map<string, PostDeployCheck>>;
 }
 
 export interface PostDeployCheck {
@@ -70,7 +72,7 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
   const { fleet, target, onProgress } = options;
   const pacer = options.pacer ?? sharedPacer();
   const deployOne = options.deployOne ?? wranglerDeploy;
-  const verifyOne = options.verifyOne ?? ((url: string) => postDeployCheck(url));
+  const verifyClients = options.verifyClients ?? verifyDeployed;
   const blank = (client: Client): DeployResult => ({
     client: client.name,
     worker: client.workerName,
@@ -116,7 +118,10 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
         env: client.name,
         target,
         secrets,
-        onLine: (line) => onProgress?.(client.name, 'working', summarizeWranglerLine(line)),
+        onLine: (line) => {
+          const status = summarizeWranglerLine(line);
+          if (status) onProgress?.(client.name, 'working', status);
+        },
       });
       result.logPath = run.logPath;
       result.durationMs = run.durationMs;
@@ -125,16 +130,17 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
         result.output = run.tail;
         throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, { hint: `Full output: ${run.logPath}` });
       }
-      result.url = await target.workerUrl(client.workerName);
+      result.url = (await clientUrl(client, target, new Map())).url;
+      const version = run.versionId ? ` ${run.versionId.slice(0, 8)}` : '';
+      const took = `${((run.durationMs ?? 0) / 1000).toFixed(1)} s`;
       if (options.verify) {
         result.stage = 'verify';
-        onProgress?.(client.name, 'working', `deployed${run.versionId ? ` ${run.versionId.slice(0, 8)}` : ''}; verifying`);
-        result.verify = await verifyOne(result.url);
-        if (!result.verify.ok) throw new FleetError(`${client.name} deployed, but the check failed: ${result.verify.detail}`, { hint: `Inspect it: mcp-fleet verify ${client.name}` });
+        onProgress?.(client.name, 'working', `deployed${version} (${took}); waiting to verify`);
+      } else {
+        result.stage = 'done';
+        result.ok = true;
+        onProgress?.(client.name, 'done', `deployed${version} (${took})`);
       }
-      result.stage = 'done';
-      result.ok = true;
-      onProgress?.(client.name, 'done', `deployed${run.versionId ? ` ${run.versionId.slice(0, 8)}` : ''}${result.verify ? ', verified' : ''} (${((run.durationMs ?? 0) / 1000).toFixed(1)} s)`);
       return result;
     } catch (error) {
       result.error = clientFailure(error);
@@ -148,49 +154,84 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
     const outcome = settled[index];
     byClient.set(entry.client.name, outcome?.ok ? outcome.value : { ...blank(entry.client), stage: 'deploy', error: clientFailure(outcome?.error) });
   });
+
+  const toVerify = runnable.map((entry) => entry.client).filter((client) => byClient.get(client.name)?.stage === 'verify');
+  if (toVerify.length > 0) {
+    for (const client of toVerify) onProgress?.(client.name, 'working', 'verifying');
+    let checks: Map<string, PostDeployCheck>;
+    try {
+      checks = await verifyClients(fleet, toVerify, target);
+    } catch (error) {
+      const failure = clientFailure(error);
+      checks = new Map(toVerify.map((client) => [client.name, { ok: false, detail: failure.message }]));
+    }
+    for (const client of toVerify) {
+      const result = byClient.get(client.name) as DeployResult;
+      result.verify = checks.get(client.name) ?? { ok: false, detail: 'not verified' };
+      if (result.verify.ok) {
+        result.stage = 'done';
+        result.ok = true;
+        onProgress?.(client.name, 'done', `deployed${result.versionId ? ` ${result.versionId.slice(0, 8)}` : ''}, verified`);
+      } else {
+        result.error = { message: `${client.name} deployed, but verification failed: ${result.verify.detail}`, hint: `Look closer: mcp-fleet verify ${client.name}${target.kind === 'local' ? ' --local' : ''}`, exitCode: 1 };
+        onProgress?.(client.name, 'failed', `verification failed: ${result.verify.detail}`);
+      }
+    }
+  }
   return prepared.map((entry) => byClient.get(entry.client.name) ?? { ...blank(entry.client), error: entry.failure });
 }
 
-/** A short live status from one line of wrangler's output. */
-export function summarizeWranglerLine(line: string): string {
-  if (/^Total Upload/i.test(line)) return 'uploading';
-  if (/^Uploaded /i.test(line)) return 'uploaded';
-  if (/^Deployed /i.test(line)) return 'deployed; publishing';
-  if (/Current Version ID/i.test(line)) return 'deployed';
-  if (/bundl|build/i.test(line)) return 'bundling';
-  return line.length > 60 ? `${line.slice(0, 57)}…` : line;
+/**
+ * After the deploys: wait for each worker to answer (a new worker may take a moment to start,
+ * a new workers.dev name to resolve), then run the verify command's checks on all of them at
+ * once, so isolation between the freshly deployed clients is checked too.
+ */
+export async function verifyDeployed(fleet: Fleet, clients: readonly Client[], target: Target): Promise<Map<string, PostDeployCheck>> {
+  const urls = await resolveClientUrls(clients, target, new Map());
+  const checks = new Map<string, PostDeployCheck>();
+  await Promise.all(
+    clients.map(async (client) => {
+      const serving = await waitUntilServing(urls.get(client.name)?.url as string);
+      if (!serving.ok) checks.set(client.name, serving);
+    }),
+  );
+  const ready = clients.filter((client) => !checks.has(client.name));
+  if (ready.length === 0) return checks;
+  const report = await verifyFleet({ fleet, clients: ready, target });
+  for (const entry of report.clients) {
+    const failed = entry.checks.filter((check) => !check.ok);
+    checks.set(entry.client, {
+      ok: entry.ok,
+      detail: entry.ok ? `${entry.checks.map((check) => check.name).join(', ')} passed` : failed.map((check) => `${check.name}: ${check.detail}`).join('; '),
+    });
+  }
+  return checks;
 }
 
-/**
- * The check after a deploy until the verify command's own checks are wired in here: the worker
- * answers /ready with 200, i.e. it runs and has every required secret. A fresh worker may take a
- * moment to start, so it is asked again for a while.
- */
-export async function postDeployCheck(url: string, options: { timeoutMs?: number } = {}): Promise<PostDeployCheck> {
+/** A short live status from one line of wrangler's output; undefined for lines that are not a milestone. */
+export function summarizeWranglerLine(line: string): string | undefined {
+  if (/^Total Upload/i.test(line)) return 'uploading';
+  if (/^Uploaded /i.test(line)) return 'uploaded';
+  if (/^Deployed /i.test(line)) return 'publishing';
+  if (/^Current Version ID/i.test(line)) return 'deployed';
+  return undefined;
+}
+
+/** Polls GET /health until the worker answers 200, for up to `timeoutMs`. */
+export async function waitUntilServing(url: string, options: { timeoutMs?: number } = {}): Promise<PostDeployCheck> {
   const clock = systemClock;
   const deadline = clock.now() + (options.timeoutMs ?? 30_000);
   let detail = '';
   for (;;) {
     try {
-      const response = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
-      const body = await response.text().catch(() => '');
-      if (response.status === 200) return { ok: true, detail: 'GET /ready answered 200' };
-      detail = `GET /ready answered ${response.status}${readyMissing(body)}`;
+      const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status === 200) return { ok: true, detail: 'GET /health answered 200' };
+      detail = `GET /health answered ${response.status}`;
     } catch (error) {
-      detail = `GET /ready: ${describeFetchError(error, 5_000)}`;
+      detail = `GET /health: ${describeFetchError(error, 5_000)}`;
     }
-    if (clock.now() >= deadline) return { ok: false, detail };
+    if (clock.now() >= deadline) return { ok: false, detail: `the worker is not serving: ${detail}` };
     await clock.sleep(500);
   }
-}
-
-/** The template's /ready lists missing secret names (never values); show them. */
-function readyMissing(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { missing?: unknown };
-    if (Array.isArray(parsed.missing) && parsed.missing.length > 0) return ` (missing ${parsed.missing.filter((name) => typeof name === 'string').join(', ')})`;
-  } catch {
-    // not JSON: nothing to add
-  }
-  return '';
 }

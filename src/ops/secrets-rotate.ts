@@ -8,6 +8,7 @@ import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secret
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError, usageError } from '../util/errors.js';
 import { keyAccepted, type KeyProbeResult } from './verify/auth-probe.js';
+import { clientUrl } from './verify/client-urls.js';
 import {
   clearPendingRotation,
   clientFailure,
@@ -146,7 +147,7 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
 
     if (key === ROTATABLE_DEFAULT_KEY) {
       progress('working', 'proving: new key accepted, old key refused');
-      const url = await api.target.workerUrl(client.workerName);
+      const url = (await clientUrl(client, api.target, new Map())).url;
       const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock });
       result.proof = proof;
       if (!proof.newAccepted || proof.oldRefused === false) {
@@ -192,7 +193,7 @@ async function pushFailure(error: unknown, context: PushFailureContext): Promise
   let live = `either the previous ${key} (in ${fileName}) or the new one (kept in ${context.pendingPath})`;
   if (key === ROTATABLE_DEFAULT_KEY) {
     // One look, to say which one the worker uses right now; the record stays either way, since a lost answer may still land.
-    const url = await options.api.target.workerUrl(client.workerName).catch(() => undefined);
+    const url = await clientUrl(client, options.api.target, new Map()).then((entry) => entry.url, () => undefined);
     if (url) {
       const [fresh, previous] = await Promise.all([
         keyAccepted(url, context.newValue, { timeoutMs: 5_000, label: 'with the new key' }),

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { registerAdd } from './add.js';
+import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerRemove } from './remove.js';
+import { registerSecrets } from './secrets.js';
 import { registerVerify } from './verify.js';
+import { registerLocal } from './local.js';
 
 /**
  * Each command lives in its own file and registers itself here. Command files load their
@@ -16,4 +19,7 @@ export function registerCommands(program: Command): void {
   registerRemove(program);
   registerList(program);
   registerVerify(program);
+  registerDeploy(program);
+  registerSecrets(program);
+  registerLocal(program);
 }

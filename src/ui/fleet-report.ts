@@ -1,0 +1,107 @@
+import pc from 'picocolors';
+import type { ClientFailure } from '../ops/client-secrets.js';
+import type { DeployResult } from '../ops/deploy.js';
+import type { PushResult } from '../ops/secrets-push.js';
+import type { RotateResult } from '../ops/secrets-rotate.js';
+import type { StatusResult } from '../ops/secrets-status.js';
+import { renderTable } from './table.js';
+
+/** Summary tables and --json documents of the fleet operations. Results hold names, never values. */
+
+const OK = pc.green('✔');
+const FAIL = pc.red('✖');
+
+function failureLines(client: string, error: ClientFailure | undefined, extra: string[] = []): string[] {
+  if (!error) return [];
+  const lines = [`${pc.red(client)}: ${error.message}`];
+  if (error.hint) lines.push(`  ${pc.dim(error.hint)}`);
+  for (const line of extra) lines.push(`  ${pc.dim('│')} ${line}`);
+  return lines;
+}
+
+function summary(verb: string, ok: number, failed: number, seconds?: number): string {
+  const text = `${ok} ${verb}, ${failed} failed${seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`}`;
+  return failed === 0 ? pc.green(text) : pc.red(text);
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function renderDeployReport(results: readonly DeployResult[], elapsedMs: number): string {
+  const rows = results.map((result) => [
+    result.ok ? OK : FAIL,
+    result.client,
+    result.ok ? 'deployed' : `failed at ${result.stage}`,
+    result.versionId?.slice(0, 8) ?? '-',
+    result.verify ? (result.verify.ok ? 'ok' : 'failed') : '-',
+    seconds(result.durationMs),
+    result.url ?? '-',
+  ]);
+  const lines = [renderTable(['', 'CLIENT', 'RESULT', 'VERSION', 'VERIFY', 'TIME', 'URL'], rows)];
+  const failures = results.flatMap((result) => failureLines(result.client, result.error, result.output?.slice(-12)));
+  if (failures.length) lines.push('', ...failures);
+  lines.push('', summary('deployed', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length, elapsedMs / 1000));
+  return lines.join('\n');
+}
+
+export function renderPushReport(results: readonly PushResult[]): string {
+  const rows = results.map((result) => [
+    result.ok ? OK : FAIL,
+    result.client,
+    result.ok ? 'pushed' : 'failed',
+    result.ok ? result.keys.join(', ') + (result.skippedEmpty.length ? pc.dim(` (empty, skipped: ${result.skippedEmpty.join(', ')})`) : '') : '-',
+  ]);
+  const lines = [renderTable(['', 'CLIENT', 'RESULT', 'SECRETS'], rows)];
+  const failures = results.flatMap((result) => failureLines(result.client, result.error));
+  if (failures.length) lines.push('', ...failures);
+  lines.push('', summary('pushed', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
+  return lines.join('\n');
+}
+
+function list(names: readonly string[]): string {
+  return names.length ? names.join(', ') : '-';
+}
+
+export function renderStatusReport(results: readonly StatusResult[]): string {
+  const rows = results.map((result) => {
+    const state = result.error
+      ? pc.red('error')
+      : result.deployed === false
+        ? pc.yellow('not deployed')
+        : result.inSync
+          ? pc.green('in sync')
+          : result.pendingRotation
+            ? pc.yellow(`rotation of ${result.pendingRotation} unfinished`)
+            : pc.yellow('differs');
+    return [result.inSync ? OK : FAIL, result.client, state, list(result.missingRemotely), list(result.extraRemotely), list(result.missingLocally)];
+  });
+  const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY'], rows)];
+  const failures = results.flatMap((result) => failureLines(result.client, result.error));
+  if (failures.length) lines.push('', ...failures);
+  const differ = results.filter((r) => !r.inSync).length;
+  lines.push('', pc.dim('Names only: Cloudflare never returns secret values, so a changed value under the same name is not shown; push to be sure.'));
+  lines.push(differ === 0 ? pc.green(`${results.length} in sync`) : pc.yellow(`${results.length - differ} in sync, ${differ} differ`));
+  return lines.join('\n');
+}
+
+export function renderRotateReport(results: readonly RotateResult[]): string {
+  const rows = results.map((result) => [
+    result.ok ? OK : FAIL,
+    result.client,
+    result.key,
+    result.ok ? `rotated${result.resumed ? ' (resumed)' : ''}` : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached})`,
+    result.proof ? (result.proof.newAccepted && result.proof.oldRefused !== false ? 'new accepted, old refused' : 'not proven') : result.ok ? 'not checkable' : '-',
+    result.backup ?? '-',
+  ]);
+  const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
+  const failures = results.flatMap((result) => failureLines(result.client, result.error));
+  if (failures.length) lines.push('', ...failures);
+  lines.push('', summary('rotated', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
+  return lines.join('\n');
+}
+
+/** The --json documents: `{ok, clients: [...]}` with each op's per-client results. */
+export function fleetJson<T extends { ok?: boolean; inSync?: boolean }>(results: readonly T[], extra: Record<string, unknown> = {}): unknown {
+  return { ok: results.every((result) => (result.ok ?? result.inSync) === true), ...extra, clients: results };
+}
