@@ -22,6 +22,8 @@ export const EdgeInfoSchema = z.object({
   port: z.number().int(),
   /** e.g. http://{name}.localhost:8787 */
   workerUrlTemplate: z.string().includes('{name}'),
+  /** For clients that cannot resolve *.localhost: e.g. http://127.0.0.1:8787/__workers/{name} (path prefix stripped). */
+  workerPathUrlTemplate: z.string().includes('{name}').optional(),
   /** Admin routes (fault injection, request log, analytics), same bearer token. */
   adminUrl: z.string().url(),
   startedAt: z.string(),
@@ -42,6 +44,16 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
     throw usageError(`${path} is not a valid local edge file`, 'Restart the edge: mcp-fleet local stop && mcp-fleet local start --detach');
   }
   return parsed.data;
+}
+
+/** edge.json if present and valid, else undefined (never throws). */
+export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
+  try {
+    const parsed = EdgeInfoSchema.safeParse(safeJson(await readFile(edgeFilePath(projectDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -1,0 +1,205 @@
+import type { Command } from 'commander';
+import type { EdgeInfo } from '../../local/edge-file.js';
+import type { FaultSettings } from '../../local/faults.js';
+import { parseRateLimit } from '../../local/faults.js';
+import { usageError } from '../../util/errors.js';
+import type { Output } from '../../ui/output.js';
+import { commandContext } from '../context.js';
+
+interface StartOptions {
+  port: string;
+  detach?: boolean;
+  latencyMs?: string;
+  errorRate?: string;
+  rateLimit?: string;
+}
+
+export function registerLocal(program: Command): void {
+  const local = program.command('local').description('a local Cloudflare-compatible edge: wrangler and the cloudflare SDK deploy to it, workerd runs what they deploy');
+
+  local
+    .command('start')
+    .description('start the local edge (foreground; Ctrl-C stops it)')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '8787')
+    .option('--detach', 'run in the background and return once it is ready')
+    .option('--latency-ms <n>', 'delay every API answer by N milliseconds')
+    .option('--error-rate <r>', 'answer this fraction (0..1) of API calls with a 5xx')
+    .option('--rate-limit <n/seconds>', 'answer 429 with Retry-After past N API calls per window, e.g. 100/60')
+    .action(async (options: StartOptions, command: Command) => {
+      const ctx = commandContext(command);
+      const port = parsePort(options.port);
+      const faults = parseFaults(options);
+      const { edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
+      if (options.detach) {
+        const args = ['--port', String(port), ...faultArgs(options)];
+        const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
+        if (ctx.json) ctx.output.result(publicInfo(info));
+        else {
+          ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
+          printConnection(ctx.output, info, nodeResolverHint());
+        }
+        return;
+      }
+      const { startEdge } = await import('../../local/edge.js');
+      // Miniflare installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit at once; the
+      // foreground edge takes those signals over so that it stops cleanly (edge.json removed, exit 0).
+      const inherited = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+      const edge = await startEdge({
+        projectDir: ctx.cwd,
+        port,
+        faults,
+        onLog: (log) => ctx.output.info(`${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`),
+      });
+      if (ctx.json) ctx.output.result(publicInfo(edge.info));
+      else {
+        printEnv(ctx.output, edgeEnv(edge.info));
+        printConnection(ctx.output, edge.info, nodeResolverHint());
+        ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
+      }
+      for (const signal of SIGNALS) {
+        for (const listener of process.listeners(signal)) if (!inherited.get(signal)?.has(listener)) process.off(signal, listener);
+      }
+      await waitForSignal();
+      ctx.output.info('stopping the local edge…');
+      // A second signal while stopping ends the process at once.
+      const hurry = () => process.exit(130);
+      for (const signal of SIGNALS) process.once(signal, hurry);
+      await edge.stop();
+      for (const signal of SIGNALS) process.off(signal, hurry);
+      ctx.output.success('local edge stopped');
+    });
+
+  local
+    .command('env')
+    .description('print export lines that point wrangler, the cloudflare SDK and curl at the local edge')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = commandContext(command);
+      const { readEdgeInfo } = await import('../../local/edge-file.js');
+      const { edgeEnv, nodeResolverHint } = await import('../../local/process.js');
+      const info = await readEdgeInfo(ctx.cwd);
+      const env = edgeEnv(info);
+      if (ctx.json) {
+        ctx.output.result({ ...env, workerUrlTemplate: info.workerUrlTemplate, ...nodeResolverHint() });
+        return;
+      }
+      printEnv(ctx.output, env);
+      ctx.output.info(`# Node clients resolve *.localhost with: NODE_OPTIONS="${nodeResolverHint().nodeOptions}"`);
+    });
+
+  local
+    .command('status')
+    .description('is the local edge running, and which workers does it serve')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = commandContext(command);
+      const { edgeStatus, nodeResolverHint } = await import('../../local/process.js');
+      const status = await edgeStatus(ctx.cwd);
+      if (ctx.json) {
+        ctx.output.result({
+          running: status.running,
+          stale: status.stale,
+          ...(status.info && status.running ? publicInfo(status.info) : {}),
+          workers: status.workers ?? [],
+          ...(status.running ? nodeResolverHint() : {}),
+        });
+        return;
+      }
+      if (!status.running) {
+        ctx.output.info(status.stale ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)` : 'local edge not running');
+        ctx.output.info('Start it with: mcp-fleet local start --detach');
+        return;
+      }
+      const info = status.info!;
+      ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
+      printConnection(ctx.output, info, nodeResolverHint());
+      const workers = status.workers ?? [];
+      if (workers.length === 0) ctx.output.info('no workers deployed');
+      for (const worker of workers) {
+        ctx.output.info(`  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`);
+      }
+    });
+
+  local
+    .command('stop')
+    .description('stop the local edge started with --detach')
+    .action(async (_options: unknown, command: Command) => {
+      const ctx = commandContext(command);
+      const { stopEdge } = await import('../../local/process.js');
+      const outcome = await stopEdge(ctx.cwd);
+      if (ctx.json) {
+        ctx.output.result(outcome.kind === 'stopped' ? { stopped: true, pid: outcome.pid } : { stopped: false, running: false });
+        return;
+      }
+      if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
+      else ctx.output.info(outcome.removedStale ? 'local edge not running (removed a stale edge.json)' : 'local edge not running');
+    });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(`--port must be a port number from 0 to 65535 (got "${text}")`);
+  }
+  return port;
+}
+
+function parseFaults(options: StartOptions): Partial<FaultSettings> {
+  const faults: Partial<FaultSettings> = {};
+  if (options.latencyMs !== undefined) {
+    const ms = Number(options.latencyMs);
+    if (!/^\d+$/.test(options.latencyMs.trim()) || ms > 600_000) throw usageError(`--latency-ms must be a whole number of milliseconds from 0 to 600000 (got "${options.latencyMs}")`);
+    faults.latencyMs = ms;
+  }
+  if (options.errorRate !== undefined) {
+    const rate = Number(options.errorRate);
+    if (options.errorRate.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+      throw usageError(`--error-rate must be a fraction from 0 to 1, e.g. 0.1 (got "${options.errorRate}")`);
+    }
+    faults.errorRate = rate;
+  }
+  if (options.rateLimit !== undefined) {
+    const limit = parseRateLimit(options.rateLimit);
+    if (!limit) throw usageError(`--rate-limit must be N/SECONDS, e.g. 100/60 (got "${options.rateLimit}")`);
+    faults.rateLimit = limit;
+  }
+  return faults;
+}
+
+function faultArgs(options: StartOptions): string[] {
+  const args: string[] = [];
+  if (options.latencyMs !== undefined) args.push('--latency-ms', options.latencyMs);
+  if (options.errorRate !== undefined) args.push('--error-rate', options.errorRate);
+  if (options.rateLimit !== undefined) args.push('--rate-limit', options.rateLimit);
+  return args;
+}
+
+/** Connection details without the token (the token is printed only by `local env`). */
+function publicInfo(info: EdgeInfo): Omit<EdgeInfo, 'token'> {
+  const { token: _token, ...rest } = info;
+  void _token;
+  return rest;
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+,=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function printEnv(output: Output, env: Record<string, string>): void {
+  output.info(`export ${Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}`);
+}
+
+function printConnection(output: Output, info: EdgeInfo, hint: { nodeOptions: string }): void {
+  output.info(`# workers answer at ${info.workerUrlTemplate}${info.workerPathUrlTemplate ? ` (or ${info.workerPathUrlTemplate})` : ''}`);
+  output.info(`# Node clients (e.g. the MCP Inspector) resolve *.localhost with: NODE_OPTIONS="${hint.nodeOptions}"`);
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const signal of SIGNALS) process.off(signal, done);
+      resolve();
+    };
+    for (const signal of SIGNALS) process.once(signal, done);
+  });
+}

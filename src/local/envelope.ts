@@ -1,0 +1,86 @@
+/**
+ * Cloudflare's v4 API envelope and the error codes the local edge answers with.
+ * Every control-plane answer is an ApiResponse; edge.ts writes it to the socket.
+ */
+
+export interface CfMessage {
+  code: number;
+  message: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  count: number;
+  total_count: number;
+  total_pages?: number;
+}
+
+/** Error codes as Cloudflare uses them (see reference/cloudflare-api.md). */
+export const CfCode = {
+  authentication: 10000,
+  /** No such worker (script). */
+  scriptNotFound: 10007,
+  /** The upload's script failed to start or could not be read. */
+  scriptInvalid: 10021,
+  /** Malformed request body or parameters. */
+  badRequest: 10001,
+  secretNotFound: 10056,
+  versionNotFound: 10230,
+  deploymentNotFound: 10231,
+  internal: 10013,
+  noRoute: 7000,
+  methodNotAllowed: 10405,
+  rateLimited: 971,
+} as const;
+
+export function ok(result: unknown, extra: { status?: number; resultInfo?: ResultInfo; messages?: CfMessage[] } = {}): ApiResponse {
+  const body: Record<string, unknown> = { success: true, errors: [], messages: extra.messages ?? [], result };
+  if (extra.resultInfo) body.result_info = extra.resultInfo;
+  return { status: extra.status ?? 200, body };
+}
+
+export function fail(status: number, code: number, message: string, headers?: Record<string, string>): ApiResponse {
+  return { status, body: { success: false, errors: [{ code, message }], messages: [], result: null }, ...(headers ? { headers } : {}) };
+}
+
+/** A failure a handler throws; the control plane turns it into its envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toResponse(): ApiResponse {
+    return fail(this.status, this.code, this.message);
+  }
+}
+
+export const errors = {
+  authentication: () => new ApiError(403, CfCode.authentication, 'Authentication error'),
+  scriptNotFound: (name: string) => new ApiError(404, CfCode.scriptNotFound, `This Worker does not exist on your account. [workers.api.error.script_not_found] (${name})`),
+  badRequest: (message: string) => new ApiError(400, CfCode.badRequest, message),
+  scriptInvalid: (message: string) => new ApiError(400, CfCode.scriptInvalid, message),
+  secretNotFound: (name: string) => new ApiError(404, CfCode.secretNotFound, `Secret ${name} not found`),
+  versionNotFound: (id: string) => new ApiError(404, CfCode.versionNotFound, `Version ${id} not found`),
+  noRoute: (method: string, path: string) => new ApiError(404, CfCode.noRoute, `No route for that URI: ${method} ${path}`),
+  methodNotAllowed: (method: string, path: string) => new ApiError(405, CfCode.methodNotAllowed, `Method ${method} not allowed for ${path}`),
+};
+
+export function paged<T>(items: T[], page: number, perPage: number): { items: T[]; info: ResultInfo } {
+  const start = (page - 1) * perPage;
+  const slice = items.slice(start, start + perPage);
+  return {
+    items: slice,
+    info: { page, per_page: perPage, count: slice.length, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / perPage)) },
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Fault injection for the control plane: latency on every API answer, a fraction answered with 5xx,
+ * a rate limit answered with 429 + Retry-After, and a deterministic "fail the next N".
+ * Settable at start (CLI flags) and at run time (PUT /__edge/faults).
+ */
+
+export const RateLimitSchema = z.object({
+  limit: z.number().int().positive(),
+  windowSeconds: z.number().positive(),
+});
+export type RateLimit = z.infer<typeof RateLimitSchema>;
+
+export const FaultSettingsSchema = z.object({
+  latencyMs: z.number().int().min(0).max(600_000).default(0),
+  errorRate: z.number().min(0).max(1).default(0),
+  rateLimit: RateLimitSchema.nullable().default(null),
+  /** The next N API requests answer 503, whatever errorRate says. */
+  failNext: z.number().int().min(0).default(0),
+});
+export type FaultSettings = z.infer<typeof FaultSettingsSchema>;
+
+/** A partial update, as PUT /__edge/faults takes it. */
+export const FaultPatchSchema = z.strictObject({
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  errorRate: z.number().min(0).max(1).optional(),
+  rateLimit: RateLimitSchema.nullable().optional(),
+  failNext: z.number().int().min(0).optional(),
+});
+export type FaultPatch = z.infer<typeof FaultPatchSchema>;
+
+export type FaultDecision =
+  | { kind: 'pass'; latencyMs: number }
+  | { kind: 'error'; latencyMs: number; status: number }
+  | { kind: 'rate-limited'; latencyMs: number; retryAfterSeconds: number };
+
+export class Faults {
+  private settings: FaultSettings;
+  private windowStart = 0;
+  private windowCount = 0;
+
+  constructor(
+    initial: Partial<FaultSettings> = {},
+    private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.settings = FaultSettingsSchema.parse(initial);
+  }
+
+  get current(): FaultSettings & { window: { count: number; resetsInMs: number } | null } {
+    const rl = this.settings.rateLimit;
+    const window = rl ? { count: this.windowCount, resetsInMs: Math.max(0, this.windowStart + rl.windowSeconds * 1000 - this.now()) } : null;
+    return { ...this.settings, window };
+  }
+
+  update(patch: FaultPatch): FaultSettings {
+    const rateLimitChanged = patch.rateLimit !== undefined;
+    this.settings = FaultSettingsSchema.parse({ ...this.settings, ...patch });
+    if (rateLimitChanged) {
+      this.windowStart = 0;
+      this.windowCount = 0;
+    }
+    return this.settings;
+  }
+
+  /** Decides the fate of one API request (counts it against the rate limit). */
+  decide(): FaultDecision {
+    const { latencyMs, errorRate, rateLimit } = this.settings;
+    if (rateLimit) {
+      const now = this.now();
+      const windowMs = rateLimit.windowSeconds * 1000;
+      if (now - this.windowStart >= windowMs) {
+        this.windowStart = now;
+        this.windowCount = 0;
+      }
+      this.windowCount += 1;
+      if (this.windowCount > rateLimit.limit) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000));
+        return { kind: 'rate-limited', latencyMs, retryAfterSeconds };
+      }
+    }
+    if (this.settings.failNext > 0) {
+      this.settings = { ...this.settings, failNext: this.settings.failNext - 1 };
+      return { kind: 'error', latencyMs, status: 503 };
+    }
+    if (errorRate > 0 && this.random() < errorRate) return { kind: 'error', latencyMs, status: 500 };
+    return { kind: 'pass', latencyMs };
+  }
+}
+
+/** Parses `N/SECONDS` (e.g. `100/60`); undefined when malformed. */
+export function parseRateLimit(text: string): RateLimit | undefined {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(s)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const parsed = RateLimitSchema.safeParse({ limit: Number(match[1]), windowSeconds: Number(match[2]) });
+  return parsed.success ? parsed.data : undefined;
+}
