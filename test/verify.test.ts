@@ -156,6 +156,7 @@ beforeAll(async () => {
       { name: 'html-health', mode: 'health-html' },
       { name: 'who-other', mode: 'whoami-other', vars: { WHOAMI: 'acme' } },
       { name: 'hangs', mode: 'hang' },
+      { name: 'echo-key', mode: 'echo-key' },
       // twin-b's worker also takes twin-a's key: the second client's worker accepts the first client's key.
       { name: 'twin-a', mode: 'ok', deployed: { API_KEY: twinAKey, UPSTREAM_TOKEN: 'u1' } },
       { name: 'twin-b', mode: 'also-accepts', deployed: { API_KEY: newKey(), UPSTREAM_TOKEN: 'u2', EXTRA_KEY: twinAKey } },
@@ -326,15 +327,26 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
     expect(seconds).toBeLessThan(15);
   });
 
+  test('a worker that echoes the presented key back: verify reports the refusal, never the key', async () => {
+    const result = await verify(broken.dir, ['echo-key', '--local', '--json']);
+    expect(result.exitCode).toBe(1);
+    const mcp = checkOf(result.json, 'echo-key', 'mcp');
+    expect(mcp.ok).toBe(false);
+    expect(mcp.detail).toBe('MCP initialize with the client\'s key failed: HTTP 401: {"error":"unauthorized","presented":"[redacted]"}');
+    expect(result.stdout + result.stderr).not.toContain(broken.keys.get('echo-key')!);
+  });
+
   test('verify --all over the broken fleet reports every client and exits 1', async () => {
     const result = await verify(broken.dir, ['--all', '--local', '--json', '--timeout', '1.5']);
     expect(result.exitCode).toBe(1);
     const json = result.json!;
     expect(json.ok).toBe(false);
-    expect(json.clients).toHaveLength(10);
+    expect(json.clients).toHaveLength(11);
     const failing = json.clients.filter((c) => !c.ok).map((c) => c.client);
-    expect(failing).toEqual(expect.arrayContaining(['no-auth', 'any-key', 'not-ready', 'html-health', 'who-other', 'hangs']));
-    expect(result.stderr).toMatch(/10 clients verified, \d+ failed in/);
+    expect(failing.toSorted()).toEqual(['any-key', 'echo-key', 'hangs', 'html-health', 'no-auth', 'not-ready', 'shared-a', 'shared-b', 'who-other']);
+    // The ring tries shared-b with no-auth's key, but the copied key is still caught, locally.
+    expect(checkOf(json, 'shared-b', 'isolation').detail).toBe("this client's API_KEY is also in the secrets file of shared-a");
+    expect(result.stderr).toMatch(/11 clients verified, \d+ failed in/);
   });
 });
 

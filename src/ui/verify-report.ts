@@ -8,7 +8,8 @@ function formatMs(ms: number): string {
 }
 
 function checkCell(check: CheckResult): string {
-  if (check.skipped && check.ok) return pc.dim(`– ${check.name}`);
+  // A skipped check has no latency; a failed one (not run) is explained by the check it depended on.
+  if (check.skipped) return check.ok ? pc.dim(`– ${check.name}`) : `${pc.red('✖')} ${check.name} ${pc.dim('–')}`;
   const mark = check.ok ? pc.green('✔') : pc.red('✖');
   return `${mark} ${check.name} ${pc.dim(formatMs(check.ms))}`;
 }

@@ -175,19 +175,31 @@ export interface IsolationCheckOptions extends HttpOptions {
   /** The client whose key is tried against this worker. */
   otherClient: string;
   otherKey: string;
-  /** The two secrets files hold the same API_KEY (compared locally, never printed). */
-  sameKeyInFiles: boolean;
+  /**
+   * Other selected clients whose secrets files hold this client's API_KEY (compared locally,
+   * never printed). The ring probes one neighbour; this catches every copied key at no cost.
+   */
+  sharesKeyWith?: readonly string[];
 }
 
-/** `isolation`: another client's key must be refused by this client's worker. */
+/** `isolation`: another client's key must be refused by this client's worker, and no other client may hold this client's key. */
 export async function checkIsolation(url: string, options: IsolationCheckOptions): Promise<CheckResult> {
   const probe = await keyAccepted(url, options.otherKey, { timeoutMs: options.timeoutMs, label: `with ${options.otherClient}'s key` });
-  if (probe.refused) return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
-  const consequence = options.sameKeyInFiles
-    ? `this client and ${options.otherClient} have the same API_KEY in their secrets files`
-    : `this worker lets ${options.otherClient} in (shared key, or another client's secrets on this worker)`;
-  const detail = refusalProblem(probe, consequence) ?? probe.detail;
-  return { name: 'isolation', ok: false, ms: probe.ms, detail };
+  const sharing = options.sharesKeyWith ?? [];
+  const sharedWithProbed = sharing.includes(options.otherClient);
+  if (probe.refused && sharing.length === 0) return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
+  const problems: string[] = [];
+  if (!probe.refused) {
+    const consequence = sharedWithProbed
+      ? `this client and ${options.otherClient} have the same API_KEY in their secrets files`
+      : `this worker lets ${options.otherClient} in (shared key, or another client's secrets on this worker)`;
+    problems.push(refusalProblem(probe, consequence) ?? probe.detail);
+  }
+  const unreported = sharing.filter((name) => !(sharedWithProbed && !probe.refused && name === options.otherClient));
+  if (unreported.length > 0) {
+    problems.push(`this client's API_KEY is also in the secrets file${unreported.length === 1 ? '' : 's'} of ${unreported.join(', ')}`);
+  }
+  return { name: 'isolation', ok: false, ms: probe.ms, detail: problems.join('; ') };
 }
 
 export { formatSeconds };

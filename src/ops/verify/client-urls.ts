@@ -45,7 +45,10 @@ function normalizeBaseUrl(raw: string, where: string): string {
     throw usageError(`${where}: not an absolute URL`, 'Give the scheme too, e.g. https://mcp.acme.example');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`${where}: only http and https URLs can be verified`);
-  if (url.username || url.password) throw usageError(`${where}: credentials in the URL are not supported`, 'verify sends the client key from its .secrets file.');
+  if (url.username || url.password) {
+    // Not echoed: the user part of a URL is a credential.
+    throw usageError(`${where.replace(/=.*$/, '=…')}: credentials in the URL are not supported`, 'verify sends the client key from its .secrets file.');
+  }
   if (url.search || url.hash) throw usageError(`${where}: give the worker's base URL, without a query or fragment`);
   // The checks append /health, /ready and /mcp themselves.
   const path = url.pathname.replace(/\/+$/, '').replace(/\/mcp$/, '');

@@ -109,7 +109,8 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
     const url = urls.get(client.name) as string;
     const key = keys.get(client.name) as string;
     const other = clients.length > 1 ? clients[(index + 1) % clients.length] : undefined;
-    const result = await verifyClient({ client, url, key, other, otherKey: other ? keys.get(other.name) : undefined, wrongKey, timeoutMs });
+    const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
+    const result = await verifyClient({ client, url, key, other, otherKey: other ? keys.get(other.name) : undefined, wrongKey, timeoutMs, sharesKeyWith });
     const safe = redactResult(result, secrets);
     options.onClientDone?.(safe);
     return safe;
@@ -141,6 +142,8 @@ interface VerifyClientInput {
   otherKey: string | undefined;
   wrongKey: string;
   timeoutMs: number;
+  /** Other selected clients whose secrets files hold the same API_KEY. */
+  sharesKeyWith: string[];
 }
 
 async function verifyClient(input: VerifyClientInput): Promise<ClientVerification> {
@@ -157,7 +160,7 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
       identity: identityCheck(probe, expectedClientId(client)),
     })),
     other !== undefined && otherKey !== undefined
-      ? checkIsolation(url, { timeoutMs, otherClient: other.name, otherKey, sameKeyInFiles: otherKey === key })
+      ? checkIsolation(url, { timeoutMs, otherClient: other.name, otherKey, sharesKeyWith: input.sharesKeyWith })
       : Promise.resolve(undefined),
   ]);
   const checks: CheckResult[] = [health, ready, auth, mcpChecks.mcp, mcpChecks.identity];
