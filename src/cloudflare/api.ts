@@ -1,6 +1,6 @@
 import Cloudflare, { APIConnectionError, APIError } from 'cloudflare';
 import { ExitCode, FleetError } from '../util/errors.js';
-import { pacedFetch, sharedPacer, type Pacer, type RetryPolicy } from './pacer.js';
+import { pacedFetch, retryPolicyFromEnv, sharedPacer, type Pacer, type RetryPolicy } from './pacer.js';
 import type { Target } from './target.js';
 
 /** Cloudflare error codes that mean "no such worker" (wrangler treats both so). */
@@ -69,7 +69,7 @@ export function createSdk(target: Target, options: CreateApiOptions = {}): Cloud
   return new Cloudflare({
     apiToken: target.token,
     baseURL: target.apiBaseUrl,
-    fetch: pacedFetch({ pacer, policy: options.policy, fetch: options.fetch }),
+    fetch: pacedFetch({ pacer, policy: options.policy ?? retryPolicyFromEnv(), fetch: options.fetch }),
     maxRetries: 0,
     // pacedFetch bounds each attempt; the SDK's timeout would otherwise cut a paced wait short.
     timeout: 60 * 60_000,

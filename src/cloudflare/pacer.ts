@@ -178,6 +178,19 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   attemptTimeoutMs: 60_000,
 };
 
+export const ATTEMPTS_ENV = 'MCP_FLEET_API_ATTEMPTS';
+
+/** The retry policy, with MCP_FLEET_API_ATTEMPTS (1–20) overriding the attempts: 1 fails fast, e.g. in CI. */
+export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  const raw = env[ATTEMPTS_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_RETRY_POLICY;
+  const attempts = Number(raw);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) {
+    throw usageError(`${ATTEMPTS_ENV}=${raw}: expected a whole number from 1 to 20`);
+  }
+  return { ...DEFAULT_RETRY_POLICY, maxAttempts: attempts };
+}
+
 /** Methods that may be sent again after a connection error or 5xx: our calls are all idempotent by these verbs. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

@@ -23,11 +23,14 @@ export function clientFailure(error: unknown): ClientFailure {
   return { message: describeError(error), exitCode: 1 };
 }
 
-/** Exit code of a fleet command: 0 when all succeeded, 2 when every failure was bad input, else 1. */
+/**
+ * Exit code of a fleet command from each selected client's failure (undefined = succeeded):
+ * 0 when all succeeded; 2 when every client failed on bad input, so nothing was done; else 1.
+ */
 export function fleetExitCode(failures: readonly (ClientFailure | undefined)[]): 0 | 1 | 2 {
   const failed = failures.filter((failure): failure is ClientFailure => failure !== undefined);
   if (failed.length === 0) return 0;
-  return failed.every((failure) => failure.exitCode === 2) ? 2 : 1;
+  return failed.length === failures.length && failed.every((failure) => failure.exitCode === 2) ? 2 : 1;
 }
 
 /** Live progress of one client in a fleet operation. `detail` is shown on its line; never a value. */
