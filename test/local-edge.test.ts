@@ -318,6 +318,55 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect(((await response.json()) as { client: string }).client).toBe('beta');
   });
 
+  test('an API upload (FormData through the SDK) runs with its bindings, and SSE streams through the edge', async () => {
+    const code = new Uint8Array(await readFile(join(repoRoot, 'test', 'fixtures', 'edge-echo', 'worker.mjs')));
+    const upload = (source: Uint8Array<ArrayBuffer> | string, bindings: unknown[]) => {
+      const form = new FormData();
+      form.set('metadata', JSON.stringify({ main_module: 'worker.mjs', compatibility_date: '2026-11-01', bindings }));
+      form.set('worker.mjs', new File([source], 'worker.mjs', { type: 'application/javascript+module' }));
+      return cf.put(`/accounts/${target.accountId}/workers/scripts/echo`, { body: form });
+    };
+    const bindings = [
+      { type: 'plain_text', name: 'NAME', text: 'echo' },
+      { type: 'secret_text', name: 'SECRET', text: 'hidden' },
+      { type: 'json', name: 'SETTINGS', json: { retries: 3 } },
+      { type: 'analytics_engine', name: 'ANALYTICS', dataset: 'echo_metrics' },
+    ];
+    const result = (await upload(code, bindings)) as { result: { id: string; deployment_id: string } };
+    expect(result.result).toMatchObject({ id: 'echo', deployment_id: expect.any(String) });
+    expect(await workerJson('echo', '/')).toEqual({
+      status: 200,
+      body: { url: `http://echo.localhost:${edge.info.port}/`, name: 'echo', hasSecret: true, settings: { retries: 3 } },
+    });
+
+    const response = await worker('echo', '/stream');
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.getReader();
+    const started = performance.now();
+    const arrivals: number[] = [];
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+      arrivals.push(performance.now() - started);
+    }
+    expect(arrivals.length).toBeGreaterThanOrEqual(2);
+    // Streamed, not buffered: the first event arrives well before the stream ends.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(500);
+
+    // Code that fails to start is refused with 10021; the running version keeps serving.
+    await expect(upload('export default { fetch( }', bindings)).rejects.toMatchObject({ status: 400, errors: [expect.objectContaining({ code: 10021 })] });
+    await expect(upload(code, [{ type: 'kv_namespace', name: 'KV', namespace_id: 'x' }])).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ code: 10021, message: expect.stringContaining('kv_namespace') })],
+    });
+    expect((await workerJson('echo', '/')).body.name).toBe('echo');
+    const versions = await cf.workers.scripts.versions.list('echo', { account_id: target.accountId });
+    expect(versions.result.items?.length).toBe(1);
+
+    await cf.workers.scripts.delete('echo', { account_id: target.accountId });
+    expect((await worker('echo', '/')).status).toBe(404);
+  });
+
   test('wrangler secret put on a missing worker creates a draft (as Cloudflare does); a deleted worker stops answering', async () => {
     const put = await wrangler(['secret', 'put', 'ONLY', '--name', 'stray'], { input: 'value\n' });
     expect(put.exitCode, put.output).toBe(0);
