@@ -406,3 +406,48 @@ test('no key ever appears in verify output', () => {
   // Nor anything shaped like the keys this test generates.
   expect(everything).not.toMatch(/mcpf_[A-Za-z0-9_-]{20,}/);
 });
+
+/**
+ * Timing of `verify --all` on the local edge for 3 and 30 template clients (the closing note of the
+ * issue). Deploying 30 workers takes minutes, so it runs only with MCP_FLEET_VERIFY_BENCH=1; it logs
+ * and asserts only that every run passed, never a duration.
+ */
+describe.runIf(process.env.MCP_FLEET_VERIFY_BENCH === '1')('timing of verify --all', () => {
+  const sizes = [3, 30] as const;
+  const dirs = new Map<number, string>();
+
+  beforeAll(async () => {
+    const root = await tempDir('mcp-fleet-verify-bench-');
+    cleanups.push(root.cleanup);
+    const secretsDir = join(root.dir, 'deploy-secrets');
+    await mkdir(secretsDir, { mode: 0o700 });
+    const childEnv = localChildEnv(edge.info);
+    for (const size of sizes) {
+      const dir = join(root.dir, `fleet-${size}`);
+      await mkdir(join(dir, '.mcp-fleet', 'local'), { recursive: true, mode: 0o700 });
+      await copyFile(edgeFilePath(good.dir), edgeFilePath(dir));
+      const names = Array.from({ length: size }, (_, i) => `bench${size}-c${String(i + 1).padStart(2, '0')}`);
+      const project = await makeProject(dir, `bench-${size}`, names.map((name) => ({ name })), secretsDir);
+      const started = performance.now();
+      await deployAll(project, childEnv);
+      console.log(`deployed ${size} workers with wrangler (4 at a time) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      dirs.set(size, dir);
+    }
+  }, 1_800_000);
+
+  test.each(sizes)('verify --all for %i clients', async (size) => {
+    const runs: { wall: number; ms: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const result = await verify(dirs.get(size)!, ['--all', '--local', '--json']);
+      const wall = performance.now() - started;
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.json!.clients).toHaveLength(size);
+      runs.push({ wall, ms: result.json!.ms });
+    }
+    const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+    console.log(
+      `verify --all, ${size} clients, concurrency 8: checks ${runs.map((r) => fmt(r.ms)).join(' / ')}; whole command (node start-up included) ${runs.map((r) => fmt(r.wall)).join(' / ')}`,
+    );
+  }, 300_000);
+});
