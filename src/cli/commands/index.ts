@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAdd } from './add.js';
+import { registerDemo } from './demo.js';
 import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerDeploy(program);
   registerSecrets(program);
   registerLocal(program);
+  registerDemo(program);
 }
