@@ -64,6 +64,9 @@ export function registerVerify(program: Command): void {
       if (local) await getTarget();
 
       ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
+      // A live count only where a person watches; logs and pipes get the report alone.
+      const live = ctx.output.isTTY && clients.length > 1;
+      let done = 0;
       const report = await verifyFleet({
         fleet,
         clients,
@@ -71,7 +74,9 @@ export function registerVerify(program: Command): void {
         urls: overrides,
         concurrency,
         timeoutMs,
+        onClientDone: live ? () => ctx.output.write(`\r${++done}/${clients.length} clients checked`) : undefined,
       });
+      if (live) ctx.output.write('\r\u001b[2K');
       ctx.output.result(verifyJson(report));
       // Under --json this goes to stderr, so a person watching CI still reads the report.
       ctx.output.info(renderVerifyReport(report));

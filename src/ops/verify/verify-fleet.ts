@@ -48,7 +48,13 @@ export interface VerifyFleetOptions {
  * run with exit 2 instead of turning into a fleet of failed checks.
  */
 export async function readClientKeys(clients: readonly Client[]): Promise<Map<string, string>> {
+  return (await readClientSecrets(clients)).keys;
+}
+
+/** API_KEY per client, and every value of the clients' secrets files (to redact from reports). */
+async function readClientSecrets(clients: readonly Client[]): Promise<{ keys: Map<string, string>; values: string[] }> {
   const keys = new Map<string, string>();
+  const values = new Set<string>();
   const problems: string[] = [];
   for (const client of clients) {
     let file;
@@ -62,6 +68,7 @@ export async function readClientKeys(clients: readonly Client[]): Promise<Map<st
       problems.push(`client "${client.name}": no secrets file (${client.secretsPath} is missing)`);
       continue;
     }
+    for (const value of file.values.values()) values.add(value);
     const key = file.values.get(API_KEY);
     if (key === undefined || key.trim() === '') {
       problems.push(`client "${client.name}": ${API_KEY} is ${key === undefined ? 'missing' : 'empty'} in ${client.secretsPath}`);
@@ -75,7 +82,7 @@ export async function readClientKeys(clients: readonly Client[]): Promise<Map<st
       'verify authenticates with each client\'s own API_KEY from .secrets.<client>; create it with: mcp-fleet add <client>',
     );
   }
-  return keys;
+  return { keys, values: [...values] };
 }
 
 /** The client name `whoami` must report: the env's CLIENT_ID var, or the client's name. */
@@ -98,12 +105,13 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const clients = options.clients;
   if (clients.length === 0) throw usageError('no clients to verify');
-  const keys = await readClientKeys(clients);
+  const { keys, values } = await readClientSecrets(clients);
   const resolved = await resolveClientUrls(clients, options.target, options.urls ?? new Map<string, string>());
   const urls = new Map([...resolved].map(([name, entry]) => [name, entry.url] as const));
   // One random key per run: no worker can hold it, and it never leaves a request header.
   const wrongKey = `mcpf_wrong_${randomBytes(24).toString('base64url')}`;
-  const secrets = [...keys.values(), wrongKey];
+  // Longest first, so that a value containing another is blanked whole.
+  const secrets = [...values, wrongKey].sort((a, b) => b.length - a.length);
 
   const settled = await mapWithConcurrency(clients, concurrency, async (client, index) => {
     const url = urls.get(client.name) as string;
@@ -178,10 +186,11 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
 
 /**
  * Belt and braces: no check puts a key into a detail, but a worker could echo one back in an
- * error body, so every key this run knows is blanked out of everything it reports.
+ * error body, so every secret value this run has read (and the wrong key) is blanked out of
+ * everything it reports. Values shorter than 6 characters are left: blanking them would garble text.
  */
 function redactResult(result: ClientVerification, secrets: readonly string[]): ClientVerification {
-  const redact = (text: string): string => secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('[redacted]') : out), text);
+  const redact = (text: string): string => secrets.reduce((out, secret) => (secret.length >= 6 ? out.split(secret).join('[redacted]') : out), text);
   const copy: ClientVerification = {
     ...result,
     url: redact(result.url),
