@@ -31,6 +31,8 @@ export interface StartEdgeOptions {
   faults?: Partial<FaultSettings>;
   /** Worker console output and edge notices. */
   onLog?: (log: WorkerLog) => void;
+  /** Workers per workerd process (see runtime.ts). */
+  workersPerProcess?: number;
 }
 
 export interface RunningEdge {
@@ -89,6 +91,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     desired: () => desiredWorkers(store),
     onDataPoint: (point) => analytics.add(point),
     onLog: options.onLog,
+    workersPerProcess: options.workersPerProcess,
   });
   const controlPlane = createControlPlane({ store, sync: () => runtime.sync() });
 
@@ -232,7 +235,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   }
 
   async function proxyToWorker(name: string, req: IncomingMessage, res: ServerResponse, pathAndQuery: string, host: string): Promise<void> {
-    await runtime.idle();
+    await runtime.idle(name);
     const origin = runtime.workerOrigin(name);
     if (!origin) {
       req.resume();
