@@ -486,6 +486,9 @@ describe('mcp-fleet local (the built binary)', () => {
     expect(stop.exitCode, stop.stderr).toBe(0);
     expect(stop.stdout).toContain(`stopped (pid ${info.pid})`);
     await expect(stat(edgeFilePath(cliProject.dir))).rejects.toThrow();
+    const log = await readFile(join(cliProject.dir, '.mcp-fleet', 'local', 'edge.log'), 'utf8');
+    expect(log).toContain('local edge ready');
+    expect(log).not.toContain(info.token);
     const after = await runCli(['--cwd', cliProject.dir, '--json', 'local', 'status']);
     expect(JSON.parse(after.stdout)).toMatchObject({ running: false });
     const again = await runCli(['--cwd', cliProject.dir, 'local', 'stop']);

@@ -9,6 +9,9 @@ import { localhostResolverPath } from './localhost-resolver.js';
 
 /** Managing an edge that runs as its own process: start detached, look at it, stop it. */
 
+/** Set in the detached edge's environment: it then keeps its token out of edge.log. */
+export const DETACHED_ENV = 'MCP_FLEET_EDGE_DETACHED';
+
 export function edgeLogPath(projectDir: string): string {
   return join(localEdgeDir(projectDir), 'edge.log');
 }
@@ -84,7 +87,7 @@ export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
     cwd: options.projectDir,
     detached: true,
     stdio: ['ignore', log.fd, log.fd],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', [DETACHED_ENV]: '1' },
   });
   await log.close();
   const pid = child.pid;

@@ -29,7 +29,7 @@ export function registerLocal(program: Command): void {
       const ctx = commandContext(command);
       const port = parsePort(options.port);
       const faults = parseFaults(options);
-      const { edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
+      const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
       if (options.detach) {
         const args = ['--port', String(port), ...faultArgs(options)];
         const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
@@ -41,6 +41,7 @@ export function registerLocal(program: Command): void {
         return;
       }
       const { startEdge } = await import('../../local/edge.js');
+      const { edgeFilePath: edgeFilePathOf } = await import('../../local/edge-file.js');
       // Miniflare installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit at once; the
       // foreground edge takes those signals over so that it stops cleanly (edge.json removed, exit 0).
       const inherited = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
@@ -52,7 +53,9 @@ export function registerLocal(program: Command): void {
       });
       if (ctx.json) ctx.output.result(publicInfo(edge.info));
       else {
-        printEnv(ctx.output, edgeEnv(edge.info));
+        // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
+        if (process.env[DETACHED_ENV]) ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
+        else printEnv(ctx.output, edgeEnv(edge.info));
         printConnection(ctx.output, edge.info, nodeResolverHint());
         ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
       }
