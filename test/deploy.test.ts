@@ -1,6 +1,8 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { binPath } from './helpers/cli.js';
 import { callsPerScript, createTestFleet, type TestFleet } from './helpers/fleet.js';
 
 /**
@@ -151,6 +153,28 @@ describe('deploy', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('CLOUDFLARE_API_TOKEN');
     expect(result.stderr).toContain('Workers Scripts: Edit');
+  });
+
+  test('Ctrl-C during a deploy leaves no secrets file behind in the temp directory', async () => {
+    const tmp = join(fleet.dir, '..', 'private-tmp');
+    await mkdir(tmp, { mode: 0o700 });
+    const child = execa(process.execPath, [binPath, 'deploy', 'acme', '--local', '--no-verify'], {
+      cwd: fleet.dir,
+      env: { CI: '1', NO_COLOR: '1', TMPDIR: tmp },
+      reject: false,
+    });
+    // Wait until wrangler is running with its secrets file, then interrupt.
+    const deadline = Date.now() + 60_000;
+    while (!(await readdir(tmp)).some((name) => name.startsWith('mcp-fleet-deploy-')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await readdir(tmp)).some((name) => name.startsWith('mcp-fleet-deploy-'))).toBe(true);
+    child.kill('SIGINT');
+    const result = await child;
+    fleet.leaks.record('stdout of an interrupted deploy', String(result.stdout));
+    fleet.leaks.record('stderr of an interrupted deploy', String(result.stderr));
+    expect(result.exitCode === 0 || result.signal === 'SIGINT' || result.exitCode === 130).toBe(true);
+    expect((await readdir(tmp)).filter((name) => name.startsWith('mcp-fleet-deploy-'))).toEqual([]);
   });
 
   test('remove --delete-worker deletes the worker, then the client', async () => {

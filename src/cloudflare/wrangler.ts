@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -98,6 +98,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
   const outputPath = join(logs, `${options.env}-${stamp}.output.jsonl`);
 
   const workDir = await mkdtemp(join(tmpdir(), 'mcp-fleet-deploy-'));
+  guardTempDir(workDir);
   try {
     const args = [...wrangler.prefix, 'deploy', '--env', options.env];
     if (options.secrets !== undefined) {
@@ -169,6 +170,35 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });
+    liveTempDirs.delete(workDir);
+  }
+}
+
+/**
+ * Temp directories holding secrets files while wrangler runs. A `finally` does not run when the
+ * process is killed by Ctrl-C or SIGTERM, so these are also removed on exit and on those signals.
+ */
+const liveTempDirs = new Set<string>();
+let guardsInstalled = false;
+
+function removeLiveTempDirs(): void {
+  for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
+  liveTempDirs.clear();
+}
+
+function guardTempDir(dir: string): void {
+  liveTempDirs.add(dir);
+  if (guardsInstalled) return;
+  guardsInstalled = true;
+  process.on('exit', removeLiveTempDirs);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      removeLiveTempDirs();
+      // Then die of the same signal, as the process would have without this handler.
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
   }
 }
 

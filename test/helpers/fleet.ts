@@ -52,7 +52,7 @@ export function randomValue(prefix: string): string {
 }
 
 export async function createTestFleet(prefix: string, clients: readonly string[]): Promise<TestFleet> {
-  const root = await tempDir(`mcp-fleet-${prefix}-`);
+  const root = await tempDir(`mcp-fleet-test-${prefix}-`);
   const dir = join(root.dir, 'fleet');
   const leaks = new LeakWatch();
   leaks.startPolling();
