@@ -62,6 +62,7 @@ describe('deploy', () => {
       expect(routes.some((r) => /^PUT .*secrets$/.test(r)), routes.join('\n')).toBe(false);
       expect(routes.some((r) => /secrets-bulk/.test(r))).toBe(false);
     }
+    console.log(`[api calls] deploy (new worker), acme's calls:\n  ${calls.filter((c) => c.script === 'acme' || c.script === null).slice(0, 12).map((c) => `${c.script ?? '-'} ${c.route ?? `${c.method} ${c.path}`} → ${c.status}`).join('\n  ')}`);
     console.log(`[api calls] deploy (new worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0} for ${CLIENTS.length} clients`);
 
     // One live line per client went to stderr under --json (not a TTY: one line per change).
