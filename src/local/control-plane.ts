@@ -455,7 +455,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       throw new ApiError(400, 10016, `Invalid Worker name "${name}": use lowercase letters, digits and dashes (at most 63), not starting or ending with a dash`);
     }
     const upload = await parseUpload(ctx.request);
-    const { version, created } = await store.exclusive(async () => {
+    const version = await store.exclusive(async () => {
       const existing = store.getScript(name);
       const { version, secrets } = await versionFromUpload(name, existing, upload, ctx);
       const record = structuredClone(existing ?? newScript(name, version.created_on));
@@ -468,11 +468,10 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       const all: SecretsByVersion = store.secretsOf(name);
       all[version.id] = secrets;
       await store.saveScript(record, all);
-      return { version, created: !existing };
+      return version;
     });
     const startupMs = await syncOrRollback(name, removeVersion(name, version.id));
     const script = requireScript(name);
-    void created;
     return ok(scriptObject(script, { deployment_id: version.id, startup_time_ms: startupMs }));
   };
   route('PUT', '/accounts/:account/workers/scripts/:script', uploadAndDeploy);
