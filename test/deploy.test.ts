@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { binPath } from './helpers/cli.js';
-import { callsPerScript, createTestFleet, type TestFleet } from './helpers/fleet.js';
+import { callsPerScript, createTestFleet, randomValue, type TestFleet } from './helpers/fleet.js';
 
 /**
  * `mcp-fleet deploy` through the built binary against one local edge: a fleet deployed with
@@ -186,6 +186,19 @@ describe('deploy', () => {
     expect(await fleet.remoteSecrets('gamma')).toBeUndefined();
     expect(await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8')).not.toContain('"gamma"');
     expect(callsPerScript(await fleet.requests(since)).get('gamma')).toBe(1);
+  });
+
+  test('add --deploy onboards a client and ships its worker with its secrets in one command', async () => {
+    // --from-env, not --set: a value in argv would be visible to every process on the machine.
+    const result = await fleet.cliJson<{ client: string; deploy: DeployJson }>(['add', 'omega', '--from-env', '--deploy', '--local', '--yes'], {
+      env: { UPSTREAM_TOKEN: randomValue('omega-upstream') },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.json.client).toBe('omega');
+    expect(result.json.deploy.clients.map((c) => [c.client, c.ok, c.verify?.ok])).toEqual([['omega', true, true]]);
+    const key = (await fleet.secrets('omega')).get('API_KEY') as string;
+    expect(await fleet.accepts('omega', key)).toBe(true);
+    expect((await fleet.remoteSecrets('omega'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
   });
 
   test('no secret value appears in any output, log file or child argv', async () => {

@@ -25,16 +25,17 @@ export function cloudflareTarget(options: CloudflareTargetOptions): Target {
   }
   const apiBaseUrl = (options.env.CLOUDFLARE_API_BASE_URL || DEFAULT_API_BASE_URL).replace(/\/+$/, '');
   let subdomain: Promise<string> | undefined;
-  return {
+  const target: Target = {
     kind: 'cloudflare',
     apiBaseUrl,
     accountId,
     token,
     workerUrl(workerName) {
       // One API call per command, however many workers: the account's workers.dev subdomain.
-      // The SDK takes ~0.4 s to load, so it is imported only when a URL is needed.
-      subdomain ??= import('cloudflare')
-        .then(({ default: Cloudflare }) => new Cloudflare({ apiToken: token, baseURL: apiBaseUrl }).workers.subdomains.get({ account_id: accountId }))
+      // The SDK takes ~0.4 s to load, so it is imported only when a URL is needed; the call goes
+      // through the shared pacer like every other API call.
+      subdomain ??= import('./api.js')
+        .then(({ createSdk }) => createSdk(target).workers.subdomains.get({ account_id: accountId }))
         .then((result) => result.subdomain);
       return subdomain.then((name) => `https://${workerName}.${name}.workers.dev`);
     },
@@ -42,4 +43,5 @@ export function cloudflareTarget(options: CloudflareTargetOptions): Target {
       return { CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_ACCOUNT_ID: accountId, CLOUDFLARE_API_BASE_URL: apiBaseUrl };
     },
   };
+  return target;
 }

@@ -8,6 +8,9 @@ import { datasetName } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
 
+/** The key mcp-fleet generates for every client: the bearer key of its worker's /mcp endpoint. */
+export const API_KEY = 'API_KEY';
+
 /** One client of the fleet: one wrangler env, one worker, one secrets file. */
 export interface Client {
   name: string;

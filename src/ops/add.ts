@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addEnvSection, parseConfigText, writeConfigText, type WranglerEnv } from '../config/wrangler-config.js';
-import { findClient, type Fleet } from '../fleet/fleet.js';
+import { API_KEY, findClient, type Fleet } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
 import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
@@ -9,9 +9,6 @@ import { ensureSecretsIgnored, refuseIfTracked } from '../secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
 import { exists } from '../util/files.js';
-
-/** The key mcp-fleet generates for every client: the bearer key of its /mcp endpoint. */
-export const API_KEY = 'API_KEY';
 
 export interface AddOptions {
   fleet: Fleet;

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { Client, Fleet } from '../fleet/fleet.js';
+import { API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
 import { readSecretsFile, SECRETS_FILE_MODE, type SecretsFile } from '../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../secrets/template.js';
 import { describeError, ExitCode, FleetError, isFleetError, usageError } from '../util/errors.js';
@@ -138,7 +138,7 @@ export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, va
   const pending = await readPendingRotation(fleet.dir, client.name);
   if (pending && values.get(pending.key) !== pending.value) {
     throw new FleetError(`${client.name} has an unfinished rotation of ${pending.key} (started ${pending.startedAt}): the worker may already use the new value`, {
-      hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === 'API_KEY' ? '' : ` --key ${pending.key}`}`,
+      hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === API_KEY ? '' : ` --key ${pending.key}`}`,
     });
   }
 }

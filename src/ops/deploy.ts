@@ -109,8 +109,8 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
     const result = blank(client);
     result.stage = 'deploy';
     try {
-      onProgress?.(client.name, 'working', 'waiting for API budget');
       // wrangler's calls do not pass through our fetch; charge them before it starts.
+      if (pacer.delayFor(WRANGLER_DEPLOY_API_CALLS) > 0) onProgress?.(client.name, 'working', 'waiting for API budget');
       await pacer.acquire(WRANGLER_DEPLOY_API_CALLS);
       onProgress?.(client.name, 'working', 'deploying');
       const run = await deployOne({

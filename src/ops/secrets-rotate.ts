@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isCloudflareApiError, type FleetApi } from '../cloudflare/api.js';
 import { systemClock, type Clock } from '../cloudflare/pacer.js';
-import type { Client, Fleet } from '../fleet/fleet.js';
+import { API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
 import { isValidKey } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
 import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secrets/secrets-file.js';
@@ -21,8 +21,6 @@ import {
 } from './client-secrets.js';
 import { notDeployed } from './secrets-push.js';
 
-/** The key mcp-fleet generates, and the only one whose change can be proven from outside (on /mcp). */
-export const ROTATABLE_DEFAULT_KEY = 'API_KEY';
 
 export interface RotateOptions {
   fleet: Fleet;
@@ -76,7 +74,7 @@ export interface RotateResult {
  * (4xx) changed nothing, so the record is dropped and the file still matches the worker.
  */
 export async function rotateSecrets(options: RotateOptions): Promise<RotateResult[]> {
-  const key = options.key ?? ROTATABLE_DEFAULT_KEY;
+  const key = options.key ?? API_KEY;
   if (!isValidKey(key)) throw usageError(`--key ${key}: not a valid secret name (letters, digits and _)`);
   if (!options.fleet.requiredKeys.includes(key)) {
     throw usageError(`--key ${key}: not a key of ${basename(options.fleet.templatePath)}`, `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`);
@@ -145,7 +143,7 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     }
     result.reached = 'saved';
 
-    if (key === ROTATABLE_DEFAULT_KEY) {
+    if (key === API_KEY) {
       progress('working', 'proving: new key accepted, old key refused');
       const url = (await clientUrl(client, api.target, new Map())).url;
       const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock });
@@ -191,7 +189,7 @@ async function pushFailure(error: unknown, context: PushFailureContext): Promise
     });
   }
   let live = `either the previous ${key} (in ${fileName}) or the new one (kept in ${context.pendingPath})`;
-  if (key === ROTATABLE_DEFAULT_KEY) {
+  if (key === API_KEY) {
     // One look, to say which one the worker uses right now; the record stays either way, since a lost answer may still land.
     const url = await clientUrl(client, options.api.target, new Map()).then((entry) => entry.url, () => undefined);
     if (url) {
@@ -204,7 +202,7 @@ async function pushFailure(error: unknown, context: PushFailureContext): Promise
     }
   }
   return new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
-    hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === ROTATABLE_DEFAULT_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
+    hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === API_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
   });
 }
 

@@ -5,6 +5,8 @@ interface AddFlags {
   set?: string[];
   fromEnv?: boolean;
   force?: boolean;
+  deploy?: boolean;
+  local?: boolean;
 }
 
 export function registerAdd(program: Command): void {
@@ -14,6 +16,8 @@ export function registerAdd(program: Command): void {
     .option('--set <KEY=VALUE>', 'a secret value (repeatable); prefer --from-env to keep values out of shell history', collect, [])
     .option('--from-env', 'take secret values from environment variables of the same name')
     .option('--force', 'replace an existing .secrets.<client> (a backup is kept)')
+    .option('--deploy', 'deploy the new client right away (its first version carries its secrets), then verify it')
+    .option('--local', 'with --deploy: deploy to the local edge')
     .action(async (client: string, flags: AddFlags, cmd: Command) => {
       const ctx = commandContext(cmd);
       const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
@@ -32,7 +36,7 @@ export function registerAdd(program: Command): void {
         ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
         force: Boolean(flags.force),
       });
-      ctx.output.result(result);
+      if (!flags.deploy) ctx.output.result(result);
       ctx.output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
       ctx.output.info(`  secrets: ${result.secretsFile} (0600)`);
       for (const [key, source] of Object.entries(result.sources)) ctx.output.info(`    ${key}: ${source}`);
@@ -40,6 +44,14 @@ export function registerAdd(program: Command): void {
       if (result.missing.length > 0) {
         ctx.output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
       }
-      ctx.output.info(`next: mcp-fleet deploy ${client}`);
+      if (!flags.deploy) {
+        ctx.output.info(`next: mcp-fleet deploy ${client}${flags.local ? ' --local' : ''}`);
+        return;
+      }
+      const [{ prepareFleetRun }, { deployAndReport }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
+      const run = await prepareFleetRun(cmd, [client], { local: flags.local });
+      const deployed = await deployAndReport(run, 1, true);
+      ctx.output.result({ ...result, deploy: deployed.json });
+      process.exitCode = deployed.exitCode;
     });
 }

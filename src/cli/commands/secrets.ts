@@ -1,58 +1,6 @@
 import type { Command } from 'commander';
-import type { FleetApi } from '../../cloudflare/api.js';
-import type { Target } from '../../cloudflare/target.js';
-import type { Client, Fleet } from '../../fleet/fleet.js';
-import { usageError } from '../../util/errors.js';
-import { commandContext, type CommandContext } from '../context.js';
-
-/** Options every fleet-wide Cloudflare command takes. */
-export interface FleetFlags {
-  all?: boolean;
-  local?: boolean;
-  concurrency?: string;
-  rateLimit?: string;
-}
-
-export function addFleetOptions(command: Command, defaultConcurrency: number): Command {
-  return command
-    .option('--all', 'every client of the fleet')
-    .option('--local', 'use the local edge (mcp-fleet local start) instead of Cloudflare')
-    .option('--concurrency <n>', `clients worked on at once (default ${defaultConcurrency})`)
-    .option('--rate-limit <requests/seconds>', 'API budget for this run (default: MCP_FLEET_RATE_LIMIT, else 1200/300, Cloudflare\'s limit per token)');
-}
-
-export function parseConcurrency(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw usageError(`--concurrency ${value}: expected a whole number from 1 to 64`);
-  return n;
-}
-
-export interface FleetRun {
-  ctx: CommandContext;
-  fleet: Fleet;
-  clients: Client[];
-  target: Target;
-}
-
-/** Loads the project, picks the clients and the target, and fixes the process-wide API budget. */
-export async function prepareFleetRun(cmd: Command, names: readonly string[], flags: FleetFlags): Promise<FleetRun> {
-  const ctx = commandContext(cmd);
-  const [{ loadFleet, selectClients }, { sharedPacer }, { resolveTarget }] = await Promise.all([
-    import('../../fleet/fleet.js'),
-    import('../../cloudflare/pacer.js'),
-    import('../../cloudflare/resolve-target.js'),
-  ]);
-  const fleet = await loadFleet(ctx.cwd);
-  const clients = selectClients(fleet, names, Boolean(flags.all));
-  sharedPacer({ rateLimit: flags.rateLimit });
-  const target = await resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId });
-  return { ctx, fleet, clients, target };
-}
-
-async function api(run: FleetRun): Promise<FleetApi> {
-  return (await import('../../cloudflare/api.js')).createApi(run.target);
-}
+import { parseConcurrency } from '../flags.js';
+import { addFleetOptions, fleetApi, prepareFleetRun, type FleetFlags } from '../fleet-run.js';
 
 /** The modules a secrets subcommand needs, loaded only when one runs. */
 async function load() {
@@ -78,7 +26,7 @@ export function registerSecrets(program: Command): void {
       const results = await pushSecrets({
         fleet: run.fleet,
         clients: run.clients,
-        api: await api(run),
+        api: await fleetApi(run),
         concurrency: parseConcurrency(flags.concurrency, 8),
         onProgress: progress.update,
       }).finally(() => progress.stop());
@@ -92,7 +40,7 @@ export function registerSecrets(program: Command): void {
     async (names: string[], flags: FleetFlags, cmd: Command) => {
       const run = await prepareFleetRun(cmd, names, flags);
       const { secretsStatus, fleetJson, renderStatusReport, fleetExitCode } = await load();
-      const results = await secretsStatus({ fleet: run.fleet, clients: run.clients, api: await api(run), concurrency: parseConcurrency(flags.concurrency, 8) });
+      const results = await secretsStatus({ fleet: run.fleet, clients: run.clients, api: await fleetApi(run), concurrency: parseConcurrency(flags.concurrency, 8) });
       run.ctx.output.result(fleetJson(results));
       run.ctx.output.info(renderStatusReport(results));
       const errors = results.map((result) => result.error);
@@ -113,7 +61,7 @@ export function registerSecrets(program: Command): void {
     const results = await rotateSecrets({
       fleet: run.fleet,
       clients: run.clients,
-      api: await api(run),
+      api: await fleetApi(run),
       key: flags.key,
       concurrency: parseConcurrency(flags.concurrency, 4),
       onProgress: progress.update,

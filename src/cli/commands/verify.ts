@@ -1,29 +1,13 @@
 import type { Command } from 'commander';
-import { usageError } from '../../util/errors.js';
 import { collect, commandContext } from '../context.js';
+import { parseConcurrency, parseTimeoutSeconds } from '../flags.js';
 
 interface VerifyFlags {
   all?: boolean;
   local?: boolean;
   url?: string[];
-  concurrency: string;
+  concurrency?: string;
   timeout: string;
-}
-
-export function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 256) {
-    throw usageError(`--concurrency ${value}: expected a whole number from 1 to 256`);
-  }
-  return n;
-}
-
-export function parseTimeoutSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 600) {
-    throw usageError(`--timeout ${value}: expected seconds, a number above 0 and at most 600 (e.g. 10 or 2.5)`);
-  }
-  return Math.round(n * 1000);
 }
 
 export function registerVerify(program: Command): void {
@@ -34,11 +18,11 @@ export function registerVerify(program: Command): void {
     .option('--all', 'verify every client')
     .option('--local', 'verify the workers on the local edge')
     .option('--url <client=url>', 'the URL of a client\'s worker, for workers behind other domains (repeatable)', collect, [])
-    .option('--concurrency <n>', 'clients checked at once', '8')
+    .option('--concurrency <n>', 'clients checked at once (default 8)')
     .option('--timeout <seconds>', 'per-request timeout', '10')
     .action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
       const ctx = commandContext(cmd);
-      const concurrency = parseConcurrency(flags.concurrency);
+      const concurrency = parseConcurrency(flags.concurrency, 8);
       const timeoutMs = parseTimeoutSeconds(flags.timeout);
       const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet }, { renderVerifyReport, verifyJson }] = await Promise.all([
         import('../../fleet/fleet.js'),

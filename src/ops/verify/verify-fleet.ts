@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client, Fleet } from '../../fleet/fleet.js';
+import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
 import { describeError, usageError } from '../../util/errors.js';
@@ -9,7 +9,6 @@ import { probeMcp, type McpServerInfo } from './mcp-probe.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_TIMEOUT_MS = 10_000;
-export const API_KEY = 'API_KEY';
 
 export interface ClientVerification {
   client: string;
