@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecrets } from '../../src/secrets/dotfile.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { binPath, runCli, tempDir } from '../helpers/cli.js';
 import { modeOf, snapshotDir } from '../helpers/snapshot.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -129,6 +129,29 @@ describe('mcp-fleet add', () => {
     expect(JSON.parse(result.stdout).missing).toEqual(['UPSTREAM_TOKEN']);
     expect(result.stderr).toContain('missing: UPSTREAM_TOKEN');
     expect((await secretsOf(join(dir, '.secrets.gamma'))).UPSTREAM_TOKEN).toBe('');
+  });
+
+  it('at a terminal, asks for a missing value with masked input', async () => {
+    // `script` gives the command a pseudo-terminal; the value is typed once the prompt is drawn.
+    const typed = 'typed-at-the-prompt-42';
+    // A new pseudo-terminal has no size; the prompt library needs one to lay out its lines.
+    const child = execa('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${binPath} add prompted`, '/dev/null'], {
+      cwd: dir,
+      env: { CI: '', NO_COLOR: '1' },
+      reject: false,
+      timeout: 60_000,
+    });
+    let screen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const before = screen;
+      screen += chunk.toString();
+      if (!before.includes('UPSTREAM_TOKEN for prompted') && screen.includes('UPSTREAM_TOKEN for prompted')) child.stdin?.write(`${typed}\r`);
+    });
+    const result = await child;
+    expect(result.exitCode, screen).toBe(0);
+    expect(screen).toContain('UPSTREAM_TOKEN: prompt');
+    expect(screen).not.toContain(typed);
+    expect((await secretsOf(join(dir, '.secrets.prompted'))).UPSTREAM_TOKEN).toBe(typed);
   });
 
   it.each([
