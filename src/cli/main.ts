@@ -36,6 +36,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     if (isFleetError(error)) {
       printError(error.message, error.hint);
+      // Under --json, CI reads stdout: it gets the failure as a document too.
+      if (program.opts<{ json?: boolean }>().json) {
+        process.stdout.write(`${JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, null, 2)}\n`);
+      }
       return error.exitCode;
     }
     printError(`unexpected error: ${describeError(error)}`, 'This is a bug in mcp-fleet; please report it with the command you ran.');

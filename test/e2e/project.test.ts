@@ -249,6 +249,14 @@ describe('mcp-fleet remove and list', () => {
     expect(human.stdout).toContain('3 clients');
   });
 
+  it('outside a fleet project: exit 2 naming the directory, and under --json a failure document on stdout', async () => {
+    const dir = await freshDir();
+    const result = await runCli(['list', '--json'], { cwd: dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`no wrangler.jsonc in ${dir}`);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 } });
+  });
+
   it('removes a client: its env section goes, others stay, its secrets file is kept aside', async () => {
     const dir = await initProject();
     await runCli(['add', 'acme', '--yes'], { cwd: dir });
