@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { FleetError, usageError } from '../util/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/files.js';
-import { createControlPlane } from './control-plane.js';
+import { createControlPlane } from './control-plane/index.js';
 import { edgeFilePath, localEdgeDir, readEdgeInfoIfAny, type EdgeInfo } from './edge-file.js';
 import { CfCode, errors, fail, ok, type ApiResponse } from './envelope.js';
 import { FaultPatchSchema, Faults, type FaultSettings } from './faults.js';

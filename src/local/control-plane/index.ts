@@ -1,0 +1,81 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ApiError, CfCode, errors, fail, type ApiResponse } from '../envelope.js';
+import type { EdgeStore } from '../store.js';
+import { registerAccountRoutes } from './account-routes.js';
+import { createPlaneContext, type ControlPlaneOptions } from './context.js';
+import { Router } from './router.js';
+import { registerScriptRoutes } from './script-routes.js';
+import { registerSecretRoutes } from './secret-routes.js';
+import { registerVersionRoutes } from './version-routes.js';
+
+/**
+ * The part of the Cloudflare v4 API that wrangler (deploy, secret, deployments) and mcp-fleet use,
+ * answered over the edge's store. Paths are relative to /client/v4. Every answer is Cloudflare's
+ * envelope; every failure a Cloudflare error code. Mutations persist first, then ask the runtime to
+ * sync; an upload whose code fails to start is rolled back and answered with 10021.
+ */
+
+export type { ControlPlaneOptions } from './context.js';
+
+export interface RoutedResponse extends ApiResponse {
+  /** The matched route pattern (for the request log), or null. */
+  route: string | null;
+  /** The worker named in the path, if any. */
+  script: string | null;
+}
+
+export interface ControlPlane {
+  handle(request: Request, path: string): Promise<RoutedResponse>;
+  /** True when the request carries the edge's token. */
+  authorized(request: Request): boolean;
+}
+
+export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
+  const plane = createPlaneContext(options);
+  const router = new Router();
+  registerAccountRoutes(router, plane);
+  registerScriptRoutes(router, plane);
+  registerSecretRoutes(router, plane);
+  registerVersionRoutes(router, plane);
+
+  const authorized = (request: Request) => carriesToken(request, options.store);
+
+  async function handle(request: Request, path: string): Promise<RoutedResponse> {
+    const method = request.method.toUpperCase();
+    const url = new URL(request.url);
+    const { matched, otherMethod } = router.match(method, path);
+    // Unmatched paths are still logged against the worker they name.
+    const script = matched?.params.script ?? /\/workers\/(?:scripts|services|workers)\/([^/]+)/.exec(path)?.[1] ?? null;
+    const routeName = matched ? `${matched.route.method} ${matched.route.pattern}` : null;
+    const answer = (response: ApiResponse): RoutedResponse => ({ ...response, route: routeName, script });
+    try {
+      if (!authorized(request)) {
+        // The token endpoints say "Invalid API Token" (1000), which wrangler's whoami relies on.
+        if (/\/tokens\/verify$/.test(path)) throw new ApiError(401, 1000, 'Invalid API Token');
+        throw errors.authentication();
+      }
+      if (!matched) throw otherMethod ? errors.methodNotAllowed(method, path) : errors.noRoute(method, path);
+      if (matched.params.account !== undefined && matched.params.account !== plane.accountId) throw errors.authentication();
+      return answer(await matched.route.handler({ request, params: matched.params, query: url.searchParams }));
+    } catch (error) {
+      if (error instanceof ApiError) return answer(error.toResponse());
+      return answer(fail(500, CfCode.internal, `Internal error in the local edge: ${describe(error)}`));
+    }
+  }
+
+  return { handle, authorized };
+}
+
+function carriesToken(request: Request, store: EdgeStore): boolean {
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const expected = Buffer.from(store.identity.token);
+  // Constant-time, so the token cannot be guessed a byte at a time from response timings.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,118 @@
+import { ApiError, CfCode, errors, ok, paged } from '../envelope.js';
+import { parseUpload } from '../multipart.js';
+import type { DeploymentRecord, ScriptRecord, VersionRecord } from '../store.js';
+import type { PlaneContext } from './context.js';
+import { positiveInt, readJsonObject, sourceOf, stringRecord, type Router } from './router.js';
+import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
+
+/** Versions (uploaded without deploying) and deployments (which versions run, at what percentage): `wrangler versions …`, `wrangler deployments …`. */
+export function registerVersionRoutes(router: Router, plane: PlaneContext): void {
+  const { route } = router;
+  const { store, requireScript } = plane;
+
+  route('GET', '/accounts/:account/workers/scripts/:script/versions', async ({ params, query }) => {
+    const script = requireScript(params.script!);
+    const page = positiveInt(query.get('page'), 1);
+    const perPage = positiveInt(query.get('per_page'), 10);
+    const { items, info } = paged(script.versions.map((v) => versionObject(script, v)), page, perPage);
+    return ok({ items }, { resultInfo: info });
+  });
+  route('GET', '/accounts/:account/workers/scripts/:script/versions/:version', async ({ params }) => {
+    const script = requireScript(params.script!);
+    const version = script.versions.find((v) => v.id === params.version);
+    if (!version) throw errors.versionNotFound(params.version!);
+    return ok(versionObject(script, version));
+  });
+  route('POST', '/accounts/:account/workers/scripts/:script/versions', async (ctx) => {
+    const name = ctx.params.script!;
+    requireScript(name);
+    const upload = await parseUpload(ctx.request);
+    const version = await store.exclusive(async () => {
+      const script = requireScript(name);
+      const { version, secrets } = await versionFromUpload(plane, name, script, upload, originOf(ctx));
+      const record = structuredClone(script);
+      applyScriptSettings(record, upload.metadata);
+      await plane.saveVersion(record, version, secrets);
+      return version;
+    });
+    return ok({ ...versionObject(requireScript(name), version), startup_time_ms: 0 });
+  });
+
+  route('GET', '/accounts/:account/workers/scripts/:script/deployments', async ({ params }) => {
+    const script = requireScript(params.script!);
+    return ok({ deployments: script.deployments });
+  });
+  route('GET', '/accounts/:account/workers/scripts/:script/deployments/:deployment', async ({ params }) => {
+    const script = requireScript(params.script!);
+    const deployment = script.deployments.find((d) => d.id === params.deployment);
+    if (!deployment) throw new ApiError(404, CfCode.deploymentNotFound, `Deployment ${params.deployment} not found`);
+    return ok(deployment);
+  });
+  route('POST', '/accounts/:account/workers/scripts/:script/deployments', async ({ params, request }) => {
+    const name = params.script!;
+    requireScript(name);
+    const body = await readJsonObject(request);
+    if (body.strategy !== undefined && body.strategy !== 'percentage') throw errors.badRequest('strategy must be "percentage"');
+    const versions = parseDeploymentVersions(body.versions);
+    const annotations = { 'workers/triggered_by': 'deployment', ...stringRecord(body.annotations) };
+    const deployment = await store.exclusive(async () => {
+      const script = requireScript(name);
+      for (const v of versions) if (!script.versions.some((known) => known.id === v.version_id)) throw errors.versionNotFound(v.version_id);
+      const record = structuredClone(script);
+      const deployment = plane.deploymentOf(versions, sourceOf(request), annotations);
+      record.deployments.unshift(deployment);
+      record.modified_on = deployment.created_on;
+      record.last_deployed_from = deployment.source;
+      await store.saveScript(record, store.secretsOf(name));
+      return deployment;
+    });
+    await plane.syncOrRollback(name, async () => {
+      const current = store.getScript(name);
+      if (!current) return;
+      const record = structuredClone(current);
+      record.deployments = record.deployments.filter((d) => d.id !== deployment.id);
+      await store.saveScript(record, store.secretsOf(name));
+    });
+    return ok(deployment);
+  });
+}
+
+function versionObject(script: ScriptRecord, version: VersionRecord): Record<string, unknown> {
+  return {
+    id: version.id,
+    number: version.number,
+    metadata: {
+      author_email: version.author_email,
+      author_id: 'local',
+      created_on: version.created_on,
+      modified_on: version.created_on,
+      source: version.source,
+      hasPreview: false,
+    },
+    annotations: version.annotations,
+    resources: {
+      script: { etag: script.etag, handlers: ['fetch'], last_deployed_from: script.last_deployed_from },
+      script_runtime: {
+        compatibility_date: version.compatibility_date,
+        compatibility_flags: version.compatibility_flags,
+        usage_model: version.usage_model,
+        limits: { cpu_ms: 30_000 },
+      },
+      bindings: version.bindings,
+    },
+  };
+}
+
+function parseDeploymentVersions(value: unknown): DeploymentRecord['versions'] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 2) throw errors.badRequest('"versions" must list one or two versions');
+  const versions = value.map((entry: unknown) => {
+    const v = entry as { version_id?: unknown; percentage?: unknown };
+    if (typeof v?.version_id !== 'string' || typeof v.percentage !== 'number' || v.percentage < 0 || v.percentage > 100) {
+      throw errors.badRequest('Each deployment version needs "version_id" and a "percentage" between 0 and 100');
+    }
+    return { version_id: v.version_id, percentage: v.percentage };
+  });
+  const total = versions.reduce((sum, v) => sum + v.percentage, 0);
+  if (Math.abs(total - 100) > 1e-9) throw errors.badRequest(`Version percentages must add up to 100 (got ${total})`);
+  return versions;
+}
