@@ -17,7 +17,7 @@ import { isAlive } from './process.js';
 
 /**
  * The local edge: one HTTP server on loopback that serves
- *   - the Cloudflare API under /client/v4 (control-plane.ts), with fault injection and a request log;
+ *   - the Cloudflare API under /client/v4 (control-plane/), with fault injection and a request log;
  *   - admin routes under /__edge (same bearer token): faults, requests, analytics, workers, health;
  *   - worker traffic, routed by Host `<worker>.localhost:<port>` (or, for clients that cannot resolve
  *     *.localhost, by the path prefix /__workers/<worker>/… or the header x-mcp-fleet-worker),
