@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,14 @@ export interface RunResult {
 }
 
 const KEEP_BYTES = 64 * 1024;
+
+/** Children running now, so an interrupted bench can stop exactly the processes it started. */
+const active = new Set<ChildProcess>();
+
+/** SIGTERM to every child this module started that is still running. */
+export function killActiveChildren(): void {
+  for (const child of active) child.kill('SIGTERM');
+}
 const GNU_TIME = '/usr/bin/time';
 
 /** gnu-time when /usr/bin/time understands `-f %M`, else proc-vmhwm on Linux, else undefined. */
@@ -75,6 +83,7 @@ function spawnAndWait(command: string, argv: string[], options: RunOptions): Pro
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    active.add(child);
     const out = tail();
     const err = tail();
     child.stdout.on('data', out.push);
@@ -107,11 +116,13 @@ function spawnAndWait(command: string, argv: string[], options: RunOptions): Pro
       : undefined;
 
     child.on('error', (error) => {
+      active.delete(child);
       if (timer) clearTimeout(timer);
       if (poll) clearInterval(poll);
       reject(error);
     });
     child.on('close', (exitCode, signal) => {
+      active.delete(child);
       const ms = performance.now() - started;
       if (timer) clearTimeout(timer);
       if (poll) clearInterval(poll);

@@ -19,6 +19,8 @@ export interface Side {
   apiPerClient?: number | undefined;
   /** Median API requests per run naming no client's script (account-level calls). */
   apiUnattributed?: number | undefined;
+  /** Median per run of the edge's time answering API calls (sum over calls, injected latency included), ms. */
+  apiMs?: number | undefined;
 }
 
 export interface Row {
@@ -42,6 +44,8 @@ export interface RowSummary {
   ratio: number | null;
   apiRequestsPerClient: { baseline: number | null; fleet: number | null };
   apiRequestsUnattributed: { baseline: number | null; fleet: number | null };
+  /** Sum of the edge's answer times for the API calls of one run (median over runs), ms: the part of the time spent in the API. */
+  apiTimeMs: { baseline: number | null; fleet: number | null };
   samples: { baseline: number[]; fleet: number[] };
   status: 'ok' | 'partial' | 'failed' | 'not available';
   failures: { baseline: string[]; fleet: string[] };
@@ -93,6 +97,7 @@ export function summarize(row: Row): RowSummary {
     ratio: round(ratio(baselineMedian, fleetMedian), 2),
     apiRequestsPerClient: { baseline: row.baseline.apiPerClient ?? null, fleet: row.fleet.apiPerClient ?? null },
     apiRequestsUnattributed: { baseline: row.baseline.apiUnattributed ?? null, fleet: row.fleet.apiUnattributed ?? null },
+    apiTimeMs: { baseline: round(row.baseline.apiMs, 0), fleet: round(row.fleet.apiMs, 0) },
     samples: {
       baseline: row.baseline.samples.map((value) => Number(value.toFixed(1))),
       fleet: row.fleet.samples.map((value) => Number(value.toFixed(1))),
@@ -159,7 +164,7 @@ export function renderReport(summaries: readonly RowSummary[]): string {
       for (const failure of failures) notes.push(`  ${summary.operation} (${side}): ${failure}`);
     }
   }
-  return notes.length ? `${table}\n\nProblems:\n${notes.join('\n')}` : table;
+  return notes.length ? `${table}\n\nNot measured or failed:\n${notes.join('\n')}` : table;
 }
 
 export interface BenchMeta {
@@ -169,6 +174,8 @@ export interface BenchMeta {
   latencyMs: number;
   runs: number;
   slowRuns: number;
+  deployRuns: number;
+  startupRuns: number;
   node: string;
   platform: string;
   cpus: number;
@@ -177,6 +184,8 @@ export interface BenchMeta {
   httpChecks: 'curl' | 'node-fetch';
   memoryMethod: string;
   totalMs: number;
+  /** Wall time of each phase of the bench (setup, warm-up, each group), ms. */
+  phasesMs: Record<string, number>;
   notes: string[];
 }
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deployLoop, httpCheckTool, httpChecks, secretBulkLoop, secretPutLoop, type BaselineContext, type BaselineRun } from './baselines.ts';
+import { deployLoop, httpCheckTool, httpChecks, secretBulkLoop, secretPutLoop, type BaselineContext, type BaselineRun, type HttpCheckTool } from './baselines.ts';
 import {
   EdgeAdmin,
   baseEnv,
@@ -22,7 +22,7 @@ import {
   type EdgeInfo,
   type RequestLogEntry,
 } from './fleet.ts';
-import { describeFailure, detectMemoryMethod, runTimed, type MemoryMethod, type RunResult } from './measure.ts';
+import { describeFailure, detectMemoryMethod, killActiveChildren, runTimed, type MemoryMethod, type RunResult } from './measure.ts';
 import { median, notAvailable, renderReport, resultsDocument, summarize, type BenchMeta, type Row, type Side } from './report.ts';
 
 /**
@@ -37,8 +37,9 @@ const USAGE = `usage: npm run bench -- [options]
   --clients N        clients in the fleet (default 20), five secrets each
   --latency-ms MS    latency the local edge adds to every API call (default 50)
   --runs R           runs of every mcp-fleet operation and of the cheap baselines (default 3)
-  --slow-runs S      runs of the slow baselines: the per-key secret put loop and the per-client
-                     wrangler deploy loop (default 1)
+  --slow-runs S      runs of the slow baselines, one wrangler process per key or per client:
+                     the secret put loop, the secret bulk loop, the deploy loop (default 1)
+  --deploy-runs D    runs of mcp-fleet deploy --all (default 2)
   --startup-runs R   runs of the start-up rows (default 5)
   --only LIST        comma-separated groups: startup,deploy,secrets,verify (default all)
   --keep             keep the temp project (and do not stop the edge) for inspection
@@ -49,6 +50,7 @@ interface Options {
   latencyMs: number;
   runs: number;
   slowRuns: number;
+  deployRuns: number;
   startupRuns: number;
   only: Set<Group>;
   keep: boolean;
@@ -65,6 +67,7 @@ function parseOptions(argv: string[]): Options | 'help' {
       'latency-ms': { type: 'string', default: '50' },
       runs: { type: 'string', default: '3' },
       'slow-runs': { type: 'string', default: '1' },
+      'deploy-runs': { type: 'string', default: '2' },
       'startup-runs': { type: 'string', default: '5' },
       only: { type: 'string', default: GROUPS.join(',') },
       keep: { type: 'boolean', default: false },
@@ -89,6 +92,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     latencyMs: whole('latency-ms', values['latency-ms'], 0, 600_000),
     runs: whole('runs', values.runs, 1, 100),
     slowRuns: whole('slow-runs', values['slow-runs'], 1, 100),
+    deployRuns: whole('deploy-runs', values['deploy-runs'], 1, 100),
     startupRuns: whole('startup-runs', values['startup-runs'], 1, 1000),
     only,
     keep: values.keep,
@@ -96,6 +100,15 @@ function parseOptions(argv: string[]): Options | 'help' {
 }
 
 class UsageError extends Error {}
+
+/** What each baseline runs (the table's "baseline" column). */
+const LABELS = {
+  deployLoop: 'wrangler deploy --env C, each client in turn',
+  putLoop: 'wrangler secret put K --env C, each key in turn',
+  bulkLoop: 'wrangler secret bulk F --env C, each client in turn',
+  checks: (tool: HttpCheckTool) => `${tool === 'curl' ? 'curl' : 'Node fetch'} /health, /ready, /mcp, each client in turn`,
+  wranglerVersion: 'wrangler --version',
+};
 
 const started = performance.now();
 
@@ -116,18 +129,22 @@ interface Measured {
 interface ApiCounts {
   perClient: number;
   unattributed: number;
+  /** Sum of the edge's answer times (ms) of all API calls of the run. */
+  totalMs: number;
 }
 
 function countRequests(entries: readonly RequestLogEntry[], clients: readonly string[]): ApiCounts {
   const mine = new Set(clients);
   const perClient = new Map<string, number>(clients.map((client) => [client, 0]));
   let unattributed = 0;
+  let totalMs = 0;
   for (const entry of entries) {
     if (entry.path.startsWith('/__edge')) continue;
+    totalMs += entry.ms;
     if (entry.script !== null && mine.has(entry.script)) perClient.set(entry.script, (perClient.get(entry.script) ?? 0) + 1);
     else if (entry.script === null) unattributed += 1;
   }
-  return { perClient: median([...perClient.values()]) ?? 0, unattributed };
+  return { perClient: median([...perClient.values()]) ?? 0, unattributed, totalMs };
 }
 
 /**
@@ -167,9 +184,14 @@ async function measureRoundRobin(operations: readonly Measured[], admin: EdgeAdm
     if (list.length > 0) {
       side.apiPerClient = median(list.map((count) => count.perClient));
       side.apiUnattributed = median(list.map((count) => count.unattributed));
+      side.apiMs = median(list.map((count) => count.totalMs));
     }
   });
   return sides;
+}
+
+function formatSeconds(ms: number | null): string {
+  return ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function fromResult(result: RunResult): BaselineRun {
@@ -206,24 +228,34 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   let edgePid: number | undefined;
   let fatal: unknown;
-
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    if (opts.keep) {
-      process.stderr.write(`kept ${projectDir}${edgePid ? ` and the edge (pid ${edgePid}); stop it with: node bin/mcp-fleet.js -C ${projectDir} local stop` : ''}\n`);
-      return;
-    }
-    const pid = edgePid ?? (await readEdgeFile(projectDir))?.pid;
-    if (pid !== undefined) {
-      const how = await stopEdgeByPid(pid).catch((error: unknown) => `not stopped: ${String(error)}`);
-      progress(`local edge (pid ${pid}): ${how}`);
-    }
-    await rm(scratchDir, { recursive: true, force: true });
+  const phases: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const endPhase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - phaseStart);
+    phaseStart = now;
   };
+
+  let cleaning: Promise<void> | undefined;
+  let interrupted = false;
+  /** Stops the edge (by the pid in its edge.json) and removes the temp dir; once, however often it is called. */
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      if (opts.keep) {
+        process.stderr.write(`kept ${projectDir}${edgePid ? ` and the edge (pid ${edgePid}); stop it with: node bin/mcp-fleet.js -C ${projectDir} local stop` : ''}\n`);
+        return;
+      }
+      const pid = edgePid ?? (await readEdgeFile(projectDir))?.pid;
+      if (pid !== undefined) {
+        const how = await stopEdgeByPid(pid).catch((error: unknown) => `not stopped: ${String(error)}`);
+        progress(`local edge (pid ${pid}): ${how}`);
+      }
+      await rm(scratchDir, { recursive: true, force: true });
+    })());
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: cleaning up…\n`);
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping the bench's processes and cleaning up (no results written)…\n`);
+    killActiveChildren();
     void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -232,7 +264,7 @@ async function main(): Promise<number> {
   const wranglerVersion = await runTimed(process.execPath, [wranglerBin, '--version'], { env }).then((result) => result.stdout.trim().split('\n').pop() ?? null);
   const loadAtStart = loadavg().map((value) => Number(value.toFixed(2)));
   try {
-    progress(`fleet of ${clients.length} clients × ${1 + 1 + EXTRA_SECRET_KEYS.length} secrets, API latency ${opts.latencyMs} ms, runs ${opts.runs} (slow baselines ${opts.slowRuns}), in ${scratchDir}`);
+    progress(`fleet of ${clients.length} clients × ${2 + EXTRA_SECRET_KEYS.length} secrets, API latency ${opts.latencyMs} ms, runs ${opts.runs} (slow baselines ${opts.slowRuns}, mcp-fleet deploy ${opts.deployRuns}), in ${scratchDir}`);
     const [hasLocal, hasDeploy, hasPush, hasVerify] = await Promise.all([
       hasCommand(['local', 'start'], env),
       hasCommand(['deploy'], env),
@@ -243,10 +275,12 @@ async function main(): Promise<number> {
 
     progress('creating the fleet project (init + add per client)');
     await createProject(projectDir, clients, env);
+    endPhase('setup');
 
     if (opts.only.has('startup')) {
       progress('start-up: mcp-fleet --version, mcp-fleet list, wrangler --version');
       rows.push(...(await startupRows(opts.startupRuns, clients.length, projectDir, env, memoryMethod)));
+      endPhase('startup');
     }
 
     const wantEdge = opts.only.has('deploy') || opts.only.has('secrets') || opts.only.has('verify');
@@ -260,6 +294,7 @@ async function main(): Promise<number> {
       const admin = new EdgeAdmin(edge);
       const ctx: BaselineContext = { projectDir, clients, edge, env: wranglerEnv(scratchDir, edge), scratchDir: filesDir };
       progress(`local edge pid ${edge.pid} on port ${edge.port}`);
+      endPhase('edge start');
 
       // Every measured run works on workers that exist and have their secrets: the state every
       // re-deploy and push in real life starts from.
@@ -273,15 +308,16 @@ async function main(): Promise<number> {
         const failures = [...deployed.failures, ...pushed.failures];
         if (failures.length) throw new Error(`warm-up with wrangler failed: ${failures[0]}`);
       }
+      endPhase('warm-up');
       notes.push(`warm-up (first deploy of ${clients.length} new workers with ${hasDeploy ? 'mcp-fleet deploy --all' : 'wrangler deploy + secret bulk, in sequence'}): ${((performance.now() - warm) / 1000).toFixed(1)} s, not in the table`);
 
-      const fleetOp = (label: string, args: string[], available: boolean): Measured | undefined =>
-        available ? { label, runs: opts.runs, countApi: true, run: async () => fromResult(await runFleet(projectDir, ['--yes', ...args], { env, timeoutMs: 900_000 })) } : undefined;
+      const fleetOp = (label: string, args: string[], available: boolean, runs = opts.runs): Measured | undefined =>
+        available ? { label, runs, countApi: true, run: async () => fromResult(await runFleet(projectDir, ['--yes', ...args], { env, timeoutMs: 900_000 })) } : undefined;
 
       if (opts.only.has('deploy')) {
         progress('deploy: wrangler deploy per client vs mcp-fleet deploy --all');
-        const baseline: Measured = { label: 'wrangler deploy --env <client>, clients in sequence', runs: opts.slowRuns, countApi: true, run: () => deployLoop(ctx) };
-        const fleet = fleetOp('mcp-fleet deploy --all --local', ['deploy', '--all', '--local'], hasDeploy);
+        const baseline: Measured = { label: LABELS.deployLoop, runs: opts.slowRuns, countApi: true, run: () => deployLoop(ctx) };
+        const fleet = fleetOp('mcp-fleet deploy --all --local', ['deploy', '--all', '--local'], hasDeploy, opts.deployRuns);
         const [b, f] = await measureRoundRobin(fleet ? [baseline, fleet] : [baseline], admin, clients);
         rows.push({
           id: 'deploy',
@@ -289,25 +325,27 @@ async function main(): Promise<number> {
           unit: 'ms',
           baseline: b!,
           fleet: f ?? notAvailable('mcp-fleet deploy --all --local', missing('deploy')),
-          note: 'mcp-fleet deploy also uploads each client\'s secrets with its code and checks /ready afterwards; the baseline does neither',
+          note: 'mcp-fleet deploy (4 clients at once by default) also uploads each client\'s secrets with its code and runs the verify checks on every worker afterwards; the baseline does neither',
         });
+        endPhase('deploy');
       }
 
       if (opts.only.has('secrets')) {
         progress('secrets: wrangler secret put per key, wrangler secret bulk per client, mcp-fleet secrets push --all');
-        const putLoop: Measured = { label: 'wrangler secret put KEY --env <client>, per key, in sequence', runs: opts.slowRuns, countApi: true, run: () => secretPutLoop(ctx) };
-        const bulkLoop: Measured = { label: 'wrangler secret bulk <json> --env <client>, per client, in sequence', runs: opts.runs, countApi: true, run: () => secretBulkLoop(ctx) };
+        const putLoop: Measured = { label: LABELS.putLoop, runs: opts.slowRuns, countApi: true, run: () => secretPutLoop(ctx) };
+        const bulkLoop: Measured = { label: LABELS.bulkLoop, runs: opts.slowRuns, countApi: true, run: () => secretBulkLoop(ctx) };
         const push = fleetOp('mcp-fleet secrets push --all --local', ['secrets', 'push', '--all', '--local'], hasPush);
         const sides = await measureRoundRobin(push ? [putLoop, bulkLoop, push] : [putLoop, bulkLoop], admin, clients);
         const fleetSide = sides[2] ?? notAvailable('mcp-fleet secrets push --all --local', missing('secrets push'));
         rows.push({ id: 'secrets-put', operation: 'secrets push --all', unit: 'ms', baseline: sides[0]!, fleet: fleetSide });
         rows.push({ id: 'secrets-bulk', operation: 'secrets push --all', unit: 'ms', baseline: sides[1]!, fleet: fleetSide });
+        endPhase('secrets');
       }
 
       if (opts.only.has('verify')) {
         progress(`verify: ${checkTool} checks per client vs mcp-fleet verify --all`);
         const baseline: Measured = {
-          label: `${checkTool === 'curl' ? 'curl' : 'Node fetch'} GET /health, GET /ready, POST /mcp per client, in sequence`,
+          label: LABELS.checks(checkTool),
           runs: opts.runs,
           countApi: true,
           run: () => httpChecks(ctx, checkTool),
@@ -322,16 +360,19 @@ async function main(): Promise<number> {
           fleet: f ?? notAvailable('mcp-fleet verify --all --local', missing('verify')),
           note: 'mcp-fleet verify checks more per client (auth refused without and with a wrong key, an MCP session, identity, key isolation)',
         });
+        endPhase('verify');
       }
     }
   } catch (error) {
     fatal = error;
   } finally {
     await cleanup();
+    endPhase('cleanup');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 
+  if (interrupted) return 130;
   const totalMs = performance.now() - started;
   const summaries = rows.map(summarize);
   const meta: BenchMeta = {
@@ -341,6 +382,8 @@ async function main(): Promise<number> {
     latencyMs: opts.latencyMs,
     runs: opts.runs,
     slowRuns: opts.slowRuns,
+    deployRuns: opts.deployRuns,
+    startupRuns: opts.startupRuns,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpus: cpus().length,
@@ -349,6 +392,7 @@ async function main(): Promise<number> {
     httpChecks: checkTool,
     memoryMethod: memoryMethod === 'gnu-time' ? '/usr/bin/time -f %M (max RSS of the child, KB)' : memoryMethod === 'proc-vmhwm' ? '/proc/<pid>/status VmHWM polled every 5 ms' : 'not measured',
     totalMs: Math.round(totalMs),
+    phasesMs: phases,
     notes: [
       ...notes,
       'times are wall clock from the first process start to the last process end of the operation',
@@ -365,8 +409,14 @@ async function main(): Promise<number> {
   process.stdout.write(`${renderReport(summaries)}\n\n`);
   for (const note of meta.notes) process.stdout.write(`- ${note}\n`);
   for (const summary of summaries) if (summary.note) process.stdout.write(`- ${summary.operation}: ${summary.note}\n`);
+  const apiTimes = summaries
+    .filter((summary) => summary.apiTimeMs.baseline !== null || summary.apiTimeMs.fleet !== null)
+    .map((summary) => `${summary.id} ${formatSeconds(summary.apiTimeMs.baseline)} / ${formatSeconds(summary.apiTimeMs.fleet)}`);
+  if (apiTimes.length) process.stdout.write(`- time the edge spent answering API calls per run, baseline / mcp-fleet (sum over calls, ${opts.latencyMs} ms latency each included; concurrent calls overlap): ${apiTimes.join('; ')}\n`);
+  process.stdout.write('- C = a client, K = one of its secret keys, F = its secrets as a JSON file (written before the clock starts)\n');
   process.stdout.write(`- peak memory: ${meta.memoryMethod}; HTTP checks: ${checkTool}\n`);
-  process.stdout.write(`\ntotal ${(totalMs / 1000).toFixed(1)} s; results in ${resultsPath}\n`);
+  const phaseText = Object.entries(phases).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(0)} s`).join(', ');
+  process.stdout.write(`\ntotal ${(totalMs / 1000).toFixed(1)} s (${phaseText}); results in ${resultsPath}\n`);
   if (fatal) {
     process.stderr.write(`bench failed: ${fatal instanceof Error ? fatal.message : String(fatal)}\n`);
     return 1;
@@ -413,18 +463,18 @@ async function startupRows(runs: number, clientCount: number, projectDir: string
   ];
 }
 
-function unavailableRows(group: 'deploy' | 'secrets' | 'verify', tool: string, reason: string): Row[] {
+function unavailableRows(group: 'deploy' | 'secrets' | 'verify', tool: HttpCheckTool, reason: string): Row[] {
   const na = (label: string) => notAvailable(label, reason);
   switch (group) {
     case 'deploy':
-      return [{ id: 'deploy', operation: 'deploy --all', unit: 'ms', baseline: na('wrangler deploy --env <client>, clients in sequence'), fleet: na('mcp-fleet deploy --all --local') }];
+      return [{ id: 'deploy', operation: 'deploy --all', unit: 'ms', baseline: na(LABELS.deployLoop), fleet: na('mcp-fleet deploy --all --local') }];
     case 'secrets':
       return [
-        { id: 'secrets-put', operation: 'secrets push --all', unit: 'ms', baseline: na('wrangler secret put KEY --env <client>, per key, in sequence'), fleet: na('mcp-fleet secrets push --all --local') },
-        { id: 'secrets-bulk', operation: 'secrets push --all', unit: 'ms', baseline: na('wrangler secret bulk <json> --env <client>, per client, in sequence'), fleet: na('mcp-fleet secrets push --all --local') },
+        { id: 'secrets-put', operation: 'secrets push --all', unit: 'ms', baseline: na(LABELS.putLoop), fleet: na('mcp-fleet secrets push --all --local') },
+        { id: 'secrets-bulk', operation: 'secrets push --all', unit: 'ms', baseline: na(LABELS.bulkLoop), fleet: na('mcp-fleet secrets push --all --local') },
       ];
     case 'verify':
-      return [{ id: 'verify', operation: 'verify --all', unit: 'ms', baseline: na(`${tool} GET /health, GET /ready, POST /mcp per client, in sequence`), fleet: na('mcp-fleet verify --all --local') }];
+      return [{ id: 'verify', operation: 'verify --all', unit: 'ms', baseline: na(LABELS.checks(tool)), fleet: na('mcp-fleet verify --all --local') }];
   }
 }
 
