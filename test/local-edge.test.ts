@@ -11,7 +11,8 @@ import { localTarget } from '../src/cloudflare/local-target.js';
 import type { Target } from '../src/cloudflare/target.js';
 import { edgeFilePath, readEdgeInfo } from '../src/local/edge-file.js';
 import { startEdge, workerFromHost, type RunningEdge } from '../src/local/edge.js';
-import { Faults, parseRateLimit } from '../src/local/faults.js';
+import { Faults } from '../src/local/faults.js';
+import { parseRate } from '../src/util/rate.js';
 import { isLocalhostName, requestedByNodeFlags } from '../src/local/localhost-resolver.js';
 import type { RequestLogEntry } from '../src/local/request-log.js';
 import { linkNodeModules, repoRoot, runCli, tempDir } from './helpers/cli.js';
@@ -428,9 +429,10 @@ describe('edge helpers', () => {
   });
 
   test('rate limit parsing and windows', () => {
-    expect(parseRateLimit('100/60')).toEqual({ limit: 100, windowSeconds: 60 });
-    expect(parseRateLimit('abc')).toBeUndefined();
-    expect(parseRateLimit('0/60')).toBeUndefined();
+    expect(parseRate('100/60')).toEqual({ requests: 100, seconds: 60 });
+    expect(parseRate('abc')).toBeUndefined();
+    expect(parseRate('0/60')).toBeUndefined();
+    expect(parseRate('5/0')).toBeUndefined();
     let now = 0;
     const faults = new Faults({ rateLimit: { limit: 2, windowSeconds: 10 } }, () => 1, () => now);
     expect(faults.decide().kind).toBe('pass');

@@ -1,4 +1,5 @@
 import { usageError } from '../util/errors.js';
+import { parseRate } from '../util/rate.js';
 
 /**
  * Client-side pacing and retries for every Cloudflare API call mcp-fleet makes.
@@ -24,13 +25,11 @@ export const RATE_LIMIT_ENV = 'MCP_FLEET_RATE_LIMIT';
 
 /** Parses `N/SECONDS` (e.g. `1200/300`), as given to --rate-limit or MCP_FLEET_RATE_LIMIT. */
 export function parseRateLimit(text: string, source: string): RateLimit {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*s?\s*$/.exec(text);
-  const requests = match ? Number(match[1]) : NaN;
-  const seconds = match ? Number(match[2]) : NaN;
-  if (!match || !Number.isSafeInteger(requests) || requests < 1 || !(seconds > 0)) {
+  const rate = parseRate(text);
+  if (!rate) {
     throw usageError(`${source}: "${text}" is not a rate limit`, 'Write it as REQUESTS/SECONDS, e.g. 1200/300 (Cloudflare\'s limit per token).');
   }
-  return { requests, windowMs: Math.round(seconds * 1000) };
+  return { requests: rate.requests, windowMs: Math.round(rate.seconds * 1000) };
 }
 
 export interface Clock {

@@ -89,10 +89,3 @@ export class Faults {
   }
 }
 
-/** Parses `N/SECONDS` (e.g. `100/60`); undefined when malformed. */
-export function parseRateLimit(text: string): RateLimit | undefined {
-  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(s)?\s*$/.exec(text);
-  if (!match) return undefined;
-  const parsed = RateLimitSchema.safeParse({ limit: Number(match[1]), windowSeconds: Number(match[2]) });
-  return parsed.success ? parsed.data : undefined;
-}

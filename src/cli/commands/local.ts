@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { EdgeInfo } from '../../local/edge-file.js';
 import type { FaultSettings } from '../../local/faults.js';
-import { parseRateLimit } from '../../local/faults.js';
 import { usageError } from '../../util/errors.js';
+import { parseRate } from '../../util/rate.js';
 import type { Output } from '../../ui/output.js';
 import { commandContext } from '../context.js';
 
@@ -160,9 +160,9 @@ function parseFaults(options: StartOptions): Partial<FaultSettings> {
     faults.errorRate = rate;
   }
   if (options.rateLimit !== undefined) {
-    const limit = parseRateLimit(options.rateLimit);
-    if (!limit) throw usageError(`--rate-limit must be N/SECONDS, e.g. 100/60 (got "${options.rateLimit}")`);
-    faults.rateLimit = limit;
+    const rate = parseRate(options.rateLimit);
+    if (!rate) throw usageError(`--rate-limit must be N/SECONDS, e.g. 100/60 (got "${options.rateLimit}")`);
+    faults.rateLimit = { limit: rate.requests, windowSeconds: rate.seconds };
   }
   return faults;
 }
