@@ -8,8 +8,7 @@ export function registerList(program: Command): void {
     .option('--local', 'show URLs on the local edge')
     .action(async (flags: { local?: boolean }, cmd: Command) => {
       const ctx = commandContext(cmd);
-      const [{ resolveTarget }, { loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
-        import('../../cloudflare/resolve-target.js'),
+      const [{ loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
         import('../../fleet/fleet.js'),
         import('../../ops/list.js'),
         import('../../ui/client-list.js'),
@@ -18,7 +17,7 @@ export function registerList(program: Command): void {
       // URLs need a target; without --local or a token, list stays offline and shows none.
       const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);
       const target = wantsUrls
-        ? await resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId })
+        ? await (await import('../../cloudflare/resolve-target.js')).resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId })
         : undefined;
       const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
       ctx.output.result(listing);
