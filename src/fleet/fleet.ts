@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readConfig, type WranglerConfig, type WranglerEnv } from '../config/wrangler-config.js';
 import { secretsFileName } from '../secrets/secrets-file.js';
 import { templateKeys } from '../secrets/template.js';
 import { usageError } from '../util/errors.js';
+import { readFileIfExists } from '../util/files.js';
 import { datasetName } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
@@ -63,12 +63,7 @@ export function clientFromEnv(dir: string, name: string, env: WranglerEnv): Clie
 export async function loadFleet(dir: string): Promise<Fleet> {
   const { path, text, config } = await readConfig(dir);
   const templatePath = join(dir, TEMPLATE_FILE);
-  let templateText: string | undefined;
-  try {
-    templateText = await readFile(templatePath, 'utf8');
-  } catch {
-    templateText = undefined;
-  }
+  const templateText = await readFileIfExists(templatePath);
   const envs = config.env ?? {};
   return {
     dir,

@@ -1,11 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
 import { readSecretsFile, SECRETS_FILE_MODE, type SecretsFile } from '../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../secrets/template.js';
 import { describeError, ExitCode, FleetError, isFleetError, usageError } from '../util/errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../util/files.js';
+import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from '../util/files.js';
 
 /** Shared by the fleet-wide secrets and deploy operations. Nothing here returns or prints a value except to its caller. */
 
@@ -97,13 +97,8 @@ export function pendingRotationPath(projectDir: string, client: string): string 
 
 export async function readPendingRotation(projectDir: string, client: string): Promise<PendingRotation | undefined> {
   const path = pendingRotationPath(projectDir, client);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(path);
+  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);

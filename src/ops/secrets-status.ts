@@ -37,21 +37,26 @@ export interface StatusResult {
   error?: ClientFailure;
 }
 
+/** A client's status before anything is known: not in sync until proven so. */
+function blankStatus(client: Client): StatusResult {
+  return {
+    client: client.name,
+    worker: client.workerName,
+    deployed: undefined,
+    local: [],
+    remote: [],
+    missingRemotely: [],
+    extraRemotely: [],
+    missingLocally: [],
+    pendingRotation: undefined,
+    inSync: false,
+  };
+}
+
 export async function secretsStatus(options: StatusOptions): Promise<StatusResult[]> {
   const { fleet, api } = options;
   const settled = await mapWithConcurrency(options.clients, options.concurrency ?? DEFAULT_API_CONCURRENCY, async (client): Promise<StatusResult> => {
-    const result: StatusResult = {
-      client: client.name,
-      worker: client.workerName,
-      deployed: undefined,
-      local: [],
-      remote: [],
-      missingRemotely: [],
-      extraRemotely: [],
-      missingLocally: [],
-      pendingRotation: undefined,
-      inSync: false,
-    };
+    const result = blankStatus(client);
     try {
       const file = await readSecretsFile(client.secretsPath);
       const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
@@ -78,18 +83,6 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
   return settled.map((entry, index) => {
     if (entry.ok) return entry.value;
     const client = options.clients[index] as Client;
-    return {
-      client: client.name,
-      worker: client.workerName,
-      deployed: undefined,
-      local: [],
-      remote: [],
-      missingRemotely: [],
-      extraRemotely: [],
-      missingLocally: [],
-      pendingRotation: undefined,
-      inSync: false,
-      error: clientFailure(entry.error),
-    };
+    return { ...blankStatus(client), error: clientFailure(entry.error) };
   });
 }

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { usageError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { readFileIfExists, writeFileAtomic } from '../util/files.js';
 
 /** Lines that keep every client's secrets out of git while the template stays committed. */
 export const SECRETS_IGNORE_LINES = ['.secrets.*', '!.secrets.template'] as const;
@@ -19,12 +18,7 @@ export function withSecretsIgnored(current: string, extra: readonly string[] = [
 
 export async function ensureSecretsIgnored(projectDir: string, extra: readonly string[] = []): Promise<boolean> {
   const path = join(projectDir, '.gitignore');
-  let current = '';
-  try {
-    current = await readFile(path, 'utf8');
-  } catch {
-    // no .gitignore yet
-  }
+  const current = (await readFileIfExists(path)) ?? '';
   const next = withSecretsIgnored(current, extra);
   if (next === undefined) return false;
   await writeFileAtomic(path, next);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, writeFileAtomic } from '../util/files.js';
+import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from '../util/files.js';
 import { entriesToMap, parseSecrets, updateSecretsText } from './dotfile.js';
 
 export const SECRETS_FILE_MODE = 0o600;
@@ -17,13 +17,8 @@ export interface SecretsFile {
 
 /** Reads and strictly parses a secrets file; undefined when it does not exist. */
 export async function readSecretsFile(path: string, displayName = path): Promise<SecretsFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readFileIfExists(path);
+  if (text === undefined) return undefined;
   return { path, text, values: entriesToMap(parseSecrets(text, displayName)) };
 }
 
