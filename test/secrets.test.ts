@@ -279,6 +279,29 @@ describe('secrets rotate', () => {
   });
 });
 
+describe('the Cloudflare target (no --local)', () => {
+  test('token, account and API base URL from the environment drive the same operations', async () => {
+    // The edge stands in for api.cloudflare.com here: this exercises the production Target's code path.
+    const env = { CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl, CLOUDFLARE_API_TOKEN: fleet.edge.info.token, CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId };
+    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme'], { env });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.json.clients.map((c) => [c.client, c.deployed, c.inSync])).toEqual([['acme', true, true]]);
+    // Worker URLs come from the account's workers.dev subdomain (one API call).
+    const list = await fleet.cliJson<{ client: string; url: string | null }[]>(['list'], { env });
+    expect(list.json.find((row) => row.client === 'acme')?.url).toBe('https://acme.local.workers.dev');
+  });
+
+  test('a wrong token is refused by the API: the client fails, nothing changes', async () => {
+    const before = await fleet.secrets('acme');
+    const env = { CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl, CLOUDFLARE_API_TOKEN: 'not-the-token', CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId };
+    const push = await fleet.cliJson<PushJson>(['secrets', 'push', 'acme'], { env });
+    expect(push.exitCode).not.toBe(0);
+    expect(push.json.ok).toBe(false);
+    expect(JSON.stringify(push.json)).toMatch(/auth/i);
+    expect(await fleet.secrets('acme')).toEqual(before);
+  });
+});
+
 describe('no leaks', () => {
   test('no secret value appears in any output, log file or child argv', async () => {
     const { corpus, leaks } = await fleet.leaks.findLeaks();
