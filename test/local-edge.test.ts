@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import Cloudflare from 'cloudflare';
 import { execa } from 'execa';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { localTarget } from '../src/cloudflare/local-target.js';
 import type { Target } from '../src/cloudflare/target.js';
 import { edgeFilePath, readEdgeInfo } from '../src/local/edge-file.js';
@@ -496,6 +496,35 @@ describe('mcp-fleet local (the built binary)', () => {
     const again = await runCli(['--cwd', cliProject.dir, 'local', 'stop']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('not running');
+  });
+
+  test('an edge killed with SIGKILL: stop removes edge.json and the workerd it left running', async () => {
+    const start = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--detach', '--port', '0']);
+    expect(start.exitCode, start.stderr).toBe(0);
+    const info = await readEdgeInfo(cliProject.dir);
+    // One worker, so that a workerd process runs under the edge.
+    const form = new FormData();
+    form.set('metadata', JSON.stringify({ main_module: 'worker.mjs', compatibility_date: '2026-11-01', bindings: [] }));
+    const code = await readFile(join(repoRoot, 'test', 'fixtures', 'edge-echo', 'worker.mjs'));
+    form.set('worker.mjs', new File([new Uint8Array(code)], 'worker.mjs', { type: 'application/javascript+module' }));
+    const upload = await fetch(`${info.apiBaseUrl}/accounts/${info.accountId}/workers/scripts/echo`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${info.token}` },
+      body: form,
+    });
+    expect(upload.status).toBe(200);
+    const workerdInGroup = async (): Promise<number[]> => {
+      const ps = await execa('ps', ['-o', 'pid=,comm=', '-g', String(info.pid)], { reject: false });
+      return ps.stdout.split('\n').filter((line) => /\bworkerd$/.test(line.trim())).map((line) => Number.parseInt(line, 10));
+    };
+    expect((await workerdInGroup()).length).toBeGreaterThan(0);
+
+    process.kill(info.pid, 'SIGKILL');
+    const stop = await runCli(['--cwd', cliProject.dir, 'local', 'stop']);
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(/removed a stale edge\.json, stopped \d+ orphaned workerd/);
+    await expect(stat(edgeFilePath(cliProject.dir))).rejects.toThrow();
+    await vi.waitFor(async () => expect(await workerdInGroup()).toEqual([]), { timeout: 10_000 });
   });
 
   test('bad flag values and a busy port exit 2 naming the flag', async () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, FleetError } from '../util/errors.js';
@@ -119,16 +120,25 @@ export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
   throw new FleetError('the local edge did not become ready in time', { hint: `See ${logPath}` });
 }
 
-export type StopOutcome = { kind: 'stopped'; pid: number } | { kind: 'not-running'; removedStale: boolean };
+export type StopOutcome = { kind: 'stopped'; pid: number } | { kind: 'not-running'; removedStale: boolean; orphansStopped: number };
 
 /** Stops the recorded edge (SIGTERM, then waits for it to exit) and removes edge.json. */
 export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<StopOutcome> {
   const info = await readEdgeInfoIfAny(projectDir);
-  if (!info) return { kind: 'not-running', removedStale: false };
+  if (!info) return { kind: 'not-running', removedStale: false, orphansStopped: 0 };
   // Only signal a process that proves to be this edge (a recorded pid may have been reused).
   if (!isAlive(info.pid) || !(await edgeAnswers(info))) {
+    // An edge killed with SIGKILL could not stop its workerd children; they are still in its process group.
+    const orphans = isAlive(info.pid) ? [] : await orphanedWorkerd(info.pid);
+    for (const pid of orphans) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // gone meanwhile
+      }
+    }
     await rm(edgeFilePath(projectDir), { force: true });
-    return { kind: 'not-running', removedStale: true };
+    return { kind: 'not-running', removedStale: true, orphansStopped: orphans.length };
   }
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
@@ -164,12 +174,39 @@ async function logTail(path: string, lines = 15): Promise<string> {
   }
 }
 
+/**
+ * workerd processes left in a dead edge's process group (Linux /proc; elsewhere none are found).
+ * A PID stays reserved while it names a live group, so the group cannot belong to anyone else.
+ */
+async function orphanedWorkerd(groupId: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the parenthesised command name: state, ppid, pgrp, …
+    const match = /^\d+ \((.*)\) \S+ \d+ (\d+)/.exec(stat);
+    if (match && match[1] === 'workerd' && Number(match[2]) === groupId) found.push(Number(entry));
+  }
+  return found;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process nobody has reaped yet (a zombie) still takes signals but does nothing.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

@@ -133,7 +133,10 @@ export function registerLocal(program: Command): void {
         return;
       }
       if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
-      else ctx.output.info(outcome.removedStale ? 'local edge not running (removed a stale edge.json)' : 'local edge not running');
+      else {
+        const orphans = outcome.orphansStopped > 0 ? `, stopped ${outcome.orphansStopped} orphaned workerd process${outcome.orphansStopped === 1 ? '' : 'es'}` : '';
+        ctx.output.info(outcome.removedStale ? `local edge not running (removed a stale edge.json${orphans})` : 'local edge not running');
+      }
     });
 }
 
