@@ -8,7 +8,7 @@ import { generateApiKey } from '../secrets/generate.js';
 import { ensureSecretsIgnored, refuseIfTracked } from '../secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
-import { exists } from '../util/files.js';
+import { exists, readFileIfExists, writeFileAtomic } from '../util/files.js';
 
 export interface AddOptions {
   fleet: Fleet;
@@ -46,6 +46,11 @@ export function parseSetFlags(flags: readonly string[]): Map<string, string> {
     values.set(key, flag.slice(eq + 1));
   }
   return values;
+}
+
+async function restore(path: string, previous: string | undefined, write: (text: string) => Promise<void>): Promise<void> {
+  if (previous === undefined) await rm(path, { force: true });
+  else await write(previous);
 }
 
 export function envSectionFor(client: string): WranglerEnv {
@@ -106,12 +111,16 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   }
 
   const backup = existing ? await backupSecretsFile(fleet.dir, client, secretsPath, 'replaced') : undefined;
-  await ensureSecretsIgnored(fleet.dir, ['.mcp-fleet/']);
-  await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
+  const gitignorePath = join(fleet.dir, '.gitignore');
+  const before = { gitignore: await readFileIfExists(gitignorePath), secrets: await readFileIfExists(secretsPath) };
   try {
+    await ensureSecretsIgnored(fleet.dir, ['.mcp-fleet/']);
+    await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
     await writeConfigText(fleet.configPath, configText);
   } catch (error) {
-    if (!existing) await rm(secretsPath, { force: true });
+    // A failed add leaves every file as it was.
+    await restore(secretsPath, before.secrets, (text) => writeSecretsText(secretsPath, text));
+    await restore(gitignorePath, before.gitignore, (text) => writeFileAtomic(gitignorePath, text));
     throw error;
   }
   return {
