@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { FleetApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
+import type { ProgressListener } from '../ops/client-secrets.js';
 import { commandContext, type CommandContext } from './context.js';
 
 /** Options every fleet-wide Cloudflare command takes. */
@@ -46,3 +47,10 @@ export async function fleetApi(run: FleetRun): Promise<FleetApi> {
   return (await import('../cloudflare/api.js')).createApi(run.target);
 }
 
+
+/** Runs a fleet operation with one live progress line per client, stopping the display however it ends. */
+export async function withFleetProgress<T>(run: FleetRun, work: (onProgress: ProgressListener) => Promise<T>): Promise<T> {
+  const { createFleetProgress } = await import('../ui/fleet-progress.js');
+  const progress = createFleetProgress(run.ctx.output, run.clients.map((client) => client.name));
+  return work(progress.update).finally(() => progress.stop());
+}

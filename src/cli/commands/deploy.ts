@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, prepareFleetRun, type FleetFlags, type FleetRun } from '../fleet-run.js';
+import { addFleetOptions, prepareFleetRun, withFleetProgress, type FleetFlags, type FleetRun } from '../fleet-run.js';
 
 /** Mirrors ops/deploy.ts DEFAULT_DEPLOY_CONCURRENCY (not imported: the ops load only when the command runs). */
 const DEFAULT_DEPLOY_CONCURRENCY = 4;
@@ -22,22 +22,15 @@ export function registerDeploy(program: Command): void {
 
 /** Deploys the run's clients with live progress and prints the report; the caller prints the JSON. */
 export async function deployAndReport(run: FleetRun, concurrency: number, verify: boolean): Promise<{ exitCode: number; json: unknown }> {
-  const [{ deployFleet }, { fleetExitCode }, { createFleetProgress }, { fleetJson, renderDeployReport }] = await Promise.all([
+  const [{ deployFleet }, { fleetExitCode }, { fleetJson, renderDeployReport }] = await Promise.all([
     import('../../ops/deploy.js'),
     import('../../ops/client-secrets.js'),
-    import('../../ui/fleet-progress.js'),
     import('../../ui/fleet-report.js'),
   ]);
   const started = Date.now();
-  const progress = createFleetProgress(run.ctx.output, run.clients.map((client) => client.name));
-  const results = await deployFleet({
-    fleet: run.fleet,
-    clients: run.clients,
-    target: run.target,
-    concurrency,
-    verify,
-    onProgress: progress.update,
-  }).finally(() => progress.stop());
+  const results = await withFleetProgress(run, (onProgress) =>
+    deployFleet({ fleet: run.fleet, clients: run.clients, target: run.target, concurrency, verify, onProgress }),
+  );
   run.ctx.output.info(renderDeployReport(results, Date.now() - started));
   return { exitCode: fleetExitCode(results.map((result) => result.error)), json: fleetJson(results) };
 }

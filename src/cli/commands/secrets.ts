@@ -1,18 +1,17 @@
 import type { Command } from 'commander';
 import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, fleetApi, prepareFleetRun, type FleetFlags } from '../fleet-run.js';
+import { addFleetOptions, fleetApi, prepareFleetRun, withFleetProgress, type FleetFlags } from '../fleet-run.js';
 
 /** The modules a secrets subcommand needs, loaded only when one runs. */
 async function load() {
-  const [clientSecrets, push, rotate, status, progress, report] = await Promise.all([
+  const [clientSecrets, push, rotate, status, report] = await Promise.all([
     import('../../ops/client-secrets.js'),
     import('../../ops/secrets-push.js'),
     import('../../ops/secrets-rotate.js'),
     import('../../ops/secrets-status.js'),
-    import('../../ui/fleet-progress.js'),
     import('../../ui/fleet-report.js'),
   ]);
-  return { ...clientSecrets, ...push, ...rotate, ...status, ...progress, ...report };
+  return { ...clientSecrets, ...push, ...rotate, ...status, ...report };
 }
 
 export function registerSecrets(program: Command): void {
@@ -21,15 +20,11 @@ export function registerSecrets(program: Command): void {
   addFleetOptions(secrets.command('push [clients...]').description('send each .secrets.<client> to its worker (one bulk request per client)'), 8).action(
     async (names: string[], flags: FleetFlags, cmd: Command) => {
       const run = await prepareFleetRun(cmd, names, flags);
-      const { createFleetProgress, pushSecrets, fleetJson, renderPushReport, fleetExitCode } = await load();
-      const progress = createFleetProgress(run.ctx.output, run.clients.map((client) => client.name));
-      const results = await pushSecrets({
-        fleet: run.fleet,
-        clients: run.clients,
-        api: await fleetApi(run),
-        concurrency: parseConcurrency(flags.concurrency, 8),
-        onProgress: progress.update,
-      }).finally(() => progress.stop());
+      const { pushSecrets, fleetJson, renderPushReport, fleetExitCode } = await load();
+      const api = await fleetApi(run);
+      const results = await withFleetProgress(run, (onProgress) =>
+        pushSecrets({ fleet: run.fleet, clients: run.clients, api, concurrency: parseConcurrency(flags.concurrency, 8), onProgress }),
+      );
       run.ctx.output.result(fleetJson(results));
       run.ctx.output.info(renderPushReport(results));
       process.exitCode = fleetExitCode(results.map((result) => result.error));
@@ -56,16 +51,11 @@ export function registerSecrets(program: Command): void {
     4,
   ).action(async (names: string[], flags: FleetFlags & { key: string }, cmd: Command) => {
     const run = await prepareFleetRun(cmd, names, flags);
-    const { createFleetProgress, rotateSecrets, fleetJson, renderRotateReport, fleetExitCode } = await load();
-    const progress = createFleetProgress(run.ctx.output, run.clients.map((client) => client.name));
-    const results = await rotateSecrets({
-      fleet: run.fleet,
-      clients: run.clients,
-      api: await fleetApi(run),
-      key: flags.key,
-      concurrency: parseConcurrency(flags.concurrency, 4),
-      onProgress: progress.update,
-    }).finally(() => progress.stop());
+    const { rotateSecrets, fleetJson, renderRotateReport, fleetExitCode } = await load();
+    const api = await fleetApi(run);
+    const results = await withFleetProgress(run, (onProgress) =>
+      rotateSecrets({ fleet: run.fleet, clients: run.clients, api, key: flags.key, concurrency: parseConcurrency(flags.concurrency, 4), onProgress }),
+    );
     run.ctx.output.result(fleetJson(results));
     run.ctx.output.info(renderRotateReport(results));
     process.exitCode = fleetExitCode(results.map((result) => result.error));
