@@ -127,6 +127,8 @@ beforeAll(async () => {
     { name: 'upstream-5xx', vars: { CLIENT_ID: 'upstream-5xx', UPSTREAM_URL: `${upstreamBase}/broken`, ...SECRETS.acme } },
     { name: 'analytics-throws', vars: { CLIENT_ID: 'analytics-throws', ...SECRETS.acme }, analytics: 'throw' },
     { name: 'analytics-local', vars: { CLIENT_ID: 'analytics-local', ...SECRETS.acme }, analytics: 'miniflare' },
+    // Mid-rotation with a grace period: the previous key (acme's) still opens /mcp beside the new one.
+    { name: 'grace', vars: { CLIENT_ID: 'grace', ...SECRETS.beta, API_KEY_PREVIOUS: SECRETS.acme.API_KEY } },
   ];
 
   const harnessPath = join(outdir, 'harness.js');
@@ -235,6 +237,15 @@ describe('/mcp authentication', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mcp", error="invalid_token"');
       expect(res.text).not.toContain(SECRETS.acme.API_KEY);
+    }
+  });
+
+  it('during a grace period accepts API_KEY and API_KEY_PREVIOUS, and nothing else', async () => {
+    for (const key of [SECRETS.beta.API_KEY, SECRETS.acme.API_KEY]) {
+      expect((await getJson('grace', '/mcp', initializeRequest({ authorization: `Bearer ${key}` }))).status).toBe(200);
+    }
+    for (const key of ['wrong', `${SECRETS.acme.API_KEY}x`]) {
+      expect((await getJson('grace', '/mcp', initializeRequest({ authorization: `Bearer ${key}` }))).status).toBe(401);
     }
   });
 

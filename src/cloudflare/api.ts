@@ -41,11 +41,11 @@ export interface FleetApi {
   /** Names of the worker's secrets; undefined when the worker does not exist. One call. */
   listSecretNames(script: string): Promise<string[] | undefined>;
   /**
-   * Sets secrets in one new version per 100 keys (`secrets-bulk`, JSON merge patch). Returns
-   * 'missing' when the worker does not exist: Cloudflare then changes nothing, and unlike
+   * Sets secrets (null deletes one) in one new version per 100 keys (`secrets-bulk`, JSON merge
+   * patch). Returns 'missing' when the worker does not exist: Cloudflare then changes nothing, and unlike
    * `wrangler secret bulk` this never creates a draft worker.
    */
-  bulkSetSecrets(script: string, values: ReadonlyMap<string, string>): Promise<'ok' | 'missing'>;
+  bulkSetSecrets(script: string, values: ReadonlyMap<string, string | null>): Promise<'ok' | 'missing'>;
   /** Whether the worker exists. One call (the secrets list: small, and it needs no other permission). */
   scriptExists(script: string): Promise<boolean>;
   /** Deletes the worker; 'absent' when there was none. One call. */
@@ -97,8 +97,11 @@ export function createApi(target: Target, options: CreateApiOptions = {}): Fleet
     async bulkSetSecrets(script, values) {
       const entries = [...values];
       for (let start = 0; start < entries.length; start += BULK_SECRETS_MAX) {
+        // merge-patch: null removes a secret (the SDK's type does not spell that out).
         const secrets: Record<string, { name: string; text: string; type: 'secret_text' }> = {};
-        for (const [name, text] of entries.slice(start, start + BULK_SECRETS_MAX)) secrets[name] = { name, text, type: 'secret_text' };
+        for (const [name, text] of entries.slice(start, start + BULK_SECRETS_MAX)) {
+          (secrets as Record<string, unknown>)[name] = text === null ? null : { name, text, type: 'secret_text' };
+        }
         try {
           await sdk.workers.scripts.secrets.bulkUpdate(
             script,

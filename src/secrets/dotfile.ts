@@ -110,10 +110,10 @@ export function formatEntry(key: string, value: string): string {
 }
 
 /**
- * Replaces the values of existing keys in a secrets file's text and appends new keys,
- * keeping every comment, blank line and untouched entry as it was.
+ * Replaces the values of existing keys in a secrets file's text, appends new keys and removes
+ * the keys mapped to null, keeping every comment, blank line and untouched entry as it was.
  */
-export function updateSecretsText(text: string, file: string, values: ReadonlyMap<string, string>): string {
+export function updateSecretsText(text: string, file: string, values: ReadonlyMap<string, string | null>): string {
   const entries = parseSecrets(text, file);
   const lines = text.split(/\r?\n/);
   const hadTrailingNewline = text === '' || text.endsWith('\n');
@@ -122,10 +122,11 @@ export function updateSecretsText(text: string, file: string, values: ReadonlyMa
   // Walk entries from last to first so earlier line numbers stay valid while splicing.
   for (const entry of [...entries].reverse()) {
     if (!remaining.has(entry.key)) continue;
-    lines.splice(entry.line - 1, entry.endLine - entry.line + 1, formatEntry(entry.key, remaining.get(entry.key) ?? ''));
+    const value = remaining.get(entry.key);
+    lines.splice(entry.line - 1, entry.endLine - entry.line + 1, ...(value === null || value === undefined ? [] : [formatEntry(entry.key, value)]));
     remaining.delete(entry.key);
   }
-  for (const [key, value] of remaining) lines.push(formatEntry(key, value));
+  for (const [key, value] of remaining) if (value !== null) lines.push(formatEntry(key, value));
   return `${lines.join('\n')}\n`;
 }
 

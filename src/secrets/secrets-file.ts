@@ -27,8 +27,8 @@ export async function writeSecretsText(path: string, text: string): Promise<void
   await writeFileAtomic(path, text, { mode: SECRETS_FILE_MODE });
 }
 
-/** Sets values in an existing secrets file, keeping its comments and other entries. */
-export async function updateSecretsFile(file: SecretsFile, values: ReadonlyMap<string, string>, displayName = file.path): Promise<SecretsFile> {
+/** Sets values (null removes the key) in an existing secrets file, keeping its comments and other entries. */
+export async function updateSecretsFile(file: SecretsFile, values: ReadonlyMap<string, string | null>, displayName = file.path): Promise<SecretsFile> {
   const text = updateSecretsText(file.text, displayName, values);
   await writeSecretsText(file.path, text);
   return { path: file.path, text, values: entriesToMap(parseSecrets(text, displayName)) };

@@ -20,7 +20,13 @@ export async function rejectUnauthorized(request: Request, env: Env): Promise<Re
   if (presented === undefined) {
     return json(401, { error: 'unauthorized', message: 'send Authorization: Bearer <API_KEY>' }, { 'www-authenticate': REALM });
   }
-  if (!(await sameSecret(presented, expected))) {
+  // Both comparisons always run, so timing does not tell which key matched.
+  const previous = env.API_KEY_PREVIOUS;
+  const [current, old] = await Promise.all([
+    sameSecret(presented, expected),
+    typeof previous === 'string' && previous.length > 0 ? sameSecret(presented, previous) : Promise.resolve(false),
+  ]);
+  if (!current && !old) {
     return json(
       401,
       { error: 'invalid_token', message: 'the bearer key is not valid for this worker' },

@@ -10,6 +10,11 @@ export interface Env {
   UPSTREAM_URL?: string;
   /** Secret: the bearer key callers must present on /mcp. */
   API_KEY?: string;
+  /**
+   * Secret, optional: the key before the last rotation, still accepted during a grace period
+   * (`mcp-fleet secrets rotate --grace`) until `mcp-fleet secrets retire` removes it.
+   */
+  API_KEY_PREVIOUS?: string;
   /** Secret: the client's own credential for the upstream API. */
   UPSTREAM_TOKEN?: string;
   /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
