@@ -41,7 +41,7 @@ interface RotateJson {
     resumed: boolean;
     reached: string;
     backup?: string;
-    proof?: { newAccepted: boolean; oldRefused: boolean | null; detail: string };
+    proof?: { newAccepted: boolean; oldRefused: boolean | null; grace: boolean; ok: boolean; detail: string };
     error?: Failure;
   }[];
 }
@@ -276,6 +276,45 @@ describe('secrets rotate', () => {
     const result = await fleet.cli(['secrets', 'rotate', 'beta', '--key', 'NOPE', '--local']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('NOPE');
+  });
+});
+
+describe('rotation with a grace period', () => {
+  test('rotate --grace keeps the previous key working until retire; then only the new one opens /mcp', async () => {
+    const before = await fleet.secrets('acme');
+    const oldKey = before.get('API_KEY') as string;
+    const rotated = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'acme', '--grace', '--local']);
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    expect(rotated.json.clients[0]?.proof).toMatchObject({ ok: true, grace: true, newAccepted: true });
+    const during = await fleet.secrets('acme');
+    const newKey = during.get('API_KEY') as string;
+    expect(newKey).not.toBe(oldKey);
+    expect(during.get('API_KEY_PREVIOUS')).toBe(oldKey);
+    expect(await fleet.accepts('acme', newKey)).toBe(true);
+    expect(await fleet.accepts('acme', oldKey)).toBe(true);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'API_KEY_PREVIOUS', 'UPSTREAM_TOKEN']);
+    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme', '--local']);
+    expect(status.json.clients[0]?.inSync).toBe(true);
+
+    const retired = await fleet.cliJson<{ ok: boolean; clients: { client: string; ok: boolean; retired: boolean }[] }>(['secrets', 'retire', 'acme', '--local']);
+    expect(retired.exitCode, retired.stderr).toBe(0);
+    expect(retired.json.clients).toMatchObject([{ client: 'acme', ok: true, retired: true }]);
+    expect((await fleet.secrets('acme')).has('API_KEY_PREVIOUS')).toBe(false);
+    expect(await fleet.refuses('acme', oldKey)).toBe(true);
+    expect(await fleet.accepts('acme', newKey)).toBe(true);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+
+    const again = await fleet.cliJson<{ clients: { ok: boolean; retired: boolean }[] }>(['secrets', 'retire', 'acme', '--local']);
+    expect(again.exitCode).toBe(0);
+    expect(again.json.clients).toMatchObject([{ ok: true, retired: false }]);
+  });
+
+  test('--grace applies to API_KEY only (exit 2, nothing changed)', async () => {
+    const before = await fleet.secrets('beta');
+    const result = await fleet.cli(['secrets', 'rotate', 'beta', '--grace', '--key', 'UPSTREAM_TOKEN', '--local']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--grace');
+    expect(await fleet.secrets('beta')).toEqual(before);
   });
 });
 

@@ -11,6 +11,9 @@ export const TEMPLATE_FILE = '.secrets.template';
 /** The key mcp-fleet generates for every client: the bearer key of its worker's /mcp endpoint. */
 export const API_KEY = 'API_KEY';
 
+/** The key before the last rotation, which the worker still accepts during a grace period. */
+export const PREVIOUS_API_KEY = 'API_KEY_PREVIOUS';
+
 /** One client of the fleet: one wrangler env, one worker, one secrets file. */
 export interface Client {
   name: string;

@@ -84,6 +84,8 @@ const PendingRotationSchema = z.object({
   /** The copy of the secrets file taken before anything changed. */
   backup: z.string(),
   startedAt: z.string(),
+  /** The previous key stays valid (as API_KEY_PREVIOUS) until `secrets retire`. */
+  grace: z.boolean().optional(),
 });
 export type PendingRotation = z.infer<typeof PendingRotationSchema>;
 

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isCloudflareApiError, type FleetApi } from '../cloudflare/api.js';
 import { systemClock, type Clock } from '../cloudflare/pacer.js';
-import { API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
+import { API_KEY, PREVIOUS_API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
 import { isValidKey } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
 import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secrets/secrets-file.js';
@@ -27,6 +27,8 @@ export interface RotateOptions {
   clients: readonly Client[];
   api: FleetApi;
   key?: string;
+  /** Keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`. */
+  grace?: boolean;
   concurrency?: number;
   onProgress?: ProgressListener;
   /** How long to wait for the worker to switch keys (secrets propagate asynchronously). */
@@ -40,6 +42,10 @@ export interface RotationProof {
   newAccepted: boolean;
   /** The previous key is refused (undefined when there was no previous key). */
   oldRefused: boolean | undefined;
+  /** During a grace period the previous key must still be accepted instead. */
+  grace: boolean;
+  /** Everything the rotation promised holds. */
+  ok: boolean;
   detail: string;
 }
 
@@ -76,6 +82,9 @@ export interface RotateResult {
 export async function rotateSecrets(options: RotateOptions): Promise<RotateResult[]> {
   const key = options.key ?? API_KEY;
   if (!isValidKey(key)) throw usageError(`--key ${key}: not a valid secret name (letters, digits and _)`);
+  if (options.grace && key !== API_KEY) {
+    throw usageError(`--grace applies to ${API_KEY} only: the worker accepts ${PREVIOUS_API_KEY} beside it, and no other key has a second slot`);
+  }
   if (!options.fleet.requiredKeys.includes(key)) {
     throw usageError(`--key ${key}: not a key of ${basename(options.fleet.templatePath)}`, `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`);
   }
@@ -98,6 +107,7 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     const pending = await readPendingRotation(fleet.dir, client.name);
     let newValue: string;
     let oldValue: string | undefined;
+    let grace = options.grace ?? false;
     if (pending) {
       if (pending.key !== key) {
         throw usageError(`${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`, `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`);
@@ -105,6 +115,7 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
       result.resumed = true;
       result.backup = pending.backup;
       newValue = pending.value;
+      grace = pending.grace ?? false;
       const inFile = file.values.get(key);
       // The file already has the new value when an earlier run got past step 4; the old one is then in the backup.
       oldValue = inFile === newValue ? (await readSecretsFile(pending.backup))?.values.get(key) : inFile;
@@ -113,14 +124,15 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
       result.backup = await backupSecretsFile(fleet.dir, client.name, client.secretsPath, 'rotate');
       oldValue = file.values.get(key);
       newValue = (options.generate ?? generateApiKey)();
-      await writePendingRotation(fleet.dir, { version: 1, client: client.name, key, value: newValue, backup: result.backup, startedAt: new Date().toISOString() });
+      await writePendingRotation(fleet.dir, { version: 1, client: client.name, key, value: newValue, backup: result.backup, startedAt: new Date().toISOString(), grace });
     }
     if (oldValue === '') oldValue = undefined;
+    const changes = rotationChanges(key, newValue, oldValue, grace, file.values);
 
-    progress('working', `pushing the new ${key}`);
+    progress('working', `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`);
     let outcome: 'ok' | 'missing';
     try {
-      outcome = await api.bulkSetSecrets(client.workerName, new Map([[key, newValue]]));
+      outcome = await api.bulkSetSecrets(client.workerName, changes);
     } catch (error) {
       throw await pushFailure(error, { options, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
     }
@@ -131,10 +143,10 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     }
     result.reached = 'pushed';
 
-    if (file.values.get(key) !== newValue) {
+    if ([...changes].some(([name, value]) => (file.values.get(name) ?? null) !== value)) {
       progress('working', `saving the new ${key} in ${basename(client.secretsPath)}`);
       try {
-        await updateSecretsFile(file, new Map([[key, newValue]]), basename(client.secretsPath));
+        await updateSecretsFile(file, changes, basename(client.secretsPath));
       } catch (error) {
         throw new FleetError(`${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`, {
           hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
@@ -146,9 +158,9 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     if (key === API_KEY) {
       progress('working', 'proving: new key accepted, old key refused');
       const url = (await clientUrl(client, api.target, new Map())).url;
-      const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock });
+      const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock, grace });
       result.proof = proof;
-      if (!proof.newAccepted || proof.oldRefused === false) {
+      if (!proof.ok) {
         throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
           hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${basename(client.secretsPath)}).`,
         });
@@ -157,13 +169,32 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     }
     await clearPendingRotation(fleet.dir, client.name);
     result.ok = true;
-    progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${result.proof ? '; new key accepted, old refused' : ''}`);
+    const proven = result.proof ? (grace ? '; new key accepted, old one valid until `secrets retire`' : '; new key accepted, old refused') : '';
+    progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${proven}`);
     return result;
   } catch (error) {
     result.error = clientFailure(error);
     progress('failed', result.error.message);
     return result;
   }
+}
+
+/**
+ * What one rotation sets, on the worker and in the file alike: the new value, and for API_KEY the
+ * previous key's slot — the old value during a grace period, otherwise removed if it was in use.
+ */
+export function rotationChanges(
+  key: string,
+  newValue: string,
+  oldValue: string | undefined,
+  grace: boolean,
+  current: ReadonlyMap<string, string>,
+): Map<string, string | null> {
+  const changes = new Map<string, string | null>([[key, newValue]]);
+  if (key !== API_KEY) return changes;
+  if (grace && oldValue !== undefined && oldValue !== newValue) changes.set(PREVIOUS_API_KEY, oldValue);
+  else if (!grace && current.has(PREVIOUS_API_KEY)) changes.set(PREVIOUS_API_KEY, null);
+  return changes;
 }
 
 interface PushFailureContext {
@@ -214,28 +245,33 @@ export async function proveRotation(
   url: string,
   newKey: string,
   oldKey: string | undefined,
-  options: { timeoutMs: number; clock?: Clock; intervalMs?: number },
+  options: { timeoutMs: number; clock?: Clock; intervalMs?: number; grace?: boolean },
 ): Promise<RotationProof> {
   const clock = options.clock ?? systemClock;
+  const grace = options.grace ?? false;
   const deadline = clock.now() + options.timeoutMs;
   let fresh: KeyProbeResult;
   let previous: KeyProbeResult | undefined;
+  const oldAsPromised = (probe: KeyProbeResult | undefined): boolean => probe === undefined || (grace ? probe.accepted : probe.refused);
   for (;;) {
     [fresh, previous] = await Promise.all([
       keyAccepted(url, newKey, { timeoutMs: 5_000, label: 'with the new key' }),
       oldKey === undefined ? Promise.resolve(undefined) : keyAccepted(url, oldKey, { timeoutMs: 5_000, label: 'with the previous key' }),
     ]);
-    const done = fresh.accepted && (previous === undefined || previous.refused);
-    if (done || clock.now() >= deadline) break;
+    if ((fresh.accepted && oldAsPromised(previous)) || clock.now() >= deadline) break;
     await clock.sleep(options.intervalMs ?? 500);
   }
-  const oldRefused = previous === undefined ? undefined : previous.refused;
-  const problems = [fresh.accepted ? undefined : `does not accept the new key (${fresh.detail})`, previous && !previous.refused ? `still accepts the previous key (${previous.detail})` : undefined].filter(
-    (text): text is string => text !== undefined,
-  );
+  const ok = fresh.accepted && oldAsPromised(previous);
+  const problems = [
+    fresh.accepted ? undefined : `does not accept the new key (${fresh.detail})`,
+    oldAsPromised(previous) ? undefined : grace ? `no longer accepts the previous key during the grace period (${previous?.detail})` : `still accepts the previous key (${previous?.detail})`,
+  ].filter((text): text is string => text !== undefined);
+  const promise = grace ? 'accepts the new key and, until `secrets retire`, the previous one' : 'accepts the new key and refuses the previous one';
   return {
     newAccepted: fresh.accepted,
-    oldRefused,
-    detail: problems.length ? problems.join(' and ') : `accepts the new key and refuses the previous one (${fresh.detail}${previous ? `; ${previous.detail}` : ''})`,
+    oldRefused: previous === undefined ? undefined : previous.refused,
+    grace,
+    ok,
+    detail: problems.length ? problems.join(' and ') : `${promise} (${fresh.detail}${previous ? `; ${previous.detail}` : ''})`,
   };
 }

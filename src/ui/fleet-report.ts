@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { ClientFailure } from '../ops/client-secrets.js';
 import type { DeployResult } from '../ops/deploy.js';
 import type { PushResult } from '../ops/secrets-push.js';
+import type { RetireResult } from '../ops/secrets-retire.js';
 import type { RotateResult } from '../ops/secrets-rotate.js';
 import type { StatusResult } from '../ops/secrets-status.js';
 import { renderTable } from './table.js';
@@ -91,7 +92,7 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
     result.client,
     result.key,
     result.ok ? `rotated${result.resumed ? ' (resumed)' : ''}` : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached})`,
-    result.proof ? (result.proof.newAccepted && result.proof.oldRefused !== false ? 'new accepted, old refused' : 'not proven') : result.ok ? 'not checkable' : '-',
+    result.proof ? (result.proof.ok ? (result.proof.grace ? 'new accepted, old valid until retire' : 'new accepted, old refused') : 'not proven') : result.ok ? 'not checkable' : '-',
     result.backup ?? '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
@@ -102,6 +103,20 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
 }
 
 /** The --json documents: `{ok, clients: [...]}` with each op's per-client results. */
+export function renderRetireReport(results: readonly RetireResult[]): string {
+  const rows = results.map((result) => [
+    result.ok ? OK : FAIL,
+    result.client,
+    result.ok ? (result.retired ? 'previous key retired' : 'nothing to retire') : 'failed',
+    result.proof ? (result.proof.ok ? 'previous refused, current accepted' : 'not proven') : '-',
+  ]);
+  const lines = [renderTable(['', 'CLIENT', 'RESULT', 'PROOF'], rows)];
+  const failures = results.flatMap((result) => failureLines(result.client, result.error));
+  if (failures.length) lines.push('', ...failures);
+  lines.push('', summary('done', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
+  return lines.join('\n');
+}
+
 export function fleetJson<T extends { ok?: boolean; inSync?: boolean }>(results: readonly T[], extra: Record<string, unknown> = {}): unknown {
   return { ok: results.every((result) => (result.ok ?? result.inSync) === true), ...extra, clients: results };
 }

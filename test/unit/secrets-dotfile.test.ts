@@ -67,6 +67,11 @@ describe('secrets file parser', () => {
     expect(roundTrip(values)).toEqual(values);
   });
 
+  it('removes the keys mapped to null, multi-line values included', () => {
+    const text = '# header\nA=1\nB="multi\nline"\nC=3\n';
+    expect(updateSecretsText(text, 'f', new Map<string, string | null>([['B', null], ['Z', null]]))).toBe('# header\nA=1\nC=3\n');
+  });
+
   it('updates values in place, keeping comments and other entries', () => {
     const text = '# header\nA=1\n\n# about B\nB="multi\nline"\nC=3\n';
     const next = updateSecretsText(text, 'f', new Map([['B', 'new'], ['D', 'added']]));
