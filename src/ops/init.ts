@@ -22,6 +22,8 @@ export interface InitOptions {
   deps: DepsMode;
   /** Top-level worker name; defaults to the directory's name, made valid. */
   name?: string;
+  /** Defaults to TEMPLATE_COMPATIBILITY_DATE. */
+  compatibilityDate?: string;
 }
 
 export interface InitResult {
@@ -82,7 +84,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   for (const file of files) {
     const text = (await readFile(join(source, file), 'utf8'))
       .replaceAll('__NAME__', name)
-      .replaceAll('__COMPATIBILITY_DATE__', TEMPLATE_COMPATIBILITY_DATE);
+      .replaceAll('__COMPATIBILITY_DATE__', options.compatibilityDate ?? TEMPLATE_COMPATIBILITY_DATE);
     const target = join(dir, targetName(file));
     await mkdir(dirname(target), { recursive: true });
     const mode = (await stat(join(source, file))).mode & 0o777;
