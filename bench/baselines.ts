@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type EdgeInfo, readSecrets, workerUrl, wranglerBin } from './fleet.ts';
 import { describeFailure, runTimed } from './measure.ts';
-import { readSecrets, workerUrl, wranglerBin, type EdgeInfo } from './fleet.ts';
 
 /**
  * "The way it is done today", each as one timed run over all clients, strictly one process (or
@@ -129,7 +129,16 @@ async function curlStatus(ctx: BaselineContext, client: string, check: Check, ke
   const url = `${workerUrl(ctx.edge, client)}${check.path}`;
   const args = ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '15', '-K', '-'];
   if (check.method === 'POST') {
-    args.push('-X', 'POST', '-H', 'content-type: application/json', '-H', 'accept: application/json, text/event-stream', '--data-raw', MCP_BODY);
+    args.push(
+      '-X',
+      'POST',
+      '-H',
+      'content-type: application/json',
+      '-H',
+      'accept: application/json, text/event-stream',
+      '--data-raw',
+      MCP_BODY,
+    );
   }
   args.push(url);
   const config = check.auth ? `header = "Authorization: Bearer ${key}"\n` : '';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { describeFailure, runTimed, type RunOptions, type RunResult } from './measure.ts';
+import { describeFailure, type RunOptions, type RunResult, runTimed } from './measure.ts';
 
 /**
  * The fleet under test: the built mcp-fleet binary, a temp fleet project with N clients, and the
@@ -88,7 +88,10 @@ export function clientNames(count: number): string[] {
 /** `init`, five keys in the template, then `add` for each client with values from the environment (not argv). */
 export async function createProject(projectDir: string, clients: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   await mustRun('mcp-fleet init', runTimed(process.execPath, [fleetBin, 'init', projectDir], { env, timeoutMs: 120_000 }));
-  await appendFile(join(projectDir, '.secrets.template'), `\n# Added by the benchmark: five secrets per client.\n${EXTRA_SECRET_KEYS.map((key) => `${key}=\n`).join('')}`);
+  await appendFile(
+    join(projectDir, '.secrets.template'),
+    `\n# Added by the benchmark: five secrets per client.\n${EXTRA_SECRET_KEYS.map((key) => `${key}=\n`).join('')}`,
+  );
   for (const client of clients) {
     const values: Record<string, string> = { UPSTREAM_TOKEN: randomValue() };
     for (const key of EXTRA_SECRET_KEYS) values[key] = randomValue();

@@ -128,7 +128,15 @@ function formatApi(summary: RowSummary): string {
   return `${show(baseline)} / ${show(fleet)}`;
 }
 
-export const TABLE_HEADERS = ['operation', 'baseline', 'runs b/f', 'baseline median', 'mcp-fleet median', 'ratio', 'API req/client b/f'] as const;
+export const TABLE_HEADERS = [
+  'operation',
+  'baseline',
+  'runs b/f',
+  'baseline median',
+  'mcp-fleet median',
+  'ratio',
+  'API req/client b/f',
+] as const;
 
 export function tableCells(summary: RowSummary): string[] {
   return [

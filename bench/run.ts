@@ -3,14 +3,26 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deployLoop, httpCheckTool, httpChecks, secretBulkLoop, secretPutLoop, type BaselineContext, type BaselineRun, type HttpCheckTool } from './baselines.ts';
 import {
-  EdgeAdmin,
+  type BaselineContext,
+  type BaselineRun,
+  deployLoop,
+  type HttpCheckTool,
+  httpChecks,
+  httpCheckTool,
+  secretBulkLoop,
+  secretPutLoop,
+} from './baselines.ts';
+import {
   baseEnv,
   clientNames,
   createProject,
+  EdgeAdmin,
+  type EdgeInfo,
+  EXTRA_SECRET_KEYS,
   hasCommand,
   mustRun,
+  type RequestLogEntry,
   readEdgeFile,
   repoRoot,
   runFleet,
@@ -18,12 +30,9 @@ import {
   stopEdgeByPid,
   wranglerBin,
   wranglerEnv,
-  EXTRA_SECRET_KEYS,
-  type EdgeInfo,
-  type RequestLogEntry,
 } from './fleet.ts';
-import { describeFailure, detectMemoryMethod, killActiveChildren, runTimed, type MemoryMethod, type RunResult } from './measure.ts';
-import { median, notAvailable, renderReport, resultsDocument, summarize, type BenchMeta, type Row, type Side } from './report.ts';
+import { describeFailure, detectMemoryMethod, killActiveChildren, type MemoryMethod, type RunResult, runTimed } from './measure.ts';
+import { type BenchMeta, median, notAvailable, type Row, renderReport, resultsDocument, type Side, summarize } from './report.ts';
 
 /**
  * `npm run bench [-- --clients N --latency-ms MS --runs R --slow-runs S]`
@@ -79,12 +88,17 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.help) return 'help';
   const whole = (name: string, text: string, min: number, max: number) => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`--${name} ${text}: expected a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max)
+      throw new UsageError(`--${name} ${text}: expected a whole number from ${min} to ${max}`);
     return n;
   };
   const only = new Set<Group>();
-  for (const part of values.only.split(',').map((item) => item.trim()).filter(Boolean)) {
-    if (!(GROUPS as readonly string[]).includes(part)) throw new UsageError(`--only ${values.only}: "${part}" is not one of ${GROUPS.join(', ')}`);
+  for (const part of values.only
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    if (!(GROUPS as readonly string[]).includes(part))
+      throw new UsageError(`--only ${values.only}: "${part}" is not one of ${GROUPS.join(', ')}`);
     only.add(part as Group);
   }
   return {
@@ -152,7 +166,11 @@ function countRequests(entries: readonly RequestLogEntry[], clients: readonly st
  * change in machine load over time affects every side alike. The edge's request log is cleared
  * before and read after each run.
  */
-async function measureRoundRobin(operations: readonly Measured[], admin: EdgeAdmin | undefined, clients: readonly string[]): Promise<Side[]> {
+async function measureRoundRobin(
+  operations: readonly Measured[],
+  admin: EdgeAdmin | undefined,
+  clients: readonly string[],
+): Promise<Side[]> {
   const sides: Side[] = operations.map((op) => ({ label: op.label, samples: [], attempted: 0, failures: [] }));
   const counts: ApiCounts[][] = operations.map(() => []);
   const rounds = Math.max(...operations.map((op) => op.runs));
@@ -242,7 +260,9 @@ async function main(): Promise<number> {
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       if (opts.keep) {
-        process.stderr.write(`kept ${projectDir}${edgePid ? ` and the edge (pid ${edgePid}); stop it with: node bin/mcp-fleet.js -C ${projectDir} local stop` : ''}\n`);
+        process.stderr.write(
+          `kept ${projectDir}${edgePid ? ` and the edge (pid ${edgePid}); stop it with: node bin/mcp-fleet.js -C ${projectDir} local stop` : ''}\n`,
+        );
         return;
       }
       const pid = edgePid ?? (await readEdgeFile(projectDir))?.pid;
@@ -261,10 +281,14 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const wranglerVersion = await runTimed(process.execPath, [wranglerBin, '--version'], { env }).then((result) => result.stdout.trim().split('\n').pop() ?? null);
+  const wranglerVersion = await runTimed(process.execPath, [wranglerBin, '--version'], { env }).then(
+    (result) => result.stdout.trim().split('\n').pop() ?? null,
+  );
   const loadAtStart = loadavg().map((value) => Number(value.toFixed(2)));
   try {
-    progress(`fleet of ${clients.length} clients × ${2 + EXTRA_SECRET_KEYS.length} secrets, API latency ${opts.latencyMs} ms, runs ${opts.runs} (slow baselines ${opts.slowRuns}, mcp-fleet deploy ${opts.deployRuns}), in ${scratchDir}`);
+    progress(
+      `fleet of ${clients.length} clients × ${2 + EXTRA_SECRET_KEYS.length} secrets, API latency ${opts.latencyMs} ms, runs ${opts.runs} (slow baselines ${opts.slowRuns}, mcp-fleet deploy ${opts.deployRuns}), in ${scratchDir}`,
+    );
     const [hasLocal, hasDeploy, hasPush, hasVerify] = await Promise.all([
       hasCommand(['local', 'start'], env),
       hasCommand(['deploy'], env),
@@ -286,7 +310,8 @@ async function main(): Promise<number> {
     const wantEdge = opts.only.has('deploy') || opts.only.has('secrets') || opts.only.has('verify');
     if (wantEdge && !hasLocal) {
       notes.push(`${missing('local start')}: every row that needs the local edge is not available`);
-      for (const group of ['deploy', 'secrets', 'verify'] as const) if (opts.only.has(group)) rows.push(...unavailableRows(group, checkTool, missing('local start')));
+      for (const group of ['deploy', 'secrets', 'verify'] as const)
+        if (opts.only.has(group)) rows.push(...unavailableRows(group, checkTool, missing('local start')));
     } else if (wantEdge) {
       progress(`starting the local edge (--latency-ms ${opts.latencyMs})`);
       const edge: EdgeInfo = await startEdge(projectDir, opts.latencyMs, env);
@@ -301,7 +326,10 @@ async function main(): Promise<number> {
       progress('warm-up: first deploy of every worker (not measured)');
       const warm = performance.now();
       if (hasDeploy) {
-        await mustRun('mcp-fleet deploy --all --local (warm-up)', runFleet(projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 900_000 }));
+        await mustRun(
+          'mcp-fleet deploy --all --local (warm-up)',
+          runFleet(projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 900_000 }),
+        );
       } else {
         const deployed = await deployLoop(ctx);
         const pushed = await secretBulkLoop(ctx);
@@ -309,10 +337,19 @@ async function main(): Promise<number> {
         if (failures.length) throw new Error(`warm-up with wrangler failed: ${failures[0]}`);
       }
       endPhase('warm-up');
-      notes.push(`warm-up (first deploy of ${clients.length} new workers with ${hasDeploy ? 'mcp-fleet deploy --all' : 'wrangler deploy + secret bulk, in sequence'}): ${((performance.now() - warm) / 1000).toFixed(1)} s, not in the table`);
+      notes.push(
+        `warm-up (first deploy of ${clients.length} new workers with ${hasDeploy ? 'mcp-fleet deploy --all' : 'wrangler deploy + secret bulk, in sequence'}): ${((performance.now() - warm) / 1000).toFixed(1)} s, not in the table`,
+      );
 
       const fleetOp = (label: string, args: string[], available: boolean, runs = opts.runs): Measured | undefined =>
-        available ? { label, runs, countApi: true, run: async () => fromResult(await runFleet(projectDir, ['--yes', ...args], { env, timeoutMs: 900_000 })) } : undefined;
+        available
+          ? {
+              label,
+              runs,
+              countApi: true,
+              run: async () => fromResult(await runFleet(projectDir, ['--yes', ...args], { env, timeoutMs: 900_000 })),
+            }
+          : undefined;
 
       if (opts.only.has('deploy')) {
         progress('deploy: wrangler deploy per client vs mcp-fleet deploy --all');
@@ -325,7 +362,7 @@ async function main(): Promise<number> {
           unit: 'ms',
           baseline: b!,
           fleet: f ?? notAvailable('mcp-fleet deploy --all --local', missing('deploy')),
-          note: 'mcp-fleet deploy (4 clients at once by default) also uploads each client\'s secrets with its code and runs the verify checks on every worker afterwards; the baseline does neither',
+          note: "mcp-fleet deploy (4 clients at once by default) also uploads each client's secrets with its code and runs the verify checks on every worker afterwards; the baseline does neither",
         });
         endPhase('deploy');
       }
@@ -390,32 +427,46 @@ async function main(): Promise<number> {
     loadAverageAtStart: loadAtStart,
     wranglerVersion,
     httpChecks: checkTool,
-    memoryMethod: memoryMethod === 'gnu-time' ? '/usr/bin/time -f %M (max RSS of the child, KB)' : memoryMethod === 'proc-vmhwm' ? '/proc/<pid>/status VmHWM polled every 5 ms' : 'not measured',
+    memoryMethod:
+      memoryMethod === 'gnu-time'
+        ? '/usr/bin/time -f %M (max RSS of the child, KB)'
+        : memoryMethod === 'proc-vmhwm'
+          ? '/proc/<pid>/status VmHWM polled every 5 ms'
+          : 'not measured',
     totalMs: Math.round(totalMs),
     phasesMs: phases,
     notes: [
       ...notes,
       'times are wall clock from the first process start to the last process end of the operation',
       'wrangler runs as `node node_modules/wrangler/bin/wrangler.js` (no npx start-up cost in the baselines)',
-      'API req/client: median over clients of API requests naming that client\'s worker, per run (edge request log)',
+      "API req/client: median over clients of API requests naming that client's worker, per run (edge request log)",
       ...(fatal ? [`stopped early: ${fatal instanceof Error ? fatal.message : String(fatal)}`] : []),
     ],
   };
   const resultsPath = join(repoRoot, 'bench', 'results.json');
   await writeFile(resultsPath, `${JSON.stringify(resultsDocument(meta, summaries), null, 2)}\n`);
 
-  process.stdout.write(`\nmcp-fleet bench: ${opts.clients} clients × ${meta.secretsPerClient} secrets, API latency ${opts.latencyMs} ms, ${cpus().length} CPUs, wrangler ${wranglerVersion ?? '?'}\n`);
-  process.stdout.write(`ratio = baseline median / mcp-fleet median (above 1: mcp-fleet is faster or smaller); runs b/f = successful runs of baseline/mcp-fleet\n\n`);
+  process.stdout.write(
+    `\nmcp-fleet bench: ${opts.clients} clients × ${meta.secretsPerClient} secrets, API latency ${opts.latencyMs} ms, ${cpus().length} CPUs, wrangler ${wranglerVersion ?? '?'}\n`,
+  );
+  process.stdout.write(
+    `ratio = baseline median / mcp-fleet median (above 1: mcp-fleet is faster or smaller); runs b/f = successful runs of baseline/mcp-fleet\n\n`,
+  );
   process.stdout.write(`${renderReport(summaries)}\n\n`);
   for (const note of meta.notes) process.stdout.write(`- ${note}\n`);
   for (const summary of summaries) if (summary.note) process.stdout.write(`- ${summary.operation}: ${summary.note}\n`);
   const apiTimes = summaries
     .filter((summary) => summary.apiTimeMs.baseline !== null || summary.apiTimeMs.fleet !== null)
     .map((summary) => `${summary.id} ${formatSeconds(summary.apiTimeMs.baseline)} / ${formatSeconds(summary.apiTimeMs.fleet)}`);
-  if (apiTimes.length) process.stdout.write(`- time the edge spent answering API calls per run, baseline / mcp-fleet (sum over calls, ${opts.latencyMs} ms latency each included; concurrent calls overlap): ${apiTimes.join('; ')}\n`);
+  if (apiTimes.length)
+    process.stdout.write(
+      `- time the edge spent answering API calls per run, baseline / mcp-fleet (sum over calls, ${opts.latencyMs} ms latency each included; concurrent calls overlap): ${apiTimes.join('; ')}\n`,
+    );
   process.stdout.write('- C = a client, K = one of its secret keys, F = its secrets as a JSON file (written before the clock starts)\n');
   process.stdout.write(`- peak memory: ${meta.memoryMethod}; HTTP checks: ${checkTool}\n`);
-  const phaseText = Object.entries(phases).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(0)} s`).join(', ');
+  const phaseText = Object.entries(phases)
+    .map(([name, ms]) => `${name} ${(ms / 1000).toFixed(0)} s`)
+    .join(', ');
   process.stdout.write(`\ntotal ${(totalMs / 1000).toFixed(1)} s (${phaseText}); results in ${resultsPath}\n`);
   if (fatal) {
     process.stderr.write(`bench failed: ${fatal instanceof Error ? fatal.message : String(fatal)}\n`);
@@ -424,7 +475,13 @@ async function main(): Promise<number> {
   return summaries.some((summary) => summary.status === 'failed' || summary.status === 'partial') ? 1 : 0;
 }
 
-async function startupRows(runs: number, clientCount: number, projectDir: string, env: NodeJS.ProcessEnv, memory: MemoryMethod | undefined): Promise<Row[]> {
+async function startupRows(
+  runs: number,
+  clientCount: number,
+  projectDir: string,
+  env: NodeJS.ProcessEnv,
+  memory: MemoryMethod | undefined,
+): Promise<Row[]> {
   const commands = {
     wrangler: { label: 'wrangler --version', file: process.execPath, args: [wranglerBin, '--version'] },
     version: { label: 'mcp-fleet --version', file: process.execPath, args: [join(repoRoot, 'bin', 'mcp-fleet.js'), '--version'] },
@@ -457,9 +514,21 @@ async function startupRows(runs: number, clientCount: number, projectDir: string
   const noMemory = (side: Side): Side => (memory ? side : notAvailable(side.label, 'no way to read peak memory on this machine'));
   return [
     { id: 'startup-version', operation: '--version: start-up time', unit: 'ms', baseline: time.wrangler, fleet: time.version },
-    { id: 'startup-list', operation: `list (${clientCount} clients): start-up time`, unit: 'ms', baseline: time.wrangler, fleet: time.list },
+    {
+      id: 'startup-list',
+      operation: `list (${clientCount} clients): start-up time`,
+      unit: 'ms',
+      baseline: time.wrangler,
+      fleet: time.list,
+    },
     { id: 'memory-version', operation: '--version: peak RSS', unit: 'KB', baseline: noMemory(rss.wrangler), fleet: noMemory(rss.version) },
-    { id: 'memory-list', operation: `list (${clientCount} clients): peak RSS`, unit: 'KB', baseline: noMemory(rss.wrangler), fleet: noMemory(rss.list) },
+    {
+      id: 'memory-list',
+      operation: `list (${clientCount} clients): peak RSS`,
+      unit: 'KB',
+      baseline: noMemory(rss.wrangler),
+      fleet: noMemory(rss.list),
+    },
   ];
 }
 
@@ -467,14 +536,42 @@ function unavailableRows(group: 'deploy' | 'secrets' | 'verify', tool: HttpCheck
   const na = (label: string) => notAvailable(label, reason);
   switch (group) {
     case 'deploy':
-      return [{ id: 'deploy', operation: 'deploy --all', unit: 'ms', baseline: na(LABELS.deployLoop), fleet: na('mcp-fleet deploy --all --local') }];
+      return [
+        {
+          id: 'deploy',
+          operation: 'deploy --all',
+          unit: 'ms',
+          baseline: na(LABELS.deployLoop),
+          fleet: na('mcp-fleet deploy --all --local'),
+        },
+      ];
     case 'secrets':
       return [
-        { id: 'secrets-put', operation: 'secrets push --all', unit: 'ms', baseline: na(LABELS.putLoop), fleet: na('mcp-fleet secrets push --all --local') },
-        { id: 'secrets-bulk', operation: 'secrets push --all', unit: 'ms', baseline: na(LABELS.bulkLoop), fleet: na('mcp-fleet secrets push --all --local') },
+        {
+          id: 'secrets-put',
+          operation: 'secrets push --all',
+          unit: 'ms',
+          baseline: na(LABELS.putLoop),
+          fleet: na('mcp-fleet secrets push --all --local'),
+        },
+        {
+          id: 'secrets-bulk',
+          operation: 'secrets push --all',
+          unit: 'ms',
+          baseline: na(LABELS.bulkLoop),
+          fleet: na('mcp-fleet secrets push --all --local'),
+        },
       ];
     case 'verify':
-      return [{ id: 'verify', operation: 'verify --all', unit: 'ms', baseline: na(LABELS.checks(tool)), fleet: na('mcp-fleet verify --all --local') }];
+      return [
+        {
+          id: 'verify',
+          operation: 'verify --all',
+          unit: 'ms',
+          baseline: na(LABELS.checks(tool)),
+          fleet: na('mcp-fleet verify --all --local'),
+        },
+      ];
   }
 }
 

@@ -59,11 +59,22 @@ describe('deploy', () => {
     const perClient = callsPerScript(calls);
     for (const client of CLIENTS) {
       const routes = calls.filter((c) => c.script === client).map((c) => `${c.method} ${c.route ?? c.path}`);
-      expect(routes.some((r) => /^PUT .*secrets$/.test(r)), routes.join('\n')).toBe(false);
+      expect(
+        routes.some((r) => /^PUT .*secrets$/.test(r)),
+        routes.join('\n'),
+      ).toBe(false);
       expect(routes.some((r) => /secrets-bulk/.test(r))).toBe(false);
     }
-    console.log(`[api calls] deploy (new worker), acme's calls:\n  ${calls.filter((c) => c.script === 'acme' || c.script === null).slice(0, 12).map((c) => `${c.script ?? '-'} ${c.route ?? `${c.method} ${c.path}`} → ${c.status}`).join('\n  ')}`);
-    console.log(`[api calls] deploy (new worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0} for ${CLIENTS.length} clients`);
+    console.log(
+      `[api calls] deploy (new worker), acme's calls:\n  ${calls
+        .filter((c) => c.script === 'acme' || c.script === null)
+        .slice(0, 12)
+        .map((c) => `${c.script ?? '-'} ${c.route ?? `${c.method} ${c.path}`} → ${c.status}`)
+        .join('\n  ')}`,
+    );
+    console.log(
+      `[api calls] deploy (new worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0} for ${CLIENTS.length} clients`,
+    );
 
     // One live line per client went to stderr under --json (not a TTY: one line per change).
     for (const client of CLIENTS) expect(result.stderr).toMatch(new RegExp(`✔ ${client}\\s+deployed`));
@@ -83,7 +94,12 @@ describe('deploy', () => {
   });
 
   test('secrets status is clean after deploy', async () => {
-    const result = await fleet.cliJson<{ ok: boolean; clients: { client: string; inSync: boolean }[] }>(['secrets', 'status', '--all', '--local']);
+    const result = await fleet.cliJson<{ ok: boolean; clients: { client: string; inSync: boolean }[] }>([
+      'secrets',
+      'status',
+      '--all',
+      '--local',
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.clients.every((c) => c.inSync)).toBe(true);
   });
@@ -92,7 +108,9 @@ describe('deploy', () => {
     await fleet.add('delta');
     await fleet.setSecret('delta', 'UPSTREAM_TOKEN', '');
     const since = await fleet.lastSeq();
-    const result = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']).finally(() => fleet.setSecret('delta', 'UPSTREAM_TOKEN', 'filled-in-later-1234'));
+    const result = await fleet
+      .cliJson<DeployJson>(['deploy', '--all', '--local'])
+      .finally(() => fleet.setSecret('delta', 'UPSTREAM_TOKEN', 'filled-in-later-1234'));
     expect(result.exitCode).toBe(1);
     const delta = result.json.clients.find((c) => c.client === 'delta');
     expect(delta?.ok).toBe(false);
@@ -104,7 +122,9 @@ describe('deploy', () => {
     expect(calls.filter((c) => c.script === 'delta')).toEqual([]);
     expect(await fleet.remoteSecrets('delta')).toBeUndefined();
     const perClient = callsPerScript(calls);
-    console.log(`[api calls] deploy (existing worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0}`);
+    console.log(
+      `[api calls] deploy (existing worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0}`,
+    );
   });
 
   test('a failing build is reported with its output and log; the others still deploy', async () => {
@@ -190,9 +210,12 @@ describe('deploy', () => {
 
   test('add --deploy onboards a client and ships its worker with its secrets in one command', async () => {
     // --from-env, not --set: a value in argv would be visible to every process on the machine.
-    const result = await fleet.cliJson<{ client: string; deploy: DeployJson }>(['add', 'omega', '--from-env', '--deploy', '--local', '--yes'], {
-      env: { UPSTREAM_TOKEN: randomValue('omega-upstream') },
-    });
+    const result = await fleet.cliJson<{ client: string; deploy: DeployJson }>(
+      ['add', 'omega', '--from-env', '--deploy', '--local', '--yes'],
+      {
+        env: { UPSTREAM_TOKEN: randomValue('omega-upstream') },
+      },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.client).toBe('omega');
     expect(result.json.deploy.clients.map((c) => [c.client, c.ok, c.verify?.ok])).toEqual([['omega', true, true]]);

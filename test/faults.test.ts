@@ -38,7 +38,9 @@ afterAll(async () => {
 
 async function pendingValue(client: string): Promise<string | undefined> {
   try {
-    const record = JSON.parse(await readFile(join(fleet.dir, '.mcp-fleet', 'backups', client, 'pending-rotation'), 'utf8')) as { value: string };
+    const record = JSON.parse(await readFile(join(fleet.dir, '.mcp-fleet', 'backups', client, 'pending-rotation'), 'utf8')) as {
+      value: string;
+    };
     fleet.leaks.addSecret(record.value, `pending value of ${client}`);
     return record.value;
   } catch {
@@ -92,7 +94,9 @@ describe('with 5xx errors injected', () => {
     const counts = await faultCounts(since);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(counts.errors).toBeGreaterThan(0);
-    console.log(`[faults] push --all at 30% errors: ${counts.total} requests for ${CLIENTS.length} clients (${counts.errors} injected errors, retried)`);
+    console.log(
+      `[faults] push --all at 30% errors: ${counts.total} requests for ${CLIENTS.length} clients (${counts.errors} injected errors, retried)`,
+    );
     await fleet.setFaults({ errorRate: 0 });
     for (const client of CLIENTS) expect(await fleet.eventuallyAccepts(client, keys.get(client) as string)).toBe(true);
     await expectConverged(CLIENTS);
@@ -120,7 +124,9 @@ describe('with 5xx errors injected', () => {
       pending = result.json.clients.filter((c) => !c.ok).map((c) => c.client);
     }
     expect(pending).toEqual([]);
-    console.log(`[faults] rotate at 50% errors with 2 attempts: converged after ${runs} run(s), ${failuresSeen.length} client failure(s) on the way`);
+    console.log(
+      `[faults] rotate at 50% errors with 2 attempts: converged after ${runs} run(s), ${failuresSeen.length} client failure(s) on the way`,
+    );
     await fleet.setFaults({ errorRate: 0 });
     await expectConverged(CLIENTS);
   });
@@ -187,7 +193,9 @@ describe('with a rate limit (429 + Retry-After)', () => {
     expect(rotate.exitCode, rotate.stderr).toBe(0);
     const counts = await faultCounts(since);
     expect(counts.rateLimited).toBeGreaterThan(0);
-    console.log(`[faults] push --all + rotate --all under a 4/2s limit: ${counts.total} requests, ${counts.rateLimited} answered 429, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `[faults] push --all + rotate --all under a 4/2s limit: ${counts.total} requests, ${counts.rateLimited} answered 429, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     await fleet.setFaults({ rateLimit: null });
     await expectConverged(CLIENTS);
   });
@@ -203,7 +211,9 @@ describe('with a rate limit (429 + Retry-After)', () => {
     expect(counts).toMatchObject({ total: CLIENTS.length, rateLimited: 0 });
     // 6 requests at 4 per 2.2 s: the pacer held the last two back for one window.
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
-    console.log(`[faults] push --all paced at 4/2.2s under a 4/2s limit: ${counts.total} requests, 0 refused, ${(elapsed / 1000).toFixed(1)} s`);
+    console.log(
+      `[faults] push --all paced at 4/2.2s under a 4/2s limit: ${counts.total} requests, 0 refused, ${(elapsed / 1000).toFixed(1)} s`,
+    );
   });
 
   test('a bad MCP_FLEET_RATE_LIMIT or --rate-limit is bad usage (exit 2)', async () => {

@@ -9,12 +9,12 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { localTarget } from '../src/cloudflare/local-target.js';
 import type { Target } from '../src/cloudflare/target.js';
+import { type RunningEdge, startEdge, workerFromHost } from '../src/local/edge.js';
 import { edgeFilePath, readEdgeInfo } from '../src/local/edge-file.js';
-import { startEdge, workerFromHost, type RunningEdge } from '../src/local/edge.js';
 import { Faults } from '../src/local/faults.js';
-import { parseRate } from '../src/util/rate.js';
 import { isLocalhostName, requestedByNodeFlags } from '../src/local/localhost-resolver.js';
 import type { RequestLogEntry } from '../src/local/request-log.js';
+import { parseRate } from '../src/util/rate.js';
 import { linkNodeModules, repoRoot, runCli, tempDir } from './helpers/cli.js';
 import { scaffoldTemplateProject } from './helpers/template.js';
 
@@ -132,7 +132,9 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     timings.firstDeployMs = Math.round(performance.now() - started);
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).toMatch(/Current Version ID: [0-9a-f-]+/);
-    const upload = (await admin<RequestLogEntry[]>('/requests?script=acme')).find((e) => e.route === 'PUT /accounts/:account/workers/scripts/:script');
+    const upload = (await admin<RequestLogEntry[]>('/requests?script=acme')).find(
+      (e) => e.route === 'PUT /accounts/:account/workers/scripts/:script',
+    );
     timings.firstUploadApiMs = upload?.ms ?? -1;
     // Node's global fetch reaches http://acme.localhost:<port> (localTarget installed the resolver).
     const health = await workerJson('acme', '/health');
@@ -149,12 +151,18 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     const routes = log.map((e) => `${e.status} ${e.route}`);
     expect(routes).toContain('200 POST /accounts/:account/workers/scripts/:script/versions');
     expect(routes).toContain('200 POST /accounts/:account/workers/scripts/:script/deployments');
-    expect(log.every((e) => e.route !== null), 'every call wrangler made has a route').toBe(true);
+    expect(
+      log.every((e) => e.route !== null),
+      'every call wrangler made has a route',
+    ).toBe(true);
     expect((await workerJson('acme', '/health')).body.client).toBe('acme');
   });
 
   test('wrangler secret put changes what /ready reports, without a redeploy', async () => {
-    expect(await workerJson('acme', '/ready')).toEqual({ status: 503, body: expect.objectContaining({ missing: ['API_KEY', 'UPSTREAM_TOKEN'] }) });
+    expect(await workerJson('acme', '/ready')).toEqual({
+      status: 503,
+      body: expect.objectContaining({ missing: ['API_KEY', 'UPSTREAM_TOKEN'] }),
+    });
     const put = await wrangler(['secret', 'put', 'API_KEY', '--env', 'acme'], { input: `${ACME_KEY}\n` });
     expect(put.exitCode, put.output).toBe(0);
     expect(await workerJson('acme', '/ready')).toEqual({ status: 503, body: expect.objectContaining({ missing: ['UPSTREAM_TOKEN'] }) });
@@ -214,7 +222,9 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect(missing.status).toBe(403);
     expect(await missing.json()).toMatchObject({ success: false, errors: [{ code: 10000, message: 'Authentication error' }] });
     const otherAccount = new Cloudflare({ apiToken: target.token, baseURL: target.apiBaseUrl, maxRetries: 0 });
-    await expect(otherAccount.workers.subdomains.get({ account_id: 'ffffffffffffffffffffffffffffffff' })).rejects.toMatchObject({ status: 403 });
+    await expect(otherAccount.workers.subdomains.get({ account_id: 'ffffffffffffffffffffffffffffffff' })).rejects.toMatchObject({
+      status: 403,
+    });
     const viaWrangler = await wrangler(['secret', 'put', 'API_KEY', '--env', 'acme'], { input: 'stolen\n', token: 'wrong' });
     expect(viaWrangler.exitCode).not.toBe(0);
     expect(viaWrangler.output).toContain('Authentication error [code: 10000]');
@@ -252,9 +262,13 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
   test('the rate limit answers 429 with Retry-After; the SDK waits and retries', async () => {
     await admin('/requests', { method: 'DELETE' });
     await admin('/faults', { method: 'PUT', body: JSON.stringify({ rateLimit: { limit: 1, windowSeconds: 1 } }) });
-    const raw = await fetch(`${target.apiBaseUrl}/accounts/${target.accountId}/workers/subdomain`, { headers: { authorization: `Bearer ${target.token}` } });
+    const raw = await fetch(`${target.apiBaseUrl}/accounts/${target.accountId}/workers/subdomain`, {
+      headers: { authorization: `Bearer ${target.token}` },
+    });
     expect(raw.status).toBe(200);
-    const limited = await fetch(`${target.apiBaseUrl}/accounts/${target.accountId}/workers/subdomain`, { headers: { authorization: `Bearer ${target.token}` } });
+    const limited = await fetch(`${target.apiBaseUrl}/accounts/${target.accountId}/workers/subdomain`, {
+      headers: { authorization: `Bearer ${target.token}` },
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await limited.json()).toMatchObject({ success: false, errors: [{ code: 971 }] });
@@ -270,7 +284,10 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     const slowStart = performance.now();
     await cf.workers.subdomains.get({ account_id: target.accountId });
     expect(performance.now() - slowStart).toBeGreaterThanOrEqual(140);
-    const faults = await admin<{ latencyMs: number; errorRate: number; rateLimit: unknown }>('/faults', { method: 'PUT', body: JSON.stringify({ latencyMs: 0 }) });
+    const faults = await admin<{ latencyMs: number; errorRate: number; rateLimit: unknown }>('/faults', {
+      method: 'PUT',
+      body: JSON.stringify({ latencyMs: 0 }),
+    });
     expect(faults).toMatchObject({ latencyMs: 0, errorRate: 0, rateLimit: null });
   });
 
@@ -285,7 +302,8 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect((await workerJson('acme', '/health')).body.client).toBe('acme');
     expect((await workerJson('beta', '/health')).body.client).toBe('beta');
     // Each worker takes only its own key.
-    const mcp = (name: string, key: string) => worker(name, '/mcp', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
+    const mcp = (name: string, key: string) =>
+      worker(name, '/mcp', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
     expect((await mcp('beta', ACME_KEY)).status).toBe(401);
     expect((await mcp('acme', BETA_KEY)).status).toBe(401);
     expect((await mcp('acme', ACME_KEY)).status).not.toBe(401);
@@ -308,7 +326,9 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     await worker('acme', '/health');
     await worker('beta', '/health');
     const acme = await admin<Array<{ script: string; dataset: string; indexes: string[]; blobs: string[] }>>('/analytics?script=acme');
-    expect(acme).toEqual([expect.objectContaining({ script: 'acme', dataset: 'acme_metrics', indexes: ['acme'], blobs: ['acme', '/health', 'GET'] })]);
+    expect(acme).toEqual([
+      expect.objectContaining({ script: 'acme', dataset: 'acme_metrics', indexes: ['acme'], blobs: ['acme', '/health', 'GET'] }),
+    ]);
     const all = await admin<Array<{ script: string }>>('/analytics');
     expect(all.map((p) => p.script).sort()).toEqual(['acme', 'beta']);
   });
@@ -355,7 +375,10 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(500);
 
     // Code that fails to start is refused with 10021; the running version keeps serving.
-    await expect(upload('export default { fetch( }', bindings)).rejects.toMatchObject({ status: 400, errors: [expect.objectContaining({ code: 10021 })] });
+    await expect(upload('export default { fetch( }', bindings)).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ code: 10021 })],
+    });
     await expect(upload(code, [{ type: 'kv_namespace', name: 'KV', namespace_id: 'x' }])).rejects.toMatchObject({
       status: 400,
       errors: [expect.objectContaining({ code: 10021, message: expect.stringContaining('kv_namespace') })],
@@ -412,7 +435,12 @@ describe('localhost resolver', () => {
     const url = `${await target.workerUrl('acme')}/health`;
     const result = await execa(
       process.execPath,
-      ['--import', join(repoRoot, 'dist', 'localhost-resolver.js'), '-e', `fetch(${JSON.stringify(url)}).then(r => r.json()).then(b => console.log(b.client))`],
+      [
+        '--import',
+        join(repoRoot, 'dist', 'localhost-resolver.js'),
+        '-e',
+        `fetch(${JSON.stringify(url)}).then(r => r.json()).then(b => console.log(b.client))`,
+      ],
       { reject: false },
     );
     expect(result.stdout.trim(), result.stderr).toBe('acme');
@@ -434,7 +462,11 @@ describe('edge helpers', () => {
     expect(parseRate('0/60')).toBeUndefined();
     expect(parseRate('5/0')).toBeUndefined();
     let now = 0;
-    const faults = new Faults({ rateLimit: { limit: 2, windowSeconds: 10 } }, () => 1, () => now);
+    const faults = new Faults(
+      { rateLimit: { limit: 2, windowSeconds: 10 } },
+      () => 1,
+      () => now,
+    );
     expect(faults.decide().kind).toBe('pass');
     expect(faults.decide().kind).toBe('pass');
     expect(faults.decide()).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 10 });
@@ -515,7 +547,10 @@ describe('mcp-fleet local (the built binary)', () => {
     expect(upload.status).toBe(200);
     const workerdInGroup = async (): Promise<number[]> => {
       const ps = await execa('ps', ['-o', 'pid=,comm=', '-g', String(info.pid)], { reject: false });
-      return ps.stdout.split('\n').filter((line) => /\bworkerd$/.test(line.trim())).map((line) => Number.parseInt(line, 10));
+      return ps.stdout
+        .split('\n')
+        .filter((line) => /\bworkerd$/.test(line.trim()))
+        .map((line) => Number.parseInt(line, 10));
     };
     expect((await workerdInGroup()).length).toBeGreaterThan(0);
 

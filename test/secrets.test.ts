@@ -79,11 +79,16 @@ describe('secrets status', () => {
     const original = await readFile(path, 'utf8');
     try {
       // beta: a new key only in the file, and UPSTREAM_TOKEN dropped from the file (still on the worker).
-      await writeFile(path, original.replace(/^UPSTREAM_TOKEN=.*$/m, '') + 'EXTRA_SETTING=only-local-value-123\n', { mode: 0o600 });
+      await writeFile(path, `${original.replace(/^UPSTREAM_TOKEN=.*$/m, '')}EXTRA_SETTING=only-local-value-123\n`, { mode: 0o600 });
       const result = await fleet.cliJson<StatusJson>(['secrets', 'status', 'beta', 'acme', '--local']);
       expect(result.exitCode).toBe(1);
       const beta = result.json.clients.find((c) => c.client === 'beta');
-      expect(beta).toMatchObject({ inSync: false, missingRemotely: ['EXTRA_SETTING'], extraRemotely: ['UPSTREAM_TOKEN'], missingLocally: ['UPSTREAM_TOKEN'] });
+      expect(beta).toMatchObject({
+        inSync: false,
+        missingRemotely: ['EXTRA_SETTING'],
+        extraRemotely: ['UPSTREAM_TOKEN'],
+        missingLocally: ['UPSTREAM_TOKEN'],
+      });
       expect(result.json.clients.find((c) => c.client === 'acme')?.inSync).toBe(true);
       expect(result.stderr).not.toContain('only-local-value-123');
     } finally {
@@ -121,7 +126,9 @@ describe('secrets push', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const perClient = callsPerScript(await fleet.requests(since));
     for (const client of CLIENTS) expect(perClient.get(client)).toBe(1);
-    console.log(`[api calls] secrets push per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c)}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0}`);
+    console.log(
+      `[api calls] secrets push per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c)}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0}`,
+    );
   });
 
   test('push to a never-deployed client is refused and creates no worker', async () => {
@@ -296,7 +303,12 @@ describe('rotation with a grace period', () => {
     const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme', '--local']);
     expect(status.json.clients[0]?.inSync).toBe(true);
 
-    const retired = await fleet.cliJson<{ ok: boolean; clients: { client: string; ok: boolean; retired: boolean }[] }>(['secrets', 'retire', 'acme', '--local']);
+    const retired = await fleet.cliJson<{ ok: boolean; clients: { client: string; ok: boolean; retired: boolean }[] }>([
+      'secrets',
+      'retire',
+      'acme',
+      '--local',
+    ]);
     expect(retired.exitCode, retired.stderr).toBe(0);
     expect(retired.json.clients).toMatchObject([{ client: 'acme', ok: true, retired: true }]);
     expect((await fleet.secrets('acme')).has('API_KEY_PREVIOUS')).toBe(false);
@@ -321,7 +333,11 @@ describe('rotation with a grace period', () => {
 describe('the Cloudflare target (no --local)', () => {
   test('token, account and API base URL from the environment drive the same operations', async () => {
     // The edge stands in for api.cloudflare.com here: this exercises the production Target's code path.
-    const env = { CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl, CLOUDFLARE_API_TOKEN: fleet.edge.info.token, CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId };
+    const env = {
+      CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl,
+      CLOUDFLARE_API_TOKEN: fleet.edge.info.token,
+      CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId,
+    };
     const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme'], { env });
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.json.clients.map((c) => [c.client, c.deployed, c.inSync])).toEqual([['acme', true, true]]);
@@ -332,7 +348,11 @@ describe('the Cloudflare target (no --local)', () => {
 
   test('a wrong token is refused by the API: the client fails, nothing changes', async () => {
     const before = await fleet.secrets('acme');
-    const env = { CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl, CLOUDFLARE_API_TOKEN: 'not-the-token', CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId };
+    const env = {
+      CLOUDFLARE_API_BASE_URL: fleet.edge.info.apiBaseUrl,
+      CLOUDFLARE_API_TOKEN: 'not-the-token',
+      CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId,
+    };
     const push = await fleet.cliJson<PushJson>(['secrets', 'push', 'acme'], { env });
     expect(push.exitCode).not.toBe(0);
     expect(push.json.ok).toBe(false);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localChildEnv } from '../src/cloudflare/local-target.js';
+import { type RunningEdge, startEdge } from '../src/local/edge.js';
 import { edgeFilePath } from '../src/local/edge-file.js';
-import { startEdge, type RunningEdge } from '../src/local/edge.js';
 import { mapWithConcurrency } from '../src/util/concurrency.js';
-import { linkNodeModules, repoRoot, runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { type CliResult, linkNodeModules, repoRoot, runCli, tempDir } from './helpers/cli.js';
 import { scaffoldTemplateProject } from './helpers/template.js';
 
 /**
@@ -53,7 +53,12 @@ interface Project {
 }
 
 /** A template project with the given clients, secrets files and (for broken ones) the fixture worker. */
-async function makeProject(dir: string, projectName: string, clients: readonly ClientSpec[], secretsDir: string): Promise<Project & { secretsJson: Map<string, string> }> {
+async function makeProject(
+  dir: string,
+  projectName: string,
+  clients: readonly ClientSpec[],
+  secretsDir: string,
+): Promise<Project & { secretsJson: Map<string, string> }> {
   await scaffoldTemplateProject(dir, projectName);
   await linkNodeModules(dir);
   await copyFile(FIXTURE, join(dir, 'broken-worker.js'));
@@ -64,7 +69,9 @@ async function makeProject(dir: string, projectName: string, clients: readonly C
     const deployed = client.deployed ?? { API_KEY: newKey(), UPSTREAM_TOKEN: `up_${randomBytes(8).toString('hex')}` };
     const fileKey = client.fileKey ?? deployed.API_KEY ?? '';
     keys.set(client.name, fileKey);
-    await writeFile(join(dir, `.secrets.${client.name}`), `API_KEY=${fileKey}\nUPSTREAM_TOKEN=${deployed.UPSTREAM_TOKEN ?? 'x'}\n`, { mode: 0o600 });
+    await writeFile(join(dir, `.secrets.${client.name}`), `API_KEY=${fileKey}\nUPSTREAM_TOKEN=${deployed.UPSTREAM_TOKEN ?? 'x'}\n`, {
+      mode: 0o600,
+    });
     const jsonPath = join(secretsDir, `${projectName}.${client.name}.json`);
     await writeFile(jsonPath, JSON.stringify(deployed), { mode: 0o600 });
     secretsJson.set(client.name, jsonPath);
@@ -113,7 +120,11 @@ async function verify(dir: string, args: readonly string[]): Promise<CliResult &
   return { ...result, json };
 }
 
-function checkOf(json: VerifyJson | undefined, client: string, name: string): { ok: boolean; detail: string; ms: number; skipped?: boolean } {
+function checkOf(
+  json: VerifyJson | undefined,
+  client: string,
+  name: string,
+): { ok: boolean; detail: string; ms: number; skipped?: boolean } {
   const entry = json?.clients.find((c) => c.client === client);
   const check = entry?.checks.find((c) => c.name === name);
   if (!check) throw new Error(`no ${name} check for ${client} in ${JSON.stringify(json)}`);
@@ -145,7 +156,12 @@ beforeAll(async () => {
 
   const sharedKey = newKey();
   const twinAKey = newKey();
-  const goodProject = await makeProject(goodDir, 'good-fleet', GOOD.map((name) => ({ name })), secretsDir);
+  const goodProject = await makeProject(
+    goodDir,
+    'good-fleet',
+    GOOD.map((name) => ({ name })),
+    secretsDir,
+  );
   const brokenProject = await makeProject(
     brokenDir,
     'broken-fleet',
@@ -221,7 +237,17 @@ describe('verify against the template on the local edge', () => {
     const key = good.keys.get('acme')!;
     const inspector = await execa(
       process.execPath,
-      [join(repoRoot, 'node_modules', '.bin', 'mcp-inspector'), '--cli', url, '--transport', 'http', '--method', 'tools/list', '--header', `Authorization: Bearer ${key}`],
+      [
+        join(repoRoot, 'node_modules', '.bin', 'mcp-inspector'),
+        '--cli',
+        url,
+        '--transport',
+        'http',
+        '--method',
+        'tools/list',
+        '--header',
+        `Authorization: Bearer ${key}`,
+      ],
       {
         env: { NODE_OPTIONS: `--import ${join(repoRoot, 'dist', 'localhost-resolver.js')}`, CI: '1', NO_COLOR: '1' },
         reject: false,
@@ -235,11 +261,15 @@ describe('verify against the template on the local edge', () => {
     expect(listed.tools.length).toBeGreaterThan(0);
 
     // And it agrees that a missing key is refused (exit 3 on 401/403).
-    const refused = await execa(process.execPath, [join(repoRoot, 'node_modules', '.bin', 'mcp-inspector'), '--cli', url, '--transport', 'http', '--method', 'tools/list'], {
-      env: { NODE_OPTIONS: `--import ${join(repoRoot, 'dist', 'localhost-resolver.js')}`, CI: '1', NO_COLOR: '1' },
-      reject: false,
-      timeout: 60_000,
-    });
+    const refused = await execa(
+      process.execPath,
+      [join(repoRoot, 'node_modules', '.bin', 'mcp-inspector'), '--cli', url, '--transport', 'http', '--method', 'tools/list'],
+      {
+        env: { NODE_OPTIONS: `--import ${join(repoRoot, 'dist', 'localhost-resolver.js')}`, CI: '1', NO_COLOR: '1' },
+        reject: false,
+        timeout: 60_000,
+      },
+    );
     expect(refused.exitCode).not.toBe(0);
   });
 });
@@ -298,7 +328,12 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
       "POST /mcp with twin-a's key answered 200 (expected 401/403): this worker lets twin-a in (shared key, or another client's secrets on this worker)",
     );
     // Everything else about twin-b is fine: the leak is the only failure.
-    expect(result.json!.clients.find((c) => c.client === 'twin-b')!.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['isolation']);
+    expect(
+      result
+        .json!.clients.find((c) => c.client === 'twin-b')!
+        .checks.filter((c) => !c.ok)
+        .map((c) => c.name),
+    ).toEqual(['isolation']);
   });
 
   test('two clients sharing one key', async () => {
@@ -310,7 +345,9 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
     ] as const) {
       const isolation = checkOf(result.json, client, 'isolation');
       expect(isolation.ok).toBe(false);
-      expect(isolation.detail).toBe(`POST /mcp with ${other}'s key answered 200 (expected 401/403): this client and ${other} have the same API_KEY in their secrets files`);
+      expect(isolation.detail).toBe(
+        `POST /mcp with ${other}'s key answered 200 (expected 401/403): this client and ${other} have the same API_KEY in their secrets files`,
+      );
     }
   });
 
@@ -321,7 +358,10 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
     expect(result.exitCode).toBe(1);
     expect(checkOf(result.json, 'hangs', 'health')).toMatchObject({ ok: false, detail: 'GET /health: no answer within 1.5 s' });
     expect(checkOf(result.json, 'hangs', 'auth').detail).toContain('POST /mcp without credentials: no answer within 1.5 s');
-    expect(checkOf(result.json, 'hangs', 'mcp')).toMatchObject({ ok: false, detail: "MCP initialize with the client's key failed: no answer within 1.5 s" });
+    expect(checkOf(result.json, 'hangs', 'mcp')).toMatchObject({
+      ok: false,
+      detail: "MCP initialize with the client's key failed: no answer within 1.5 s",
+    });
     expect(checkOf(result.json, 'hangs', 'ready').ok).toBe(true);
     // Checks run side by side: one timeout, not one per check (plus start-up of the CLI).
     expect(seconds).toBeLessThan(15);
@@ -343,7 +383,17 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
     expect(json.ok).toBe(false);
     expect(json.clients).toHaveLength(11);
     const failing = json.clients.filter((c) => !c.ok).map((c) => c.client);
-    expect(failing.toSorted()).toEqual(['any-key', 'echo-key', 'hangs', 'html-health', 'no-auth', 'not-ready', 'shared-a', 'shared-b', 'who-other']);
+    expect(failing.toSorted()).toEqual([
+      'any-key',
+      'echo-key',
+      'hangs',
+      'html-health',
+      'no-auth',
+      'not-ready',
+      'shared-a',
+      'shared-b',
+      'who-other',
+    ]);
     // The ring tries shared-b with no-auth's key, but the copied key is still caught, locally.
     expect(checkOf(json, 'shared-b', 'isolation').detail).toBe("this client's API_KEY is also in the secrets file of shared-a");
     expect(result.stderr).toMatch(/11 clients verified, \d+ failed in/);
@@ -427,7 +477,12 @@ describe.runIf(process.env.MCP_FLEET_VERIFY_BENCH === '1')('timing of verify --a
       await mkdir(join(dir, '.mcp-fleet', 'local'), { recursive: true, mode: 0o700 });
       await copyFile(edgeFilePath(good.dir), edgeFilePath(dir));
       const names = Array.from({ length: size }, (_, i) => `bench${size}-c${String(i + 1).padStart(2, '0')}`);
-      const project = await makeProject(dir, `bench-${size}`, names.map((name) => ({ name })), secretsDir);
+      const project = await makeProject(
+        dir,
+        `bench-${size}`,
+        names.map((name) => ({ name })),
+        secretsDir,
+      );
       const started = performance.now();
       await deployAll(project, childEnv);
       console.log(`deployed ${size} workers with wrangler (4 at a time) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -435,19 +490,23 @@ describe.runIf(process.env.MCP_FLEET_VERIFY_BENCH === '1')('timing of verify --a
     }
   }, 1_800_000);
 
-  test.each(sizes)('verify --all for %i clients', async (size) => {
-    const runs: { wall: number; ms: number }[] = [];
-    for (let i = 0; i < 3; i++) {
-      const started = performance.now();
-      const result = await verify(dirs.get(size)!, ['--all', '--local', '--json']);
-      const wall = performance.now() - started;
-      expect(result.exitCode, result.stderr).toBe(0);
-      expect(result.json!.clients).toHaveLength(size);
-      runs.push({ wall, ms: result.json!.ms });
-    }
-    const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-    console.log(
-      `verify --all, ${size} clients, concurrency 8: checks ${runs.map((r) => fmt(r.ms)).join(' / ')}; whole command (node start-up included) ${runs.map((r) => fmt(r.wall)).join(' / ')}`,
-    );
-  }, 300_000);
+  test.each(sizes)(
+    'verify --all for %i clients',
+    async (size) => {
+      const runs: { wall: number; ms: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        const result = await verify(dirs.get(size)!, ['--all', '--local', '--json']);
+        const wall = performance.now() - started;
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(result.json!.clients).toHaveLength(size);
+        runs.push({ wall, ms: result.json!.ms });
+      }
+      const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+      console.log(
+        `verify --all, ${size} clients, concurrency 8: checks ${runs.map((r) => fmt(r.ms)).join(' / ')}; whole command (node start-up included) ${runs.map((r) => fmt(r.wall)).join(' / ')}`,
+      );
+    },
+    300_000,
+  );
 });

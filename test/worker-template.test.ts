@@ -4,13 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
 import { execa } from 'execa';
+import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
+import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { templateKeys } from '../src/secrets/template.js';
 import { linkNodeModules, repoRoot, tempDir } from './helpers/cli.js';
-import { ANALYTICS_HARNESS_MODULE, bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE, templateDir } from './helpers/template.js';
+import {
+  ANALYTICS_HARNESS_MODULE,
+  bundleProject,
+  scaffoldTemplateProject,
+  TEST_COMPATIBILITY_DATE,
+  templateDir,
+} from './helpers/template.js';
 
 /** What the template writes per request (see templates/project/src/analytics.ts). */
 interface DataPoint {
@@ -53,7 +59,11 @@ function workerUrl(name: string, path: string): URL {
   return new URL(path, base);
 }
 
-async function getJson(name: string, path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
+async function getJson(
+  name: string,
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
   const response = await fetch(workerUrl(name, path), init);
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown, text };
@@ -375,7 +385,9 @@ describe('analytics', () => {
   it('never lets a failing or local-only binding break a response', async () => {
     expect((await getJson('analytics-throws', '/health')).status).toBe(200);
     // workerd hands log lines over asynchronously, so under load the line can trail the response.
-    await vi.waitFor(() => expect(workerLogs.some((line) => line.includes('analytics: data point not written'))).toBe(true), { timeout: 5_000 });
+    await vi.waitFor(() => expect(workerLogs.some((line) => line.includes('analytics: data point not written'))).toBe(true), {
+      timeout: 5_000,
+    });
     expect((await getJson('analytics-local', '/health')).status).toBe(200);
     const client = await connect('analytics-throws', SECRETS.acme.API_KEY);
     try {
@@ -410,7 +422,13 @@ describe('project files', () => {
       const errors: ParseError[] = [];
       const config = parseJsonc(text, errors) as Record<string, unknown>;
       expect(errors).toEqual([]);
-      expect(config).toMatchObject({ name: 'my-fleet', main: 'src/index.ts', compatibility_date: '2026-10-01', observability: { enabled: true }, env: {} });
+      expect(config).toMatchObject({
+        name: 'my-fleet',
+        main: 'src/index.ts',
+        compatibility_date: '2026-10-01',
+        observability: { enabled: true },
+        env: {},
+      });
       expect(Object.keys(config).at(-1)).toBe('env');
       expect(config).not.toHaveProperty('compatibility_flags');
 

@@ -3,7 +3,7 @@ import type { FleetApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { ProgressListener } from '../ops/client-secrets.js';
-import { commandContext, type CommandContext } from './context.js';
+import { type CommandContext, commandContext } from './context.js';
 
 /** Options every fleet-wide Cloudflare command takes. */
 export interface FleetFlags {
@@ -18,7 +18,10 @@ export function addFleetOptions(command: Command, defaultConcurrency: number): C
     .option('--all', 'every client of the fleet')
     .option('--local', 'use the local edge (mcp-fleet local start) instead of Cloudflare')
     .option('--concurrency <n>', `clients worked on at once (default ${defaultConcurrency})`)
-    .option('--rate-limit <requests/seconds>', 'API budget for this run (default: MCP_FLEET_RATE_LIMIT, else 1200/300, Cloudflare\'s limit per token)');
+    .option(
+      '--rate-limit <requests/seconds>',
+      "API budget for this run (default: MCP_FLEET_RATE_LIMIT, else 1200/300, Cloudflare's limit per token)",
+    );
 }
 
 export interface FleetRun {
@@ -47,10 +50,12 @@ export async function fleetApi(run: FleetRun): Promise<FleetApi> {
   return (await import('../cloudflare/api.js')).createApi(run.target);
 }
 
-
 /** Runs a fleet operation with one live progress line per client, stopping the display however it ends. */
 export async function withFleetProgress<T>(run: FleetRun, work: (onProgress: ProgressListener) => Promise<T>): Promise<T> {
   const { createFleetProgress } = await import('../ui/fleet-progress.js');
-  const progress = createFleetProgress(run.ctx.output, run.clients.map((client) => client.name));
+  const progress = createFleetProgress(
+    run.ctx.output,
+    run.clients.map((client) => client.name),
+  );
   return work(progress.update).finally(() => progress.stop());
 }

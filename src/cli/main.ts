@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, describeError, isFleetError } from '../util/errors.js';
 import { printError } from '../ui/output.js';
+import { describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
 
 function packageVersion(): string {
@@ -38,7 +38,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       printError(error.message, error.hint);
       // Under --json, CI reads stdout: it gets the failure as a document too.
       if (program.opts<{ json?: boolean }>().json) {
-        process.stdout.write(`${JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, null, 2)}\n`,
+        );
       }
       return error.exitCode;
     }

@@ -1,6 +1,6 @@
 import Cloudflare, { APIConnectionError, APIError } from 'cloudflare';
 import { ExitCode, FleetError } from '../util/errors.js';
-import { pacedFetch, retryPolicyFromEnv, sharedPacer, type Pacer, type RetryPolicy } from './pacer.js';
+import { type Pacer, pacedFetch, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
 /** Cloudflare error codes that mean "no such worker" (wrangler treats both so). */
@@ -141,11 +141,14 @@ export function isNotFound(error: unknown): boolean {
 export function toFleetError(error: unknown, what: string, target: Pick<Target, 'apiBaseUrl' | 'kind'>): CloudflareApiError {
   if (error instanceof APIConnectionError) {
     const timedOut = /timed? ?out/i.test(error.message);
-    return new CloudflareApiError(`${what}: ${timedOut ? 'the Cloudflare API did not answer in time' : `could not reach ${target.apiBaseUrl}`}`, {
-      hint: target.kind === 'local' ? 'Is the local edge running? mcp-fleet local status' : 'Check the network; re-running is safe.',
-      applied: 'unknown',
-      cause: error,
-    });
+    return new CloudflareApiError(
+      `${what}: ${timedOut ? 'the Cloudflare API did not answer in time' : `could not reach ${target.apiBaseUrl}`}`,
+      {
+        hint: target.kind === 'local' ? 'Is the local edge running? mcp-fleet local status' : 'Check the network; re-running is safe.',
+        applied: 'unknown',
+        cause: error,
+      },
+    );
   }
   if (error instanceof APIError) {
     const status = error.status;
@@ -164,12 +167,20 @@ export function toFleetError(error: unknown, what: string, target: Pick<Target, 
     });
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return new CloudflareApiError(`${what}: the Cloudflare API did not answer in time`, { applied: 'unknown', hint: 'Re-running is safe.' });
+    return new CloudflareApiError(`${what}: the Cloudflare API did not answer in time`, {
+      applied: 'unknown',
+      hint: 'Re-running is safe.',
+    });
   }
   return new CloudflareApiError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { applied: 'unknown' });
 }
 
-function hintFor(status: number | undefined, codes: number[], headers: Headers | undefined, target: Pick<Target, 'kind'>): string | undefined {
+function hintFor(
+  status: number | undefined,
+  codes: number[],
+  headers: Headers | undefined,
+  target: Pick<Target, 'kind'>,
+): string | undefined {
   if (status === 401 || status === 403 || codes.some((code) => AUTH_CODES.has(code))) {
     return target.kind === 'local'
       ? 'The local edge refused the token: restart it (mcp-fleet local stop && mcp-fleet local start --detach).'

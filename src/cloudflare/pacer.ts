@@ -27,7 +27,10 @@ export const RATE_LIMIT_ENV = 'MCP_FLEET_RATE_LIMIT';
 export function parseRateLimit(text: string, source: string): RateLimit {
   const rate = parseRate(text);
   if (!rate) {
-    throw usageError(`${source}: "${text}" is not a rate limit`, 'Write it as REQUESTS/SECONDS, e.g. 1200/300 (Cloudflare\'s limit per token).');
+    throw usageError(
+      `${source}: "${text}" is not a rate limit`,
+      "Write it as REQUESTS/SECONDS, e.g. 1200/300 (Cloudflare's limit per token).",
+    );
   }
   return { requests: rate.requests, windowMs: Math.round(rate.seconds * 1000) };
 }
@@ -42,10 +45,13 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(signal?.reason);

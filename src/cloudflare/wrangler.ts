@@ -3,6 +3,7 @@ import { appendFile, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { FleetError } from '../util/errors.js';
 import { ensurePrivateDir, exists } from '../util/files.js';
@@ -39,7 +40,10 @@ export async function resolveWrangler(projectDir: string): Promise<WranglerComma
   const pkgPath = require.resolve('wrangler/package.json');
   const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as { bin?: string | Record<string, string> };
   const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.wrangler;
-  if (!bin) throw new FleetError(`cannot find wrangler's executable in ${pkgPath}`, { hint: 'Reinstall mcp-fleet, or install wrangler in the project: npm install -D wrangler' });
+  if (!bin)
+    throw new FleetError(`cannot find wrangler's executable in ${pkgPath}`, {
+      hint: 'Reinstall mcp-fleet, or install wrangler in the project: npm install -D wrangler',
+    });
   const binPath = join(dirname(pkgPath), bin);
   return { file: process.execPath, prefix: [binPath], source: 'mcp-fleet', binPath };
 }
@@ -79,8 +83,6 @@ export interface WranglerDeployResult {
   wrangler: 'project' | 'mcp-fleet';
 }
 
-const ANSI = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]`, 'g');
-
 /**
  * Runs `wrangler deploy --env <client>` against the target. The token and base URL travel in the
  * child's environment only; secret values in a JSON file inside a fresh 0700 temp directory,
@@ -110,7 +112,9 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
     await recordChild([wrangler.file, ...args]);
 
     const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
-    log.write(`# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --env ${options.env} → ${options.target.kind} ${options.target.apiBaseUrl}\n`);
+    log.write(
+      `# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --env ${options.env} → ${options.target.kind} ${options.target.apiBaseUrl}\n`,
+    );
     const tail: string[] = [];
     let pending = '';
     const onData = (chunk: Buffer | string): void => {
@@ -120,7 +124,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       const lines = pending.split(/\r?\n/);
       pending = lines.pop() ?? '';
       for (const raw of lines) {
-        const line = raw.replace(ANSI, '').trimEnd();
+        const line = stripVTControlCharacters(raw).trimEnd();
         if (line.trim() === '') continue;
         tail.push(line);
         if (tail.length > 25) tail.shift();
@@ -165,7 +169,11 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       versionId: output.versionId,
       urls: output.urls,
       durationMs: Date.now() - started,
-      failure: ok ? undefined : result.timedOut ? `wrangler did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s` : (output.error ?? errorLine(tail) ?? `wrangler exited with ${result.exitCode ?? result.signal}`),
+      failure: ok
+        ? undefined
+        : result.timedOut
+          ? `wrangler did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`
+          : (output.error ?? errorLine(tail) ?? `wrangler exited with ${result.exitCode ?? result.signal}`),
       wrangler: wrangler.source,
     };
   } finally {

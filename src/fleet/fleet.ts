@@ -47,7 +47,9 @@ export interface Fleet {
 function routePatterns(env: WranglerEnv): string[] {
   const raw = [...(Array.isArray(env.routes) ? env.routes : []), ...(env.route === undefined ? [] : [env.route])];
   return raw
-    .map((route) => (typeof route === 'string' ? route : typeof route === 'object' && route !== null && 'pattern' in route ? String(route.pattern) : ''))
+    .map((route) =>
+      typeof route === 'string' ? route : typeof route === 'object' && route !== null && 'pattern' in route ? String(route.pattern) : '',
+    )
     .filter((pattern) => pattern !== '');
 }
 
@@ -97,7 +99,10 @@ export function selectClients(fleet: Fleet, names: readonly string[], all: boole
   const unknown = names.filter((name) => !findClient(fleet, name));
   if (unknown.length > 0) {
     const known = fleet.clients.map((client) => client.name).join(', ') || 'none';
-    throw usageError(`unknown client${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (not an env in ${fleet.configPath})`, `Clients: ${known}`);
+    throw usageError(
+      `unknown client${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (not an env in ${fleet.configPath})`,
+      `Clients: ${known}`,
+    );
   }
   return [...new Set(names)].map((name) => findClient(fleet, name) as Client);
 }

@@ -1,19 +1,19 @@
+import { rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { rm } from 'node:fs/promises';
 import { FleetError, usageError } from '../util/errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../util/files.js';
 import { createControlPlane } from './control-plane/index.js';
-import { edgeFilePath, localEdgeDir, readEdgeInfoIfAny, type EdgeInfo } from './edge-file.js';
-import { CfCode, errors, fail, ok, type ApiResponse } from './envelope.js';
-import { FaultPatchSchema, Faults, type FaultSettings } from './faults.js';
-import { RequestLog, pathOnly } from './request-log.js';
+import { type EdgeInfo, edgeFilePath, localEdgeDir, readEdgeInfoIfAny } from './edge-file.js';
+import { type ApiResponse, CfCode, errors, fail, ok } from './envelope.js';
+import { FaultPatchSchema, type FaultSettings, Faults } from './faults.js';
+import { isAlive } from './process.js';
+import { pathOnly, RequestLog } from './request-log.js';
 import { createRuntime, type DataPoint, type WorkerLog } from './runtime.js';
 import { EdgeStore } from './store.js';
 import { desiredWorkers } from './worker-spec.js';
-import { isAlive } from './process.js';
 
 /**
  * The local edge: one HTTP server on loopback that serves
@@ -98,7 +98,11 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   let port = 0;
   const server = createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
-      if (!res.headersSent) writeApi(res, fail(500, CfCode.internal, `Internal error in the local edge: ${error instanceof Error ? error.message : String(error)}`));
+      if (!res.headersSent)
+        writeApi(
+          res,
+          fail(500, CfCode.internal, `Internal error in the local edge: ${error instanceof Error ? error.message : String(error)}`),
+        );
       else res.destroy();
     });
   });
@@ -190,7 +194,12 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
         const parsed = FaultPatchSchema.safeParse(body);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          return writeApi(res, errors.badRequest(`Invalid fault settings: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`).toResponse());
+          return writeApi(
+            res,
+            errors
+              .badRequest(`Invalid fault settings: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`)
+              .toResponse(),
+          );
         }
         faults.update(parsed.data);
         return writeApi(res, ok(faults.current));
@@ -244,7 +253,14 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     }
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host };
     delete headers[WORKER_HEADER];
-    const upstream = httpRequest({ host: origin.hostname, port: origin.port, method: req.method, path: pathAndQuery, headers, agent: false });
+    const upstream = httpRequest({
+      host: origin.hostname,
+      port: origin.port,
+      method: req.method,
+      path: pathAndQuery,
+      headers,
+      agent: false,
+    });
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
       res.flushHeaders();
@@ -270,7 +286,9 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') {
-        reject(usageError(`port ${options.port ?? 0} is already in use`, 'Pass another port with --port N (or --port 0 for any free port).'));
+        reject(
+          usageError(`port ${options.port ?? 0} is already in use`, 'Pass another port with --port N (or --port 0 for any free port).'),
+        );
       } else if (error.code === 'EACCES') {
         reject(usageError(`port ${options.port ?? 0} cannot be used (permission denied)`, 'Pass a port above 1024 with --port N.'));
       } else reject(error);
@@ -308,7 +326,11 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     server.closeAllConnections();
     server.close();
     await runtime.dispose().catch(() => undefined);
-    throw error instanceof FleetError ? error : new FleetError(`the local edge could not start workerd: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw error instanceof FleetError
+      ? error
+      : new FleetError(`the local edge could not start workerd: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
   }
 
   let stopping: Promise<void> | undefined;

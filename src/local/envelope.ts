@@ -67,13 +67,15 @@ export class ApiError extends Error {
 
 export const errors = {
   authentication: () => new ApiError(403, CfCode.authentication, 'Authentication error'),
-  scriptNotFound: (name: string) => new ApiError(404, CfCode.scriptNotFound, `This Worker does not exist on your account. [workers.api.error.script_not_found] (${name})`),
+  scriptNotFound: (name: string) =>
+    new ApiError(404, CfCode.scriptNotFound, `This Worker does not exist on your account. [workers.api.error.script_not_found] (${name})`),
   badRequest: (message: string) => new ApiError(400, CfCode.badRequest, message),
   scriptInvalid: (message: string) => new ApiError(400, CfCode.scriptInvalid, message),
   secretNotFound: (name: string) => new ApiError(404, CfCode.secretNotFound, `Secret ${name} not found`),
   versionNotFound: (id: string) => new ApiError(404, CfCode.versionNotFound, `Version ${id} not found`),
   noRoute: (method: string, path: string) => new ApiError(404, CfCode.noRoute, `No route for that URI: ${method} ${path}`),
-  methodNotAllowed: (method: string, path: string) => new ApiError(405, CfCode.methodNotAllowed, `Method ${method} not allowed for ${path}`),
+  methodNotAllowed: (method: string, path: string) =>
+    new ApiError(405, CfCode.methodNotAllowed, `Method ${method} not allowed for ${path}`),
 };
 
 export function paged<T>(items: T[], page: number, perPage: number): { items: T[]; info: ResultInfo } {
@@ -81,6 +83,12 @@ export function paged<T>(items: T[], page: number, perPage: number): { items: T[
   const slice = items.slice(start, start + perPage);
   return {
     items: slice,
-    info: { page, per_page: perPage, count: slice.length, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / perPage)) },
+    info: {
+      page,
+      per_page: perPage,
+      count: slice.length,
+      total_count: items.length,
+      total_pages: Math.max(1, Math.ceil(items.length / perPage)),
+    },
   };
 }

@@ -50,7 +50,9 @@ export class Faults {
 
   get current(): FaultSettings & { window: { count: number; resetsInMs: number } | null } {
     const rl = this.settings.rateLimit;
-    const window = rl ? { count: this.windowCount, resetsInMs: Math.max(0, this.windowStart + rl.windowSeconds * 1000 - this.now()) } : null;
+    const window = rl
+      ? { count: this.windowCount, resetsInMs: Math.max(0, this.windowStart + rl.windowSeconds * 1000 - this.now()) }
+      : null;
     return { ...this.settings, window };
   }
 
@@ -88,4 +90,3 @@ export class Faults {
     return { kind: 'pass', latencyMs };
   }
 }
-

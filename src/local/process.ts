@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, FleetError } from '../util/errors.js';
 import { ensurePrivateDir } from '../util/files.js';
-import { edgeFilePath, localEdgeDir, readEdgeInfoIfAny, type EdgeInfo } from './edge-file.js';
+import { type EdgeInfo, edgeFilePath, localEdgeDir, readEdgeInfoIfAny } from './edge-file.js';
 import { localhostResolverPath } from './localhost-resolver.js';
 
 /** Managing an edge that runs as its own process: start detached, look at it, stop it. */
@@ -143,7 +143,8 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (isAlive(info.pid)) {
-    if (Date.now() > deadline) throw new FleetError(`the local edge (pid ${info.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new FleetError(`the local edge (pid ${info.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(100);
   }
   await rm(edgeFilePath(projectDir), { force: true });

@@ -36,7 +36,10 @@ export class RequestLog {
   }
 
   list(filter: { since?: number; script?: string } = {}): RequestLogEntry[] {
-    return this.entries.filter((entry) => (filter.since === undefined || entry.seq > filter.since) && (filter.script === undefined || entry.script === filter.script));
+    return this.entries.filter(
+      (entry) =>
+        (filter.since === undefined || entry.seq > filter.since) && (filter.script === undefined || entry.script === filter.script),
+    );
   }
 
   clear(): void {

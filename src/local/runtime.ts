@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Miniflare, Response as MiniflareResponse, type MiniflareOptions } from 'miniflare';
+import { Miniflare, type MiniflareOptions, Response as MiniflareResponse } from 'miniflare';
 import type { ModuleType } from './store.js';
 
 /**
@@ -209,7 +209,10 @@ class Shard {
       for (const log of this.lastStartupLogs) {
         if (log.worker && log.level === 'error') named.set(log.worker, log.message.replace(/^service core:user:[^:]+:\s*/, ''));
       }
-      const suspects = named.size > 0 ? [...named.keys()] : specs.filter((spec) => this.applied.get(spec.name) !== fingerprint(spec)).map((spec) => spec.name);
+      const suspects =
+        named.size > 0
+          ? [...named.keys()]
+          : specs.filter((spec) => this.applied.get(spec.name) !== fingerprint(spec)).map((spec) => spec.name);
       const failures: Record<string, string> = {};
       for (const name of suspects) failures[name] = named.get(name) ?? describe(error);
       const healthy = specs.filter((spec) => !(spec.name in failures));
@@ -297,7 +300,15 @@ function workerOptions(spec: WorkerSpec, onDataPoint: RuntimeOptions['onDataPoin
           return new MiniflareResponse(null, { status: 204 });
         },
       };
-      modules[ENTRY_MODULE] = { type: 'esm', contents: new TextEncoder().encode(entrySource(spec.mainModule, spec.analytics.map((a) => a.binding))) };
+      modules[ENTRY_MODULE] = {
+        type: 'esm',
+        contents: new TextEncoder().encode(
+          entrySource(
+            spec.mainModule,
+            spec.analytics.map((a) => a.binding),
+          ),
+        ),
+      };
       mainModule = ENTRY_MODULE;
     }
   }

@@ -259,7 +259,9 @@ async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | unde
 }
 
 export function newId(): string {
-  return randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  return randomBytes(16)
+    .toString('hex')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 }
 
 export function newTag(): string {

@@ -13,7 +13,8 @@ export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Prom
     if (binding.type === 'plain_text' && typeof binding.text === 'string') text[binding.name] = binding.text;
     else if (binding.type === 'json') json[binding.name] = binding.json;
     else if (binding.type === 'secret_text' && secrets[binding.name] !== undefined) text[binding.name] = secrets[binding.name] as string;
-    else if (binding.type === 'analytics_engine') analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
+    else if (binding.type === 'analytics_engine')
+      analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
   }
   const modules = await Promise.all(
     version.modules.map(async (ref) => ({ name: ref.name, type: ref.type, contents: await store.readModule(script.name, ref) })),

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addEnvSection, parseConfigText, writeConfigText, type WranglerEnv } from '../config/wrangler-config.js';
-import { API_KEY, findClient, type Fleet } from '../fleet/fleet.js';
+import { addEnvSection, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
+import { API_KEY, type Fleet, findClient } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
 import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
@@ -65,7 +65,8 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const { fleet, client } = options;
   assertClientName(client);
   if (findClient(fleet, client)) throw usageError(`${client} is already a client (env.${client} in ${fleet.configPath})`);
-  if (client === fleet.topLevelName) throw usageError(`${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`);
+  if (client === fleet.topLevelName)
+    throw usageError(`${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`);
   const taken = fleet.clients.find((other) => other.workerName === client);
   if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
   if (fleet.templateText === undefined) {
@@ -80,7 +81,10 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const secretsPath = join(fleet.dir, secretsFileName(client));
   const existing = await exists(secretsPath);
   if (existing && !options.force) {
-    throw usageError(`${secretsPath} already exists; it was left as it is`, 'Pass --force to replace it (a backup is kept in .mcp-fleet/backups/).');
+    throw usageError(
+      `${secretsPath} already exists; it was left as it is`,
+      'Pass --force to replace it (a backup is kept in .mcp-fleet/backups/).',
+    );
   }
   await refuseIfTracked(fleet.dir, secretsPath);
   if (existing) await readSecretsFile(secretsPath); // a malformed file is reported rather than silently replaced

@@ -42,7 +42,10 @@ export async function readClientSecrets(fleet: Fleet, client: Client): Promise<S
   const name = basename(client.secretsPath);
   const file = await readSecretsFile(client.secretsPath, name);
   if (!file) {
-    throw usageError(`${name} does not exist`, `Create it with: mcp-fleet add ${client.name} --force (or copy ${basename(fleet.templatePath)} and fill it in)`);
+    throw usageError(
+      `${name} does not exist`,
+      `Create it with: mcp-fleet add ${client.name} --force (or copy ${basename(fleet.templatePath)} and fill it in)`,
+    );
   }
   return file;
 }
@@ -134,8 +137,11 @@ export async function clearPendingRotation(projectDir: string, client: string): 
 export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, values: ReadonlyMap<string, string>): Promise<void> {
   const pending = await readPendingRotation(fleet.dir, client.name);
   if (pending && values.get(pending.key) !== pending.value) {
-    throw new FleetError(`${client.name} has an unfinished rotation of ${pending.key} (started ${pending.startedAt}): the worker may already use the new value`, {
-      hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === API_KEY ? '' : ` --key ${pending.key}`}`,
-    });
+    throw new FleetError(
+      `${client.name} has an unfinished rotation of ${pending.key} (started ${pending.startedAt}): the worker may already use the new value`,
+      {
+        hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === API_KEY ? '' : ` --key ${pending.key}`}`,
+      },
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { createApi, type FleetApi } from '../cloudflare/api.js';
 import { resolveTarget } from '../cloudflare/resolve-target.js';
-import { findClient, type Fleet } from '../fleet/fleet.js';
+import { type Fleet, findClient } from '../fleet/fleet.js';
 import { usageError } from '../util/errors.js';
 
 export interface DeleteWorkerResult {

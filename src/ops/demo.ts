@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApi } from '../cloudflare/api.js';
 import { localTarget } from '../cloudflare/local-target.js';
-import { loadFleet, type Fleet } from '../fleet/fleet.js';
-import { startEdge, type RunningEdge } from '../local/edge.js';
+import { type Fleet, loadFleet } from '../fleet/fleet.js';
+import { type RunningEdge, startEdge } from '../local/edge.js';
 import { describeError } from '../util/errors.js';
 import { addClient } from './add.js';
 import type { ProgressListener } from './client-secrets.js';
 import { deployFleet } from './deploy.js';
 import { initProject } from './init.js';
 import { rotateSecrets } from './secrets-rotate.js';
-import { verifyFleet, type FleetVerification } from './verify/verify-fleet.js';
+import { type FleetVerification, verifyFleet } from './verify/verify-fleet.js';
 
 export const DEMO_CLIENTS = ['acme', 'globex', 'initech'] as const;
 
@@ -48,7 +48,10 @@ export interface DemoResult {
 }
 
 class StepFailed extends Error {
-  constructor(readonly step: DemoStep, message: string) {
+  constructor(
+    readonly step: DemoStep,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -101,7 +104,9 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
       return {
         value: undefined,
         ok: report.ok,
-        detail: report.ok ? `${report.clients.length} clients passed in ${(report.ms / 1000).toFixed(1)} s` : `failed: ${failed.join(', ')}`,
+        detail: report.ok
+          ? `${report.clients.length} clients passed in ${(report.ms / 1000).toFixed(1)} s`
+          : `failed: ${failed.join(', ')}`,
       };
     });
   };
@@ -137,7 +142,10 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
         clients: fleet.clients,
         target,
         verify: false,
-        onProgress: events.clients?.('deploy', fleet.clients.map((client) => client.name)),
+        onProgress: events.clients?.(
+          'deploy',
+          fleet.clients.map((client) => client.name),
+        ),
       });
       for (const result of results) {
         const row = rows.get(result.client);
@@ -147,17 +155,29 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
       return {
         value: results,
         ok: failed.length === 0,
-        detail: failed.length === 0 ? `${results.length} workers deployed` : `failed: ${failed.map((r) => `${r.client} (${r.error?.message ?? r.stage})`).join(', ')}`,
+        detail:
+          failed.length === 0
+            ? `${results.length} workers deployed`
+            : `failed: ${failed.map((r) => `${r.client} (${r.error?.message ?? r.stage})`).join(', ')}`,
       };
     });
     await verify('verify', fleet);
     const rotated = DEMO_CLIENTS[0];
     await step('rotate', `rotate ${rotated}'s API_KEY (new key accepted, old key refused)`, async () => {
       const client = fleet.clients.filter((c) => c.name === rotated);
-      const [result] = await rotateSecrets({ fleet, clients: client, api: createApi(target), onProgress: events.clients?.('rotate', [rotated]) });
+      const [result] = await rotateSecrets({
+        fleet,
+        clients: client,
+        api: createApi(target),
+        onProgress: events.clients?.('rotate', [rotated]),
+      });
       const row = rows.get(rotated);
       if (row && result?.ok) row.rotated = true;
-      return { value: result, ok: Boolean(result?.ok), detail: result?.ok ? (result.proof?.detail ?? 'rotated') : (result?.error?.message ?? 'rotation failed') };
+      return {
+        value: result,
+        ok: Boolean(result?.ok),
+        detail: result?.ok ? (result.proof?.detail ?? 'rotated') : (result?.error?.message ?? 'rotation failed'),
+      };
     });
     fleet = await loadFleet(dir);
     await verify('verify-again', fleet);
@@ -176,5 +196,13 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
       });
     }
   }
-  return { ok: failedStep === undefined && error === undefined, dir, failedStep, error, rows: [...rows.values()], stepMs, totalMs: Date.now() - started };
+  return {
+    ok: failedStep === undefined && error === undefined,
+    dir,
+    failedStep,
+    error,
+    rows: [...rows.values()],
+    stepMs,
+    totalMs: Date.now() - started,
+  };
 }

@@ -1,21 +1,26 @@
-import { sharedPacer, systemClock, type Pacer } from '../cloudflare/pacer.js';
+import { type Pacer, sharedPacer, systemClock } from '../cloudflare/pacer.js';
 import type { Target } from '../cloudflare/target.js';
-import { WRANGLER_DEPLOY_API_CALLS, wranglerDeploy, type WranglerDeployOptions, type WranglerDeployResult } from '../cloudflare/wrangler.js';
+import {
+  WRANGLER_DEPLOY_API_CALLS,
+  type WranglerDeployOptions,
+  type WranglerDeployResult,
+  wranglerDeploy,
+} from '../cloudflare/wrangler.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError } from '../util/errors.js';
-import { describeFetchError } from './verify/auth-probe.js';
-import { clientUrl, resolveClientUrls } from './verify/client-urls.js';
-import { verifyFleet } from './verify/verify-fleet.js';
 import {
   assertComplete,
   assertNoUnsettledRotation,
+  type ClientFailure,
   clientFailure,
+  type ProgressListener,
   readClientSecrets,
   valuesToSend,
-  type ClientFailure,
-  type ProgressListener,
 } from './client-secrets.js';
+import { describeFetchError } from './verify/auth-probe.js';
+import { clientUrl, resolveClientUrls } from './verify/client-urls.js';
+import { verifyFleet } from './verify/verify-fleet.js';
 
 export const DEFAULT_DEPLOY_CONCURRENCY = 4;
 
@@ -105,54 +110,63 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
   );
 
   const runnable = prepared.filter((entry) => entry.failure === undefined);
-  const settled = await mapWithConcurrency(runnable, options.concurrency ?? DEFAULT_DEPLOY_CONCURRENCY, async ({ client, secrets }): Promise<DeployResult> => {
-    const result = blank(client);
-    result.stage = 'deploy';
-    try {
-      // wrangler's calls do not pass through our fetch; charge them before it starts.
-      if (pacer.delayFor(WRANGLER_DEPLOY_API_CALLS) > 0) onProgress?.(client.name, 'working', 'waiting for API budget');
-      await pacer.acquire(WRANGLER_DEPLOY_API_CALLS);
-      onProgress?.(client.name, 'working', 'deploying');
-      const run = await deployOne({
-        projectDir: fleet.dir,
-        env: client.name,
-        target,
-        secrets,
-        onLine: (line) => {
-          const status = summarizeWranglerLine(line);
-          if (status) onProgress?.(client.name, 'working', status);
-        },
-      });
-      result.logPath = run.logPath;
-      result.durationMs = run.durationMs;
-      result.versionId = run.versionId;
-      if (!run.ok) {
-        result.output = run.tail;
-        throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, { hint: `Full output: ${run.logPath}` });
+  const settled = await mapWithConcurrency(
+    runnable,
+    options.concurrency ?? DEFAULT_DEPLOY_CONCURRENCY,
+    async ({ client, secrets }): Promise<DeployResult> => {
+      const result = blank(client);
+      result.stage = 'deploy';
+      try {
+        // wrangler's calls do not pass through our fetch; charge them before it starts.
+        if (pacer.delayFor(WRANGLER_DEPLOY_API_CALLS) > 0) onProgress?.(client.name, 'working', 'waiting for API budget');
+        await pacer.acquire(WRANGLER_DEPLOY_API_CALLS);
+        onProgress?.(client.name, 'working', 'deploying');
+        const run = await deployOne({
+          projectDir: fleet.dir,
+          env: client.name,
+          target,
+          secrets,
+          onLine: (line) => {
+            const status = summarizeWranglerLine(line);
+            if (status) onProgress?.(client.name, 'working', status);
+          },
+        });
+        result.logPath = run.logPath;
+        result.durationMs = run.durationMs;
+        result.versionId = run.versionId;
+        if (!run.ok) {
+          result.output = run.tail;
+          throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, {
+            hint: `Full output: ${run.logPath}`,
+          });
+        }
+        result.url = (await clientUrl(client, target, new Map())).url;
+        const version = run.versionId ? ` ${run.versionId.slice(0, 8)}` : '';
+        const took = `${((run.durationMs ?? 0) / 1000).toFixed(1)} s`;
+        if (options.verify) {
+          result.stage = 'verify';
+          onProgress?.(client.name, 'working', `deployed${version} (${took}); waiting to verify`);
+        } else {
+          result.stage = 'done';
+          result.ok = true;
+          onProgress?.(client.name, 'done', `deployed${version} (${took})`);
+        }
+        return result;
+      } catch (error) {
+        result.error = clientFailure(error);
+        onProgress?.(client.name, 'failed', result.error.message);
+        return result;
       }
-      result.url = (await clientUrl(client, target, new Map())).url;
-      const version = run.versionId ? ` ${run.versionId.slice(0, 8)}` : '';
-      const took = `${((run.durationMs ?? 0) / 1000).toFixed(1)} s`;
-      if (options.verify) {
-        result.stage = 'verify';
-        onProgress?.(client.name, 'working', `deployed${version} (${took}); waiting to verify`);
-      } else {
-        result.stage = 'done';
-        result.ok = true;
-        onProgress?.(client.name, 'done', `deployed${version} (${took})`);
-      }
-      return result;
-    } catch (error) {
-      result.error = clientFailure(error);
-      onProgress?.(client.name, 'failed', result.error.message);
-      return result;
-    }
-  });
+    },
+  );
 
   const byClient = new Map<string, DeployResult>();
   runnable.forEach((entry, index) => {
     const outcome = settled[index];
-    byClient.set(entry.client.name, outcome?.ok ? outcome.value : { ...blank(entry.client), stage: 'deploy', error: clientFailure(outcome?.error) });
+    byClient.set(
+      entry.client.name,
+      outcome?.ok ? outcome.value : { ...blank(entry.client), stage: 'deploy', error: clientFailure(outcome?.error) },
+    );
   });
 
   const toVerify = runnable.map((entry) => entry.client).filter((client) => byClient.get(client.name)?.stage === 'verify');
@@ -173,7 +187,11 @@ export async function deployFleet(options: DeployOptions): Promise<DeployResult[
         result.ok = true;
         onProgress?.(client.name, 'done', `deployed${result.versionId ? ` ${result.versionId.slice(0, 8)}` : ''}, verified`);
       } else {
-        result.error = { message: `${client.name} deployed, but verification failed: ${result.verify.detail}`, hint: `Look closer: mcp-fleet verify ${client.name}${target.kind === 'local' ? ' --local' : ''}`, exitCode: 1 };
+        result.error = {
+          message: `${client.name} deployed, but verification failed: ${result.verify.detail}`,
+          hint: `Look closer: mcp-fleet verify ${client.name}${target.kind === 'local' ? ' --local' : ''}`,
+          exitCode: 1,
+        };
         onProgress?.(client.name, 'failed', `verification failed: ${result.verify.detail}`);
       }
     }
@@ -202,7 +220,9 @@ export async function verifyDeployed(fleet: Fleet, clients: readonly Client[], t
     const failed = entry.checks.filter((check) => !check.ok);
     checks.set(entry.client, {
       ok: entry.ok,
-      detail: entry.ok ? `${entry.checks.map((check) => check.name).join(', ')} passed` : failed.map((check) => `${check.name}: ${check.detail}`).join('; '),
+      detail: entry.ok
+        ? `${entry.checks.map((check) => check.name).join(', ')} passed`
+        : failed.map((check) => `${check.name}: ${check.detail}`).join('; '),
     });
   }
   return checks;

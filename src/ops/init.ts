@@ -65,7 +65,10 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const configPresent = (await Promise.all(CONFIG_FILES.map((name) => exists(join(dir, name))))).some(Boolean);
   if (options.adopt) return adoptProject(dir, configPresent, options.deps);
   if (configPresent) {
-    throw usageError(`${dir} already holds a wrangler config`, 'To add mcp-fleet to an existing wrangler project, run: mcp-fleet init --adopt');
+    throw usageError(
+      `${dir} already holds a wrangler config`,
+      'To add mcp-fleet to an existing wrangler project, run: mcp-fleet init --adopt',
+    );
   }
   const name = options.name ?? projectNameFrom(dir);
   const problem = clientNameProblem(name);
@@ -76,7 +79,10 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const conflicts: string[] = [];
   for (const file of files) if (await exists(join(dir, targetName(file)))) conflicts.push(targetName(file));
   if (conflicts.length > 0) {
-    throw usageError(`${dir} already has ${conflicts.join(', ')}`, 'Pick an empty directory, or use --adopt for an existing wrangler project.');
+    throw usageError(
+      `${dir} already has ${conflicts.join(', ')}`,
+      'Pick an empty directory, or use --adopt for an existing wrangler project.',
+    );
   }
 
   await mkdir(dir, { recursive: true });
@@ -96,7 +102,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 }
 
 async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode): Promise<InitResult> {
-  if (!configPresent) throw usageError(`--adopt: ${dir} has no wrangler.jsonc to adopt`, 'Run mcp-fleet init without --adopt to scaffold a new project.');
+  if (!configPresent)
+    throw usageError(`--adopt: ${dir} has no wrangler.jsonc to adopt`, 'Run mcp-fleet init without --adopt to scaffold a new project.');
   const created: string[] = [];
   const templatePath = join(dir, TEMPLATE_FILE);
   if (!(await exists(templatePath))) {
@@ -115,12 +122,18 @@ async function provideDependencies(dir: string, deps: DepsMode): Promise<void> {
   if (deps === 'none') return;
   if (deps === 'link') {
     const own = join(packageRoot(), 'node_modules');
-    if (!(await exists(own))) throw new FleetError(`cannot link dependencies: ${own} does not exist`, { hint: 'Use mcp-fleet init --install instead.' });
+    if (!(await exists(own)))
+      throw new FleetError(`cannot link dependencies: ${own} does not exist`, { hint: 'Use mcp-fleet init --install instead.' });
     await symlink(own, join(dir, 'node_modules'), 'dir');
     return;
   }
   const result = await execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, reject: false, all: true });
   if (result.exitCode !== 0) {
-    throw new FleetError(`npm install failed in ${dir}`, { hint: String(result.all ?? '').split('\n').slice(-5).join('\n') });
+    throw new FleetError(`npm install failed in ${dir}`, {
+      hint: String(result.all ?? '')
+        .split('\n')
+        .slice(-5)
+        .join('\n'),
+    });
   }
 }

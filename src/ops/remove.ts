@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfigText, removeEnvSection, writeConfigText } from '../config/wrangler-config.js';
-import { findClient, type Fleet } from '../fleet/fleet.js';
+import { type Fleet, findClient } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
 import { ensurePrivateDir, exists } from '../util/files.js';

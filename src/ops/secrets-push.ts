@@ -1,15 +1,15 @@
 import type { FleetApi } from '../cloudflare/api.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
-import { FleetError } from '../util/errors.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
+import { FleetError } from '../util/errors.js';
 import {
   assertComplete,
   assertNoUnsettledRotation,
+  type ClientFailure,
   clientFailure,
+  type ProgressListener,
   readClientSecrets,
   valuesToSend,
-  type ClientFailure,
-  type ProgressListener,
 } from './client-secrets.js';
 
 export interface PushOptions {
@@ -42,28 +42,32 @@ export const DEFAULT_API_CONCURRENCY = 8;
 export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
   const { fleet, api, onProgress } = options;
   for (const client of options.clients) onProgress?.(client.name, 'queued', 'waiting');
-  const settled = await mapWithConcurrency(options.clients, options.concurrency ?? DEFAULT_API_CONCURRENCY, async (client): Promise<PushResult> => {
-    const base = { client: client.name, worker: client.workerName };
-    let keys: string[] = [];
-    let skippedEmpty: string[] = [];
-    try {
-      const file = await readClientSecrets(fleet, client);
-      assertComplete(fleet, client, file.values);
-      await assertNoUnsettledRotation(fleet, client, file.values);
-      const { send, skippedEmpty: skipped } = valuesToSend(file.values);
-      keys = [...send.keys()];
-      skippedEmpty = skipped;
-      onProgress?.(client.name, 'working', `pushing ${keys.length} secret${keys.length === 1 ? '' : 's'}`);
-      const outcome = await api.bulkSetSecrets(client.workerName, send);
-      if (outcome === 'missing') throw notDeployed(client, api);
-      onProgress?.(client.name, 'done', `pushed ${keys.join(', ')}`);
-      return { ...base, ok: true, keys, skippedEmpty };
-    } catch (error) {
-      const failure = clientFailure(error);
-      onProgress?.(client.name, 'failed', failure.message);
-      return { ...base, ok: false, keys, skippedEmpty, error: failure };
-    }
-  });
+  const settled = await mapWithConcurrency(
+    options.clients,
+    options.concurrency ?? DEFAULT_API_CONCURRENCY,
+    async (client): Promise<PushResult> => {
+      const base = { client: client.name, worker: client.workerName };
+      let keys: string[] = [];
+      let skippedEmpty: string[] = [];
+      try {
+        const file = await readClientSecrets(fleet, client);
+        assertComplete(fleet, client, file.values);
+        await assertNoUnsettledRotation(fleet, client, file.values);
+        const { send, skippedEmpty: skipped } = valuesToSend(file.values);
+        keys = [...send.keys()];
+        skippedEmpty = skipped;
+        onProgress?.(client.name, 'working', `pushing ${keys.length} secret${keys.length === 1 ? '' : 's'}`);
+        const outcome = await api.bulkSetSecrets(client.workerName, send);
+        if (outcome === 'missing') throw notDeployed(client, api);
+        onProgress?.(client.name, 'done', `pushed ${keys.join(', ')}`);
+        return { ...base, ok: true, keys, skippedEmpty };
+      } catch (error) {
+        const failure = clientFailure(error);
+        onProgress?.(client.name, 'failed', failure.message);
+        return { ...base, ok: false, keys, skippedEmpty, error: failure };
+      }
+    },
+  );
   return settled.map((result, index) => {
     if (result.ok) return result.value;
     const client = options.clients[index] as Client;

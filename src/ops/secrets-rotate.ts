@@ -1,26 +1,25 @@
 import { basename } from 'node:path';
-import { isCloudflareApiError, type FleetApi } from '../cloudflare/api.js';
-import { systemClock, type Clock } from '../cloudflare/pacer.js';
-import { API_KEY, PREVIOUS_API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
+import { type FleetApi, isCloudflareApiError } from '../cloudflare/api.js';
+import { type Clock, systemClock } from '../cloudflare/pacer.js';
+import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../fleet/fleet.js';
 import { isValidKey } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
 import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError, usageError } from '../util/errors.js';
-import { keyAccepted, type KeyProbeResult } from './verify/auth-probe.js';
-import { clientUrl } from './verify/client-urls.js';
 import {
+  type ClientFailure,
   clearPendingRotation,
   clientFailure,
+  type ProgressListener,
   pendingRotationPath,
   readClientSecrets,
   readPendingRotation,
   writePendingRotation,
-  type ClientFailure,
-  type ProgressListener,
 } from './client-secrets.js';
 import { notDeployed } from './secrets-push.js';
-
+import { type KeyProbeResult, keyAccepted } from './verify/auth-probe.js';
+import { clientUrl } from './verify/client-urls.js';
 
 export interface RotateOptions {
   fleet: Fleet;
@@ -83,24 +82,48 @@ export async function rotateSecrets(options: RotateOptions): Promise<RotateResul
   const key = options.key ?? API_KEY;
   if (!isValidKey(key)) throw usageError(`--key ${key}: not a valid secret name (letters, digits and _)`);
   if (options.grace && key !== API_KEY) {
-    throw usageError(`--grace applies to ${API_KEY} only: the worker accepts ${PREVIOUS_API_KEY} beside it, and no other key has a second slot`);
+    throw usageError(
+      `--grace applies to ${API_KEY} only: the worker accepts ${PREVIOUS_API_KEY} beside it, and no other key has a second slot`,
+    );
   }
   if (!options.fleet.requiredKeys.includes(key)) {
-    throw usageError(`--key ${key}: not a key of ${basename(options.fleet.templatePath)}`, `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`);
+    throw usageError(
+      `--key ${key}: not a key of ${basename(options.fleet.templatePath)}`,
+      `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`,
+    );
   }
   for (const client of options.clients) options.onProgress?.(client.name, 'queued', 'waiting');
   const settled = await mapWithConcurrency(options.clients, options.concurrency ?? 4, (client) => rotateOne(options, client, key));
   return settled.map((entry, index) => {
     if (entry.ok) return entry.value;
     const client = options.clients[index] as Client;
-    return { client: client.name, worker: client.workerName, key, ok: false, resumed: false, reached: 'none', backup: undefined, proof: undefined, error: clientFailure(entry.error) };
+    return {
+      client: client.name,
+      worker: client.workerName,
+      key,
+      ok: false,
+      resumed: false,
+      reached: 'none',
+      backup: undefined,
+      proof: undefined,
+      error: clientFailure(entry.error),
+    };
   });
 }
 
 async function rotateOne(options: RotateOptions, client: Client, key: string): Promise<RotateResult> {
   const { fleet, api, onProgress } = options;
   const progress = (phase: Parameters<ProgressListener>[1], detail: string): void => onProgress?.(client.name, phase, detail);
-  const result: RotateResult = { client: client.name, worker: client.workerName, key, ok: false, resumed: false, reached: 'none', backup: undefined, proof: undefined };
+  const result: RotateResult = {
+    client: client.name,
+    worker: client.workerName,
+    key,
+    ok: false,
+    resumed: false,
+    reached: 'none',
+    backup: undefined,
+    proof: undefined,
+  };
   const pendingPath = pendingRotationPath(fleet.dir, client.name);
   try {
     const file = await readClientSecrets(fleet, client);
@@ -110,7 +133,10 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     let grace = options.grace ?? false;
     if (pending) {
       if (pending.key !== key) {
-        throw usageError(`${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`, `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`);
+        throw usageError(
+          `${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`,
+          `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`,
+        );
       }
       result.resumed = true;
       result.backup = pending.backup;
@@ -124,12 +150,23 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
       result.backup = await backupSecretsFile(fleet.dir, client.name, client.secretsPath, 'rotate');
       oldValue = file.values.get(key);
       newValue = (options.generate ?? generateApiKey)();
-      await writePendingRotation(fleet.dir, { version: 1, client: client.name, key, value: newValue, backup: result.backup, startedAt: new Date().toISOString(), grace });
+      await writePendingRotation(fleet.dir, {
+        version: 1,
+        client: client.name,
+        key,
+        value: newValue,
+        backup: result.backup,
+        startedAt: new Date().toISOString(),
+        grace,
+      });
     }
     if (oldValue === '') oldValue = undefined;
     const changes = rotationChanges(key, newValue, oldValue, grace, file.values);
 
-    progress('working', `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`);
+    progress(
+      'working',
+      `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`,
+    );
     let outcome: 'ok' | 'missing';
     try {
       outcome = await api.bulkSetSecrets(client.workerName, changes);
@@ -148,9 +185,12 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
       try {
         await updateSecretsFile(file, changes, basename(client.secretsPath));
       } catch (error) {
-        throw new FleetError(`${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`, {
-          hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
-        });
+        throw new FleetError(
+          `${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`,
+          {
+            hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
+          },
+        );
       }
     }
     result.reached = 'saved';
@@ -158,7 +198,11 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     if (key === API_KEY) {
       progress('working', 'proving: new key accepted, old key refused');
       const url = (await clientUrl(client, api.target, new Map())).url;
-      const proof = await proveRotation(url, newValue, oldValue, { timeoutMs: options.proofTimeoutMs ?? 30_000, clock: options.clock ?? systemClock, grace });
+      const proof = await proveRotation(url, newValue, oldValue, {
+        timeoutMs: options.proofTimeoutMs ?? 30_000,
+        clock: options.clock ?? systemClock,
+        grace,
+      });
       result.proof = proof;
       if (!proof.ok) {
         throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
@@ -169,7 +213,11 @@ async function rotateOne(options: RotateOptions, client: Client, key: string): P
     }
     await clearPendingRotation(fleet.dir, client.name);
     result.ok = true;
-    const proven = result.proof ? (grace ? '; new key accepted, old one valid until `secrets retire`' : '; new key accepted, old refused') : '';
+    const proven = result.proof
+      ? grace
+        ? '; new key accepted, old one valid until `secrets retire`'
+        : '; new key accepted, old refused'
+      : '';
     progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${proven}`);
     return result;
   } catch (error) {
@@ -215,18 +263,26 @@ async function pushFailure(error: unknown, context: PushFailureContext): Promise
   const definitelyNotApplied = isCloudflareApiError(error) && error.applied === 'no';
   if (definitelyNotApplied && !context.resumed) {
     await clearPendingRotation(options.fleet.dir, client.name);
-    return new FleetError(`${client.name}: pushing the new ${key} failed; nothing changed — the worker and ${fileName} still have the previous value`, {
-      hint: `${reason}${isCloudflareApiError(error) && error.hint ? ` — ${error.hint}` : ''}`,
-    });
+    return new FleetError(
+      `${client.name}: pushing the new ${key} failed; nothing changed — the worker and ${fileName} still have the previous value`,
+      {
+        hint: `${reason}${isCloudflareApiError(error) && error.hint ? ` — ${error.hint}` : ''}`,
+      },
+    );
   }
   let live = `either the previous ${key} (in ${fileName}) or the new one (kept in ${context.pendingPath})`;
   if (key === API_KEY) {
     // One look, to say which one the worker uses right now; the record stays either way, since a lost answer may still land.
-    const url = await clientUrl(client, options.api.target, new Map()).then((entry) => entry.url, () => undefined);
+    const url = await clientUrl(client, options.api.target, new Map()).then(
+      (entry) => entry.url,
+      () => undefined,
+    );
     if (url) {
       const [fresh, previous] = await Promise.all([
         keyAccepted(url, context.newValue, { timeoutMs: 5_000, label: 'with the new key' }),
-        context.oldValue === undefined ? Promise.resolve(undefined) : keyAccepted(url, context.oldValue, { timeoutMs: 5_000, label: 'with the previous key' }),
+        context.oldValue === undefined
+          ? Promise.resolve(undefined)
+          : keyAccepted(url, context.oldValue, { timeoutMs: 5_000, label: 'with the previous key' }),
       ]);
       if (fresh.accepted) live = `the new ${key} (kept in ${context.pendingPath}; not yet in ${fileName})`;
       else if (previous?.accepted) live = `the previous ${key} (in ${fileName}) for now`;
@@ -264,9 +320,15 @@ export async function proveRotation(
   const ok = fresh.accepted && oldAsPromised(previous);
   const problems = [
     fresh.accepted ? undefined : `does not accept the new key (${fresh.detail})`,
-    oldAsPromised(previous) ? undefined : grace ? `no longer accepts the previous key during the grace period (${previous?.detail})` : `still accepts the previous key (${previous?.detail})`,
+    oldAsPromised(previous)
+      ? undefined
+      : grace
+        ? `no longer accepts the previous key during the grace period (${previous?.detail})`
+        : `still accepts the previous key (${previous?.detail})`,
   ].filter((text): text is string => text !== undefined);
-  const promise = grace ? 'accepts the new key and, until `secrets retire`, the previous one' : 'accepts the new key and refuses the previous one';
+  const promise = grace
+    ? 'accepts the new key and, until `secrets retire`, the previous one'
+    : 'accepts the new key and refuses the previous one';
   return {
     newAccepted: fresh.accepted,
     oldRefused: previous === undefined ? undefined : previous.refused,

@@ -2,7 +2,7 @@ import type { FleetApi } from '../cloudflare/api.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
-import { clientFailure, readPendingRotation, type ClientFailure } from './client-secrets.js';
+import { type ClientFailure, clientFailure, readPendingRotation } from './client-secrets.js';
 import { DEFAULT_API_CONCURRENCY } from './secrets-push.js';
 
 export interface StatusOptions {
@@ -55,31 +55,35 @@ function blankStatus(client: Client): StatusResult {
 
 export async function secretsStatus(options: StatusOptions): Promise<StatusResult[]> {
   const { fleet, api } = options;
-  const settled = await mapWithConcurrency(options.clients, options.concurrency ?? DEFAULT_API_CONCURRENCY, async (client): Promise<StatusResult> => {
-    const result = blankStatus(client);
-    try {
-      const file = await readSecretsFile(client.secretsPath);
-      const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
-      result.local = [...local.keys()];
-      result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
-      result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
-      const remote = await api.listSecretNames(client.workerName);
-      result.deployed = remote !== undefined;
-      result.remote = remote ?? [];
-      const remoteSet = new Set(result.remote);
-      result.missingRemotely = result.local.filter((key) => !remoteSet.has(key));
-      result.extraRemotely = result.remote.filter((key) => !local.has(key));
-      result.inSync =
-        result.deployed &&
-        result.missingRemotely.length === 0 &&
-        result.extraRemotely.length === 0 &&
-        result.missingLocally.length === 0 &&
-        result.pendingRotation === undefined;
-    } catch (error) {
-      result.error = clientFailure(error);
-    }
-    return result;
-  });
+  const settled = await mapWithConcurrency(
+    options.clients,
+    options.concurrency ?? DEFAULT_API_CONCURRENCY,
+    async (client): Promise<StatusResult> => {
+      const result = blankStatus(client);
+      try {
+        const file = await readSecretsFile(client.secretsPath);
+        const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
+        result.local = [...local.keys()];
+        result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
+        result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
+        const remote = await api.listSecretNames(client.workerName);
+        result.deployed = remote !== undefined;
+        result.remote = remote ?? [];
+        const remoteSet = new Set(result.remote);
+        result.missingRemotely = result.local.filter((key) => !remoteSet.has(key));
+        result.extraRemotely = result.remote.filter((key) => !local.has(key));
+        result.inSync =
+          result.deployed &&
+          result.missingRemotely.length === 0 &&
+          result.extraRemotely.length === 0 &&
+          result.missingLocally.length === 0 &&
+          result.pendingRotation === undefined;
+      } catch (error) {
+        result.error = clientFailure(error);
+      }
+      return result;
+    },
+  );
   return settled.map((entry, index) => {
     if (entry.ok) return entry.value;
     const client = options.clients[index] as Client;

@@ -43,7 +43,10 @@ export function parseSecrets(text: string, file: string): SecretsEntry[] {
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const eq = raw.indexOf('=');
     if (eq === -1) fail(file, lineNo, `expected KEY=VALUE, found no "="`);
-    const key = raw.slice(0, eq).trim().replace(/^export\s+/, '');
+    const key = raw
+      .slice(0, eq)
+      .trim()
+      .replace(/^export\s+/, '');
     if (!KEY.test(key)) fail(file, lineNo, `"${key}" is not a valid key (letters, digits and _; not starting with a digit)`);
     const previous = seen.get(key);
     if (previous !== undefined) fail(file, lineNo, `${key} is already set on line ${previous}`);
@@ -123,7 +126,11 @@ export function updateSecretsText(text: string, file: string, values: ReadonlyMa
   for (const entry of [...entries].reverse()) {
     if (!remaining.has(entry.key)) continue;
     const value = remaining.get(entry.key);
-    lines.splice(entry.line - 1, entry.endLine - entry.line + 1, ...(value === null || value === undefined ? [] : [formatEntry(entry.key, value)]));
+    lines.splice(
+      entry.line - 1,
+      entry.endLine - entry.line + 1,
+      ...(value === null || value === undefined ? [] : [formatEntry(entry.key, value)]),
+    );
     remaining.delete(entry.key);
   }
   for (const [key, value] of remaining) if (value !== null) lines.push(formatEntry(key, value));

@@ -28,7 +28,11 @@ export async function writeSecretsText(path: string, text: string): Promise<void
 }
 
 /** Sets values (null removes the key) in an existing secrets file, keeping its comments and other entries. */
-export async function updateSecretsFile(file: SecretsFile, values: ReadonlyMap<string, string | null>, displayName = file.path): Promise<SecretsFile> {
+export async function updateSecretsFile(
+  file: SecretsFile,
+  values: ReadonlyMap<string, string | null>,
+  displayName = file.path,
+): Promise<SecretsFile> {
   const text = updateSecretsText(file.text, displayName, values);
   await writeSecretsText(file.path, text);
   return { path: file.path, text, values: entriesToMap(parseSecrets(text, displayName)) };

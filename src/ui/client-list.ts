@@ -16,6 +16,12 @@ export function renderClientList(listing: readonly ClientListing[]): string {
   if (listing.length === 0) return 'no clients yet — add one with: mcp-fleet add <client>';
   const withUrls = listing.some((row) => row.url);
   const header = ['CLIENT', 'WORKER', 'DATASET', ...(withUrls ? ['URL'] : []), 'SECRETS'];
-  const rows = listing.map((row) => [row.client, row.worker, row.dataset ?? '-', ...(withUrls ? [row.url ?? '-'] : []), secretsState(row.secrets)]);
+  const rows = listing.map((row) => [
+    row.client,
+    row.worker,
+    row.dataset ?? '-',
+    ...(withUrls ? [row.url ?? '-'] : []),
+    secretsState(row.secrets),
+  ]);
   return `${renderTable(header, rows)}\n${listing.length} client${listing.length === 1 ? '' : 's'}`;
 }

@@ -51,7 +51,9 @@ export function renderPushReport(results: readonly PushResult[]): string {
     result.ok ? OK : FAIL,
     result.client,
     result.ok ? 'pushed' : 'failed',
-    result.ok ? result.keys.join(', ') + (result.skippedEmpty.length ? pc.dim(` (empty, skipped: ${result.skippedEmpty.join(', ')})`) : '') : '-',
+    result.ok
+      ? result.keys.join(', ') + (result.skippedEmpty.length ? pc.dim(` (empty, skipped: ${result.skippedEmpty.join(', ')})`) : '')
+      : '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'RESULT', 'SECRETS'], rows)];
   const failures = results.flatMap((result) => failureLines(result.client, result.error));
@@ -75,13 +77,23 @@ export function renderStatusReport(results: readonly StatusResult[]): string {
           : result.pendingRotation
             ? pc.yellow(`rotation of ${result.pendingRotation} unfinished`)
             : pc.yellow('differs');
-    return [result.inSync ? OK : FAIL, result.client, state, list(result.missingRemotely), list(result.extraRemotely), list(result.missingLocally)];
+    return [
+      result.inSync ? OK : FAIL,
+      result.client,
+      state,
+      list(result.missingRemotely),
+      list(result.extraRemotely),
+      list(result.missingLocally),
+    ];
   });
   const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY'], rows)];
   const failures = results.flatMap((result) => failureLines(result.client, result.error));
   if (failures.length) lines.push('', ...failures);
   const differ = results.filter((r) => !r.inSync).length;
-  lines.push('', pc.dim('Names only: Cloudflare never returns secret values, so a changed value under the same name is not shown; push to be sure.'));
+  lines.push(
+    '',
+    pc.dim('Names only: Cloudflare never returns secret values, so a changed value under the same name is not shown; push to be sure.'),
+  );
   lines.push(differ === 0 ? pc.green(`${results.length} in sync`) : pc.yellow(`${results.length - differ} in sync, ${differ} differ`));
   return lines.join('\n');
 }
@@ -91,8 +103,18 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
     result.ok ? OK : FAIL,
     result.client,
     result.key,
-    result.ok ? `rotated${result.resumed ? ' (resumed)' : ''}` : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached})`,
-    result.proof ? (result.proof.ok ? (result.proof.grace ? 'new accepted, old valid until retire' : 'new accepted, old refused') : 'not proven') : result.ok ? 'not checkable' : '-',
+    result.ok
+      ? `rotated${result.resumed ? ' (resumed)' : ''}`
+      : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached})`,
+    result.proof
+      ? result.proof.ok
+        ? result.proof.grace
+          ? 'new accepted, old valid until retire'
+          : 'new accepted, old refused'
+        : 'not proven'
+      : result.ok
+        ? 'not checkable'
+        : '-',
     result.backup ?? '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
@@ -117,6 +139,9 @@ export function renderRetireReport(results: readonly RetireResult[]): string {
   return lines.join('\n');
 }
 
-export function fleetJson<T extends { ok?: boolean; inSync?: boolean }>(results: readonly T[], extra: Record<string, unknown> = {}): unknown {
+export function fleetJson<T extends { ok?: boolean; inSync?: boolean }>(
+  results: readonly T[],
+  extra: Record<string, unknown> = {},
+): unknown {
   return { ok: results.every((result) => (result.ok ?? result.inSync) === true), ...extra, clients: results };
 }

@@ -1,7 +1,8 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /** Visible width of a string, ignoring ANSI colour codes. */
 function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+  return stripVTControlCharacters(text).length;
 }
 
 /** Renders rows as left-aligned columns separated by two spaces. */

@@ -12,7 +12,10 @@ export function packageRoot(): string {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
-      if (pkg.name === 'mcp-fleet') return (cached = dir);
+      if (pkg.name === 'mcp-fleet') {
+        cached = dir;
+        return dir;
+      }
     }
     const parent = dirname(dir);
     if (parent === dir) throw new Error('mcp-fleet package root not found');

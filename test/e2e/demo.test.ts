@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSecrets } from '../../src/secrets/dotfile.js';
@@ -12,7 +12,14 @@ describe('mcp-fleet demo', () => {
       const result = await runCli(['demo', project], { timeout: 300_000 });
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       const out = result.stdout;
-      for (const step of ['scaffold a fleet project', 'start the local edge', 'add 3 clients', 'deploy every client', 'rotate acme', 'stop the local edge']) {
+      for (const step of [
+        'scaffold a fleet project',
+        'start the local edge',
+        'add 3 clients',
+        'deploy every client',
+        'rotate acme',
+        'stop the local edge',
+      ]) {
         expect(out).toContain(step);
       }
       // The final table: every client passed all six checks, acme's key was rotated.

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,9 @@ describe('mcp-fleet init', () => {
   it('scaffolds a project with no clients, a secrets template and ignores', async () => {
     const dir = await initProject('my-fleet');
     const files = await snapshotDir(dir);
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['wrangler.jsonc', '.secrets.template', '.gitignore', 'package.json', 'src/index.ts']));
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['wrangler.jsonc', '.secrets.template', '.gitignore', 'package.json', 'src/index.ts']),
+    );
     const config = files['wrangler.jsonc']?.content ?? '';
     expect(config).toContain('"name": "my-fleet"');
     expect(config).toMatch(/"compatibility_date": "\d{4}-\d{2}-\d{2}"/);
@@ -107,7 +109,9 @@ describe('mcp-fleet add', () => {
     expect(values.UPSTREAM_TOKEN).toBe('tok acme=#$HOME "q"');
     // The template's comments are kept in the client's file.
     const template = await readFile(join(dir, '.secrets.template'), 'utf8');
-    expect((await readFile(path, 'utf8')).split('\n').filter((l) => l.startsWith('#'))).toEqual(template.split('\n').filter((l) => l.startsWith('#')));
+    expect((await readFile(path, 'utf8')).split('\n').filter((l) => l.startsWith('#'))).toEqual(
+      template.split('\n').filter((l) => l.startsWith('#')),
+    );
   });
 
   it('takes values from the environment with --from-env and never prints them', async () => {
@@ -145,7 +149,8 @@ describe('mcp-fleet add', () => {
     child.stdout?.on('data', (chunk: Buffer) => {
       const before = screen;
       screen += chunk.toString();
-      if (!before.includes('UPSTREAM_TOKEN for prompted') && screen.includes('UPSTREAM_TOKEN for prompted')) child.stdin?.write(`${typed}\r`);
+      if (!before.includes('UPSTREAM_TOKEN for prompted') && screen.includes('UPSTREAM_TOKEN for prompted'))
+        child.stdin?.write(`${typed}\r`);
     });
     const result = await child;
     expect(result.exitCode, screen).toBe(0);
@@ -240,8 +245,20 @@ describe('mcp-fleet remove and list', () => {
     expect(json.exitCode, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([
       { client: 'acme', worker: 'acme', dataset: 'acme_metrics', url: null, secrets: { file: 'present', missing: [], empty: [] } },
-      { client: 'beta', worker: 'beta', dataset: 'beta_metrics', url: null, secrets: { file: 'present', missing: [], empty: ['UPSTREAM_TOKEN'] } },
-      { client: 'gone', worker: 'gone', dataset: 'gone_metrics', url: null, secrets: { file: 'present', missing: ['UPSTREAM_TOKEN'], empty: ['API_KEY'] } },
+      {
+        client: 'beta',
+        worker: 'beta',
+        dataset: 'beta_metrics',
+        url: null,
+        secrets: { file: 'present', missing: [], empty: ['UPSTREAM_TOKEN'] },
+      },
+      {
+        client: 'gone',
+        worker: 'gone',
+        dataset: 'gone_metrics',
+        url: null,
+        secrets: { file: 'present', missing: ['UPSTREAM_TOKEN'], empty: ['API_KEY'] },
+      },
     ]);
     const human = await runCli(['list'], { cwd: dir });
     expect(human.stdout).toMatch(/acme\s+acme\s+acme_metrics\s+complete/);
@@ -254,7 +271,10 @@ describe('mcp-fleet remove and list', () => {
     const result = await runCli(['list', '--json'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`no wrangler.jsonc in ${dir}`);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 },
+    });
   });
 
   it('removes a client: its env section goes, others stay, its secrets file is kept aside', async () => {
@@ -290,12 +310,16 @@ describe('mcp-fleet remove and list', () => {
     await runCli(['add', 'beta-co', '--yes'], { cwd: dir });
     await mkdir(join(dir, 'out'));
     for (const client of ['acme', 'beta-co']) {
-      const result = await execa(join(dir, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--env', client, '--outdir', join(dir, 'out', client)], {
-        cwd: dir,
-        env: { CI: '1', WRANGLER_SEND_METRICS: 'false', HOME: dir },
-        reject: false,
-        all: true,
-      });
+      const result = await execa(
+        join(dir, 'node_modules', '.bin', 'wrangler'),
+        ['deploy', '--dry-run', '--env', client, '--outdir', join(dir, 'out', client)],
+        {
+          cwd: dir,
+          env: { CI: '1', WRANGLER_SEND_METRICS: 'false', HOME: dir },
+          reject: false,
+          all: true,
+        },
+      );
       expect(result.exitCode, String(result.all)).toBe(0);
       expect(String(result.all)).toContain(`${client.replace(/-/g, '_')}_metrics`);
     }

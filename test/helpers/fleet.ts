@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEdge, type RunningEdge } from '../../src/local/edge.js';
+import { type RunningEdge, startEdge } from '../../src/local/edge.js';
 import { installLocalhostResolver } from '../../src/local/localhost-resolver.js';
 import { keyAccepted } from '../../src/ops/verify/auth-probe.js';
-import { runCli, tempDir, type CliResult, type RunOptions } from './cli.js';
+import { type CliResult, type RunOptions, runCli, tempDir } from './cli.js';
 import { LeakWatch } from './leaks.js';
 
 /**

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -74,7 +74,10 @@ export class LeakWatch {
   }
 
   /** Where each secret was found (labels, never values); empty when nothing leaked. */
-  async findLeaks(): Promise<{ corpus: { texts: number; logFiles: number; childArgv: number; cmdlines: number; secrets: number }; leaks: string[] }> {
+  async findLeaks(): Promise<{
+    corpus: { texts: number; logFiles: number; childArgv: number; cmdlines: number; secrets: number };
+    leaks: string[];
+  }> {
     for (const dir of this.projectDirs) await this.addSecretsOf(dir).catch(() => undefined);
     const corpus: { where: string; text: string }[] = [...this.texts];
     let logFiles = 0;
@@ -100,7 +103,7 @@ export class LeakWatch {
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { clientFromEnv, type Client } from '../../src/fleet/fleet.js';
+import type { WranglerEnv } from '../../src/config/wrangler-config.js';
+import { type Client, clientFromEnv } from '../../src/fleet/fleet.js';
 import { clientUrl, parseUrlOverrides, resolveClientUrls, routeBaseUrl, type WorkerUrlSource } from '../../src/ops/verify/client-urls.js';
 import { FleetError } from '../../src/util/errors.js';
-import type { WranglerEnv } from '../../src/config/wrangler-config.js';
 
 function client(name: string, env: WranglerEnv = {}): Client {
   return clientFromEnv('/project', name, { name, ...env });
@@ -93,7 +93,10 @@ describe('clientUrl', () => {
   test('--url wins over routes and the target', async () => {
     const t = target();
     const c = client('acme', { routes: [{ pattern: 'mcp.acme.example/*', zone_name: 'acme.example' }] });
-    expect(await clientUrl(c, t, new Map([['acme', 'https://override.example']]))).toEqual({ url: 'https://override.example', source: 'override' });
+    expect(await clientUrl(c, t, new Map([['acme', 'https://override.example']]))).toEqual({
+      url: 'https://override.example',
+      source: 'override',
+    });
     expect(t.calls).toEqual([]);
   });
 
@@ -103,7 +106,10 @@ describe('clientUrl', () => {
       url: 'https://mcp.acme.example',
       source: 'route',
     });
-    expect(await clientUrl(client('beta', { route: 'beta.example.com/*' }), t, new Map())).toEqual({ url: 'https://beta.example.com', source: 'route' });
+    expect(await clientUrl(client('beta', { route: 'beta.example.com/*' }), t, new Map())).toEqual({
+      url: 'https://beta.example.com',
+      source: 'route',
+    });
     expect(t.calls).toEqual([]);
   });
 
@@ -121,7 +127,9 @@ describe('clientUrl', () => {
 
   test('only wildcard routes: workers.dev, unless workers.dev is off', async () => {
     expect((await clientUrl(client('acme', { routes: ['*.acme.example/*'] }), target(), new Map())).source).toBe('target');
-    await expect(clientUrl(client('acme', { routes: ['*.acme.example/*'], workers_dev: false }), target(), new Map())).rejects.toMatchObject({
+    await expect(
+      clientUrl(client('acme', { routes: ['*.acme.example/*'], workers_dev: false }), target(), new Map()),
+    ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringContaining('no URL can be derived from its routes'),
       hint: 'Pass --url acme=<url>.',

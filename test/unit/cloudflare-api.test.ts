@@ -34,7 +34,12 @@ function fakeApi(answer: (seen: Seen) => Response) {
     policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
     fetch: async (input, init) => {
       const request = new Request(input, init);
-      const entry = { method: request.method, url: request.url, contentType: request.headers.get('content-type'), body: await request.text() };
+      const entry = {
+        method: request.method,
+        url: request.url,
+        contentType: request.headers.get('content-type'),
+        body: await request.text(),
+      };
       seen.push(entry);
       return answer(entry);
     },
@@ -88,7 +93,12 @@ describe('createApi', () => {
   });
 
   it('lists secret names', async () => {
-    const { api } = fakeApi(() => envelope(200, [{ name: 'API_KEY', type: 'secret_text' }, { name: 'UPSTREAM_TOKEN', type: 'secret_text' }]));
+    const { api } = fakeApi(() =>
+      envelope(200, [
+        { name: 'API_KEY', type: 'secret_text' },
+        { name: 'UPSTREAM_TOKEN', type: 'secret_text' },
+      ]),
+    );
     expect(await api.listSecretNames('acme')).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   backoffMs,
+  type Clock,
   DEFAULT_RETRY_POLICY,
+  type FetchLike,
   Pacer,
   pacedFetch,
   parseRateLimit,
-  retryAfterMs,
-  type Clock,
-  type FetchLike,
   type RetryPolicy,
+  retryAfterMs,
 } from '../../src/cloudflare/pacer.js';
 
 /** A clock whose sleeps advance time instantly, in order; records every sleep. */
@@ -66,7 +66,13 @@ describe('Pacer', () => {
 
   it('honours every limit (window and burst)', async () => {
     const clock = fakeClock();
-    const pacer = new Pacer([{ requests: 10, windowMs: 10_000 }, { requests: 2, windowMs: 100 }], clock);
+    const pacer = new Pacer(
+      [
+        { requests: 10, windowMs: 10_000 },
+        { requests: 2, windowMs: 100 },
+      ],
+      clock,
+    );
     const times: number[] = [];
     for (let i = 0; i < 12; i++) {
       await pacer.acquire();

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { entriesToMap, formatEntry, parseSecrets, updateSecretsText } from '../../src/secrets/dotfile.js';
 
 const roundTrip = (values: Record<string, string>) => {
-  const text = `${Object.entries(values).map(([k, v]) => formatEntry(k, v)).join('\n')}\n`;
+  const text = `${Object.entries(values)
+    .map(([k, v]) => formatEntry(k, v))
+    .join('\n')}\n`;
   return Object.fromEntries(entriesToMap(parseSecrets(text, 'f')));
 };
 
@@ -55,6 +57,7 @@ describe('secrets file parser', () => {
       EMPTY: '',
       EQUALS: 'a=b==',
       HASH: '#starts with hash',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the point: nothing is expanded
       DOLLAR: '$HOME ${X} $(cmd)',
       SPACES: '  padded  ',
       DQ: '"quoted"',
@@ -69,12 +72,28 @@ describe('secrets file parser', () => {
 
   it('removes the keys mapped to null, multi-line values included', () => {
     const text = '# header\nA=1\nB="multi\nline"\nC=3\n';
-    expect(updateSecretsText(text, 'f', new Map<string, string | null>([['B', null], ['Z', null]]))).toBe('# header\nA=1\nC=3\n');
+    expect(
+      updateSecretsText(
+        text,
+        'f',
+        new Map<string, string | null>([
+          ['B', null],
+          ['Z', null],
+        ]),
+      ),
+    ).toBe('# header\nA=1\nC=3\n');
   });
 
   it('updates values in place, keeping comments and other entries', () => {
     const text = '# header\nA=1\n\n# about B\nB="multi\nline"\nC=3\n';
-    const next = updateSecretsText(text, 'f', new Map([['B', 'new'], ['D', 'added']]));
+    const next = updateSecretsText(
+      text,
+      'f',
+      new Map([
+        ['B', 'new'],
+        ['D', 'added'],
+      ]),
+    );
     expect(next).toBe('# header\nA=1\n\n# about B\nB=new\nC=3\nD=added\n');
   });
 });

@@ -57,7 +57,7 @@ describe('wrangler.jsonc editing', () => {
     expect(() => parseConfigText('{\n  "name": "x",\n  "main" "y"\n}', '/p/wrangler.jsonc')).toThrow('/p/wrangler.jsonc:3:10');
   });
 
-  it('works on the seed project\'s own wrangler.jsonc examples', () => {
+  it("works on the seed project's own wrangler.jsonc examples", () => {
     const seeds = join(repoRoot, '..', 'shared', 'seeds');
     const seed = readdirSync(seeds).find((name) => name.startsWith('000_'));
     expect(seed, 'the seed document is beside the repository').toBeDefined();

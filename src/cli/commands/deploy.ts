@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, prepareFleetRun, withFleetProgress, type FleetFlags, type FleetRun } from '../fleet-run.js';
+import { addFleetOptions, type FleetFlags, type FleetRun, prepareFleetRun, withFleetProgress } from '../fleet-run.js';
 
 /** Mirrors ops/deploy.ts DEFAULT_DEPLOY_CONCURRENCY (not imported: the ops load only when the command runs). */
 const DEFAULT_DEPLOY_CONCURRENCY = 4;
@@ -9,7 +9,7 @@ export function registerDeploy(program: Command): void {
   addFleetOptions(
     program
       .command('deploy [clients...]')
-      .description('ship the worker to each client with wrangler; code and the client\'s secrets go up as one version')
+      .description("ship the worker to each client with wrangler; code and the client's secrets go up as one version")
       .option('--no-verify', 'skip the check of each worker after it is deployed'),
     DEFAULT_DEPLOY_CONCURRENCY,
   ).action(async (names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) => {

@@ -4,10 +4,10 @@ import { registerDemo } from './demo.js';
 import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
+import { registerLocal } from './local.js';
 import { registerRemove } from './remove.js';
 import { registerSecrets } from './secrets.js';
 import { registerVerify } from './verify.js';
-import { registerLocal } from './local.js';
 
 /**
  * Each command lives in its own file and registers itself here. Command files load their

@@ -10,7 +10,7 @@ export function registerInit(program: Command): void {
     .description('scaffold a fleet project: worker template, wrangler.jsonc, .secrets.template, .gitignore')
     .option('--adopt', 'add mcp-fleet to an existing wrangler project (only .secrets.template and .gitignore entries)')
     .option('--name <name>', 'the top-level worker name (default: from the directory name)')
-    .option('--deps <mode>', 'worker dependencies: link (use mcp-fleet\'s own, offline), install (npm install), none', 'link')
+    .option('--deps <mode>', "worker dependencies: link (use mcp-fleet's own, offline), install (npm install), none", 'link')
     .action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string }, cmd: Command) => {
       const ctx = commandContext(cmd);
       if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);

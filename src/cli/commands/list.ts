@@ -17,7 +17,11 @@ export function registerList(program: Command): void {
       // URLs need a target; without --local or a token, list stays offline and shows none.
       const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);
       const target = wantsUrls
-        ? await (await import('../../cloudflare/resolve-target.js')).resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId })
+        ? await (await import('../../cloudflare/resolve-target.js')).resolveTarget({
+            projectDir: fleet.dir,
+            local: Boolean(flags.local),
+            configAccountId: fleet.accountId,
+          })
         : undefined;
       const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
       ctx.output.result(listing);

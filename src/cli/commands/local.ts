@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { EdgeInfo } from '../../local/edge-file.js';
 import type { FaultSettings } from '../../local/faults.js';
+import type { Output } from '../../ui/output.js';
 import { usageError } from '../../util/errors.js';
 import { parseRate } from '../../util/rate.js';
-import type { Output } from '../../ui/output.js';
 import { commandContext } from '../context.js';
 
 interface StartOptions {
@@ -15,7 +15,9 @@ interface StartOptions {
 }
 
 export function registerLocal(program: Command): void {
-  const local = program.command('local').description('a local Cloudflare-compatible edge: wrangler and the cloudflare SDK deploy to it, workerd runs what they deploy');
+  const local = program
+    .command('local')
+    .description('a local Cloudflare-compatible edge: wrangler and the cloudflare SDK deploy to it, workerd runs what they deploy');
 
   local
     .command('start')
@@ -49,12 +51,16 @@ export function registerLocal(program: Command): void {
         projectDir: ctx.cwd,
         port,
         faults,
-        onLog: (log) => ctx.output.info(`${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`),
+        onLog: (log) =>
+          ctx.output.info(
+            `${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`,
+          ),
       });
       if (ctx.json) ctx.output.result(publicInfo(edge.info));
       else {
         // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
-        if (process.env[DETACHED_ENV]) ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
+        if (process.env[DETACHED_ENV])
+          ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
         else printEnv(ctx.output, edgeEnv(edge.info));
         printConnection(ctx.output, edge.info, nodeResolverHint());
         ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
@@ -107,7 +113,11 @@ export function registerLocal(program: Command): void {
         return;
       }
       if (!status.running) {
-        ctx.output.info(status.stale ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)` : 'local edge not running');
+        ctx.output.info(
+          status.stale
+            ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)`
+            : 'local edge not running',
+        );
         ctx.output.info('Start it with: mcp-fleet local start --detach');
         return;
       }
@@ -117,7 +127,9 @@ export function registerLocal(program: Command): void {
       const workers = status.workers ?? [];
       if (workers.length === 0) ctx.output.info('no workers deployed');
       for (const worker of workers) {
-        ctx.output.info(`  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`);
+        ctx.output.info(
+          `  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`,
+        );
       }
     });
 
@@ -134,7 +146,10 @@ export function registerLocal(program: Command): void {
       }
       if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
       else {
-        const orphans = outcome.orphansStopped > 0 ? `, stopped ${outcome.orphansStopped} orphaned workerd process${outcome.orphansStopped === 1 ? '' : 'es'}` : '';
+        const orphans =
+          outcome.orphansStopped > 0
+            ? `, stopped ${outcome.orphansStopped} orphaned workerd process${outcome.orphansStopped === 1 ? '' : 'es'}`
+            : '';
         ctx.output.info(outcome.removedStale ? `local edge not running (removed a stale edge.json${orphans})` : 'local edge not running');
       }
     });
@@ -152,7 +167,8 @@ function parseFaults(options: StartOptions): Partial<FaultSettings> {
   const faults: Partial<FaultSettings> = {};
   if (options.latencyMs !== undefined) {
     const ms = Number(options.latencyMs);
-    if (!/^\d+$/.test(options.latencyMs.trim()) || ms > 600_000) throw usageError(`--latency-ms must be a whole number of milliseconds from 0 to 600000 (got "${options.latencyMs}")`);
+    if (!/^\d+$/.test(options.latencyMs.trim()) || ms > 600_000)
+      throw usageError(`--latency-ms must be a whole number of milliseconds from 0 to 600000 (got "${options.latencyMs}")`);
     faults.latencyMs = ms;
   }
   if (options.errorRate !== undefined) {
@@ -190,7 +206,11 @@ function shellQuote(value: string): string {
 }
 
 function printEnv(output: Output, env: Record<string, string>): void {
-  output.info(`export ${Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`).join(' ')}`);
+  output.info(
+    `export ${Object.entries(env)
+      .map(([key, value]) => `${key}=${shellQuote(value)}`)
+      .join(' ')}`,
+  );
 }
 
 function printConnection(output: Output, info: EdgeInfo, hint: { nodeOptions: string }): void {

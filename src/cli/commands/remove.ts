@@ -6,7 +6,7 @@ export function registerRemove(program: Command): void {
   program
     .command('remove <client>')
     .description('offboard a client: drop its env section, keep its secrets file in .mcp-fleet/removed/')
-    .option('--delete-worker', 'delete the client\'s worker on Cloudflare too (first, so a failure changes nothing locally)')
+    .option('--delete-worker', "delete the client's worker on Cloudflare too (first, so a failure changes nothing locally)")
     .option('--local', 'with --delete-worker: delete it on the local edge')
     .action(async (client: string, flags: { deleteWorker?: boolean; local?: boolean }, cmd: Command) => {
       const ctx = commandContext(cmd);
@@ -18,11 +18,18 @@ export function registerRemove(program: Command): void {
       const fleet = await loadFleet(ctx.cwd);
       if (findClient(fleet, client) && !ctx.yes) {
         if (!ctx.output.interactive) throw usageError(`removing ${client} needs confirmation`, 'Pass --yes to confirm without a prompt.');
-        const what = flags.deleteWorker ? `Delete worker ${findClient(fleet, client)?.workerName ?? client}${flags.local ? ' on the local edge' : ''} and remove ${client}` : `Remove ${client}`;
+        const what = flags.deleteWorker
+          ? `Delete worker ${findClient(fleet, client)?.workerName ?? client}${flags.local ? ' on the local edge' : ''} and remove ${client}`
+          : `Remove ${client}`;
         if (!(await confirm(`${what} from ${fleet.configPath}?`))) throw usageError('not confirmed; nothing was changed');
       }
-      const worker = flags.deleteWorker ? await (await import('../../ops/delete-worker.js')).deleteClientWorker(fleet, client, Boolean(flags.local)) : undefined;
-      if (worker) ctx.output.success(worker.outcome === 'deleted' ? `deleted worker ${worker.worker}` : `worker ${worker.worker} did not exist; nothing to delete`);
+      const worker = flags.deleteWorker
+        ? await (await import('../../ops/delete-worker.js')).deleteClientWorker(fleet, client, Boolean(flags.local))
+        : undefined;
+      if (worker)
+        ctx.output.success(
+          worker.outcome === 'deleted' ? `deleted worker ${worker.worker}` : `worker ${worker.worker} did not exist; nothing to delete`,
+        );
       const result = await removeClient(fleet, client);
       ctx.output.result(worker ? { ...result, worker } : result);
       ctx.output.success(`removed ${client} from ${fleet.configPath}`);

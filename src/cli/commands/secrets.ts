@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, fleetApi, prepareFleetRun, withFleetProgress, type FleetFlags } from '../fleet-run.js';
+import { addFleetOptions, type FleetFlags, fleetApi, prepareFleetRun, withFleetProgress } from '../fleet-run.js';
 
 /** The modules a secrets subcommand needs, loaded only when one runs. */
 async function load() {
@@ -16,33 +16,46 @@ async function load() {
 }
 
 export function registerSecrets(program: Command): void {
-  const secrets = program.command('secrets').description('push, compare and rotate the secrets of clients\' workers');
+  const secrets = program.command('secrets').description("push, compare and rotate the secrets of clients' workers");
 
-  addFleetOptions(secrets.command('push [clients...]').description('send each .secrets.<client> to its worker (one bulk request per client)'), 8).action(
-    async (names: string[], flags: FleetFlags, cmd: Command) => {
-      const run = await prepareFleetRun(cmd, names, flags);
-      const { pushSecrets, fleetJson, renderPushReport, fleetExitCode } = await load();
-      const api = await fleetApi(run);
-      const results = await withFleetProgress(run, (onProgress) =>
-        pushSecrets({ fleet: run.fleet, clients: run.clients, api, concurrency: parseConcurrency(flags.concurrency, 8), onProgress }),
-      );
-      run.ctx.output.result(fleetJson(results));
-      run.ctx.output.info(renderPushReport(results));
-      process.exitCode = fleetExitCode(results.map((result) => result.error));
-    },
-  );
+  addFleetOptions(
+    secrets.command('push [clients...]').description('send each .secrets.<client> to its worker (one bulk request per client)'),
+    8,
+  ).action(async (names: string[], flags: FleetFlags, cmd: Command) => {
+    const run = await prepareFleetRun(cmd, names, flags);
+    const { pushSecrets, fleetJson, renderPushReport, fleetExitCode } = await load();
+    const api = await fleetApi(run);
+    const results = await withFleetProgress(run, (onProgress) =>
+      pushSecrets({ fleet: run.fleet, clients: run.clients, api, concurrency: parseConcurrency(flags.concurrency, 8), onProgress }),
+    );
+    run.ctx.output.result(fleetJson(results));
+    run.ctx.output.info(renderPushReport(results));
+    process.exitCode = fleetExitCode(results.map((result) => result.error));
+  });
 
-  addFleetOptions(secrets.command('status [clients...]').description('compare secret names on each worker with .secrets.<client> (names only); exit 1 when any differ'), 8).action(
-    async (names: string[], flags: FleetFlags, cmd: Command) => {
-      const run = await prepareFleetRun(cmd, names, flags);
-      const { secretsStatus, fleetJson, renderStatusReport, fleetExitCode } = await load();
-      const results = await secretsStatus({ fleet: run.fleet, clients: run.clients, api: await fleetApi(run), concurrency: parseConcurrency(flags.concurrency, 8) });
-      run.ctx.output.result(fleetJson(results));
-      run.ctx.output.info(renderStatusReport(results));
-      const errors = results.map((result) => result.error);
-      process.exitCode = errors.some((error) => error !== undefined) ? fleetExitCode(errors) : results.every((result) => result.inSync) ? 0 : 1;
-    },
-  );
+  addFleetOptions(
+    secrets
+      .command('status [clients...]')
+      .description('compare secret names on each worker with .secrets.<client> (names only); exit 1 when any differ'),
+    8,
+  ).action(async (names: string[], flags: FleetFlags, cmd: Command) => {
+    const run = await prepareFleetRun(cmd, names, flags);
+    const { secretsStatus, fleetJson, renderStatusReport, fleetExitCode } = await load();
+    const results = await secretsStatus({
+      fleet: run.fleet,
+      clients: run.clients,
+      api: await fleetApi(run),
+      concurrency: parseConcurrency(flags.concurrency, 8),
+    });
+    run.ctx.output.result(fleetJson(results));
+    run.ctx.output.info(renderStatusReport(results));
+    const errors = results.map((result) => result.error);
+    process.exitCode = errors.some((error) => error !== undefined)
+      ? fleetExitCode(errors)
+      : results.every((result) => result.inSync)
+        ? 0
+        : 1;
+  });
 
   addFleetOptions(
     secrets
@@ -56,7 +69,15 @@ export function registerSecrets(program: Command): void {
     const { rotateSecrets, fleetJson, renderRotateReport, fleetExitCode } = await load();
     const api = await fleetApi(run);
     const results = await withFleetProgress(run, (onProgress) =>
-      rotateSecrets({ fleet: run.fleet, clients: run.clients, api, key: flags.key, grace: Boolean(flags.grace), concurrency: parseConcurrency(flags.concurrency, 4), onProgress }),
+      rotateSecrets({
+        fleet: run.fleet,
+        clients: run.clients,
+        api,
+        key: flags.key,
+        grace: Boolean(flags.grace),
+        concurrency: parseConcurrency(flags.concurrency, 4),
+        onProgress,
+      }),
     );
     run.ctx.output.result(fleetJson(results));
     run.ctx.output.info(renderRotateReport(results));

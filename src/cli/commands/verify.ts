@@ -13,11 +13,11 @@ interface VerifyFlags {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('smoke-check clients\' workers: health, ready, auth, an MCP session, identity and key isolation')
+    .description("smoke-check clients' workers: health, ready, auth, an MCP session, identity and key isolation")
     .argument('[clients...]', 'clients to verify')
     .option('--all', 'verify every client')
     .option('--local', 'verify the workers on the local edge')
-    .option('--url <client=url>', 'the URL of a client\'s worker, for workers behind other domains (repeatable)', collect, [])
+    .option('--url <client=url>', "the URL of a client's worker, for workers behind other domains (repeatable)", collect, [])
     .option('--concurrency <n>', 'clients checked at once (default 8)')
     .option('--timeout <seconds>', 'per-request timeout', '10')
     .action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
@@ -32,7 +32,10 @@ export function registerVerify(program: Command): void {
       ]);
       const fleet = await loadFleet(ctx.cwd);
       const clients = selectClients(fleet, names, Boolean(flags.all));
-      const overrides = parseUrlOverrides(flags.url ?? [], fleet.clients.map((client) => client.name));
+      const overrides = parseUrlOverrides(
+        flags.url ?? [],
+        fleet.clients.map((client) => client.name),
+      );
       if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
         // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
         (await import('../../local/localhost-resolver.js')).installLocalhostResolver();

@@ -5,11 +5,27 @@ import type { Router } from './router.js';
 /** Account and user lookups (wrangler's whoami, account choice, workers.dev subdomain): the edge has one fixed account. */
 export function registerAccountRoutes(router: Router, { accountId, subdomain }: PlaneContext): void {
   const { route } = router;
-  const account = () => ({ id: accountId, name: 'mcp-fleet local edge', type: 'standard', settings: {}, created_on: '2025-01-01T00:00:00Z' });
-  route('GET', '/accounts', async () => ok([account()], { resultInfo: { page: 1, per_page: 20, count: 1, total_count: 1, total_pages: 1 } }));
+  const account = () => ({
+    id: accountId,
+    name: 'mcp-fleet local edge',
+    type: 'standard',
+    settings: {},
+    created_on: '2025-01-01T00:00:00Z',
+  });
+  route('GET', '/accounts', async () =>
+    ok([account()], { resultInfo: { page: 1, per_page: 20, count: 1, total_count: 1, total_pages: 1 } }),
+  );
   route('GET', '/accounts/:account', async () => ok(account()));
   route('GET', '/memberships', async () =>
-    ok([{ id: 'local-membership', status: 'accepted', account: { id: accountId, name: account().name }, roles: ['Administrator'], permissions: {} }]),
+    ok([
+      {
+        id: 'local-membership',
+        status: 'accepted',
+        account: { id: accountId, name: account().name },
+        roles: ['Administrator'],
+        permissions: {},
+      },
+    ]),
   );
   route('GET', '/user', async () => ok({ id: 'local', email: AUTHOR, first_name: null, last_name: null }));
   route('GET', '/user/tokens/verify', async () => ok({ id: 'local-token', status: 'active' }));

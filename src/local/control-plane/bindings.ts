@@ -8,5 +8,6 @@ const MAX_SECRET_BYTES = 5 * 1024;
 export const BINDING_NAME_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function checkSecretSize(name: string, text: string): void {
-  if (Buffer.byteLength(text, 'utf8') > MAX_SECRET_BYTES) throw errors.badRequest(`Secret "${name}" is larger than ${MAX_SECRET_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_SECRET_BYTES)
+    throw errors.badRequest(`Secret "${name}" is larger than ${MAX_SECRET_BYTES} bytes`);
 }

@@ -1,6 +1,6 @@
 import { errors } from '../envelope.js';
 import type { SyncResult } from '../runtime.js';
-import { newId, type DeploymentRecord, type EdgeStore, type ScriptRecord, type VersionRecord } from '../store.js';
+import { type DeploymentRecord, type EdgeStore, newId, type ScriptRecord, type VersionRecord } from '../store.js';
 
 export interface ControlPlaneOptions {
   store: EdgeStore;

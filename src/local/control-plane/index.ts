@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError, CfCode, errors, fail, type ApiResponse } from '../envelope.js';
+import { ApiError, type ApiResponse, CfCode, errors, fail } from '../envelope.js';
 import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
-import { createPlaneContext, type ControlPlaneOptions } from './context.js';
+import { type ControlPlaneOptions, createPlaneContext } from './context.js';
 import { Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';

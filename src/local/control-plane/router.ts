@@ -1,4 +1,4 @@
-import { errors, type ApiResponse } from '../envelope.js';
+import { type ApiResponse, errors } from '../envelope.js';
 
 /** What a handler gets: the request, the path's named parts (decoded) and the query. */
 export interface RequestContext {
@@ -94,7 +94,8 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   } catch {
     throw errors.badRequest('The request body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw errors.badRequest('The request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw errors.badRequest('The request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 

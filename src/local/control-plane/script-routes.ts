@@ -1,8 +1,8 @@
 import { ApiError, errors, ok } from '../envelope.js';
 import { parseUpload } from '../multipart.js';
-import { newTag, type EdgeStore, type ScriptRecord } from '../store.js';
+import { type EdgeStore, newTag, type ScriptRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
-import { readJsonObject, readSettingsBody, type Handler, type Router } from './router.js';
+import { type Handler, type Router, readJsonObject, readSettingsBody } from './router.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 
 /** Cloudflare's rule for Worker names: they become a DNS label. */
@@ -45,14 +45,20 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('PUT', '/accounts/:account/workers/scripts/:script', async (ctx) => {
     const name = ctx.params.script!;
     if (!NAME_RE.test(name)) {
-      throw new ApiError(400, 10016, `Invalid Worker name "${name}": use lowercase letters, digits and dashes (at most 63), not starting or ending with a dash`);
+      throw new ApiError(
+        400,
+        10016,
+        `Invalid Worker name "${name}": use lowercase letters, digits and dashes (at most 63), not starting or ending with a dash`,
+      );
     }
     const upload = await parseUpload(ctx.request);
     const version = await store.exclusive(async () => {
       const existing = store.getScript(name);
       const { version, secrets } = await versionFromUpload(plane, name, existing, upload, originOf(ctx));
       const record = structuredClone(existing ?? newScript(name, version.created_on));
-      record.deployments.unshift(plane.deploymentOf([{ version_id: version.id, percentage: 100 }], version.source, { 'workers/triggered_by': 'upload' }));
+      record.deployments.unshift(
+        plane.deploymentOf([{ version_id: version.id, percentage: 100 }], version.source, { 'workers/triggered_by': 'upload' }),
+      );
       record.etag = newTag();
       record.last_deployed_from = version.source;
       applyScriptSettings(record, upload.metadata);
@@ -85,17 +91,23 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
     return ok({ id: name });
   });
 
-  route('GET', '/accounts/:account/workers/scripts/:script/settings', async ({ params }) => ok(settingsObject(store, requireScript(params.script!))));
+  route('GET', '/accounts/:account/workers/scripts/:script/settings', async ({ params }) =>
+    ok(settingsObject(store, requireScript(params.script!))),
+  );
   route('PATCH', '/accounts/:account/workers/scripts/:script/settings', async ({ params, request }) => {
     requireScript(params.script!);
     const body = await readSettingsBody(request);
     if (body.bindings !== undefined || body.compatibility_date !== undefined || body.compatibility_flags !== undefined) {
-      throw errors.badRequest('Changing bindings or compatibility settings through /settings is not supported by the local edge; upload a new version instead');
+      throw errors.badRequest(
+        'Changing bindings or compatibility settings through /settings is not supported by the local edge; upload a new version instead',
+      );
     }
     const record = await updateScript(params.script!, (r) => applyScriptSettings(r, body));
     return ok(settingsObject(store, record));
   });
-  route('GET', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params }) => ok(scriptSettingsObject(requireScript(params.script!))));
+  route('GET', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params }) =>
+    ok(scriptSettingsObject(requireScript(params.script!))),
+  );
   route('PATCH', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params, request }) => {
     requireScript(params.script!);
     const body = await readJsonObject(request);
@@ -103,7 +115,9 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
     return ok(scriptSettingsObject(record));
   });
 
-  route('GET', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params }) => ok({ ...requireScript(params.script!).subdomain }));
+  route('GET', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params }) =>
+    ok({ ...requireScript(params.script!).subdomain }),
+  );
   route('POST', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params, request }) => {
     requireScript(params.script!);
     const body = await readJsonObject(request);

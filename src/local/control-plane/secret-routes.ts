@@ -1,8 +1,8 @@
 import { ApiError, errors, ok } from '../envelope.js';
-import { newId, type Binding, type ScriptRecord, type VersionRecord } from '../store.js';
-import { BINDING_NAME_RE, MAX_BINDINGS, checkSecretSize } from './bindings.js';
+import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
+import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
 import { nextNumber, type PlaneContext } from './context.js';
-import { readJsonObject, sourceOf, type Router } from './router.js';
+import { type Router, readJsonObject, sourceOf } from './router.js';
 
 const MAX_BULK = 100;
 
@@ -21,7 +21,9 @@ export function registerSecretRoutes(router: Router, plane: PlaneContext): void 
   route('PUT', '/accounts/:account/workers/scripts/:script/secrets', async ({ params, request }) => {
     requireScript(params.script!);
     const body = await readJsonObject(request);
-    await changeSecrets(plane, params.script!, request, (secrets, bindings) => setSecret(secrets, bindings, body.name, body.text, body.type));
+    await changeSecrets(plane, params.script!, request, (secrets, bindings) =>
+      setSecret(secrets, bindings, body.name, body.text, body.type),
+    );
     return ok({ name: body.name, type: 'secret_text' });
   });
   route('DELETE', '/accounts/:account/workers/scripts/:script/secrets/:secret', async ({ params, request }) => {
@@ -36,7 +38,8 @@ export function registerSecretRoutes(router: Router, plane: PlaneContext): void 
     requireScript(params.script!);
     const body = await readJsonObject(request);
     const entries = body.secrets;
-    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) throw errors.badRequest('"secrets" must be an object of name → secret or null');
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries))
+      throw errors.badRequest('"secrets" must be an object of name → secret or null');
     const list = Object.entries(entries as Record<string, unknown>);
     if (list.length > MAX_BULK) throw errors.badRequest(`At most ${MAX_BULK} secrets per request (got ${list.length})`);
     const { bindings } = await changeSecrets(plane, params.script!, request, (secrets, current) => {
@@ -79,7 +82,9 @@ async function changeSecrets(
       bindings,
     };
     const record = structuredClone(script);
-    record.deployments.unshift(plane.deploymentOf([{ version_id: version.id, percentage: 100 }], sourceOf(request), { 'workers/triggered_by': 'secret' }));
+    record.deployments.unshift(
+      plane.deploymentOf([{ version_id: version.id, percentage: 100 }], sourceOf(request), { 'workers/triggered_by': 'secret' }),
+    );
     await plane.saveVersion(record, version, secrets);
     return { bindings };
   });
@@ -112,7 +117,8 @@ function setSecret(secrets: Record<string, string>, bindings: Binding[], name: u
   if (typeof text !== 'string') throw errors.badRequest(`Secret "${name}": "text" must be a string`);
   checkSecretSize(name, text);
   const existing = bindings.find((b) => b.name === name);
-  if (existing && existing.type !== 'secret_text') throw new ApiError(400, 10053, `Binding name '${name}' already in use by a ${existing.type} binding`);
+  if (existing && existing.type !== 'secret_text')
+    throw new ApiError(400, 10053, `Binding name '${name}' already in use by a ${existing.type} binding`);
   if (!existing) {
     if (bindings.length >= MAX_BINDINGS) throw errors.badRequest(`Too many bindings; a worker may have at most ${MAX_BINDINGS}`);
     bindings.push({ type: 'secret_text', name });

@@ -1,9 +1,9 @@
 import { errors } from '../envelope.js';
 import type { ParsedUpload } from '../multipart.js';
-import { newId, type Binding, type ScriptRecord, type VersionRecord } from '../store.js';
-import { BINDING_NAME_RE, MAX_BINDINGS, checkSecretSize } from './bindings.js';
+import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
+import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
 import { AUTHOR, nextNumber, type PlaneContext } from './context.js';
-import { sourceOf, stringRecord, type RequestContext } from './router.js';
+import { type RequestContext, sourceOf, stringRecord } from './router.js';
 
 const DEFAULT_COMPATIBILITY_DATE = '2025-01-01';
 const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine'];
@@ -30,7 +30,8 @@ export async function versionFromUpload(
   const { store } = plane;
   const { metadata, modules } = upload;
   if (!metadata.main_module) {
-    if (metadata.body_part) throw errors.scriptInvalid('Service-worker syntax (body_part) is not supported by the local edge; upload ES modules (main_module).');
+    if (metadata.body_part)
+      throw errors.scriptInvalid('Service-worker syntax (body_part) is not supported by the local edge; upload ES modules (main_module).');
     throw errors.badRequest('metadata.main_module is required');
   }
   const main = modules.find((module) => module.name === metadata.main_module);
@@ -39,7 +40,8 @@ export async function versionFromUpload(
   const compatibilityDate = metadata.compatibility_date ?? DEFAULT_COMPATIBILITY_DATE;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(compatibilityDate)) throw errors.badRequest(`Invalid compatibility_date "${compatibilityDate}"`);
   const flags = metadata.compatibility_flags ?? [];
-  if (!Array.isArray(flags) || flags.some((flag) => typeof flag !== 'string')) throw errors.badRequest('compatibility_flags must be an array of strings');
+  if (!Array.isArray(flags) || flags.some((flag) => typeof flag !== 'string'))
+    throw errors.badRequest('compatibility_flags must be an array of strings');
 
   const previous = script ? store.activeVersion(script) : undefined;
   const previousSecrets = previous && script ? store.secretValues(script.name, previous.id) : {};
@@ -51,7 +53,8 @@ export async function versionFromUpload(
     bindings.push(binding);
   };
   for (const raw of metadata.bindings ?? []) {
-    if (!raw || typeof raw.name !== 'string' || typeof raw.type !== 'string') throw errors.badRequest('Every binding needs a "name" and a "type"');
+    if (!raw || typeof raw.name !== 'string' || typeof raw.type !== 'string')
+      throw errors.badRequest('Every binding needs a "name" and a "type"');
     switch (raw.type) {
       case 'plain_text':
         if (typeof raw.text !== 'string') throw errors.badRequest(`Binding "${raw.name}": plain_text needs "text"`);
@@ -73,7 +76,8 @@ export async function versionFromUpload(
         const oldName = typeof raw.old_name === 'string' ? raw.old_name : raw.name;
         const old = previous?.bindings.find((b) => b.name === oldName);
         if (!old) {
-          if (origin.strictInherit) throw errors.badRequest(`Binding "${raw.name}" cannot be inherited: the current version has no binding "${oldName}"`);
+          if (origin.strictInherit)
+            throw errors.badRequest(`Binding "${raw.name}" cannot be inherited: the current version has no binding "${oldName}"`);
           break;
         }
         add({ ...old, name: raw.name });
@@ -93,7 +97,8 @@ export async function versionFromUpload(
       if (old.type === 'secret_text' && previousSecrets[old.name] !== undefined) secrets[old.name] = previousSecrets[old.name] as string;
     }
   }
-  if (bindings.length > MAX_BINDINGS) throw errors.badRequest(`Too many bindings (${bindings.length}); a worker may have at most ${MAX_BINDINGS}`);
+  if (bindings.length > MAX_BINDINGS)
+    throw errors.badRequest(`Too many bindings (${bindings.length}); a worker may have at most ${MAX_BINDINGS}`);
 
   const refs = await store.putModules(name, modules);
   const version: VersionRecord = {

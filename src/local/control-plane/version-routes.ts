@@ -2,7 +2,7 @@ import { ApiError, CfCode, errors, ok, paged } from '../envelope.js';
 import { parseUpload } from '../multipart.js';
 import type { DeploymentRecord, ScriptRecord, VersionRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
-import { positiveInt, readJsonObject, sourceOf, stringRecord, type Router } from './router.js';
+import { positiveInt, type Router, readJsonObject, sourceOf, stringRecord } from './router.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 
 /** Versions (uploaded without deploying) and deployments (which versions run, at what percentage): `wrangler versions …`, `wrangler deployments …`. */
@@ -14,7 +14,11 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     const script = requireScript(params.script!);
     const page = positiveInt(query.get('page'), 1);
     const perPage = positiveInt(query.get('per_page'), 10);
-    const { items, info } = paged(script.versions.map((v) => versionObject(script, v)), page, perPage);
+    const { items, info } = paged(
+      script.versions.map((v) => versionObject(script, v)),
+      page,
+      perPage,
+    );
     return ok({ items }, { resultInfo: info });
   });
   route('GET', '/accounts/:account/workers/scripts/:script/versions/:version', async ({ params }) => {

@@ -75,7 +75,13 @@ export async function keyAccepted(url: string, key: string | undefined, options:
       detail: `POST /mcp ${label} answered ${status}`,
     };
   } catch (error) {
-    return { accepted: false, refused: false, status: undefined, ms: elapsed(), detail: `POST /mcp ${label}: ${describeFetchError(error, options.timeoutMs)}` };
+    return {
+      accepted: false,
+      refused: false,
+      status: undefined,
+      ms: elapsed(),
+      detail: `POST /mcp ${label}: ${describeFetchError(error, options.timeoutMs)}`,
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import { describeFetchError, formatSeconds, keyAccepted, type KeyProbeResult } from './auth-probe.js';
+import { describeFetchError, formatSeconds, type KeyProbeResult, keyAccepted } from './auth-probe.js';
 import type { McpProbeResult } from './mcp-probe.js';
 
 export const CHECK_NAMES = ['health', 'ready', 'auth', 'mcp', 'identity', 'isolation'] as const;
@@ -80,15 +80,29 @@ export async function checkHealth(url: string, options: HttpOptions): Promise<Ch
   const result = await get(url, '/health', options);
   if ('error' in result) return { name: 'health', ok: false, ms: result.ms, detail: `GET /health: ${result.error}` };
   const { ms } = result;
-  if (result.status !== 200) return { name: 'health', ok: false, ms, detail: `GET /health answered ${statusPhrase(result)} (expected 200)` };
+  if (result.status !== 200)
+    return { name: 'health', ok: false, ms, detail: `GET /health answered ${statusPhrase(result)} (expected 200)` };
   const body = parseJsonObject(result.text);
   if (body === undefined) {
-    return { name: 'health', ok: false, ms, detail: `GET /health answered 200 with ${mediaType(result.contentType)}, not JSON (expected {"status":"ok"})` };
+    return {
+      name: 'health',
+      ok: false,
+      ms,
+      detail: `GET /health answered 200 with ${mediaType(result.contentType)}, not JSON (expected {"status":"ok"})`,
+    };
   }
   if (body.status !== 'ok') {
-    return { name: 'health', ok: false, ms, detail: `GET /health answered 200 with status ${JSON.stringify(body.status ?? null)} (expected "ok")` };
+    return {
+      name: 'health',
+      ok: false,
+      ms,
+      detail: `GET /health answered 200 with status ${JSON.stringify(body.status ?? null)} (expected "ok")`,
+    };
   }
-  const about = [typeof body.client === 'string' ? `client ${body.client}` : '', typeof body.version === 'string' ? `version ${body.version}` : '']
+  const about = [
+    typeof body.client === 'string' ? `client ${body.client}` : '',
+    typeof body.version === 'string' ? `version ${body.version}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return { name: 'health', ok: true, ms, detail: `200 status "ok"${about ? ` (${about})` : ''}` };
@@ -106,7 +120,8 @@ export async function checkReady(url: string, options: HttpOptions): Promise<Che
     const missing = Array.isArray(body.missing) ? body.missing.filter((name): name is string => typeof name === 'string') : [];
     if (missing.length > 0) reasons.push(`missing ${missing.join(', ')}`);
     if (typeof body.upstream === 'string' && body.upstream !== '') reasons.push(`upstream: ${body.upstream}`);
-    else if (body.upstream !== undefined && body.upstream !== null && body.upstream !== true) reasons.push(`upstream: ${JSON.stringify(body.upstream)}`);
+    else if (body.upstream !== undefined && body.upstream !== null && body.upstream !== true)
+      reasons.push(`upstream: ${JSON.stringify(body.upstream)}`);
     if (reasons.length === 0 && typeof body.status === 'string') reasons.push(`status "${body.status}"`);
   }
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : result.status === 503 ? ' with no reason given' : ' (expected 200)';
@@ -146,7 +161,12 @@ export async function checkAuth(url: string, options: AuthCheckOptions): Promise
 export function mcpCheck(probe: McpProbeResult): CheckResult {
   if (probe.server === undefined) {
     const step = probe.failedAt === 'tools/list' ? 'tools/list' : 'initialize';
-    return { name: 'mcp', ok: false, ms: probe.ms, detail: `MCP ${step} with the client's key failed: ${probe.error ?? 'no reason given'}` };
+    return {
+      name: 'mcp',
+      ok: false,
+      ms: probe.ms,
+      detail: `MCP ${step} with the client's key failed: ${probe.error ?? 'no reason given'}`,
+    };
   }
   const { name, version, protocolVersion, tools } = probe.server;
   const summary = `${name} ${version}, protocol ${protocolVersion ?? '(not negotiated)'}, ${tools.length} tool${tools.length === 1 ? '' : 's'}`;
@@ -187,7 +207,8 @@ export async function checkIsolation(url: string, options: IsolationCheckOptions
   const probe = await keyAccepted(url, options.otherKey, { timeoutMs: options.timeoutMs, label: `with ${options.otherClient}'s key` });
   const sharing = options.sharesKeyWith ?? [];
   const sharedWithProbed = sharing.includes(options.otherClient);
-  if (probe.refused && sharing.length === 0) return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
+  if (probe.refused && sharing.length === 0)
+    return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
   const problems: string[] = [];
   if (!probe.refused) {
     const consequence = sharedWithProbed

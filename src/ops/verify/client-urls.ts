@@ -1,6 +1,6 @@
-import type { Client } from '../../fleet/fleet.js';
 import type { Target } from '../../cloudflare/target.js';
-import { FleetError, describeError, isFleetError, usageError } from '../../util/errors.js';
+import type { Client } from '../../fleet/fleet.js';
+import { describeError, FleetError, isFleetError, usageError } from '../../util/errors.js';
 
 /** Where a client's URL came from, so reports can say why a URL was used. */
 export type UrlSource = 'override' | 'route' | 'target';
@@ -47,7 +47,10 @@ function normalizeBaseUrl(raw: string, where: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usageError(`${where}: only http and https URLs can be verified`);
   if (url.username || url.password) {
     // Not echoed: the user part of a URL is a credential.
-    throw usageError(`${where.replace(/=.*$/, '=…')}: credentials in the URL are not supported`, 'verify sends the client key from its .secrets file.');
+    throw usageError(
+      `${where.replace(/=.*$/, '=…')}: credentials in the URL are not supported`,
+      'verify sends the client key from its .secrets file.',
+    );
   }
   if (url.search || url.hash) throw usageError(`${where}: give the worker's base URL, without a query or fragment`);
   // The checks append /health, /ready and /mcp themselves.

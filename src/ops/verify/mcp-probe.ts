@@ -61,7 +61,13 @@ export async function probeMcp(url: string, key: string, options: McpProbeOption
     try {
       await client.connect(transport, requestOptions);
     } catch (error) {
-      return { ms: elapsed(), server: undefined, failedAt: 'initialize', error: describeMcpError(error, options.timeoutMs), whoami: undefined };
+      return {
+        ms: elapsed(),
+        server: undefined,
+        failedAt: 'initialize',
+        error: describeMcpError(error, options.timeoutMs),
+        whoami: undefined,
+      };
     }
     const tools: string[] = [];
     try {
@@ -73,7 +79,13 @@ export async function probeMcp(url: string, key: string, options: McpProbeOption
         if (cursor === undefined) break;
       }
     } catch (error) {
-      return { ms: elapsed(), server: undefined, failedAt: 'tools/list', error: describeMcpError(error, options.timeoutMs), whoami: undefined };
+      return {
+        ms: elapsed(),
+        server: undefined,
+        failedAt: 'tools/list',
+        error: describeMcpError(error, options.timeoutMs),
+        whoami: undefined,
+      };
     }
     const ms = elapsed();
     const version = client.getServerVersion();
@@ -113,7 +125,9 @@ async function callWhoami(client: Client, tool: string, timeoutMs: number): Prom
 }
 
 function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  return typeof part === 'object' && part !== null && 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string';
+  return (
+    typeof part === 'object' && part !== null && 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string'
+  );
 }
 
 function readClient(value: unknown): string | undefined {

@@ -3,9 +3,9 @@ import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
 import { describeError, usageError } from '../../util/errors.js';
-import { checkAuth, checkHealth, checkIsolation, checkReady, identityCheck, mcpCheck, type CheckResult } from './checks.js';
+import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkReady, identityCheck, mcpCheck } from './checks.js';
 import { resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
-import { probeMcp, type McpServerInfo } from './mcp-probe.js';
+import { type McpServerInfo, probeMcp } from './mcp-probe.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -56,7 +56,7 @@ async function readClientSecrets(clients: readonly Client[]): Promise<{ keys: Ma
   const values = new Set<string>();
   const problems: string[] = [];
   for (const client of clients) {
-    let file;
+    let file: Awaited<ReturnType<typeof readSecretsFile>>;
     try {
       file = await readSecretsFile(client.secretsPath);
     } catch (error) {
@@ -78,7 +78,7 @@ async function readClientSecrets(clients: readonly Client[]): Promise<{ keys: Ma
   if (problems.length > 0) {
     throw usageError(
       problems.length === 1 ? (problems[0] as string) : `cannot verify:\n  ${problems.join('\n  ')}`,
-      'verify authenticates with each client\'s own API_KEY from .secrets.<client>; create it with: mcp-fleet add <client>',
+      "verify authenticates with each client's own API_KEY from .secrets.<client>; create it with: mcp-fleet add <client>",
     );
   }
   return { keys, values: [...values] };
@@ -117,7 +117,16 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
     const key = keys.get(client.name) as string;
     const other = clients.length > 1 ? clients[(index + 1) % clients.length] : undefined;
     const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
-    const result = await verifyClient({ client, url, key, other, otherKey: other ? keys.get(other.name) : undefined, wrongKey, timeoutMs, sharesKeyWith });
+    const result = await verifyClient({
+      client,
+      url,
+      key,
+      other,
+      otherKey: other ? keys.get(other.name) : undefined,
+      wrongKey,
+      timeoutMs,
+      sharesKeyWith,
+    });
     const safe = redactResult(result, secrets);
     options.onClientDone?.(safe);
     return safe;
@@ -189,7 +198,8 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
  * everything it reports. Values shorter than 6 characters are left: blanking them would garble text.
  */
 function redactResult(result: ClientVerification, secrets: readonly string[]): ClientVerification {
-  const redact = (text: string): string => secrets.reduce((out, secret) => (secret.length >= 6 ? out.split(secret).join('[redacted]') : out), text);
+  const redact = (text: string): string =>
+    secrets.reduce((out, secret) => (secret.length >= 6 ? out.split(secret).join('[redacted]') : out), text);
   const copy: ClientVerification = {
     ...result,
     url: redact(result.url),

@@ -1,6 +1,6 @@
 import { recordRequest } from './analytics';
 import { rejectUnauthorized } from './auth';
-import { missingSecrets, type Env, type ExecutionContext } from './env';
+import { type Env, type ExecutionContext, missingSecrets } from './env';
 import { handleHealth } from './health';
 import { json, methodNotAllowed } from './http';
 import { handleMcp } from './mcp';

@@ -1,4 +1,4 @@
-import { missingSecrets, type Env } from './env';
+import { type Env, missingSecrets } from './env';
 import { json } from './http';
 
 /** A probe must answer quickly; an upstream slower than this counts as down. */
@@ -16,7 +16,7 @@ export async function handleReady(env: Env): Promise<Response> {
     return json(200, { status: 'ready', client: env.CLIENT_ID });
   }
   const body: Record<string, unknown> = { status: 'not_ready', client: env.CLIENT_ID, missing };
-  if (upstream && !upstream.ok) body['upstream'] = upstream.reason;
+  if (upstream && !upstream.ok) body.upstream = upstream.reason;
   return json(503, body);
 }
 

@@ -35,10 +35,7 @@ export async function getUpstream(url: URL, token: string): Promise<UpstreamResu
   return { status: response.status, body: new TextDecoder().decode(bytes), truncated };
 }
 
-async function readPrefix(
-  body: ReadableStream<Uint8Array> | null,
-  limit: number,
-): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+async function readPrefix(body: ReadableStream<Uint8Array> | null, limit: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   if (body === null) return { bytes: new Uint8Array(0), truncated: false };
   const reader = body.getReader();
   const out = new Uint8Array(limit);
