@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { printError } from '../ui/output.js';
 import { describeError, ExitCode, isFleetError } from '../util/errors.js';
+import { exitCodeOf } from './action.js';
 import { registerCommands } from './commands/index.js';
 
 function packageVersion(): string {
@@ -23,12 +24,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the process exit code. The only place errors become exit codes. */
+/** Runs the CLI and returns the process exit code: the action's own (see action.ts), or the one of the error it threw. */
 export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+    return exitCodeOf(program);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here with code 0; anything else is bad usage.

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 
 interface AddFlags {
@@ -18,40 +19,42 @@ export function registerAdd(program: Command): void {
     .option('--force', 'replace an existing .secrets.<client> (a backup is kept)')
     .option('--deploy', 'deploy the new client right away (its first version carries its secrets), then verify it')
     .option('--local', 'with --deploy: deploy to the local edge')
-    .action(async (client: string, flags: AddFlags, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
-        import('../../fleet/fleet.js'),
-        import('../../ops/add.js'),
-        import('../../ui/prompts.js'),
-      ]);
-      const set = parseSetFlags(flags.set ?? []);
-      const fleet = await loadFleet(ctx.cwd);
-      const result = await addClient({
-        fleet,
-        client,
-        set,
-        fromEnv: Boolean(flags.fromEnv),
-        env: process.env,
-        ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
-        force: Boolean(flags.force),
-      });
-      if (!flags.deploy) ctx.output.result(result);
-      ctx.output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
-      ctx.output.info(`  secrets: ${result.secretsFile} (0600)`);
-      for (const [key, source] of Object.entries(result.sources)) ctx.output.info(`    ${key}: ${source}`);
-      if (result.backup) ctx.output.info(`  previous secrets kept at ${result.backup}`);
-      if (result.missing.length > 0) {
-        ctx.output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
-      }
-      if (!flags.deploy) {
-        ctx.output.info(`next: mcp-fleet deploy ${client}${flags.local ? ' --local' : ''}`);
-        return;
-      }
-      const [{ prepareFleetRun }, { deployAndReport }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
-      const run = await prepareFleetRun(cmd, [client], { local: flags.local });
-      const deployed = await deployAndReport(run, 1, true);
-      ctx.output.result({ ...result, deploy: deployed.json });
-      process.exitCode = deployed.exitCode;
-    });
+    .action(
+      action(async (client: string, flags: AddFlags, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
+          import('../../fleet/fleet.js'),
+          import('../../ops/add.js'),
+          import('../../ui/prompts.js'),
+        ]);
+        const set = parseSetFlags(flags.set ?? []);
+        const fleet = await loadFleet(ctx.cwd);
+        const result = await addClient({
+          fleet,
+          client,
+          set,
+          fromEnv: Boolean(flags.fromEnv),
+          env: process.env,
+          ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
+          force: Boolean(flags.force),
+        });
+        if (!flags.deploy) ctx.output.result(result);
+        ctx.output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
+        ctx.output.info(`  secrets: ${result.secretsFile} (0600)`);
+        for (const [key, source] of Object.entries(result.sources)) ctx.output.info(`    ${key}: ${source}`);
+        if (result.backup) ctx.output.info(`  previous secrets kept at ${result.backup}`);
+        if (result.missing.length > 0) {
+          ctx.output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
+        }
+        if (!flags.deploy) {
+          ctx.output.info(`next: mcp-fleet deploy ${client}${flags.local ? ' --local' : ''}`);
+          return;
+        }
+        const [{ prepareFleetRun }, { deployAndReport }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
+        const run = await prepareFleetRun(cmd, [client], { local: flags.local });
+        const deployed = await deployAndReport(run, 1, true);
+        ctx.output.result({ ...result, deploy: deployed.json });
+        process.exitCode = deployed.exitCode;
+      }),
+    );
 }

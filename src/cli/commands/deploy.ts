@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
 import { addFleetOptions, type FleetFlags, type FleetRun, prepareFleetRun, withFleetProgress } from '../fleet-run.js';
 
@@ -12,12 +13,14 @@ export function registerDeploy(program: Command): void {
       .description("ship the worker to each client with wrangler; code and the client's secrets go up as one version")
       .option('--no-verify', 'skip the check of each worker after it is deployed'),
     DEFAULT_DEPLOY_CONCURRENCY,
-  ).action(async (names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) => {
-    const run = await prepareFleetRun(cmd, names, flags);
-    const outcome = await deployAndReport(run, parseConcurrency(flags.concurrency, DEFAULT_DEPLOY_CONCURRENCY), flags.verify);
-    run.ctx.output.result(outcome.json);
-    process.exitCode = outcome.exitCode;
-  });
+  ).action(
+    action(async (names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) => {
+      const run = await prepareFleetRun(cmd, names, flags);
+      const outcome = await deployAndReport(run, parseConcurrency(flags.concurrency, DEFAULT_DEPLOY_CONCURRENCY), flags.verify);
+      run.ctx.output.result(outcome.json);
+      process.exitCode = outcome.exitCode;
+    }),
+  );
 }
 
 /** Deploys the run's clients with live progress and prints the report; the caller prints the JSON. */

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { DepsMode } from '../../ops/init.js';
 import { usageError } from '../../util/errors.js';
+import { action } from '../action.js';
 import { commandContext } from '../context.js';
 
 export function registerInit(program: Command): void {
@@ -11,19 +12,21 @@ export function registerInit(program: Command): void {
     .option('--adopt', 'add mcp-fleet to an existing wrangler project (only .secrets.template and .gitignore entries)')
     .option('--name <name>', 'the top-level worker name (default: from the directory name)')
     .option('--deps <mode>', "worker dependencies: link (use mcp-fleet's own, offline), install (npm install), none", 'link')
-    .action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string }, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);
-      const { initProject } = await import('../../ops/init.js');
-      const target = resolve(ctx.cwd, dir ?? '.');
-      const result = await initProject({ dir: target, adopt: Boolean(opts.adopt), deps: opts.deps as DepsMode, name: opts.name });
-      ctx.output.result(result);
-      if (result.adopted) {
-        ctx.output.success(`adopted ${target}${result.created.length ? ` (added ${result.created.join(', ')})` : ' (nothing to add)'}`);
-      } else {
-        ctx.output.success(`created fleet project ${result.name} in ${target}`);
-        for (const file of result.created) ctx.output.info(`  ${file}`);
-      }
-      ctx.output.info(`next: mcp-fleet -C ${target} add <client>`);
-    });
+    .action(
+      action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string }, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);
+        const { initProject } = await import('../../ops/init.js');
+        const target = resolve(ctx.cwd, dir ?? '.');
+        const result = await initProject({ dir: target, adopt: Boolean(opts.adopt), deps: opts.deps as DepsMode, name: opts.name });
+        ctx.output.result(result);
+        if (result.adopted) {
+          ctx.output.success(`adopted ${target}${result.created.length ? ` (added ${result.created.join(', ')})` : ' (nothing to add)'}`);
+        } else {
+          ctx.output.success(`created fleet project ${result.name} in ${target}`);
+          for (const file of result.created) ctx.output.info(`  ${file}`);
+        }
+        ctx.output.info(`next: mcp-fleet -C ${target} add <client>`);
+      }),
+    );
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../action.js';
 import { commandContext } from '../context.js';
 
 export function registerList(program: Command): void {
@@ -6,25 +7,27 @@ export function registerList(program: Command): void {
     .command('list')
     .description('clients, worker names, datasets, URLs and secrets state')
     .option('--local', 'show URLs on the local edge')
-    .action(async (flags: { local?: boolean }, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const [{ loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
-        import('../../fleet/fleet.js'),
-        import('../../ops/list.js'),
-        import('../../ui/client-list.js'),
-      ]);
-      const fleet = await loadFleet(ctx.cwd);
-      // URLs need a target; without --local or a token, list stays offline and shows none.
-      const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);
-      const target = wantsUrls
-        ? await (await import('../../cloudflare/resolve-target.js')).resolveTarget({
-            projectDir: fleet.dir,
-            local: Boolean(flags.local),
-            configAccountId: fleet.accountId,
-          })
-        : undefined;
-      const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
-      ctx.output.result(listing);
-      if (!ctx.json) ctx.output.info(renderClientList(listing));
-    });
+    .action(
+      action(async (flags: { local?: boolean }, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        const [{ loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
+          import('../../fleet/fleet.js'),
+          import('../../ops/list.js'),
+          import('../../ui/client-list.js'),
+        ]);
+        const fleet = await loadFleet(ctx.cwd);
+        // URLs need a target; without --local or a token, list stays offline and shows none.
+        const wantsUrls = Boolean(flags.local) || Boolean(process.env.CLOUDFLARE_API_TOKEN);
+        const target = wantsUrls
+          ? await (await import('../../cloudflare/resolve-target.js')).resolveTarget({
+              projectDir: fleet.dir,
+              local: Boolean(flags.local),
+              configAccountId: fleet.accountId,
+            })
+          : undefined;
+        const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
+        ctx.output.result(listing);
+        if (!ctx.json) ctx.output.info(renderClientList(listing));
+      }),
+    );
 }

@@ -4,6 +4,7 @@ import type { FaultSettings } from '../../local/faults.js';
 import type { Output } from '../../ui/output.js';
 import { usageError } from '../../util/errors.js';
 import { parseRate } from '../../util/rate.js';
+import { action } from '../action.js';
 import { commandContext } from '../context.js';
 
 interface StartOptions {
@@ -27,132 +28,140 @@ export function registerLocal(program: Command): void {
     .option('--latency-ms <n>', 'delay every API answer by N milliseconds')
     .option('--error-rate <r>', 'answer this fraction (0..1) of API calls with a 5xx')
     .option('--rate-limit <n/seconds>', 'answer 429 with Retry-After past N API calls per window, e.g. 100/60')
-    .action(async (options: StartOptions, command: Command) => {
-      const ctx = commandContext(command);
-      const port = parsePort(options.port);
-      const faults = parseFaults(options);
-      const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
-      if (options.detach) {
-        const args = ['--port', String(port), ...faultArgs(options)];
-        const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
-        if (ctx.json) ctx.output.result(publicInfo(info));
-        else {
-          ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
-          printConnection(ctx.output, info, nodeResolverHint());
+    .action(
+      action(async (options: StartOptions, command: Command) => {
+        const ctx = commandContext(command);
+        const port = parsePort(options.port);
+        const faults = parseFaults(options);
+        const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
+        if (options.detach) {
+          const args = ['--port', String(port), ...faultArgs(options)];
+          const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
+          if (ctx.json) ctx.output.result(publicInfo(info));
+          else {
+            ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
+            printConnection(ctx.output, info, nodeResolverHint());
+          }
+          return;
         }
-        return;
-      }
-      const { startEdge } = await import('../../local/edge.js');
-      const { edgeFilePath: edgeFilePathOf } = await import('../../local/edge-file.js');
-      // Miniflare installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit at once; the
-      // foreground edge takes those signals over so that it stops cleanly (edge.json removed, exit 0).
-      const inherited = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-      const edge = await startEdge({
-        projectDir: ctx.cwd,
-        port,
-        faults,
-        onLog: (log) =>
-          ctx.output.info(
-            `${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`,
-          ),
-      });
-      if (ctx.json) ctx.output.result(publicInfo(edge.info));
-      else {
-        // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
-        if (process.env[DETACHED_ENV])
-          ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
-        else printEnv(ctx.output, edgeEnv(edge.info));
-        printConnection(ctx.output, edge.info, nodeResolverHint());
-        ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
-      }
-      for (const signal of SIGNALS) {
-        for (const listener of process.listeners(signal)) if (!inherited.get(signal)?.has(listener)) process.off(signal, listener);
-      }
-      await waitForSignal();
-      ctx.output.info('stopping the local edge…');
-      // A second signal while stopping ends the process at once.
-      const hurry = () => process.exit(130);
-      for (const signal of SIGNALS) process.once(signal, hurry);
-      await edge.stop();
-      for (const signal of SIGNALS) process.off(signal, hurry);
-      ctx.output.success('local edge stopped');
-    });
+        const { startEdge } = await import('../../local/edge.js');
+        const { edgeFilePath: edgeFilePathOf } = await import('../../local/edge-file.js');
+        // Miniflare installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit at once; the
+        // foreground edge takes those signals over so that it stops cleanly (edge.json removed, exit 0).
+        const inherited = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+        const edge = await startEdge({
+          projectDir: ctx.cwd,
+          port,
+          faults,
+          onLog: (log) =>
+            ctx.output.info(
+              `${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`,
+            ),
+        });
+        if (ctx.json) ctx.output.result(publicInfo(edge.info));
+        else {
+          // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
+          if (process.env[DETACHED_ENV])
+            ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
+          else printEnv(ctx.output, edgeEnv(edge.info));
+          printConnection(ctx.output, edge.info, nodeResolverHint());
+          ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
+        }
+        for (const signal of SIGNALS) {
+          for (const listener of process.listeners(signal)) if (!inherited.get(signal)?.has(listener)) process.off(signal, listener);
+        }
+        await waitForSignal();
+        ctx.output.info('stopping the local edge…');
+        // A second signal while stopping ends the process at once.
+        const hurry = () => process.exit(130);
+        for (const signal of SIGNALS) process.once(signal, hurry);
+        await edge.stop();
+        for (const signal of SIGNALS) process.off(signal, hurry);
+        ctx.output.success('local edge stopped');
+      }),
+    );
 
   local
     .command('env')
     .description('print export lines that point wrangler, the cloudflare SDK and curl at the local edge')
-    .action(async (_options: unknown, command: Command) => {
-      const ctx = commandContext(command);
-      const { readEdgeInfo } = await import('../../local/edge-file.js');
-      const { edgeEnv, nodeResolverHint } = await import('../../local/process.js');
-      const info = await readEdgeInfo(ctx.cwd);
-      const env = edgeEnv(info);
-      if (ctx.json) {
-        ctx.output.result({ ...env, workerUrlTemplate: info.workerUrlTemplate, ...nodeResolverHint() });
-        return;
-      }
-      printEnv(ctx.output, env);
-      ctx.output.info(`# Node clients resolve *.localhost with: NODE_OPTIONS="${nodeResolverHint().nodeOptions}"`);
-    });
+    .action(
+      action(async (_options: unknown, command: Command) => {
+        const ctx = commandContext(command);
+        const { readEdgeInfo } = await import('../../local/edge-file.js');
+        const { edgeEnv, nodeResolverHint } = await import('../../local/process.js');
+        const info = await readEdgeInfo(ctx.cwd);
+        const env = edgeEnv(info);
+        if (ctx.json) {
+          ctx.output.result({ ...env, workerUrlTemplate: info.workerUrlTemplate, ...nodeResolverHint() });
+          return;
+        }
+        printEnv(ctx.output, env);
+        ctx.output.info(`# Node clients resolve *.localhost with: NODE_OPTIONS="${nodeResolverHint().nodeOptions}"`);
+      }),
+    );
 
   local
     .command('status')
     .description('is the local edge running, and which workers does it serve')
-    .action(async (_options: unknown, command: Command) => {
-      const ctx = commandContext(command);
-      const { edgeStatus, nodeResolverHint } = await import('../../local/process.js');
-      const status = await edgeStatus(ctx.cwd);
-      if (ctx.json) {
-        ctx.output.result({
-          running: status.running,
-          stale: status.stale,
-          ...(status.info && status.running ? publicInfo(status.info) : {}),
-          workers: status.workers ?? [],
-          ...(status.running ? nodeResolverHint() : {}),
-        });
-        return;
-      }
-      if (!status.running) {
-        ctx.output.info(
-          status.stale
-            ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)`
-            : 'local edge not running',
-        );
-        ctx.output.info('Start it with: mcp-fleet local start --detach');
-        return;
-      }
-      const info = status.info!;
-      ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
-      printConnection(ctx.output, info, nodeResolverHint());
-      const workers = status.workers ?? [];
-      if (workers.length === 0) ctx.output.info('no workers deployed');
-      for (const worker of workers) {
-        ctx.output.info(
-          `  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`,
-        );
-      }
-    });
+    .action(
+      action(async (_options: unknown, command: Command) => {
+        const ctx = commandContext(command);
+        const { edgeStatus, nodeResolverHint } = await import('../../local/process.js');
+        const status = await edgeStatus(ctx.cwd);
+        if (ctx.json) {
+          ctx.output.result({
+            running: status.running,
+            stale: status.stale,
+            ...(status.info && status.running ? publicInfo(status.info) : {}),
+            workers: status.workers ?? [],
+            ...(status.running ? nodeResolverHint() : {}),
+          });
+          return;
+        }
+        if (!status.running) {
+          ctx.output.info(
+            status.stale
+              ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)`
+              : 'local edge not running',
+          );
+          ctx.output.info('Start it with: mcp-fleet local start --detach');
+          return;
+        }
+        const info = status.info!;
+        ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
+        printConnection(ctx.output, info, nodeResolverHint());
+        const workers = status.workers ?? [];
+        if (workers.length === 0) ctx.output.info('no workers deployed');
+        for (const worker of workers) {
+          ctx.output.info(
+            `  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`,
+          );
+        }
+      }),
+    );
 
   local
     .command('stop')
     .description('stop the local edge started with --detach')
-    .action(async (_options: unknown, command: Command) => {
-      const ctx = commandContext(command);
-      const { stopEdge } = await import('../../local/process.js');
-      const outcome = await stopEdge(ctx.cwd);
-      if (ctx.json) {
-        ctx.output.result(outcome.kind === 'stopped' ? { stopped: true, pid: outcome.pid } : { stopped: false, running: false });
-        return;
-      }
-      if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
-      else {
-        const orphans =
-          outcome.orphansStopped > 0
-            ? `, stopped ${outcome.orphansStopped} orphaned workerd process${outcome.orphansStopped === 1 ? '' : 'es'}`
-            : '';
-        ctx.output.info(outcome.removedStale ? `local edge not running (removed a stale edge.json${orphans})` : 'local edge not running');
-      }
-    });
+    .action(
+      action(async (_options: unknown, command: Command) => {
+        const ctx = commandContext(command);
+        const { stopEdge } = await import('../../local/process.js');
+        const outcome = await stopEdge(ctx.cwd);
+        if (ctx.json) {
+          ctx.output.result(outcome.kind === 'stopped' ? { stopped: true, pid: outcome.pid } : { stopped: false, running: false });
+          return;
+        }
+        if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
+        else {
+          const orphans =
+            outcome.orphansStopped > 0
+              ? `, stopped ${outcome.orphansStopped} orphaned workerd process${outcome.orphansStopped === 1 ? '' : 'es'}`
+              : '';
+          ctx.output.info(outcome.removedStale ? `local edge not running (removed a stale edge.json${orphans})` : 'local edge not running');
+        }
+      }),
+    );
 }
 
 function parsePort(text: string): number {

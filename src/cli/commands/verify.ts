@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 import { parseConcurrency, parseTimeoutSeconds } from '../flags.js';
 
@@ -20,53 +21,56 @@ export function registerVerify(program: Command): void {
     .option('--url <client=url>', "the URL of a client's worker, for workers behind other domains (repeatable)", collect, [])
     .option('--concurrency <n>', 'clients checked at once (default 8)')
     .option('--timeout <seconds>', 'per-request timeout', '10')
-    .action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
-      const ctx = commandContext(cmd);
-      const concurrency = parseConcurrency(flags.concurrency, 8);
-      const timeoutMs = parseTimeoutSeconds(flags.timeout);
-      const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet }, { renderVerifyReport, verifyJson }] = await Promise.all([
-        import('../../fleet/fleet.js'),
-        import('../../ops/verify/client-urls.js'),
-        import('../../ops/verify/verify-fleet.js'),
-        import('../../ui/verify-report.js'),
-      ]);
-      const fleet = await loadFleet(ctx.cwd);
-      const clients = selectClients(fleet, names, Boolean(flags.all));
-      const overrides = parseUrlOverrides(
-        flags.url ?? [],
-        fleet.clients.map((client) => client.name),
-      );
-      if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
-        // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
-        (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
-      }
-      const local = Boolean(flags.local);
-      // The target is resolved only if a client needs its URL, so --url for every client needs no API token.
-      let target: Promise<import('../../cloudflare/target.js').Target> | undefined;
-      const getTarget = async (): Promise<import('../../cloudflare/target.js').Target> => {
-        const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
-        target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
-        return target;
-      };
-      if (local) await getTarget();
+    .action(
+      action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        const concurrency = parseConcurrency(flags.concurrency, 8);
+        const timeoutMs = parseTimeoutSeconds(flags.timeout);
+        const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }] =
+          await Promise.all([
+            import('../../fleet/fleet.js'),
+            import('../../ops/verify/client-urls.js'),
+            import('../../ops/verify/verify-fleet.js'),
+            import('../../ui/verify-report.js'),
+          ]);
+        const fleet = await loadFleet(ctx.cwd);
+        const clients = selectClients(fleet, names, Boolean(flags.all));
+        const overrides = parseUrlOverrides(
+          flags.url ?? [],
+          fleet.clients.map((client) => client.name),
+        );
+        if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
+          // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
+          (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
+        }
+        const local = Boolean(flags.local);
+        // The target is resolved only if a client needs its URL, so --url for every client needs no API token.
+        let target: Promise<import('../../cloudflare/target.js').Target> | undefined;
+        const getTarget = async (): Promise<import('../../cloudflare/target.js').Target> => {
+          const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
+          target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
+          return target;
+        };
+        if (local) await getTarget();
 
-      ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
-      // A live count only where a person watches; logs and pipes get the report alone.
-      const live = ctx.output.isTTY && clients.length > 1;
-      let done = 0;
-      const report = await verifyFleet({
-        fleet,
-        clients,
-        target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
-        urls: overrides,
-        concurrency,
-        timeoutMs,
-        onClientDone: live ? () => ctx.output.write(`\r${++done}/${clients.length} clients checked`) : undefined,
-      });
-      if (live) ctx.output.write('\r\u001b[2K');
-      ctx.output.result(verifyJson(report));
-      // Under --json this goes to stderr, so a person watching CI still reads the report.
-      ctx.output.info(renderVerifyReport(report));
-      if (!report.ok) process.exitCode = 1;
-    });
+        ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
+        // A live count only where a person watches; logs and pipes get the report alone.
+        const live = ctx.output.isTTY && clients.length > 1;
+        let done = 0;
+        const report = await verifyFleet({
+          fleet,
+          clients,
+          target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
+          urls: overrides,
+          concurrency,
+          timeoutMs,
+          onClientDone: live ? () => ctx.output.write(`\r${++done}/${clients.length} clients checked`) : undefined,
+        });
+        if (live) ctx.output.write('\r\u001b[2K');
+        ctx.output.result(verifyJson(report));
+        // Under --json this goes to stderr, so a person watching CI still reads the report.
+        ctx.output.info(renderVerifyReport(report));
+        return verifyExitCode(report);
+      }),
+    );
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
-import { describeError, usageError } from '../../util/errors.js';
+import { describeError, ExitCode, usageError } from '../../util/errors.js';
 import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkReady, identityCheck, mcpCheck } from './checks.js';
 import { resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
 import { type McpServerInfo, probeMcp } from './mcp-probe.js';
@@ -42,16 +42,8 @@ export interface VerifyFleetOptions {
   onClientDone?: (result: ClientVerification) => void;
 }
 
-/**
- * Reads every selected client's API_KEY before any request is made, so that bad input stops the
- * run with exit 2 instead of turning into a fleet of failed checks.
- */
-export async function readClientKeys(clients: readonly Client[]): Promise<Map<string, string>> {
-  return (await readClientSecrets(clients)).keys;
-}
-
 /** API_KEY per client, and every value of the clients' secrets files (to redact from reports). */
-async function readClientSecrets(clients: readonly Client[]): Promise<{ keys: Map<string, string>; values: string[] }> {
+async function readKeysAndValues(clients: readonly Client[]): Promise<{ keys: Map<string, string>; values: string[] }> {
   const keys = new Map<string, string>();
   const values = new Set<string>();
   const problems: string[] = [];
@@ -104,7 +96,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const clients = options.clients;
   if (clients.length === 0) throw usageError('no clients to verify');
-  const { keys, values } = await readClientSecrets(clients);
+  const { keys, values } = await readKeysAndValues(clients);
   const resolved = await resolveClientUrls(clients, options.target, options.urls ?? new Map<string, string>());
   const urls = new Map([...resolved].map(([name, entry]) => [name, entry.url] as const));
   // One random key per run: no worker can hold it, and it never leaves a request header.
@@ -214,4 +206,9 @@ function redactResult(result: ClientVerification, secrets: readonly string[]): C
     };
   }
   return copy;
+}
+
+/** A verify run fails (exit 1) when any check of any client failed. */
+export function verifyExitCode(report: { ok: boolean }): ExitCode {
+  return report.ok ? ExitCode.ok : ExitCode.failed;
 }

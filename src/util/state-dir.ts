@@ -1,0 +1,56 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * The layout of a fleet project's tool state, `.mcp-fleet/` (ignored by git). Every other module
+ * asks here for a path instead of joining names itself, so the layout is written down once:
+ *
+ *   .mcp-fleet/
+ *     backups/<client>/      copies of secrets files before rotate and add --force; pending-rotation
+ *     removed/               secrets files of removed clients
+ *     logs/                  wrangler's output per deploy (logs/wrangler/: wrangler's own log files)
+ *     local/                 the local edge: edge.json, edge.log, state/
+ *
+ * Every directory in it is private (0700): several hold secret values.
+ */
+export const STATE_DIR_NAME = '.mcp-fleet';
+
+export function stateDir(projectDir: string): string {
+  return join(projectDir, STATE_DIR_NAME);
+}
+
+export const statePaths = {
+  backups: (projectDir: string, client: string): string => join(stateDir(projectDir), 'backups', client),
+  removed: (projectDir: string): string => join(stateDir(projectDir), 'removed'),
+  logs: (projectDir: string): string => join(stateDir(projectDir), 'logs'),
+  wranglerLogs: (projectDir: string): string => join(stateDir(projectDir), 'logs', 'wrangler'),
+  localEdge: (projectDir: string): string => join(stateDir(projectDir), 'local'),
+  localEdgeState: (projectDir: string): string => join(stateDir(projectDir), 'local', 'state'),
+} as const;
+
+/**
+ * Creates `path` and every directory between it and `.mcp-fleet/` as private directories (0700),
+ * tightening any that exist already; returns `path`. Works for any path inside the state directory.
+ */
+export async function ensureStateDir(projectDir: string, path: string): Promise<string> {
+  const root = stateDir(projectDir);
+  if (path !== root && !path.startsWith(`${root}/`)) throw new Error(`${path} is not inside ${root}`);
+  await ensurePrivateDir(root);
+  let current = root;
+  for (const segment of path.slice(root.length).split('/').filter(Boolean)) {
+    current = join(current, segment);
+    await ensurePrivateDir(current);
+  }
+  return path;
+}
+
+/** Creates a private directory (0700), tightening it if it already exists. */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
+}
+
+/** A timestamp for file names that sorts by time and is valid on every filesystem: 2026-11-21T21-45-17-123Z. */
+export function fileStamp(date: Date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
