@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import type { FleetApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
-import type { ProgressListener } from '../ops/client-secrets.js';
+import type { ClientOutcome } from '../ops/fleet-runner.js';
+import type { ProgressListener } from '../ops/progress.js';
+import type { ExitCode } from '../util/errors.js';
 import { type CommandContext, commandContext } from './context.js';
 
 /** Options every fleet-wide Cloudflare command takes. */
@@ -50,12 +52,51 @@ export async function fleetApi(run: FleetRun): Promise<FleetApi> {
   return (await import('../cloudflare/api.js')).createApi(run.target);
 }
 
-/** Runs a fleet operation with one live progress line per client, stopping the display however it ends. */
-export async function withFleetProgress<T>(run: FleetRun, work: (onProgress: ProgressListener) => Promise<T>): Promise<T> {
-  const { createFleetProgress } = await import('../ui/fleet-progress.js');
-  const progress = createFleetProgress(
-    run.ctx.output,
-    run.clients.map((client) => client.name),
-  );
-  return work(progress.update).finally(() => progress.stop());
+/** What a fleet command runs: the op, how its results read as a table, and (when not the default) its exit policy. */
+export interface FleetOp<R extends ClientOutcome> {
+  run: (onProgress: ProgressListener | undefined) => Promise<R[]>;
+  /** One live line per client while it runs (status-like reads skip it). */
+  progress: boolean;
+  render: (results: readonly R[], elapsedMs: number) => string;
+  /** Default: fleetExitCode of the clients' failures. */
+  exitCode?: (results: readonly R[]) => ExitCode;
+}
+
+/**
+ * Runs a fleet operation (with live progress when asked), prints its report as human text, and
+ * returns its exit code and --json document. The one place a fleet command turns results into output.
+ */
+export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: FleetOp<R>): Promise<{ exitCode: ExitCode; json: unknown }> {
+  const [{ createFleetProgress }, { fleetJson }, { fleetExitCode }] = await Promise.all([
+    import('../ui/fleet-progress.js'),
+    import('../ui/fleet-report.js'),
+    import('../ops/client-failure.js'),
+  ]);
+  const started = Date.now();
+  let results: R[];
+  if (op.progress) {
+    const display = createFleetProgress(
+      run.ctx.output,
+      run.clients.map((client) => client.name),
+    );
+    results = await op.run(display.update).finally(() => display.stop());
+  } else {
+    results = await op.run(undefined);
+  }
+  run.ctx.output.info(op.render(results, Date.now() - started));
+  const exitCode = op.exitCode ? op.exitCode(results) : fleetExitCode(results.map((result) => result.error));
+  return { exitCode, json: fleetJson(results, exitCode === 0) };
+}
+
+/** A whole fleet command: load the project and target, run the op, print JSON and report, return the exit code. */
+export async function fleetCommand<R extends ClientOutcome>(
+  cmd: Command,
+  names: readonly string[],
+  flags: FleetFlags,
+  op: (run: FleetRun) => FleetOp<R> | Promise<FleetOp<R>>,
+): Promise<ExitCode> {
+  const run = await prepareFleetRun(cmd, names, flags);
+  const outcome = await runFleetOp(run, await op(run));
+  run.ctx.output.result(outcome.json);
+  return outcome.exitCode;
 }

@@ -46,8 +46,6 @@ export interface FleetApi {
    * `wrangler secret bulk` this never creates a draft worker.
    */
   bulkSetSecrets(script: string, values: ReadonlyMap<string, string | null>): Promise<'ok' | 'missing'>;
-  /** Whether the worker exists. One call (the secrets list: small, and it needs no other permission). */
-  scriptExists(script: string): Promise<boolean>;
   /** Deletes the worker; 'absent' when there was none. One call. */
   deleteScript(script: string): Promise<'deleted' | 'absent'>;
 }
@@ -114,9 +112,6 @@ export function createApi(target: Target, options: CreateApiOptions = {}): Fleet
         }
       }
       return 'ok';
-    },
-    async scriptExists(script) {
-      return (await this.listSecretNames(script)) !== undefined;
     },
     async deleteScript(script) {
       try {

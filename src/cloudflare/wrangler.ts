@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { FleetError } from '../util/errors.js';
-import { ensurePrivateDir, exists } from '../util/files.js';
+import { exists } from '../util/files.js';
+import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import type { Target } from './target.js';
 
 /** API calls a `wrangler deploy` makes (9 for a new worker, 9–10 for an existing one), rounded up for its own retries. */
@@ -48,10 +49,6 @@ export async function resolveWrangler(projectDir: string): Promise<WranglerComma
   return { file: process.execPath, prefix: [binPath], source: 'mcp-fleet', binPath };
 }
 
-export function logsDir(projectDir: string): string {
-  return join(projectDir, '.mcp-fleet', 'logs');
-}
-
 export interface WranglerDeployOptions {
   projectDir: string;
   /** The wrangler environment (= client name). */
@@ -75,8 +72,6 @@ export interface WranglerDeployResult {
   /** The last lines of output, shown for failures. */
   tail: string[];
   versionId: string | undefined;
-  /** URLs wrangler reported for the deployment. */
-  urls: string[];
   durationMs: number;
   /** Why it failed, in one line (wrangler's error line, a timeout, …). */
   failure: string | undefined;
@@ -91,11 +86,9 @@ export interface WranglerDeployResult {
 export async function wranglerDeploy(options: WranglerDeployOptions): Promise<WranglerDeployResult> {
   const started = Date.now();
   const wrangler = await resolveWrangler(options.projectDir);
-  const logs = logsDir(options.projectDir);
-  await ensurePrivateDir(join(options.projectDir, '.mcp-fleet'));
-  await ensurePrivateDir(logs);
-  await ensurePrivateDir(join(logs, 'wrangler'));
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const logs = statePaths.logs(options.projectDir);
+  await ensureStateDir(options.projectDir, statePaths.wranglerLogs(options.projectDir));
+  const stamp = fileStamp();
   const logPath = join(logs, `${options.env}-${stamp}.log`);
   const outputPath = join(logs, `${options.env}-${stamp}.output.jsonl`);
 
@@ -141,7 +134,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
         WRANGLER_SEND_ERROR_REPORTS: 'false',
         WRANGLER_HIDE_BANNER: 'true',
         // Wrangler's own debug log goes beside ours, so that it is private and audited with them.
-        WRANGLER_LOG_PATH: join(logs, 'wrangler'),
+        WRANGLER_LOG_PATH: statePaths.wranglerLogs(options.projectDir),
         WRANGLER_OUTPUT_FILE_PATH: outputPath,
         FORCE_COLOR: '0',
         NO_COLOR: '1',
@@ -167,7 +160,6 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       logPath,
       tail,
       versionId: output.versionId,
-      urls: output.urls,
       durationMs: Date.now() - started,
       failure: ok
         ? undefined
@@ -221,16 +213,15 @@ function errorLine(tail: readonly string[]): string | undefined {
   return line?.replace(/^\s*(✘|X)?\s*\[ERROR\]\s*/, '').trim();
 }
 
-/** Reads what wrangler wrote to WRANGLER_OUTPUT_FILE_PATH: the deploy entry (version, URLs) or an error entry. */
-async function readOutputFile(path: string): Promise<{ versionId: string | undefined; urls: string[]; error: string | undefined }> {
+/** Reads what wrangler wrote to WRANGLER_OUTPUT_FILE_PATH: the deploy entry (its version) or an error entry. */
+async function readOutputFile(path: string): Promise<{ versionId: string | undefined; error: string | undefined }> {
   let text = '';
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    return { versionId: undefined, urls: [], error: undefined };
+    return { versionId: undefined, error: undefined };
   }
   let versionId: string | undefined;
-  let urls: string[] = [];
   let error: string | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
@@ -242,11 +233,8 @@ async function readOutputFile(path: string): Promise<{ versionId: string | undef
     }
     if (typeof entry !== 'object' || entry === null) continue;
     const record = entry as Record<string, unknown>;
-    if (record.type === 'deploy') {
-      if (typeof record.version_id === 'string') versionId = record.version_id;
-      if (Array.isArray(record.targets)) urls = record.targets.filter((url): url is string => typeof url === 'string');
-    }
+    if (record.type === 'deploy' && typeof record.version_id === 'string') versionId = record.version_id;
     if (record.type === 'command-failed' && typeof record.message === 'string') error = record.message.split('\n')[0];
   }
-  return { versionId, urls, error };
+  return { versionId, error };
 }

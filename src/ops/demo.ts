@@ -8,9 +8,9 @@ import { type Fleet, loadFleet } from '../fleet/fleet.js';
 import { type RunningEdge, startEdge } from '../local/edge.js';
 import { describeError } from '../util/errors.js';
 import { addClient } from './add.js';
-import type { ProgressListener } from './client-secrets.js';
 import { deployFleet } from './deploy.js';
 import { initProject } from './init.js';
+import type { ProgressListener } from './progress.js';
 import { rotateSecrets } from './secrets-rotate.js';
 import { type FleetVerification, verifyFleet } from './verify/verify-fleet.js';
 

@@ -1,28 +1,16 @@
 import { type Pacer, sharedPacer, systemClock } from '../cloudflare/pacer.js';
 import type { Target } from '../cloudflare/target.js';
-import {
-  WRANGLER_DEPLOY_API_CALLS,
-  type WranglerDeployOptions,
-  type WranglerDeployResult,
-  wranglerDeploy,
-} from '../cloudflare/wrangler.js';
+import { WRANGLER_DEPLOY_API_CALLS, wranglerDeploy } from '../cloudflare/wrangler.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
-import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError } from '../util/errors.js';
-import {
-  assertComplete,
-  assertNoUnsettledRotation,
-  type ClientFailure,
-  clientFailure,
-  type ProgressListener,
-  readClientSecrets,
-  valuesToSend,
-} from './client-secrets.js';
+import { type ClientFailure, clientFailure } from './client-failure.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
+import { forEachClient } from './fleet-runner.js';
+import type { ProgressListener } from './progress.js';
+import { readSecretsToSend } from './secrets-preflight.js';
 import { describeFetchError } from './verify/auth-probe.js';
 import { clientUrl, resolveClientUrls } from './verify/client-urls.js';
 import { verifyFleet } from './verify/verify-fleet.js';
-
-export const DEFAULT_DEPLOY_CONCURRENCY = 4;
 
 export interface DeployOptions {
   fleet: Fleet;
@@ -33,10 +21,6 @@ export interface DeployOptions {
   verify: boolean;
   onProgress?: ProgressListener;
   pacer?: Pacer;
-  /** The wrangler run (tests replace it). */
-  deployOne?: (options: WranglerDeployOptions) => Promise<WranglerDeployResult>;
-  /** The checks after the deploys (default: the verify command's checks, see verifyDeployed). */
-  verifyClients?: (fleet: Fleet, clients: readonly Client[], target: Target) => Promise<Map<string, PostDeployCheck>>;
 }
 
 export interface PostDeployCheck {
@@ -74,129 +58,119 @@ export interface DeployResult {
  * only on the worker are kept (wrangler sends keep_bindings for secrets).
  */
 export async function deployFleet(options: DeployOptions): Promise<DeployResult[]> {
-  const { fleet, target, onProgress } = options;
+  const { fleet, target } = options;
   const pacer = options.pacer ?? sharedPacer();
-  const deployOne = options.deployOne ?? wranglerDeploy;
-  const verifyClients = options.verifyClients ?? verifyDeployed;
-  const blank = (client: Client): DeployResult => ({
-    client: client.name,
-    worker: client.workerName,
-    ok: false,
-    stage: 'preflight',
-    url: undefined,
-    versionId: undefined,
-    logPath: undefined,
-    durationMs: undefined,
-    output: undefined,
-    verify: undefined,
-  });
+  const secrets = new Map<string, Map<string, string>>();
+  const results = new Map<string, DeployResult>();
+  const resultOf = (client: Client): DeployResult => {
+    const existing = results.get(client.name);
+    if (existing) return existing;
+    const result: DeployResult = {
+      client: client.name,
+      worker: client.workerName,
+      ok: false,
+      stage: 'preflight',
+      url: undefined,
+      versionId: undefined,
+      logPath: undefined,
+      durationMs: undefined,
+      output: undefined,
+      verify: undefined,
+    };
+    results.set(client.name, result);
+    return result;
+  };
 
   // Preflight every client before anything is uploaded, so bad input is reported up front.
-  for (const client of options.clients) onProgress?.(client.name, 'queued', 'checking');
-  const prepared = await Promise.all(
-    options.clients.map(async (client) => {
-      try {
-        const file = await readClientSecrets(fleet, client);
-        assertComplete(fleet, client, file.values);
-        await assertNoUnsettledRotation(fleet, client, file.values);
-        onProgress?.(client.name, 'queued', 'waiting to deploy');
-        return { client, secrets: valuesToSend(file.values).send, failure: undefined };
-      } catch (error) {
-        const failure = clientFailure(error);
-        onProgress?.(client.name, 'skipped', `not deployed: ${failure.message}`);
-        return { client, secrets: undefined, failure };
-      }
-    }),
-  );
-
-  const runnable = prepared.filter((entry) => entry.failure === undefined);
-  const settled = await mapWithConcurrency(
-    runnable,
-    options.concurrency ?? DEFAULT_DEPLOY_CONCURRENCY,
-    async ({ client, secrets }): Promise<DeployResult> => {
-      const result = blank(client);
-      result.stage = 'deploy';
-      try {
-        // wrangler's calls do not pass through our fetch; charge them before it starts.
-        if (pacer.delayFor(WRANGLER_DEPLOY_API_CALLS) > 0) onProgress?.(client.name, 'working', 'waiting for API budget');
-        await pacer.acquire(WRANGLER_DEPLOY_API_CALLS);
-        onProgress?.(client.name, 'working', 'deploying');
-        const run = await deployOne({
-          projectDir: fleet.dir,
-          env: client.name,
-          target,
-          secrets,
-          onLine: (line) => {
-            const status = summarizeWranglerLine(line);
-            if (status) onProgress?.(client.name, 'working', status);
-          },
-        });
-        result.logPath = run.logPath;
-        result.durationMs = run.durationMs;
-        result.versionId = run.versionId;
-        if (!run.ok) {
-          result.output = run.tail;
-          throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, {
-            hint: `Full output: ${run.logPath}`,
-          });
-        }
-        result.url = (await clientUrl(client, target, new Map())).url;
-        const version = run.versionId ? ` ${run.versionId.slice(0, 8)}` : '';
-        const took = `${((run.durationMs ?? 0) / 1000).toFixed(1)} s`;
-        if (options.verify) {
-          result.stage = 'verify';
-          onProgress?.(client.name, 'working', `deployed${version} (${took}); waiting to verify`);
-        } else {
-          result.stage = 'done';
-          result.ok = true;
-          onProgress?.(client.name, 'done', `deployed${version} (${took})`);
-        }
-        return result;
-      } catch (error) {
-        result.error = clientFailure(error);
-        onProgress?.(client.name, 'failed', result.error.message);
-        return result;
-      }
+  await forEachClient({
+    clients: options.clients,
+    concurrency: options.clients.length,
+    onProgress: options.onProgress,
+    queued: 'checking',
+    start: resultOf,
+    async work(client, _result, progress) {
+      secrets.set(client.name, (await readSecretsToSend(fleet, client)).send);
+      progress('queued', 'waiting to deploy');
     },
-  );
-
-  const byClient = new Map<string, DeployResult>();
-  runnable.forEach((entry, index) => {
-    const outcome = settled[index];
-    byClient.set(
-      entry.client.name,
-      outcome?.ok ? outcome.value : { ...blank(entry.client), stage: 'deploy', error: clientFailure(outcome?.error) },
-    );
+    failedLine: (failure) => ['skipped', `not deployed: ${failure.message}`],
   });
 
-  const toVerify = runnable.map((entry) => entry.client).filter((client) => byClient.get(client.name)?.stage === 'verify');
+  const runnable = options.clients.filter((client) => secrets.has(client.name));
+  await forEachClient({
+    clients: runnable,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.deploy,
+    onProgress: options.onProgress,
+    start: resultOf,
+    async work(client, result, progress) {
+      result.stage = 'deploy';
+      // wrangler's calls do not pass through our fetch; charge them before it starts.
+      if (pacer.delayFor(WRANGLER_DEPLOY_API_CALLS) > 0) progress('working', 'waiting for API budget');
+      await pacer.acquire(WRANGLER_DEPLOY_API_CALLS);
+      progress('working', 'deploying');
+      const run = await wranglerDeploy({
+        projectDir: fleet.dir,
+        env: client.name,
+        target,
+        secrets: secrets.get(client.name),
+        onLine: (line) => {
+          const status = summarizeWranglerLine(line);
+          if (status) progress('working', status);
+        },
+      });
+      result.logPath = run.logPath;
+      result.durationMs = run.durationMs;
+      result.versionId = run.versionId;
+      if (!run.ok) {
+        result.output = run.tail;
+        throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, {
+          hint: `Full output: ${run.logPath}`,
+        });
+      }
+      result.url = (await clientUrl(client, target, new Map())).url;
+      const deployed = `deployed${shortVersion(run.versionId)} (${((run.durationMs ?? 0) / 1000).toFixed(1)} s)`;
+      if (options.verify) {
+        result.stage = 'verify';
+        progress('working', `${deployed}; waiting to verify`);
+      } else {
+        result.stage = 'done';
+        result.ok = true;
+        progress('done', deployed);
+      }
+    },
+  });
+
+  const toVerify = runnable.filter((client) => resultOf(client).stage === 'verify');
   if (toVerify.length > 0) {
-    for (const client of toVerify) onProgress?.(client.name, 'working', 'verifying');
+    for (const client of toVerify) options.onProgress?.(client.name, 'working', 'verifying');
     let checks: Map<string, PostDeployCheck>;
     try {
-      checks = await verifyClients(fleet, toVerify, target);
+      checks = await verifyDeployed(fleet, toVerify, target);
     } catch (error) {
       const failure = clientFailure(error);
       checks = new Map(toVerify.map((client) => [client.name, { ok: false, detail: failure.message }]));
     }
     for (const client of toVerify) {
-      const result = byClient.get(client.name) as DeployResult;
+      const result = resultOf(client);
       result.verify = checks.get(client.name) ?? { ok: false, detail: 'not verified' };
       if (result.verify.ok) {
         result.stage = 'done';
         result.ok = true;
-        onProgress?.(client.name, 'done', `deployed${result.versionId ? ` ${result.versionId.slice(0, 8)}` : ''}, verified`);
+        options.onProgress?.(client.name, 'done', `deployed${shortVersion(result.versionId)}, verified`);
       } else {
         result.error = {
           message: `${client.name} deployed, but verification failed: ${result.verify.detail}`,
           hint: `Look closer: mcp-fleet verify ${client.name}${target.kind === 'local' ? ' --local' : ''}`,
           exitCode: 1,
         };
-        onProgress?.(client.name, 'failed', `verification failed: ${result.verify.detail}`);
+        options.onProgress?.(client.name, 'failed', `verification failed: ${result.verify.detail}`);
       }
     }
   }
-  return prepared.map((entry) => byClient.get(entry.client.name) ?? { ...blank(entry.client), error: entry.failure });
+  return options.clients.map(resultOf);
+}
+
+function shortVersion(versionId: string | undefined): string {
+  return versionId ? ` ${versionId.slice(0, 8)}` : '';
 }
 
 /**

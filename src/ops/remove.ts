@@ -4,16 +4,13 @@ import { parseConfigText, removeEnvSection, writeConfigText } from '../config/wr
 import { type Fleet, findClient } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
-import { ensurePrivateDir, exists } from '../util/files.js';
+import { exists } from '../util/files.js';
+import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 
 export interface RemoveResult {
   client: string;
   /** Where the secrets file was moved (recoverable), or undefined when there was none. */
   secretsKeptAt: string | undefined;
-}
-
-export function removedDir(projectDir: string): string {
-  return join(projectDir, '.mcp-fleet', 'removed');
 }
 
 /** Offboards a client locally: its env section goes, its secrets file is kept aside, never deleted. */
@@ -30,10 +27,8 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
   if (await exists(client.secretsPath)) {
     // A malformed file is still moved: it is the only copy of the client's credentials.
     await readSecretsFile(client.secretsPath).catch(() => undefined);
-    await ensurePrivateDir(join(fleet.dir, '.mcp-fleet'));
-    await ensurePrivateDir(removedDir(fleet.dir));
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    secretsKeptAt = join(removedDir(fleet.dir), `${name}.${stamp}.secrets`);
+    const removed = await ensureStateDir(fleet.dir, statePaths.removed(fleet.dir));
+    secretsKeptAt = join(removed, `${name}.${fileStamp()}.secrets`);
     await rename(client.secretsPath, secretsKeptAt);
   }
   try {

@@ -5,20 +5,16 @@ import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../fleet/fle
 import { isValidKey } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
 import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../secrets/secrets-file.js';
-import { mapWithConcurrency } from '../util/concurrency.js';
 import { FleetError, usageError } from '../util/errors.js';
-import {
-  type ClientFailure,
-  clearPendingRotation,
-  clientFailure,
-  type ProgressListener,
-  pendingRotationPath,
-  readClientSecrets,
-  readPendingRotation,
-  writePendingRotation,
-} from './client-secrets.js';
-import { notDeployed } from './secrets-push.js';
-import { type KeyProbeResult, keyAccepted } from './verify/auth-probe.js';
+import type { ClientFailure } from './client-failure.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
+import { forEachClient } from './fleet-runner.js';
+import { notDeployed } from './not-deployed.js';
+import { clearPendingRotation, pendingRotationPath, readPendingRotation, writePendingRotation } from './pending-rotation.js';
+import type { ClientProgress, ProgressListener } from './progress.js';
+import { proveRotation, type RotationProof } from './rotation-proof.js';
+import { readRequiredSecretsFile } from './secrets-preflight.js';
+import { keyAccepted } from './verify/auth-probe.js';
 import { clientUrl } from './verify/client-urls.js';
 
 export interface RotateOptions {
@@ -34,18 +30,6 @@ export interface RotateOptions {
   proofTimeoutMs?: number;
   generate?: () => string;
   clock?: Clock;
-}
-
-export interface RotationProof {
-  /** The new key opens /mcp. */
-  newAccepted: boolean;
-  /** The previous key is refused (undefined when there was no previous key). */
-  oldRefused: boolean | undefined;
-  /** During a grace period the previous key must still be accepted instead. */
-  grace: boolean;
-  /** Everything the rotation promised holds. */
-  ok: boolean;
-  detail: string;
 }
 
 export interface RotateResult {
@@ -92,12 +76,12 @@ export async function rotateSecrets(options: RotateOptions): Promise<RotateResul
       `Keys: ${options.fleet.requiredKeys.join(', ') || 'none'}`,
     );
   }
-  for (const client of options.clients) options.onProgress?.(client.name, 'queued', 'waiting');
-  const settled = await mapWithConcurrency(options.clients, options.concurrency ?? 4, (client) => rotateOne(options, client, key));
-  return settled.map((entry, index) => {
-    if (entry.ok) return entry.value;
-    const client = options.clients[index] as Client;
-    return {
+  return forEachClient<RotateResult>({
+    clients: options.clients,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.rotate,
+    onProgress: options.onProgress,
+    queued: 'waiting',
+    start: (client) => ({
       client: client.name,
       worker: client.workerName,
       key,
@@ -106,125 +90,113 @@ export async function rotateSecrets(options: RotateOptions): Promise<RotateResul
       reached: 'none',
       backup: undefined,
       proof: undefined,
-      error: clientFailure(entry.error),
-    };
+    }),
+    work: (client, result, progress) => rotateOne(options, key, client, result, progress),
   });
 }
 
-async function rotateOne(options: RotateOptions, client: Client, key: string): Promise<RotateResult> {
-  const { fleet, api, onProgress } = options;
-  const progress = (phase: Parameters<ProgressListener>[1], detail: string): void => onProgress?.(client.name, phase, detail);
-  const result: RotateResult = {
-    client: client.name,
-    worker: client.workerName,
-    key,
-    ok: false,
-    resumed: false,
-    reached: 'none',
-    backup: undefined,
-    proof: undefined,
-  };
+async function rotateOne(
+  options: RotateOptions,
+  key: string,
+  client: Client,
+  result: RotateResult,
+  progress: ClientProgress,
+): Promise<void> {
+  const { fleet, api } = options;
   const pendingPath = pendingRotationPath(fleet.dir, client.name);
-  try {
-    const file = await readClientSecrets(fleet, client);
-    const pending = await readPendingRotation(fleet.dir, client.name);
-    let newValue: string;
-    let oldValue: string | undefined;
-    let grace = options.grace ?? false;
-    if (pending) {
-      if (pending.key !== key) {
-        throw usageError(
-          `${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`,
-          `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`,
-        );
-      }
-      result.resumed = true;
-      result.backup = pending.backup;
-      newValue = pending.value;
-      grace = pending.grace ?? false;
-      const inFile = file.values.get(key);
-      // The file already has the new value when an earlier run got past step 4; the old one is then in the backup.
-      oldValue = inFile === newValue ? (await readSecretsFile(pending.backup))?.values.get(key) : inFile;
-      progress('working', `resuming the rotation started ${pending.startedAt}`);
-    } else {
-      result.backup = await backupSecretsFile(fleet.dir, client.name, client.secretsPath, 'rotate');
-      oldValue = file.values.get(key);
-      newValue = (options.generate ?? generateApiKey)();
-      await writePendingRotation(fleet.dir, {
-        version: 1,
-        client: client.name,
-        key,
-        value: newValue,
-        backup: result.backup,
-        startedAt: new Date().toISOString(),
-        grace,
-      });
+  const file = await readRequiredSecretsFile(fleet, client);
+  const pending = await readPendingRotation(fleet.dir, client.name);
+  let newValue: string;
+  let oldValue: string | undefined;
+  let grace = options.grace ?? false;
+  if (pending) {
+    if (pending.key !== key) {
+      throw usageError(
+        `${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`,
+        `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`,
+      );
     }
-    if (oldValue === '') oldValue = undefined;
-    const changes = rotationChanges(key, newValue, oldValue, grace, file.values);
-
-    progress(
-      'working',
-      `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`,
-    );
-    let outcome: 'ok' | 'missing';
-    try {
-      outcome = await api.bulkSetSecrets(client.workerName, changes);
-    } catch (error) {
-      throw await pushFailure(error, { options, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
-    }
-    if (outcome === 'missing') {
-      // No worker, so no value is live anywhere: the record protects nothing (and would block the deploy it asks for).
-      await clearPendingRotation(fleet.dir, client.name);
-      throw notDeployed(client, api);
-    }
-    result.reached = 'pushed';
-
-    if ([...changes].some(([name, value]) => (file.values.get(name) ?? null) !== value)) {
-      progress('working', `saving the new ${key} in ${basename(client.secretsPath)}`);
-      try {
-        await updateSecretsFile(file, changes, basename(client.secretsPath));
-      } catch (error) {
-        throw new FleetError(
-          `${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`,
-          {
-            hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
-          },
-        );
-      }
-    }
-    result.reached = 'saved';
-
-    if (key === API_KEY) {
-      progress('working', 'proving: new key accepted, old key refused');
-      const url = (await clientUrl(client, api.target, new Map())).url;
-      const proof = await proveRotation(url, newValue, oldValue, {
-        timeoutMs: options.proofTimeoutMs ?? 30_000,
-        clock: options.clock ?? systemClock,
-        grace,
-      });
-      result.proof = proof;
-      if (!proof.ok) {
-        throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
-          hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${basename(client.secretsPath)}).`,
-        });
-      }
-      result.reached = 'proven';
-    }
-    await clearPendingRotation(fleet.dir, client.name);
-    result.ok = true;
-    const proven = result.proof
-      ? grace
-        ? '; new key accepted, old one valid until `secrets retire`'
-        : '; new key accepted, old refused'
-      : '';
-    progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${proven}`);
-    return result;
-  } catch (error) {
-    result.error = clientFailure(error);
-    progress('failed', result.error.message);
-    return result;
+    result.resumed = true;
+    result.backup = pending.backup;
+    newValue = pending.value;
+    grace = pending.grace ?? false;
+    const inFile = file.values.get(key);
+    // The file already has the new value when an earlier run got past step 4; the old one is then in the backup.
+    oldValue = inFile === newValue ? (await readSecretsFile(pending.backup))?.values.get(key) : inFile;
+    progress('working', `resuming the rotation started ${pending.startedAt}`);
+  } else {
+    result.backup = await backupSecretsFile(fleet.dir, client.name, client.secretsPath, 'rotate');
+    oldValue = file.values.get(key);
+    newValue = (options.generate ?? generateApiKey)();
+    await writePendingRotation(fleet.dir, {
+      version: 1,
+      client: client.name,
+      key,
+      value: newValue,
+      backup: result.backup,
+      startedAt: new Date().toISOString(),
+      grace,
+    });
   }
+  if (oldValue === '') oldValue = undefined;
+  const changes = rotationChanges(key, newValue, oldValue, grace, file.values);
+
+  progress(
+    'working',
+    `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`,
+  );
+  let outcome: 'ok' | 'missing';
+  try {
+    outcome = await api.bulkSetSecrets(client.workerName, changes);
+  } catch (error) {
+    throw await pushFailure(error, { options, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
+  }
+  if (outcome === 'missing') {
+    // No worker, so no value is live anywhere: the record protects nothing (and would block the deploy it asks for).
+    await clearPendingRotation(fleet.dir, client.name);
+    throw notDeployed(client, api.target);
+  }
+  result.reached = 'pushed';
+
+  if ([...changes].some(([name, value]) => (file.values.get(name) ?? null) !== value)) {
+    progress('working', `saving the new ${key} in ${basename(client.secretsPath)}`);
+    try {
+      await updateSecretsFile(file, changes, basename(client.secretsPath));
+    } catch (error) {
+      throw new FleetError(
+        `${client.name}: the worker has the new ${key}, but writing ${basename(client.secretsPath)} failed (${error instanceof Error ? error.message : String(error)})`,
+        {
+          hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
+        },
+      );
+    }
+  }
+  result.reached = 'saved';
+
+  if (key === API_KEY) {
+    progress('working', 'proving: new key accepted, old key refused');
+    const url = (await clientUrl(client, api.target, new Map())).url;
+    const proof = await proveRotation(url, newValue, oldValue, {
+      timeoutMs: options.proofTimeoutMs ?? 30_000,
+      clock: options.clock ?? systemClock,
+      grace,
+    });
+    result.proof = proof;
+    if (!proof.ok) {
+      throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
+        hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${basename(client.secretsPath)}).`,
+      });
+    }
+    result.reached = 'proven';
+  }
+  await clearPendingRotation(fleet.dir, client.name);
+  result.ok = true;
+  const proven = result.proof
+    ? grace
+      ? '; new key accepted, old one valid until `secrets retire`'
+      : '; new key accepted, old refused'
+    : '';
+  progress('done', `${key} rotated${result.resumed ? ' (resumed)' : ''}${proven}`);
 }
 
 /**
@@ -291,49 +263,4 @@ async function pushFailure(error: unknown, context: PushFailureContext): Promise
   return new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
     hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === API_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
   });
-}
-
-/**
- * Asks the worker until the new key opens /mcp and the previous one is refused, or time runs out.
- * Cloudflare (and the local edge) apply a new secret version asynchronously, so one look is not enough.
- */
-export async function proveRotation(
-  url: string,
-  newKey: string,
-  oldKey: string | undefined,
-  options: { timeoutMs: number; clock?: Clock; intervalMs?: number; grace?: boolean },
-): Promise<RotationProof> {
-  const clock = options.clock ?? systemClock;
-  const grace = options.grace ?? false;
-  const deadline = clock.now() + options.timeoutMs;
-  let fresh: KeyProbeResult;
-  let previous: KeyProbeResult | undefined;
-  const oldAsPromised = (probe: KeyProbeResult | undefined): boolean => probe === undefined || (grace ? probe.accepted : probe.refused);
-  for (;;) {
-    [fresh, previous] = await Promise.all([
-      keyAccepted(url, newKey, { timeoutMs: 5_000, label: 'with the new key' }),
-      oldKey === undefined ? Promise.resolve(undefined) : keyAccepted(url, oldKey, { timeoutMs: 5_000, label: 'with the previous key' }),
-    ]);
-    if ((fresh.accepted && oldAsPromised(previous)) || clock.now() >= deadline) break;
-    await clock.sleep(options.intervalMs ?? 500);
-  }
-  const ok = fresh.accepted && oldAsPromised(previous);
-  const problems = [
-    fresh.accepted ? undefined : `does not accept the new key (${fresh.detail})`,
-    oldAsPromised(previous)
-      ? undefined
-      : grace
-        ? `no longer accepts the previous key during the grace period (${previous?.detail})`
-        : `still accepts the previous key (${previous?.detail})`,
-  ].filter((text): text is string => text !== undefined);
-  const promise = grace
-    ? 'accepts the new key and, until `secrets retire`, the previous one'
-    : 'accepts the new key and refuses the previous one';
-  return {
-    newAccepted: fresh.accepted,
-    oldRefused: previous === undefined ? undefined : previous.refused,
-    grace,
-    ok,
-    detail: problems.length ? problems.join(' and ') : `${promise} (${fresh.detail}${previous ? `; ${previous.detail}` : ''})`,
-  };
 }

@@ -1,9 +1,11 @@
 import type { FleetApi } from '../cloudflare/api.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
-import { mapWithConcurrency } from '../util/concurrency.js';
-import { type ClientFailure, clientFailure, readPendingRotation } from './client-secrets.js';
-import { DEFAULT_API_CONCURRENCY } from './secrets-push.js';
+import { ExitCode } from '../util/errors.js';
+import { type ClientFailure, fleetExitCode } from './client-failure.js';
+import { DEFAULT_CONCURRENCY } from './defaults.js';
+import { forEachClient } from './fleet-runner.js';
+import { readPendingRotation } from './pending-rotation.js';
 
 export interface StatusOptions {
   fleet: Fleet;
@@ -37,56 +39,49 @@ export interface StatusResult {
   error?: ClientFailure;
 }
 
-/** A client's status before anything is known: not in sync until proven so. */
-function blankStatus(client: Client): StatusResult {
-  return {
-    client: client.name,
-    worker: client.workerName,
-    deployed: undefined,
-    local: [],
-    remote: [],
-    missingRemotely: [],
-    extraRemotely: [],
-    missingLocally: [],
-    pendingRotation: undefined,
-    inSync: false,
-  };
-}
-
 export async function secretsStatus(options: StatusOptions): Promise<StatusResult[]> {
   const { fleet, api } = options;
-  const settled = await mapWithConcurrency(
-    options.clients,
-    options.concurrency ?? DEFAULT_API_CONCURRENCY,
-    async (client): Promise<StatusResult> => {
-      const result = blankStatus(client);
-      try {
-        const file = await readSecretsFile(client.secretsPath);
-        const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
-        result.local = [...local.keys()];
-        result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
-        result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
-        const remote = await api.listSecretNames(client.workerName);
-        result.deployed = remote !== undefined;
-        result.remote = remote ?? [];
-        const remoteSet = new Set(result.remote);
-        result.missingRemotely = result.local.filter((key) => !remoteSet.has(key));
-        result.extraRemotely = result.remote.filter((key) => !local.has(key));
-        result.inSync =
-          result.deployed &&
-          result.missingRemotely.length === 0 &&
-          result.extraRemotely.length === 0 &&
-          result.missingLocally.length === 0 &&
-          result.pendingRotation === undefined;
-      } catch (error) {
-        result.error = clientFailure(error);
-      }
-      return result;
+  return forEachClient<StatusResult>({
+    clients: options.clients,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.api,
+    // Not in sync until proven so.
+    start: (client) => ({
+      client: client.name,
+      worker: client.workerName,
+      deployed: undefined,
+      local: [],
+      remote: [],
+      missingRemotely: [],
+      extraRemotely: [],
+      missingLocally: [],
+      pendingRotation: undefined,
+      inSync: false,
+    }),
+    async work(client, result) {
+      const file = await readSecretsFile(client.secretsPath);
+      const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
+      result.local = [...local.keys()];
+      result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
+      result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
+      const remote = await api.listSecretNames(client.workerName);
+      result.deployed = remote !== undefined;
+      result.remote = remote ?? [];
+      const remoteSet = new Set(result.remote);
+      result.missingRemotely = result.local.filter((key) => !remoteSet.has(key));
+      result.extraRemotely = result.remote.filter((key) => !local.has(key));
+      result.inSync =
+        result.deployed &&
+        result.missingRemotely.length === 0 &&
+        result.extraRemotely.length === 0 &&
+        result.missingLocally.length === 0 &&
+        result.pendingRotation === undefined;
     },
-  );
-  return settled.map((entry, index) => {
-    if (entry.ok) return entry.value;
-    const client = options.clients[index] as Client;
-    return { ...blankStatus(client), error: clientFailure(entry.error) };
   });
+}
+
+/** A failed check decides as any fleet command's failure does; otherwise any difference is exit 1. */
+export function statusExitCode(results: readonly StatusResult[]): ExitCode {
+  const errors = results.map((result) => result.error);
+  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
+  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { entriesToMap, parseSecrets, updateSecretsText } from './dotfile.js';
 
 export const SECRETS_FILE_MODE = 0o600;
@@ -40,12 +41,8 @@ export async function updateSecretsFile(
 
 /** Keeps a copy of a secrets file in `.mcp-fleet/backups/<client>/` (dir 0700, file 0600); returns its path. */
 export async function backupSecretsFile(projectDir: string, client: string, path: string, reason: string): Promise<string> {
-  const dir = join(projectDir, '.mcp-fleet', 'backups', client);
-  await ensurePrivateDir(join(projectDir, '.mcp-fleet'));
-  await ensurePrivateDir(join(projectDir, '.mcp-fleet', 'backups'));
-  await ensurePrivateDir(dir);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const target = join(dir, `${stamp}.${reason}.secrets`);
+  const dir = await ensureStateDir(projectDir, statePaths.backups(projectDir, client));
+  const target = join(dir, `${fileStamp()}.${reason}.secrets`);
   await writeFileAtomic(target, await readFile(path), { mode: SECRETS_FILE_MODE });
   return target;
 }

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { ClientFailure } from '../ops/client-secrets.js';
+import type { ClientFailure } from '../ops/client-failure.js';
 import type { DeployResult } from '../ops/deploy.js';
 import type { PushResult } from '../ops/secrets-push.js';
 import type { RetireResult } from '../ops/secrets-retire.js';
@@ -124,7 +124,6 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
   return lines.join('\n');
 }
 
-/** The --json documents: `{ok, clients: [...]}` with each op's per-client results. */
 export function renderRetireReport(results: readonly RetireResult[]): string {
   const rows = results.map((result) => [
     result.ok ? OK : FAIL,
@@ -139,9 +138,7 @@ export function renderRetireReport(results: readonly RetireResult[]): string {
   return lines.join('\n');
 }
 
-export function fleetJson<T extends { ok?: boolean; inSync?: boolean }>(
-  results: readonly T[],
-  extra: Record<string, unknown> = {},
-): unknown {
-  return { ok: results.every((result) => (result.ok ?? result.inSync) === true), ...extra, clients: results };
+/** The --json document of a fleet operation: `{ok, clients: [...]}`, ok when the command succeeded for every client. */
+export function fleetJson(results: readonly unknown[], ok: boolean): unknown {
+  return { ok, clients: results };
 }

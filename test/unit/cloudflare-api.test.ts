@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi, isCloudflareApiError } from '../../src/cloudflare/api.js';
 import { DEFAULT_RETRY_POLICY, Pacer } from '../../src/cloudflare/pacer.js';
 import type { Target } from '../../src/cloudflare/target.js';
-import { fleetExitCode } from '../../src/ops/client-secrets.js';
+import { fleetExitCode } from '../../src/ops/client-failure.js';
 
 const target: Target = {
   kind: 'cloudflare',
@@ -67,7 +67,6 @@ describe('createApi', () => {
     const { api, seen } = fakeApi(() => envelope(404, null, [{ code: 10007, message: 'workers.api.error.script_not_found' }]));
     expect(await api.bulkSetSecrets('typo', new Map([['API_KEY', 'v']]))).toBe('missing');
     expect(await api.listSecretNames('typo')).toBeUndefined();
-    expect(await api.scriptExists('typo')).toBe(false);
     expect(await api.deleteScript('typo')).toBe('absent');
     expect(seen.every((request) => request.method !== 'PUT')).toBe(true);
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ExitCode } from '../../util/errors.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 
@@ -48,13 +49,13 @@ export function registerAdd(program: Command): void {
         }
         if (!flags.deploy) {
           ctx.output.info(`next: mcp-fleet deploy ${client}${flags.local ? ' --local' : ''}`);
-          return;
+          return ExitCode.ok;
         }
-        const [{ prepareFleetRun }, { deployAndReport }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
+        const [{ prepareFleetRun, runFleetOp }, { deployOp }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
         const run = await prepareFleetRun(cmd, [client], { local: flags.local });
-        const deployed = await deployAndReport(run, 1, true);
+        const deployed = await runFleetOp(run, await deployOp(run, 1, true));
         ctx.output.result({ ...result, deploy: deployed.json });
-        process.exitCode = deployed.exitCode;
+        return deployed.exitCode;
       }),
     );
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { FleetProgress } from '../../ui/fleet-progress.js';
+import { ExitCode } from '../../util/errors.js';
 import { action } from '../action.js';
 import { commandContext } from '../context.js';
 
@@ -55,7 +56,7 @@ export function registerDemo(program: Command): void {
         } else {
           out.info(`${pc.red('✖')} demo failed at step "${result.failedStep ?? 'unknown'}": ${result.error ?? ''}`);
           out.info(`  the project is left in ${result.dir} for a look`);
-          process.exitCode = 1;
+          return ExitCode.failed;
         }
       }),
     );

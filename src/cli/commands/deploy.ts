@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import type { DeployResult } from '../../ops/deploy.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, type FleetFlags, type FleetRun, prepareFleetRun, withFleetProgress } from '../fleet-run.js';
-
-/** Mirrors ops/deploy.ts DEFAULT_DEPLOY_CONCURRENCY (not imported: the ops load only when the command runs). */
-const DEFAULT_DEPLOY_CONCURRENCY = 4;
+import { addFleetOptions, type FleetFlags, type FleetOp, type FleetRun, fleetCommand } from '../fleet-run.js';
 
 export function registerDeploy(program: Command): void {
   addFleetOptions(
@@ -12,28 +11,22 @@ export function registerDeploy(program: Command): void {
       .command('deploy [clients...]')
       .description("ship the worker to each client with wrangler; code and the client's secrets go up as one version")
       .option('--no-verify', 'skip the check of each worker after it is deployed'),
-    DEFAULT_DEPLOY_CONCURRENCY,
+    DEFAULT_CONCURRENCY.deploy,
   ).action(
-    action(async (names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) => {
-      const run = await prepareFleetRun(cmd, names, flags);
-      const outcome = await deployAndReport(run, parseConcurrency(flags.concurrency, DEFAULT_DEPLOY_CONCURRENCY), flags.verify);
-      run.ctx.output.result(outcome.json);
-      process.exitCode = outcome.exitCode;
-    }),
+    action((names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) =>
+      fleetCommand(cmd, names, flags, (run) =>
+        deployOp(run, parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.deploy), flags.verify),
+      ),
+    ),
   );
 }
 
-/** Deploys the run's clients with live progress and prints the report; the caller prints the JSON. */
-export async function deployAndReport(run: FleetRun, concurrency: number, verify: boolean): Promise<{ exitCode: number; json: unknown }> {
-  const [{ deployFleet }, { fleetExitCode }, { fleetJson, renderDeployReport }] = await Promise.all([
-    import('../../ops/deploy.js'),
-    import('../../ops/client-secrets.js'),
-    import('../../ui/fleet-report.js'),
-  ]);
-  const started = Date.now();
-  const results = await withFleetProgress(run, (onProgress) =>
-    deployFleet({ fleet: run.fleet, clients: run.clients, target: run.target, concurrency, verify, onProgress }),
-  );
-  run.ctx.output.info(renderDeployReport(results, Date.now() - started));
-  return { exitCode: fleetExitCode(results.map((result) => result.error)), json: fleetJson(results) };
+/** Deploying the run's clients, as a fleet op (add --deploy runs it too). */
+export async function deployOp(run: FleetRun, concurrency: number, verify: boolean): Promise<FleetOp<DeployResult>> {
+  const [{ deployFleet }, { renderDeployReport }] = await Promise.all([import('../../ops/deploy.js'), import('../../ui/fleet-report.js')]);
+  return {
+    progress: true,
+    run: (onProgress) => deployFleet({ fleet: run.fleet, clients: run.clients, target: run.target, concurrency, verify, onProgress }),
+    render: renderDeployReport,
+  };
 }

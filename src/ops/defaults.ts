@@ -1,0 +1,15 @@
+/**
+ * Clients worked on at once, per kind of operation. The CLI shows these in --help, so this module
+ * imports nothing (the ops themselves load only when a command runs). The pacer, not these
+ * numbers, keeps the request rate within the API budget.
+ */
+export const DEFAULT_CONCURRENCY = {
+  /** API-only operations: secrets push, status, retire. */
+  api: 8,
+  /** Each rotation waits for the worker to prove the new key, so fewer at once. */
+  rotate: 4,
+  /** Each deploy runs a wrangler process (about 1 s of CPU). */
+  deploy: 4,
+  /** Requests to the workers themselves, not the API. */
+  verify: 8,
+} as const;
