@@ -9,6 +9,7 @@ import { ensureSecretsIgnored, refuseIfTracked } from '../secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
 import { exists, readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { STATE_DIR_NAME } from '../util/state-dir.js';
 
 export interface AddOptions {
   fleet: Fleet;
@@ -118,7 +119,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const gitignorePath = join(fleet.dir, '.gitignore');
   const before = { gitignore: await readFileIfExists(gitignorePath), secrets: await readFileIfExists(secretsPath) };
   try {
-    await ensureSecretsIgnored(fleet.dir, ['.mcp-fleet/']);
+    await ensureSecretsIgnored(fleet.dir, [`${STATE_DIR_NAME}/`]);
     await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
     await writeConfigText(fleet.configPath, configText);
   } catch (error) {

@@ -8,6 +8,7 @@ import { ensureSecretsIgnored } from '../secrets/git-guard.js';
 import { FleetError, usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { packageRoot } from '../util/package-root.js';
+import { STATE_DIR_NAME } from '../util/state-dir.js';
 
 /** The date the worker template was last tested against; workerd rejects dates past its own build. */
 export const TEMPLATE_COMPATIBILITY_DATE = '2026-11-01';
@@ -110,7 +111,7 @@ async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode)
     await writeFileAtomic(templatePath, await readFile(join(templateDir(), TEMPLATE_FILE), 'utf8'));
     created.push(TEMPLATE_FILE);
   }
-  if (await ensureSecretsIgnored(dir, ['.mcp-fleet/'])) created.push('.gitignore');
+  if (await ensureSecretsIgnored(dir, [`${STATE_DIR_NAME}/`])) created.push('.gitignore');
   return { dir, name: undefined, adopted: true, created, deps: deps === 'install' ? deps : 'none' };
 }
 
