@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterEach(async () => {
-  await fleet.setFaults({ errorRate: 0, rateLimit: null, failNext: 0, latencyMs: 0 });
+  await fleet.setFaults({ errorRate: 0, throttle: null, failNext: 0, latencyMs: 0 });
 });
 
 afterAll(async () => {
@@ -184,7 +184,7 @@ describe('with 5xx errors injected', () => {
 
 describe('with a rate limit (429 + Retry-After)', () => {
   test('push --all and rotate --all wait out the 429s and finish', async () => {
-    await fleet.setFaults({ rateLimit: { limit: 4, windowSeconds: 2 } });
+    await fleet.setFaults({ throttle: { limit: 4, windowSeconds: 2 } });
     const since = await fleet.lastSeq();
     const started = Date.now();
     const push = await fleet.cliJson<FleetJson>(['secrets', 'push', '--all', '--local']);
@@ -196,12 +196,12 @@ describe('with a rate limit (429 + Retry-After)', () => {
     console.log(
       `[faults] push --all + rotate --all under a 4/2s limit: ${counts.total} requests, ${counts.rateLimited} answered 429, ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
-    await fleet.setFaults({ rateLimit: null });
+    await fleet.setFaults({ throttle: null });
     await expectConverged(CLIENTS);
   });
 
   test('with the pacer set below the limit, no request is ever refused', async () => {
-    await fleet.setFaults({ rateLimit: { limit: 4, windowSeconds: 2 } });
+    await fleet.setFaults({ throttle: { limit: 4, windowSeconds: 2 } });
     const since = await fleet.lastSeq();
     const started = Date.now();
     const push = await fleet.cliJson<FleetJson>(['secrets', 'push', '--all', '--local'], { env: { MCP_FLEET_RATE_LIMIT: '4/2.2' } });

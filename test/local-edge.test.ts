@@ -259,9 +259,9 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     await admin('/faults', { method: 'PUT', body: JSON.stringify({ errorRate: 0 }) });
   });
 
-  test('the rate limit answers 429 with Retry-After; the SDK waits and retries', async () => {
+  test('the throttle answers 429 with Retry-After; the SDK waits and retries', async () => {
     await admin('/requests', { method: 'DELETE' });
-    await admin('/faults', { method: 'PUT', body: JSON.stringify({ rateLimit: { limit: 1, windowSeconds: 1 } }) });
+    await admin('/faults', { method: 'PUT', body: JSON.stringify({ throttle: { limit: 1, windowSeconds: 1 } }) });
     const raw = await fetch(`${target.apiBaseUrl}/accounts/${target.accountId}/workers/subdomain`, {
       headers: { authorization: `Bearer ${target.token}` },
     });
@@ -280,15 +280,15 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect(log.filter((e) => e.status === 429 && e.fault === 'rate-limited').length).toBeGreaterThanOrEqual(2);
     expect(log.at(-1)?.status).toBe(200);
 
-    await admin('/faults', { method: 'PUT', body: JSON.stringify({ rateLimit: null, latencyMs: 150 }) });
+    await admin('/faults', { method: 'PUT', body: JSON.stringify({ throttle: null, latencyMs: 150 }) });
     const slowStart = performance.now();
     await cf.workers.subdomains.get({ account_id: target.accountId });
     expect(performance.now() - slowStart).toBeGreaterThanOrEqual(140);
-    const faults = await admin<{ latencyMs: number; errorRate: number; rateLimit: unknown }>('/faults', {
+    const faults = await admin<{ latencyMs: number; errorRate: number; throttle: unknown }>('/faults', {
       method: 'PUT',
       body: JSON.stringify({ latencyMs: 0 }),
     });
-    expect(faults).toMatchObject({ latencyMs: 0, errorRate: 0, rateLimit: null });
+    expect(faults).toMatchObject({ latencyMs: 0, errorRate: 0, throttle: null });
   });
 
   test('two workers from the same code answer with their own vars and secrets', async () => {
@@ -456,14 +456,14 @@ describe('edge helpers', () => {
     expect(workerFromHost('x.y.localhost')).toBeUndefined();
   });
 
-  test('rate limit parsing and windows', () => {
+  test('throttle parsing and windows', () => {
     expect(parseRate('100/60')).toEqual({ requests: 100, seconds: 60 });
     expect(parseRate('abc')).toBeUndefined();
     expect(parseRate('0/60')).toBeUndefined();
     expect(parseRate('5/0')).toBeUndefined();
     let now = 0;
     const faults = new Faults(
-      { rateLimit: { limit: 2, windowSeconds: 10 } },
+      { throttle: { limit: 2, windowSeconds: 10 } },
       () => 1,
       () => now,
     );
@@ -566,9 +566,9 @@ describe('mcp-fleet local (the built binary)', () => {
     const rate = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--error-rate', '2']);
     expect(rate.exitCode).toBe(2);
     expect(rate.stderr).toContain('--error-rate');
-    const limit = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--rate-limit', 'abc']);
+    const limit = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--throttle', 'abc']);
     expect(limit.exitCode).toBe(2);
-    expect(limit.stderr).toContain('--rate-limit');
+    expect(limit.stderr).toContain('--throttle');
     const server = createServer();
     busy = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { usageError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
+import { statePaths } from '../util/state-dir.js';
 
 /** Where a fleet project keeps its local edge's state and connection details. */
 export function localEdgeDir(projectDir: string): string {
-  return join(projectDir, '.mcp-fleet', 'local');
+  return statePaths.localEdge(projectDir);
 }
 
 export function edgeFilePath(projectDir: string): string {
@@ -29,6 +31,15 @@ export const EdgeInfoSchema = z.object({
   startedAt: z.string(),
 });
 export type EdgeInfo = z.infer<typeof EdgeInfoSchema>;
+
+/** Records a running edge; 0600, as the file holds its token. */
+export async function writeEdgeInfo(projectDir: string, info: EdgeInfo): Promise<void> {
+  await writeFileAtomic(edgeFilePath(projectDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function removeEdgeFile(projectDir: string): Promise<void> {
+  await rm(edgeFilePath(projectDir), { force: true });
+}
 
 /** Reads edge.json of a fleet project; a missing or broken file is bad input (exit 2). */
 export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {

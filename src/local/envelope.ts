@@ -1,6 +1,6 @@
 /**
  * Cloudflare's v4 API envelope and the error codes the local edge answers with.
- * Every control-plane answer is an ApiResponse; edge.ts writes it to the socket.
+ * Every control-plane and admin answer is an ApiResponse; http-bridge.ts writes it to the socket.
  */
 
 export interface CfMessage {
@@ -22,7 +22,10 @@ export interface ResultInfo {
   total_pages?: number;
 }
 
-/** Error codes as Cloudflare uses them (see reference/cloudflare-api.md). */
+/**
+ * Error codes as Cloudflare's v4 API answers them. wrangler and the SDK branch on some (10007 is
+ * "no such worker" to both, 10000 a bad token), so each must be Cloudflare's own, never invented.
+ */
 export const CfCode = {
   authentication: 10000,
   /** No such worker (script). */

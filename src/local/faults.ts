@@ -2,20 +2,24 @@ import { z } from 'zod';
 
 /**
  * Fault injection for the control plane: latency on every API answer, a fraction answered with 5xx,
- * a rate limit answered with 429 + Retry-After, and a deterministic "fail the next N".
- * Settable at start (CLI flags) and at run time (PUT /__edge/faults).
+ * a throttle (Cloudflare's rate limiting, played by the edge) answered with 429 + Retry-After, and a
+ * deterministic "fail the next N". Settable at start (CLI flags) and at run time (PUT /__edge/faults).
  */
 
-export const RateLimitSchema = z.object({
+/**
+ * The injected 429 limit: more than `limit` API requests in a window of `windowSeconds` are refused.
+ * Not the client's own API budget (that is the pacer's, in cloudflare/).
+ */
+export const ThrottleLimitSchema = z.object({
   limit: z.number().int().positive(),
   windowSeconds: z.number().positive(),
 });
-export type RateLimit = z.infer<typeof RateLimitSchema>;
+export type ThrottleLimit = z.infer<typeof ThrottleLimitSchema>;
 
 export const FaultSettingsSchema = z.object({
   latencyMs: z.number().int().min(0).max(600_000).default(0),
   errorRate: z.number().min(0).max(1).default(0),
-  rateLimit: RateLimitSchema.nullable().default(null),
+  throttle: ThrottleLimitSchema.nullable().default(null),
   /** The next N API requests answer 503, whatever errorRate says. */
   failNext: z.number().int().min(0).default(0),
 });
@@ -25,7 +29,7 @@ export type FaultSettings = z.infer<typeof FaultSettingsSchema>;
 export const FaultPatchSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   errorRate: z.number().min(0).max(1).optional(),
-  rateLimit: RateLimitSchema.nullable().optional(),
+  throttle: ThrottleLimitSchema.nullable().optional(),
   failNext: z.number().int().min(0).optional(),
 });
 export type FaultPatch = z.infer<typeof FaultPatchSchema>;
@@ -49,35 +53,35 @@ export class Faults {
   }
 
   get current(): FaultSettings & { window: { count: number; resetsInMs: number } | null } {
-    const rl = this.settings.rateLimit;
-    const window = rl
-      ? { count: this.windowCount, resetsInMs: Math.max(0, this.windowStart + rl.windowSeconds * 1000 - this.now()) }
+    const { throttle } = this.settings;
+    const window = throttle
+      ? { count: this.windowCount, resetsInMs: Math.max(0, this.windowStart + throttle.windowSeconds * 1000 - this.now()) }
       : null;
     return { ...this.settings, window };
   }
 
   update(patch: FaultPatch): FaultSettings {
-    const rateLimitChanged = patch.rateLimit !== undefined;
+    const throttleChanged = patch.throttle !== undefined;
     this.settings = FaultSettingsSchema.parse({ ...this.settings, ...patch });
-    if (rateLimitChanged) {
+    if (throttleChanged) {
       this.windowStart = 0;
       this.windowCount = 0;
     }
     return this.settings;
   }
 
-  /** Decides the fate of one API request (counts it against the rate limit). */
+  /** Decides the fate of one API request (counts it against the throttle). */
   decide(): FaultDecision {
-    const { latencyMs, errorRate, rateLimit } = this.settings;
-    if (rateLimit) {
+    const { latencyMs, errorRate, throttle } = this.settings;
+    if (throttle) {
       const now = this.now();
-      const windowMs = rateLimit.windowSeconds * 1000;
+      const windowMs = throttle.windowSeconds * 1000;
       if (now - this.windowStart >= windowMs) {
         this.windowStart = now;
         this.windowCount = 0;
       }
       this.windowCount += 1;
-      if (this.windowCount > rateLimit.limit) {
+      if (this.windowCount > throttle.limit) {
         const retryAfterSeconds = Math.max(1, Math.ceil((this.windowStart + windowMs - now) / 1000));
         return { kind: 'rate-limited', latencyMs, retryAfterSeconds };
       }

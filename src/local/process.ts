@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, FleetError } from '../util/errors.js';
-import { ensurePrivateDir } from '../util/files.js';
-import { type EdgeInfo, edgeFilePath, localEdgeDir, readEdgeInfoIfAny } from './edge-file.js';
+import { ensureStateDir } from '../util/state-dir.js';
+import { type EdgeInfo, localEdgeDir, readEdgeInfoIfAny, removeEdgeFile } from './edge-file.js';
 import { localhostResolverPath } from './localhost-resolver.js';
+import type { WorkerSummary } from './worker-summary.js';
 
 /** Managing an edge that runs as its own process: start detached, look at it, stop it. */
 
@@ -17,24 +18,10 @@ export function edgeLogPath(projectDir: string): string {
   return join(localEdgeDir(projectDir), 'edge.log');
 }
 
-export interface EdgeStatus {
-  running: boolean;
-  info?: EdgeInfo;
-  /** edge.json names a process that is gone or not answering. */
-  stale: boolean;
-  workers?: EdgeWorkerSummary[];
-}
-
-export interface EdgeWorkerSummary {
-  name: string;
-  url: string;
-  running: boolean;
-  versionId: string | null;
-  modifiedOn: string;
-  vars: string[];
-  secrets: string[];
-  analytics: Array<{ binding: string; dataset: string }>;
-}
+/** `stale`: edge.json names a process that is gone or not answering. */
+export type EdgeStatus =
+  | { running: true; stale: false; info: EdgeInfo; workers?: WorkerSummary[] }
+  | { running: false; stale: boolean; info?: EdgeInfo };
 
 /** Asks the recorded edge for its health; true only if it answers with the recorded pid. */
 export async function edgeAnswers(info: EdgeInfo, timeoutMs = 2_000): Promise<boolean> {
@@ -52,7 +39,7 @@ export async function edgeStatus(projectDir: string): Promise<EdgeStatus> {
   const info = await readEdgeInfoIfAny(projectDir);
   if (!info) return { running: false, stale: false };
   if (!isAlive(info.pid) || !(await edgeAnswers(info))) return { running: false, stale: true, info };
-  const workers = await adminGet<EdgeWorkerSummary[]>(info, '/workers').catch(() => undefined);
+  const workers = await adminGet<WorkerSummary[]>(info, '/workers').catch(() => undefined);
   return { running: true, stale: false, info, ...(workers ? { workers } : {}) };
 }
 
@@ -78,9 +65,7 @@ export interface DetachOptions {
  * returns once it has written edge.json and answers its health check.
  */
 export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
-  const dir = localEdgeDir(options.projectDir);
-  await ensurePrivateDir(join(options.projectDir, '.mcp-fleet'));
-  await ensurePrivateDir(dir);
+  await ensureStateDir(options.projectDir, localEdgeDir(options.projectDir));
   const logPath = edgeLogPath(options.projectDir);
   const log = await open(logPath, 'a', 0o600);
   const bin = fileURLToPath(new URL('../bin/mcp-fleet.js', import.meta.url));
@@ -137,7 +122,7 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
         // gone meanwhile
       }
     }
-    await rm(edgeFilePath(projectDir), { force: true });
+    await removeEdgeFile(projectDir);
     return { kind: 'not-running', removedStale: true, orphansStopped: orphans.length };
   }
   process.kill(info.pid, 'SIGTERM');
@@ -147,7 +132,7 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
       throw new FleetError(`the local edge (pid ${info.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`);
     await sleep(100);
   }
-  await rm(edgeFilePath(projectDir), { force: true });
+  await removeEdgeFile(projectDir);
   return { kind: 'stopped', pid: info.pid };
 }
 

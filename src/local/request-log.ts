@@ -1,5 +1,5 @@
 /**
- * The control plane's request log: one entry per API or admin request, never a body, never a header,
+ * The control plane's request log: one entry per API request, never a body, never a header,
  * never a query value. Tests and benchmarks read it through GET /__edge/requests to count calls
  * per client (script) and operation (route).
  */

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ensurePrivateDir, exists, writeFileAtomic } from '../util/files.js';
+import { exists, writeFileAtomic } from '../util/files.js';
+import { ensureStateDir, statePaths } from '../util/state-dir.js';
 
 /**
  * The local edge's persisted state, under `.mcp-fleet/local/state/` (0700):
@@ -104,15 +105,16 @@ export class EdgeStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
+    private readonly projectDir: string,
     readonly stateDir: string,
     readonly identity: EdgeIdentity,
   ) {}
 
-  /** Opens (or creates) the state directory and loads every script. */
-  static async open(stateDir: string): Promise<EdgeStore> {
-    await ensurePrivateDir(stateDir);
-    await ensurePrivateDir(join(stateDir, 'scripts'));
-    const store = new EdgeStore(stateDir, await loadIdentity(stateDir));
+  /** Opens (or creates) the project's edge state directory and loads every script. */
+  static async open(projectDir: string): Promise<EdgeStore> {
+    const stateDir = statePaths.localEdgeState(projectDir);
+    await ensureStateDir(projectDir, join(stateDir, 'scripts'));
+    const store = new EdgeStore(projectDir, stateDir, await loadIdentity(stateDir));
     for (const entry of await readdir(join(stateDir, 'scripts'), { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = join(stateDir, 'scripts', entry.name);
@@ -162,9 +164,7 @@ export class EdgeStore {
 
   /** Stores module contents (content-addressed) and returns their references. */
   async putModules(scriptName: string, modules: NewModule[]): Promise<ModuleRef[]> {
-    const dir = join(this.scriptDir(scriptName), 'modules');
-    await ensurePrivateDir(this.scriptDir(scriptName));
-    await ensurePrivateDir(dir);
+    const dir = await ensureStateDir(this.projectDir, join(this.scriptDir(scriptName), 'modules'));
     const refs: ModuleRef[] = [];
     for (const module of modules) {
       const hash = createHash('sha256').update(module.contents).digest('hex');
@@ -186,8 +186,7 @@ export class EdgeStore {
     const keptSecrets: SecretsByVersion = {};
     for (const [id, values] of Object.entries(secrets)) if (keptIds.has(id)) keptSecrets[id] = values;
 
-    const dir = this.scriptDir(record.name);
-    await ensurePrivateDir(dir);
+    const dir = await ensureStateDir(this.projectDir, this.scriptDir(record.name));
     // Secrets first: a script.json never names a version whose secrets are missing.
     await writeFileAtomic(join(dir, 'secrets.json'), `${JSON.stringify(keptSecrets)}\n`, { mode: 0o600 });
     await writeFileAtomic(join(dir, 'script.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });

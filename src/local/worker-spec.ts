@@ -1,5 +1,23 @@
-import type { WorkerSpec } from './runtime.js';
-import type { EdgeStore, ScriptRecord } from './store.js';
+import type { EdgeStore, ModuleType, ScriptRecord } from './store.js';
+
+/** What the runtime runs for one worker: everything workerd needs, secret values included. */
+export interface WorkerSpec {
+  name: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  mainModule: string;
+  modules: WorkerModule[];
+  /** plain_text vars and secret_text secrets (both are strings in env). */
+  text: Record<string, string>;
+  json: Record<string, unknown>;
+  analytics: Array<{ binding: string; dataset: string }>;
+}
+
+export interface WorkerModule {
+  name: string;
+  type: ModuleType;
+  contents: Uint8Array;
+}
 
 /** What the runtime should run for one stored script: its live version with that version's secrets. */
 export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Promise<WorkerSpec | undefined> {

@@ -12,7 +12,7 @@ interface StartOptions {
   detach?: boolean;
   latencyMs?: string;
   errorRate?: string;
-  rateLimit?: string;
+  throttle?: string;
 }
 
 export function registerLocal(program: Command): void {
@@ -27,7 +27,7 @@ export function registerLocal(program: Command): void {
     .option('--detach', 'run in the background and return once it is ready')
     .option('--latency-ms <n>', 'delay every API answer by N milliseconds')
     .option('--error-rate <r>', 'answer this fraction (0..1) of API calls with a 5xx')
-    .option('--rate-limit <n/seconds>', 'answer 429 with Retry-After past N API calls per window, e.g. 100/60')
+    .option('--throttle <requests/seconds>', 'answer 429 with Retry-After above N requests per SECONDS, e.g. 100/60')
     .action(
       action(async (options: StartOptions, command: Command) => {
         const ctx = commandContext(command);
@@ -112,8 +112,8 @@ export function registerLocal(program: Command): void {
           ctx.output.result({
             running: status.running,
             stale: status.stale,
-            ...(status.info && status.running ? publicInfo(status.info) : {}),
-            workers: status.workers ?? [],
+            ...(status.running ? publicInfo(status.info) : {}),
+            workers: status.running ? (status.workers ?? []) : [],
             ...(status.running ? nodeResolverHint() : {}),
           });
           return;
@@ -127,7 +127,7 @@ export function registerLocal(program: Command): void {
           ctx.output.info('Start it with: mcp-fleet local start --detach');
           return;
         }
-        const info = status.info!;
+        const { info } = status;
         ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
         printConnection(ctx.output, info, nodeResolverHint());
         const workers = status.workers ?? [];
@@ -187,10 +187,10 @@ function parseFaults(options: StartOptions): Partial<FaultSettings> {
     }
     faults.errorRate = rate;
   }
-  if (options.rateLimit !== undefined) {
-    const rate = parseRate(options.rateLimit);
-    if (!rate) throw usageError(`--rate-limit must be N/SECONDS, e.g. 100/60 (got "${options.rateLimit}")`);
-    faults.rateLimit = { limit: rate.requests, windowSeconds: rate.seconds };
+  if (options.throttle !== undefined) {
+    const rate = parseRate(options.throttle);
+    if (!rate) throw usageError(`--throttle must be N/SECONDS, e.g. 100/60 (got "${options.throttle}")`);
+    faults.throttle = { limit: rate.requests, windowSeconds: rate.seconds };
   }
   return faults;
 }
@@ -199,7 +199,7 @@ function faultArgs(options: StartOptions): string[] {
   const args: string[] = [];
   if (options.latencyMs !== undefined) args.push('--latency-ms', options.latencyMs);
   if (options.errorRate !== undefined) args.push('--error-rate', options.errorRate);
-  if (options.rateLimit !== undefined) args.push('--rate-limit', options.rateLimit);
+  if (options.throttle !== undefined) args.push('--throttle', options.throttle);
   return args;
 }
 

@@ -3,7 +3,7 @@ import { ApiError, type ApiResponse, CfCode, errors, fail } from '../envelope.js
 import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { type ControlPlaneOptions, createPlaneContext } from './context.js';
-import { Router } from './router.js';
+import { invoke, Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';
 import { registerVersionRoutes } from './version-routes.js';
@@ -42,10 +42,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
 
   async function handle(request: Request, path: string): Promise<RoutedResponse> {
     const method = request.method.toUpperCase();
-    const url = new URL(request.url);
     const { matched, otherMethod } = router.match(method, path);
     // Unmatched paths are still logged against the worker they name.
-    const script = matched?.params.script ?? /\/workers\/(?:scripts|services|workers)\/([^/]+)/.exec(path)?.[1] ?? null;
+    const script = matched?.params.script ?? scriptNamedIn(path);
     const routeName = matched ? `${matched.route.method} ${matched.route.pattern}` : null;
     const answer = (response: ApiResponse): RoutedResponse => ({ ...response, route: routeName, script });
     try {
@@ -56,7 +55,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
       }
       if (!matched) throw otherMethod ? errors.methodNotAllowed(method, path) : errors.noRoute(method, path);
       if (matched.params.account !== undefined && matched.params.account !== plane.accountId) throw errors.authentication();
-      return answer(await matched.route.handler({ request, params: matched.params, query: url.searchParams }));
+      return answer(await invoke(matched, request));
     } catch (error) {
       if (error instanceof ApiError) return answer(error.toResponse());
       return answer(fail(500, CfCode.internal, `Internal error in the local edge: ${describe(error)}`));
@@ -66,11 +65,16 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   return { handle, authorized };
 }
 
+/** The worker an API path names, if any (for the request log, also of requests no route answered). */
+export function scriptNamedIn(path: string): string | null {
+  return /\/workers\/(?:scripts|services|workers)\/([^/]+)/.exec(path)?.[1] ?? null;
+}
+
 function carriesToken(request: Request, store: EdgeStore): boolean {
   const header = request.headers.get('authorization') ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (!match) return false;
-  const given = Buffer.from(match[1]!.trim());
+  const bearer = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
+  if (bearer === undefined) return false;
+  const given = Buffer.from(bearer.trim());
   const expected = Buffer.from(store.identity.token);
   // Constant-time, so the token cannot be guessed a byte at a time from response timings.
   return given.length === expected.length && timingSafeEqual(given, expected);

@@ -1,13 +1,23 @@
 import { type ApiResponse, errors } from '../envelope.js';
 
+/** The names of a pattern's `:name` segments: `/a/:x/b/:y` → `'x' | 'y'`. */
+type ParamNames<Pattern extends string> = Pattern extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<Rest>
+  : Pattern extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** A pattern's named parts, each one decoded path segment: every name the pattern has is present. */
+export type Params<Pattern extends string> = { readonly [Name in ParamNames<Pattern>]: string };
+
 /** What a handler gets: the request, the path's named parts (decoded) and the query. */
-export interface RequestContext {
+export interface RequestContext<Pattern extends string = string> {
   request: Request;
-  params: Record<string, string>;
+  params: Params<Pattern>;
   query: URLSearchParams;
 }
 
-export type Handler = (ctx: RequestContext) => Promise<ApiResponse>;
+export type Handler<Pattern extends string = string> = (ctx: RequestContext<Pattern>) => Promise<ApiResponse>;
 
 export interface Route {
   method: string;
@@ -26,8 +36,9 @@ export interface RouteMatch {
 export class Router {
   private readonly routes: Route[] = [];
 
-  readonly route = (method: string, pattern: string, handler: Handler): void => {
-    this.routes.push(compile(method, pattern, handler));
+  readonly route = <Pattern extends string>(method: string, pattern: Pattern, handler: Handler<Pattern>): void => {
+    // compile() captures exactly the pattern's names, so the handler gets every param its type promises.
+    this.routes.push(compile(method, pattern, handler as Handler));
   };
 
   /** The route for the request, or none; `otherMethod` says whether the path exists under another method (405, not 404). */
@@ -50,9 +61,15 @@ export class Router {
   }
 }
 
+/** Runs the matched route's handler. */
+export function invoke({ route, params }: RouteMatch, request: Request): Promise<ApiResponse> {
+  return route.handler({ request, params, query: new URL(request.url).searchParams });
+}
+
 function compile(method: string, pattern: string, handler: Handler): Route {
   const keys: string[] = [];
-  const source = pattern.replace(/:([a-z]+)/g, (_, key: string) => {
+  // A name runs to the next slash, as ParamNames reads it.
+  const source = pattern.replace(/:([^/]+)/g, (_, key: string) => {
     keys.push(key);
     return '([^/]+)';
   });
@@ -87,13 +104,17 @@ export function stringRecord(value: unknown): Record<string, string> {
   return out;
 }
 
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
-  let value: unknown;
+/** The request body as JSON, or 10001. */
+export async function readJson(request: Request): Promise<unknown> {
   try {
-    value = JSON.parse(await request.text());
+    return JSON.parse(await request.text()) as unknown;
   } catch {
     throw errors.badRequest('The request body is not valid JSON');
   }
+}
+
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const value = await readJson(request);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw errors.badRequest('The request body must be a JSON object');
   return value as Record<string, unknown>;

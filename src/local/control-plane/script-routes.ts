@@ -16,7 +16,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('GET', '/accounts/:account/workers/scripts', async () => ok(store.listScripts().map((script) => scriptObject(store, script))));
 
   route('GET', '/accounts/:account/workers/services/:script', async ({ params }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     const env = { environment: 'production', created_on: script.created_on, modified_on: script.modified_on };
     return ok({
       id: script.name,
@@ -28,7 +28,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   });
 
   route('GET', '/accounts/:account/workers/workers/:script', async ({ params }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     return ok({
       id: script.tag,
       name: script.name,
@@ -43,7 +43,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   });
 
   route('PUT', '/accounts/:account/workers/scripts/:script', async (ctx) => {
-    const name = ctx.params.script!;
+    const name = ctx.params.script;
     if (!NAME_RE.test(name)) {
       throw new ApiError(
         400,
@@ -70,8 +70,8 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
     return ok(scriptObject(store, script, { deployment_id: version.id, startup_time_ms: startupMs }));
   });
 
-  const scriptContent: Handler = async ({ params }) => {
-    const script = requireScript(params.script!);
+  const scriptContent: Handler<':script'> = async ({ params }) => {
+    const script = requireScript(params.script);
     const active = store.activeVersion(script);
     const main = active?.modules.find((module) => module.name === active.main_module);
     if (!active || !main) throw errors.scriptNotFound(script.name);
@@ -82,7 +82,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('GET', '/accounts/:account/workers/scripts/:script/content/v2', scriptContent);
 
   route('DELETE', '/accounts/:account/workers/scripts/:script', async ({ params }) => {
-    const name = params.script!;
+    const name = params.script;
     await store.exclusive(async () => {
       requireScript(name);
       await store.deleteScript(name);
@@ -92,56 +92,56 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   });
 
   route('GET', '/accounts/:account/workers/scripts/:script/settings', async ({ params }) =>
-    ok(settingsObject(store, requireScript(params.script!))),
+    ok(settingsObject(store, requireScript(params.script))),
   );
   route('PATCH', '/accounts/:account/workers/scripts/:script/settings', async ({ params, request }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     const body = await readSettingsBody(request);
     if (body.bindings !== undefined || body.compatibility_date !== undefined || body.compatibility_flags !== undefined) {
       throw errors.badRequest(
         'Changing bindings or compatibility settings through /settings is not supported by the local edge; upload a new version instead',
       );
     }
-    const record = await updateScript(params.script!, (r) => applyScriptSettings(r, body));
+    const record = await updateScript(params.script, (r) => applyScriptSettings(r, body));
     return ok(settingsObject(store, record));
   });
   route('GET', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params }) =>
-    ok(scriptSettingsObject(requireScript(params.script!))),
+    ok(scriptSettingsObject(requireScript(params.script))),
   );
   route('PATCH', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params, request }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     const body = await readJsonObject(request);
-    const record = await updateScript(params.script!, (r) => applyScriptSettings(r, body));
+    const record = await updateScript(params.script, (r) => applyScriptSettings(r, body));
     return ok(scriptSettingsObject(record));
   });
 
   route('GET', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params }) =>
-    ok({ ...requireScript(params.script!).subdomain }),
+    ok({ ...requireScript(params.script).subdomain }),
   );
   route('POST', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params, request }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     const body = await readJsonObject(request);
     if (typeof body.enabled !== 'boolean') throw errors.badRequest('"enabled" must be a boolean');
     const enabled = body.enabled;
     const previews = typeof body.previews_enabled === 'boolean' ? body.previews_enabled : enabled;
-    const record = await updateScript(params.script!, (r) => {
+    const record = await updateScript(params.script, (r) => {
       r.subdomain = { enabled, previews_enabled: previews };
     });
     return ok({ ...record.subdomain });
   });
   route('DELETE', '/accounts/:account/workers/scripts/:script/subdomain', async ({ params }) => {
-    const record = await updateScript(params.script!, (r) => {
+    const record = await updateScript(params.script, (r) => {
       r.subdomain = { enabled: false, previews_enabled: false };
     });
     return ok({ ...record.subdomain });
   });
 
   route('GET', '/accounts/:account/workers/scripts/:script/schedules', async ({ params }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     return ok({ schedules: [] });
   });
   route('GET', '/accounts/:account/workers/scripts/:script/tails', async ({ params }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     return ok([]);
   });
 }

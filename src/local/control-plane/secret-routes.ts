@@ -12,37 +12,37 @@ export function registerSecretRoutes(router: Router, plane: PlaneContext): void 
   const { store, requireScript } = plane;
   const liveSecrets = (script: ScriptRecord) => secretList(store.activeVersion(script)?.bindings ?? []);
 
-  route('GET', '/accounts/:account/workers/scripts/:script/secrets', async ({ params }) => ok(liveSecrets(requireScript(params.script!))));
+  route('GET', '/accounts/:account/workers/scripts/:script/secrets', async ({ params }) => ok(liveSecrets(requireScript(params.script))));
   route('GET', '/accounts/:account/workers/scripts/:script/secrets/:secret', async ({ params }) => {
-    const found = liveSecrets(requireScript(params.script!)).find((s) => s.name === params.secret);
-    if (!found) throw errors.secretNotFound(params.secret!);
+    const found = liveSecrets(requireScript(params.script)).find((s) => s.name === params.secret);
+    if (!found) throw errors.secretNotFound(params.secret);
     return ok(found);
   });
   route('PUT', '/accounts/:account/workers/scripts/:script/secrets', async ({ params, request }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     const body = await readJsonObject(request);
-    await changeSecrets(plane, params.script!, request, (secrets, bindings) =>
+    await changeSecrets(plane, params.script, request, (secrets, bindings) =>
       setSecret(secrets, bindings, body.name, body.text, body.type),
     );
     return ok({ name: body.name, type: 'secret_text' });
   });
   route('DELETE', '/accounts/:account/workers/scripts/:script/secrets/:secret', async ({ params, request }) => {
-    const secret = params.secret!;
-    if (!liveSecrets(requireScript(params.script!)).some((s) => s.name === secret)) throw errors.secretNotFound(secret);
-    await changeSecrets(plane, params.script!, request, (secrets, bindings) => {
+    const secret = params.secret;
+    if (!liveSecrets(requireScript(params.script)).some((s) => s.name === secret)) throw errors.secretNotFound(secret);
+    await changeSecrets(plane, params.script, request, (secrets, bindings) => {
       if (!deleteSecret(secrets, bindings, secret)) throw errors.secretNotFound(secret);
     });
     return ok(null);
   });
   route('PATCH', '/accounts/:account/workers/scripts/:script/secrets-bulk', async ({ params, request }) => {
-    requireScript(params.script!);
+    requireScript(params.script);
     const body = await readJsonObject(request);
     const entries = body.secrets;
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries))
       throw errors.badRequest('"secrets" must be an object of name → secret or null');
     const list = Object.entries(entries as Record<string, unknown>);
     if (list.length > MAX_BULK) throw errors.badRequest(`At most ${MAX_BULK} secrets per request (got ${list.length})`);
-    const { bindings } = await changeSecrets(plane, params.script!, request, (secrets, current) => {
+    const { bindings } = await changeSecrets(plane, params.script, request, (secrets, current) => {
       for (const [key, value] of list) {
         if (value === null) {
           deleteSecret(secrets, current, key);

@@ -11,7 +11,7 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
   const { store, requireScript } = plane;
 
   route('GET', '/accounts/:account/workers/scripts/:script/versions', async ({ params, query }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     const page = positiveInt(query.get('page'), 1);
     const perPage = positiveInt(query.get('per_page'), 10);
     const { items, info } = paged(
@@ -22,13 +22,13 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     return ok({ items }, { resultInfo: info });
   });
   route('GET', '/accounts/:account/workers/scripts/:script/versions/:version', async ({ params }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     const version = script.versions.find((v) => v.id === params.version);
-    if (!version) throw errors.versionNotFound(params.version!);
+    if (!version) throw errors.versionNotFound(params.version);
     return ok(versionObject(script, version));
   });
   route('POST', '/accounts/:account/workers/scripts/:script/versions', async (ctx) => {
-    const name = ctx.params.script!;
+    const name = ctx.params.script;
     requireScript(name);
     const upload = await parseUpload(ctx.request);
     const version = await store.exclusive(async () => {
@@ -43,17 +43,17 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
   });
 
   route('GET', '/accounts/:account/workers/scripts/:script/deployments', async ({ params }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     return ok({ deployments: script.deployments });
   });
   route('GET', '/accounts/:account/workers/scripts/:script/deployments/:deployment', async ({ params }) => {
-    const script = requireScript(params.script!);
+    const script = requireScript(params.script);
     const deployment = script.deployments.find((d) => d.id === params.deployment);
     if (!deployment) throw new ApiError(404, CfCode.deploymentNotFound, `Deployment ${params.deployment} not found`);
     return ok(deployment);
   });
   route('POST', '/accounts/:account/workers/scripts/:script/deployments', async ({ params, request }) => {
-    const name = params.script!;
+    const name = params.script;
     requireScript(name);
     const body = await readJsonObject(request);
     if (body.strategy !== undefined && body.strategy !== 'percentage') throw errors.badRequest('strategy must be "percentage"');
