@@ -15,13 +15,11 @@ function root(command: Command): Command {
 }
 
 /** Wraps an action that returns its exit code. Commander passes the running command last. */
-export function action<Args extends unknown[]>(
-  fn: (...args: Args) => Promise<ExitCode | undefined | void>,
-): (...args: Args) => Promise<void> {
+export function action<Args extends unknown[]>(fn: (...args: Args) => Promise<ExitCode> | Promise<void>): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
     const command = args[args.length - 1] as Command;
     const code = await fn(...args);
-    if (code !== undefined) outcomes.set(root(command), code);
+    if (typeof code === 'number') outcomes.set(root(command), code);
   };
 }
 

@@ -6,6 +6,7 @@ import type { ClientOutcome } from '../ops/fleet-runner.js';
 import type { ProgressListener } from '../ops/progress.js';
 import type { ExitCode } from '../util/errors.js';
 import { type CommandContext, commandContext } from './context.js';
+import { withProjectLock } from './project-lock.js';
 
 /** Options every fleet-wide Cloudflare command takes. */
 export interface FleetFlags {
@@ -13,6 +14,8 @@ export interface FleetFlags {
   local?: boolean;
   concurrency?: string;
   rateLimit?: string;
+  /** --no-wait (commands that write). */
+  wait?: boolean;
 }
 
 export function addFleetOptions(command: Command, defaultConcurrency: number): Command {
@@ -88,15 +91,22 @@ export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: Fle
   return { exitCode, json: fleetJson(results, exitCode === 0) };
 }
 
-/** A whole fleet command: load the project and target, run the op, print JSON and report, return the exit code. */
+/**
+ * A whole fleet command: load the project and target, run the op, print JSON and report, return
+ * the exit code. A command that writes (files or remote state) does all of it holding the project lock.
+ */
 export async function fleetCommand<R extends ClientOutcome>(
   cmd: Command,
   names: readonly string[],
   flags: FleetFlags,
+  access: 'read' | 'write',
   op: (run: FleetRun) => FleetOp<R> | Promise<FleetOp<R>>,
 ): Promise<ExitCode> {
-  const run = await prepareFleetRun(cmd, names, flags);
-  const outcome = await runFleetOp(run, await op(run));
-  run.ctx.output.result(outcome.json);
-  return outcome.exitCode;
+  const whole = async (): Promise<ExitCode> => {
+    const run = await prepareFleetRun(cmd, names, flags);
+    const outcome = await runFleetOp(run, await op(run));
+    run.ctx.output.result(outcome.json);
+    return outcome.exitCode;
+  };
+  return access === 'write' ? withProjectLock(cmd, commandContext(cmd), flags, whole) : whole();
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
  *     removed/               secrets files of removed clients
  *     logs/                  wrangler's output per deploy (logs/wrangler/: wrangler's own log files)
  *     local/                 the local edge: edge.json, edge.log, state/
+ *     project.lock/          held by the one command changing the project (project.lock.json: which one)
  *
  * Every directory in it is private (0700): several hold secret values.
  */
@@ -26,6 +27,9 @@ export const statePaths = {
   wranglerLogs: (projectDir: string): string => join(stateDir(projectDir), 'logs', 'wrangler'),
   localEdge: (projectDir: string): string => join(stateDir(projectDir), 'local'),
   localEdgeState: (projectDir: string): string => join(stateDir(projectDir), 'local', 'state'),
+  /** The project lock (a directory, by proper-lockfile) and who holds it. */
+  lock: (projectDir: string): string => join(stateDir(projectDir), 'project.lock'),
+  lockHolder: (projectDir: string): string => join(stateDir(projectDir), 'project.lock.json'),
 } as const;
 
 /**

@@ -53,11 +53,11 @@ export function registerDemo(program: Command): void {
           out.success(`demo passed in ${(result.totalMs / 1000).toFixed(1)} s (project left in ${result.dir})`);
           out.info('');
           out.info(nextSteps());
-        } else {
-          out.info(`${pc.red('✖')} demo failed at step "${result.failedStep ?? 'unknown'}": ${result.error ?? ''}`);
-          out.info(`  the project is left in ${result.dir} for a look`);
-          return ExitCode.failed;
+          return ExitCode.ok;
         }
+        out.info(`${pc.red('✖')} demo failed at step "${result.failedStep ?? 'unknown'}": ${result.error ?? ''}`);
+        out.info(`  the project is left in ${result.dir} for a look`);
+        return ExitCode.failed;
       }),
     );
 }

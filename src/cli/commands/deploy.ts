@@ -4,17 +4,17 @@ import type { DeployResult } from '../../ops/deploy.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
 import { addFleetOptions, type FleetFlags, type FleetOp, type FleetRun, fleetCommand } from '../fleet-run.js';
+import { addLockOption } from '../project-lock.js';
 
 export function registerDeploy(program: Command): void {
   addFleetOptions(
-    program
-      .command('deploy [clients...]')
+    addLockOption(program.command('deploy [clients...]'))
       .description("ship the worker to each client with wrangler; code and the client's secrets go up as one version")
       .option('--no-verify', 'skip the check of each worker after it is deployed'),
     DEFAULT_CONCURRENCY.deploy,
   ).action(
     action((names: string[], flags: FleetFlags & { verify: boolean }, cmd: Command) =>
-      fleetCommand(cmd, names, flags, (run) =>
+      fleetCommand(cmd, names, flags, 'write', (run) =>
         deployOp(run, parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.deploy), flags.verify),
       ),
     ),

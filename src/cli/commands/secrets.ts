@@ -3,16 +3,19 @@ import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
 import { addFleetOptions, type FleetFlags, fleetApi, fleetCommand } from '../fleet-run.js';
+import { addLockOption } from '../project-lock.js';
 
 export function registerSecrets(program: Command): void {
   const secrets = program.command('secrets').description("push, compare, rotate and retire the secrets of clients' workers");
 
   addFleetOptions(
-    secrets.command('push [clients...]').description('send each .secrets.<client> to its worker (one bulk request per client)'),
+    addLockOption(secrets.command('push [clients...]')).description(
+      'send each .secrets.<client> to its worker (one bulk request per client)',
+    ),
     DEFAULT_CONCURRENCY.api,
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
-      fleetCommand(cmd, names, flags, async (run) => {
+      fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ pushSecrets }, { renderPushReport }, api] = await Promise.all([
           import('../../ops/secrets-push.js'),
           import('../../ui/fleet-report.js'),
@@ -35,7 +38,7 @@ export function registerSecrets(program: Command): void {
     DEFAULT_CONCURRENCY.api,
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
-      fleetCommand(cmd, names, flags, async (run) => {
+      fleetCommand(cmd, names, flags, 'read', async (run) => {
         const [{ secretsStatus, statusExitCode }, { renderStatusReport }, api] = await Promise.all([
           import('../../ops/secrets-status.js'),
           import('../../ui/fleet-report.js'),
@@ -53,15 +56,14 @@ export function registerSecrets(program: Command): void {
   );
 
   addFleetOptions(
-    secrets
-      .command('rotate [clients...]')
+    addLockOption(secrets.command('rotate [clients...]'))
       .description('generate a new key, push it, save it, and prove the new key works and the old one does not')
       .option('--key <KEY>', 'the key to rotate', 'API_KEY')
       .option('--grace', 'keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`, so callers can switch over'),
     DEFAULT_CONCURRENCY.rotate,
   ).action(
     action((names: string[], flags: FleetFlags & { key: string; grace?: boolean }, cmd: Command) =>
-      fleetCommand(cmd, names, flags, async (run) => {
+      fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ rotateSecrets }, { renderRotateReport }, api] = await Promise.all([
           import('../../ops/secrets-rotate.js'),
           import('../../ui/fleet-report.js'),
@@ -80,11 +82,13 @@ export function registerSecrets(program: Command): void {
   );
 
   addFleetOptions(
-    secrets.command('retire [clients...]').description('end the grace period of `rotate --grace`: the previous API_KEY stops working'),
+    addLockOption(secrets.command('retire [clients...]')).description(
+      'end the grace period of `rotate --grace`: the previous API_KEY stops working',
+    ),
     DEFAULT_CONCURRENCY.api,
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
-      fleetCommand(cmd, names, flags, async (run) => {
+      fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ retirePreviousKeys }, { renderRetireReport }, api] = await Promise.all([
           import('../../ops/secrets-retire.js'),
           import('../../ui/fleet-report.js'),
