@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FleetError, usageError } from '../util/errors.js';
+import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir, statePaths } from '../util/state-dir.js';
 import { type EdgeInfo, readEdgeInfoIfAny, removeEdgeFile, writeEdgeInfo } from './edge-file.js';
-import { isAlive } from './process.js';
 import type { Runtime, WorkerLog } from './runtime.js';
 
 /**

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_PREFIX, createAdminRoutes } from './admin-routes.js';
 import { AnalyticsStore } from './analytics-store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
@@ -190,8 +191,4 @@ export function workerFromHost(host: string | undefined): string | undefined {
   if (!host) return undefined;
   const match = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.localhost\.?(?::\d+)?$/i.exec(host.trim());
   return match?.[1]?.toLowerCase();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

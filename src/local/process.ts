@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, FleetError } from '../util/errors.js';
+import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir } from '../util/state-dir.js';
 import { type EdgeInfo, localEdgeDir, readEdgeInfoIfAny, removeEdgeFile } from './edge-file.js';
 import { localhostResolverPath } from './localhost-resolver.js';
@@ -180,22 +181,4 @@ async function orphanedWorkerd(groupId: number): Promise<number[]> {
     if (match && match[1] === 'workerd' && Number(match[2]) === groupId) found.push(Number(entry));
   }
   return found;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A killed process nobody has reaped yet (a zombie) still takes signals but does nothing.
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { FleetError } from './errors.js';
 import { readFileIfExists, writeFileAtomic } from './files.js';
+import { isAlive } from './process-alive.js';
 import { ensureStateDir, stateDir, statePaths } from './state-dir.js';
 
 /**
@@ -94,13 +95,4 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
     // Half-written or removed while we read: the holder is unknown for now.
   }
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
