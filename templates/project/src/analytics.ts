@@ -5,12 +5,16 @@ export interface RequestRecord {
   method: string;
   status: number;
   durationMs: number;
+  /** The MCP revision the request spoke (e.g. 2026-07-28, 2025-11-25); empty when it named none. */
+  protocol: string;
 }
 
 /**
  * One data point per request in the client's own dataset. Indexed by client
  * id so a dataset shared by mistake still separates clients. Metrics are
  * best effort: a failing binding must never cost the caller its response.
+ * The protocol blob is last so that queries written for the first three blobs still hold; it
+ * shows how many of a client's callers still speak a 2025 revision.
  */
 export function recordRequest(env: Env, record: RequestRecord): void {
   const dataset = env.ANALYTICS;
@@ -18,7 +22,7 @@ export function recordRequest(env: Env, record: RequestRecord): void {
   try {
     dataset.writeDataPoint({
       indexes: [env.CLIENT_ID],
-      blobs: [env.CLIENT_ID, record.route, record.method],
+      blobs: [env.CLIENT_ID, record.route, record.method, record.protocol],
       doubles: [record.status, record.durationMs],
     });
   } catch (error) {

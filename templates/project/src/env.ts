@@ -8,6 +8,12 @@ export interface Env {
   CLIENT_ID: string;
   /** Base URL of the client's upstream API; optional, set in `vars`. */
   UPSTREAM_URL?: string;
+  /**
+   * Browser origins allowed to call /mcp, e.g. "https://app.acme.example, http://localhost:6274";
+   * optional, set in `vars`. Without it only clients that send no Origin (MCP hosts, CLIs,
+   * servers) get in: any page in a browser is refused, whatever key it holds.
+   */
+  ALLOWED_ORIGINS?: string;
   /** Secret: the bearer key callers must present on /mcp. */
   API_KEY?: string;
   /**

@@ -4,6 +4,7 @@ import { type Env, type ExecutionContext, missingSecrets } from './env';
 import { handleHealth } from './health';
 import { json, methodNotAllowed } from './http';
 import { handleMcp } from './mcp';
+import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
 import { handleReady } from './ready';
 
 /**
@@ -16,40 +17,69 @@ function routeOf(pathname: string): Route {
   return pathname === '/health' || pathname === '/ready' || pathname === '/mcp' ? pathname : 'unmatched';
 }
 
-async function dispatch(route: Route, request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+interface Answer {
+  response: Response;
+  /** The MCP revision the request spoke, for analytics; '' when none. */
+  protocol: string;
+}
+
+async function dispatch(route: Route, request: Request, env: Env, ctx: ExecutionContext): Promise<Answer> {
   const readOnly = request.method === 'GET' || request.method === 'HEAD';
   switch (route) {
     case '/health':
-      return readOnly ? handleHealth(env) : methodNotAllowed(['GET', 'HEAD']);
+      return { response: readOnly ? handleHealth(env) : methodNotAllowed(['GET', 'HEAD']), protocol: '' };
     case '/ready':
-      return readOnly ? handleReady(env) : methodNotAllowed(['GET', 'HEAD']);
+      return { response: readOnly ? await handleReady(env) : methodNotAllowed(['GET', 'HEAD']), protocol: '' };
     case '/mcp': {
-      const rejection = await rejectUnauthorized(request, env);
-      if (rejection) return rejection;
-      // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet): stay closed
-      // rather than serve half a client. Names only, as on /ready.
-      const missing = missingSecrets(env);
-      if (missing.length > 0) return json(503, { error: 'not_ready', missing });
-      return handleMcp(request, env, ctx);
+      // Origin first, before the key: a page on a foreign site learns nothing, not even whether
+      // the key it guessed is right, and an allowed page's preflight never needs one.
+      const origin = checkOrigin(request, env);
+      if (origin.kind === 'forbidden') return { response: forbiddenOrigin(), protocol: '' };
+      const answer = await serveMcp(request, env, ctx);
+      return origin.kind === 'allowed' ? { ...answer, response: withCors(answer.response, origin.origin) } : answer;
     }
     case 'unmatched':
-      return json(404, { error: 'not_found', path: new URL(request.url).pathname });
+      // Also /.well-known/oauth-protected-resource: a key-only server must not look like an
+      // OAuth resource, or hosts that find that document (Cursor) drop the configured key.
+      return { response: json(404, { error: 'not_found', path: new URL(request.url).pathname }), protocol: '' };
   }
+}
+
+async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Promise<Answer> {
+  if (request.method === 'OPTIONS') return { response: preflight(request), protocol: '' };
+  // Neither generation has a use for GET or DELETE here: 2026-07-28 has no standalone stream,
+  // and a stateless 2025 server neither pushes messages nor keeps sessions to end. Clients
+  // read 405 as "no stream offered".
+  if (request.method !== 'POST') return { response: methodNotAllowed(['POST', 'OPTIONS']), protocol: '' };
+  const rejection = await rejectUnauthorized(request, env);
+  if (rejection) return { response: rejection, protocol: '' };
+  // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet): stay closed
+  // rather than serve half a client. Names only, as on /ready.
+  const missing = missingSecrets(env);
+  if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
+  const { response, revision } = await handleMcp(request, env, ctx);
+  return { response, protocol: revision ?? '' };
 }
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const started = Date.now();
     const label = routeOf(new URL(request.url).pathname);
-    let response: Response;
+    let answer: Answer;
     try {
-      response = await dispatch(label, request, env, ctx);
+      answer = await dispatch(label, request, env, ctx);
     } catch (error) {
       // Stack traces stay in the logs; callers get a bare 500.
       console.error('unhandled error', error);
-      response = json(500, { error: 'internal_error' });
+      answer = { response: json(500, { error: 'internal_error' }), protocol: '' };
     }
-    recordRequest(env, { route: label, method: request.method, status: response.status, durationMs: Date.now() - started });
-    return response;
+    recordRequest(env, {
+      route: label,
+      method: request.method,
+      status: answer.response.status,
+      durationMs: Date.now() - started,
+      protocol: answer.protocol,
+    });
+    return answer.response;
   },
 };

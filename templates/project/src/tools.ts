@@ -1,5 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Env } from './env';
 import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
@@ -15,7 +14,7 @@ export function registerTools(server: McpServer, env: Env): void {
     {
       title: 'Who am I',
       description: 'Returns the id of the client this MCP server belongs to.',
-      outputSchema: { client: z.string() },
+      outputSchema: z.object({ client: z.string() }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => result({ client: env.CLIENT_ID }),
@@ -26,8 +25,8 @@ export function registerTools(server: McpServer, env: Env): void {
     {
       title: 'Fetch from upstream',
       description: `GETs a path on this client's upstream API with the client's credential and returns the status and at most ${MAX_BODY_BYTES} bytes of the body.`,
-      inputSchema: { path: z.string().default('/').describe('Path below the upstream base URL, e.g. /status') },
-      outputSchema: { status: z.number().int(), body: z.string(), truncated: z.boolean() },
+      inputSchema: z.object({ path: z.string().default('/').describe('Path below the upstream base URL, e.g. /status') }),
+      outputSchema: z.object({ status: z.number().int(), body: z.string(), truncated: z.boolean() }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     async ({ path }) => {
