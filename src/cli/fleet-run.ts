@@ -22,7 +22,7 @@ export function addFleetOptions(command: Command, defaultConcurrency: number): C
   return command
     .option('--all', 'every client of the fleet')
     .option('--local', 'use the local edge (mcp-fleet local start) instead of Cloudflare')
-    .option('--concurrency <n>', `clients worked on at once (default ${defaultConcurrency})`)
+    .option('--concurrency <n>', `clients worked on at once (default: ${defaultConcurrency})`)
     .option(
       '--rate-limit <requests/seconds>',
       "API budget for this run (default: MCP_FLEET_RATE_LIMIT, else 1200/300, Cloudflare's limit per token)",
@@ -36,19 +36,23 @@ export interface FleetRun {
   target: Target;
 }
 
-/** Loads the project, picks the clients and the target, and fixes the process-wide API budget. */
-export async function prepareFleetRun(cmd: Command, names: readonly string[], flags: FleetFlags): Promise<FleetRun> {
+/** Loads the project, picks the clients and the target (unless resolved already), and fixes the process-wide API budget. */
+export async function prepareFleetRun(cmd: Command, names: readonly string[], flags: FleetFlags, target?: Target): Promise<FleetRun> {
   const ctx = commandContext(cmd);
-  const [{ loadFleet, selectClients }, { sharedPacer }, { resolveTarget }] = await Promise.all([
+  const [{ loadFleet, selectClients }, { sharedPacer }] = await Promise.all([
     import('../fleet/fleet.js'),
     import('../cloudflare/pacer.js'),
-    import('../cloudflare/resolve-target.js'),
   ]);
   const fleet = await loadFleet(ctx.cwd);
   const clients = selectClients(fleet, names, Boolean(flags.all));
   sharedPacer({ rateLimit: flags.rateLimit });
-  const target = await resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId });
-  return { ctx, fleet, clients, target };
+  return { ctx, fleet, clients, target: target ?? (await resolveFleetTarget(fleet, flags)) };
+}
+
+/** Cloudflare (token, account) or, with --local, the recorded local edge; bad or missing details are exit 2. */
+export async function resolveFleetTarget(fleet: Fleet, flags: Pick<FleetFlags, 'local'>): Promise<Target> {
+  const { resolveTarget } = await import('../cloudflare/resolve-target.js');
+  return resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId });
 }
 
 export async function fleetApi(run: FleetRun): Promise<FleetApi> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { printError } from '../ui/output.js';
 import { describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { exitCodeOf } from './action.js';
@@ -10,6 +10,16 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** Every option's help line in one style: `(default: 4)`, no quotes, no empty lists. */
+function describeOption(option: Option): string {
+  const extra: string[] = [];
+  const value: unknown = option.defaultValue;
+  const empty = value === undefined || (Array.isArray(value) && value.length === 0) || typeof value === 'boolean';
+  if (!empty) extra.push(`default: ${option.defaultValueDescription ?? String(value)}`);
+  if (option.argChoices) extra.push(`one of: ${option.argChoices.join(', ')}`);
+  return extra.length > 0 ? `${option.description} (${extra.join('; ')})` : option.description;
+}
+
 export function buildProgram(): Command {
   const program = new Command('mcp-fleet')
     .description('Run a fleet of per-client MCP servers on Cloudflare Workers from one codebase')
@@ -17,6 +27,7 @@ export function buildProgram(): Command {
     .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
     .option('--json', 'machine-readable output on stdout (human text goes to stderr)')
     .option('-y, --yes', 'never prompt; take defaults and confirm')
+    .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program);
@@ -31,22 +42,26 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return exitCodeOf(program);
   } catch (error) {
+    // Under --json, CI reads stdout: a failure is a document there too. The parser may fail
+    // before it has read --json itself, so the raw arguments decide.
+    const json = argv.slice(2).includes('--json');
     if (error instanceof CommanderError) {
-      // --help and --version end through here with code 0; anything else is bad usage.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // --help and --version end through here with code 0; anything else is bad usage (commander printed it).
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (json) printJsonFailure(error.message.replace(/^error: /, ''), undefined, ExitCode.usage);
+      return ExitCode.usage;
     }
     if (isFleetError(error)) {
       printError(error.message, error.hint);
-      // Under --json, CI reads stdout: it gets the failure as a document too.
-      if (program.opts<{ json?: boolean }>().json) {
-        process.stdout.write(
-          `${JSON.stringify({ ok: false, error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, null, 2)}\n`,
-        );
-      }
+      if (json) printJsonFailure(error.message, error.hint, error.exitCode);
       return error.exitCode;
     }
     printError(`unexpected error: ${describeError(error)}`, 'This is a bug in mcp-fleet; please report it with the command you ran.');
     if (process.env.MCP_FLEET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return ExitCode.failed;
   }
+}
+
+function printJsonFailure(message: string, hint: string | undefined, exitCode: ExitCode): void {
+  process.stdout.write(`${JSON.stringify({ ok: false, error: { message, hint: hint ?? null, exitCode } }, null, 2)}\n`);
 }

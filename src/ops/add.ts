@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { addEnvSection, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
 import { API_KEY, type Fleet, findClient } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
@@ -23,6 +23,8 @@ export interface AddOptions {
   ask?: (key: string) => Promise<string | undefined>;
   /** Replace an existing secrets file (a backup is kept). */
   force: boolean;
+  /** Refuse before writing anything when a required value is missing; names why (e.g. "--deploy"). */
+  requireComplete?: string;
 }
 
 export interface AddResult {
@@ -115,6 +117,14 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     }
   }
 
+  const missing = required.filter((key) => sources[key] === 'missing');
+  if (options.requireComplete && missing.length > 0) {
+    throw usageError(
+      `${options.requireComplete} needs every key of ${basename(fleet.templatePath)}; no value for ${missing.join(', ')}; nothing was written`,
+      'Give the values (--from-env, or at a terminal when asked), or add without --deploy and fill them in later.',
+    );
+  }
+
   const backup = existing ? await backupSecretsFile(fleet.dir, client, secretsPath, 'replaced') : undefined;
   const gitignorePath = join(fleet.dir, '.gitignore');
   const before = { gitignore: await readFileIfExists(gitignorePath), secrets: await readFileIfExists(secretsPath) };
@@ -134,7 +144,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     dataset: datasetName(client),
     secretsFile: secretsPath,
     sources,
-    missing: required.filter((key) => sources[key] === 'missing'),
+    missing,
     backup,
   };
 }

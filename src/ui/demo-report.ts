@@ -23,22 +23,22 @@ export function renderDemoTable(result: DemoResult): string {
   return renderTable(['CLIENT', 'URL', 'CHECKS', 'API_KEY', 'DEPLOY', 'VERIFY'], rows);
 }
 
-/** What a person runs to do the same on their own project, locally and then on Cloudflare. */
-export function nextSteps(): string {
+/** What a person runs to do the same on their own project, locally and then on Cloudflare; `cli` is how they run mcp-fleet. */
+export function nextSteps(cli = 'mcp-fleet'): string {
   return [
     pc.bold('Do the same on your own project:'),
-    '  mcp-fleet init my-fleet && cd my-fleet',
-    '  mcp-fleet local start --detach',
-    '  UPSTREAM_TOKEN=… mcp-fleet add acme --from-env',
-    '  mcp-fleet deploy --all --local',
-    '  mcp-fleet verify --all --local',
-    '  mcp-fleet secrets rotate acme --local',
-    '  mcp-fleet local stop',
+    `  ${cli} init my-fleet && cd my-fleet`,
+    `  ${cli} local start --detach`,
+    `  UPSTREAM_TOKEN=… ${cli} add acme --from-env`,
+    `  ${cli} deploy --all --local`,
+    `  ${cli} verify --all --local`,
+    `  ${cli} secrets rotate acme --local`,
+    `  ${cli} local stop`,
     '',
     pc.bold('Then on Cloudflare (a token with "Workers Scripts: Edit"):'),
     '  export CLOUDFLARE_API_TOKEN=…  CLOUDFLARE_ACCOUNT_ID=…',
-    '  mcp-fleet deploy --all',
-    '  mcp-fleet verify --all',
-    '  mcp-fleet secrets status --all',
+    `  ${cli} deploy --all`,
+    `  ${cli} verify --all`,
+    `  ${cli} secrets status --all`,
   ].join('\n');
 }

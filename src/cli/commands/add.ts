@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../util/errors.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
+import { cliInvocation } from '../invocation.js';
 import { addLockOption, withProjectLock } from '../project-lock.js';
 
 interface AddFlags {
@@ -32,6 +33,9 @@ export function registerAdd(program: Command): void {
           ]);
           const set = parseSetFlags(flags.set ?? []);
           const fleet = await loadFleet(ctx.cwd);
+          const { prepareFleetRun, resolveFleetTarget, runFleetOp } = await import('../fleet-run.js');
+          // With --deploy, what the deploy needs is checked before anything is written, so a refusal changes nothing.
+          const target = flags.deploy ? await resolveFleetTarget(fleet, flags) : undefined;
           const result = await addClient({
             fleet,
             client,
@@ -40,6 +44,7 @@ export function registerAdd(program: Command): void {
             env: process.env,
             ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
             force: Boolean(flags.force),
+            requireComplete: flags.deploy ? '--deploy' : undefined,
           });
           if (!flags.deploy) ctx.output.result(result);
           ctx.output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
@@ -50,11 +55,11 @@ export function registerAdd(program: Command): void {
             ctx.output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
           }
           if (!flags.deploy) {
-            ctx.output.info(`next: mcp-fleet deploy ${client}${flags.local ? ' --local' : ''}`);
+            ctx.output.info(`next: ${cliInvocation()} deploy ${client}${flags.local ? ' --local' : ''}`);
             return ExitCode.ok;
           }
-          const [{ prepareFleetRun, runFleetOp }, { deployOp }] = await Promise.all([import('../fleet-run.js'), import('./deploy.js')]);
-          const run = await prepareFleetRun(cmd, [client], { local: flags.local });
+          const { deployOp } = await import('./deploy.js');
+          const run = await prepareFleetRun(cmd, [client], { local: flags.local }, target);
           const deployed = await runFleetOp(run, await deployOp(run, 1, true));
           ctx.output.result({ ...result, deploy: deployed.json });
           return deployed.exitCode;

@@ -5,6 +5,7 @@ import type { FleetProgress } from '../../ui/fleet-progress.js';
 import { ExitCode } from '../../util/errors.js';
 import { action } from '../action.js';
 import { commandContext } from '../context.js';
+import { cliInvocation } from '../invocation.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -52,7 +53,7 @@ export function registerDemo(program: Command): void {
         if (result.ok) {
           out.success(`demo passed in ${(result.totalMs / 1000).toFixed(1)} s (project left in ${result.dir})`);
           out.info('');
-          out.info(nextSteps());
+          out.info(nextSteps(cliInvocation()));
           return ExitCode.ok;
         }
         out.info(`${pc.red('✖')} demo failed at step "${result.failedStep ?? 'unknown'}": ${result.error ?? ''}`);

@@ -4,6 +4,7 @@ import type { DepsMode } from '../../ops/init.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { commandContext } from '../context.js';
+import { cliInvocation } from '../invocation.js';
 import { addLockOption, withProjectLock } from '../project-lock.js';
 
 export function registerInit(program: Command): void {
@@ -28,7 +29,7 @@ export function registerInit(program: Command): void {
           ctx.output.success(`created fleet project ${result.name} in ${target}`);
           for (const file of result.created) ctx.output.info(`  ${file}`);
         }
-        ctx.output.info(`next: mcp-fleet -C ${target} add <client>`);
+        ctx.output.info(`next: ${cliInvocation()} -C ${target} add <client>`);
       }),
     );
 }

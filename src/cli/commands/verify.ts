@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 import { parseConcurrency, parseTimeoutSeconds } from '../flags.js';
@@ -19,12 +20,12 @@ export function registerVerify(program: Command): void {
     .option('--all', 'verify every client')
     .option('--local', 'verify the workers on the local edge')
     .option('--url <client=url>', "the URL of a client's worker, for workers behind other domains (repeatable)", collect, [])
-    .option('--concurrency <n>', 'clients checked at once (default 8)')
+    .option('--concurrency <n>', `clients checked at once (default: ${DEFAULT_CONCURRENCY.verify})`)
     .option('--timeout <seconds>', 'per-request timeout', '10')
     .action(
       action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
-        const concurrency = parseConcurrency(flags.concurrency, 8);
+        const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.verify);
         const timeoutMs = parseTimeoutSeconds(flags.timeout);
         const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }] =
           await Promise.all([
