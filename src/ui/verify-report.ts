@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { CheckResult } from '../ops/verify/checks.js';
+import type { GenerationReport } from '../ops/verify/mcp-checks.js';
 import type { ClientVerification, FleetVerification } from '../ops/verify/verify-fleet.js';
 import { renderTable } from './table.js';
 
@@ -10,11 +11,14 @@ function formatMs(ms: number): string {
 function checkCell(check: CheckResult): string {
   // A skipped check has no latency; a failed one (not run) is explained by the check it depended on.
   if (check.skipped) return check.ok ? pc.dim(`– ${check.name}`) : `${pc.red('✖')} ${check.name} ${pc.dim('–')}`;
-  const mark = check.ok ? pc.green('✔') : pc.red('✖');
+  const mark = check.advisory ? pc.yellow('!') : check.ok ? pc.green('✔') : pc.red('✖');
   return `${mark} ${check.name} ${pc.dim(formatMs(check.ms))}`;
 }
 
-/** One line per client (a mark per check, with its latency), each failure explained underneath. */
+/**
+ * One line per client (a mark per check, with its latency), then what MCP it speaks, then each
+ * failure, and each problem the run did not require (advisory), explained underneath.
+ */
 export function renderVerifyReport(report: FleetVerification): string {
   const width = Math.max(0, ...report.clients.map((client) => client.checks.length));
   const rows = report.clients.map((client) => {
@@ -28,10 +32,22 @@ export function renderVerifyReport(report: FleetVerification): string {
   const table = renderTable(header, rows).split('\n').slice(1);
   report.clients.forEach((client, index) => {
     lines.push(table[index] ?? '');
+    if (client.protocols !== undefined) lines.push(pc.dim(`    speaks ${protocolSummary(client.protocols)}`));
     for (const check of failures(client)) lines.push(`    ${pc.red(check.name)}: ${check.detail}`);
+    for (const check of client.checks.filter((entry) => entry.advisory)) lines.push(`    ${pc.yellow(check.name)}: ${check.detail}`);
   });
   lines.push('', summaryLine(report));
   return lines.join('\n');
+}
+
+/** "modern 2026-07-28; legacy 2025-11-25, 2025-06-18, 2025-03-26", with what is missing said as such. */
+export function protocolSummary(protocols: readonly GenerationReport[]): string {
+  return protocols
+    .map((entry) => {
+      if (entry.ok) return `${entry.generation} ${entry.revisions.join(', ')}`;
+      return `${entry.generation} ${entry.unsupported ? 'not served' : 'failed'}`;
+    })
+    .join('; ');
 }
 
 function failures(client: ClientVerification): CheckResult[] {
@@ -46,11 +62,15 @@ export function summaryLine(report: FleetVerification): string {
   return failed === 0 ? pc.green(text) : pc.red(text);
 }
 
-/** The --json document: {ok, clients:[{client, url, ok, checks:[{name, ok, ms, detail}]}]} plus timings and MCP details. */
+/**
+ * The --json document: {ok, clients:[{client, url, ok, checks:[{name, ok, ms, detail}]}]} plus
+ * timings, MCP details, and per client the generations and revisions served (`protocols`).
+ */
 export function verifyJson(report: FleetVerification): unknown {
   return {
     ok: report.ok,
     ms: report.ms,
+    protocol: report.protocol,
     clients: report.clients.map((client) => ({
       client: client.client,
       url: client.url,
@@ -62,8 +82,10 @@ export function verifyJson(report: FleetVerification): unknown {
         ms: check.ms,
         detail: check.detail,
         ...(check.skipped ? { skipped: true } : {}),
+        ...(check.advisory ? { advisory: true } : {}),
       })),
       ...(client.mcp ? { mcp: client.mcp } : {}),
+      ...(client.protocols ? { protocols: client.protocols } : {}),
     })),
   };
 }

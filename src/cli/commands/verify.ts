@@ -10,30 +10,39 @@ interface VerifyFlags {
   url?: string[];
   concurrency?: string;
   timeout: string;
+  protocol?: string;
 }
 
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description("smoke-check clients' workers: health, ready, auth, an MCP session, identity and key isolation")
+    .description("smoke-check clients' workers: health, ready, auth, origin, MCP sessions in both generations, identity and key isolation")
     .argument('[clients...]', 'clients to verify')
     .option('--all', 'verify every client')
     .option('--local', 'verify the workers on the local edge')
     .option('--url <client=url>', "the URL of a client's worker, for workers behind other domains (repeatable)", collect, [])
     .option('--concurrency <n>', `clients checked at once (default: ${DEFAULT_CONCURRENCY.verify})`)
     .option('--timeout <seconds>', 'per-request timeout', '10')
+    .option('--protocol <generation>', 'MCP generations every worker must speak: modern (2026-07-28), legacy (2025) or both', 'both')
     .action(
       action(async (names: string[], flags: VerifyFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.verify);
         const timeoutMs = parseTimeoutSeconds(flags.timeout);
-        const [{ loadFleet, selectClients }, { parseUrlOverrides }, { verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }] =
-          await Promise.all([
-            import('../../fleet/fleet.js'),
-            import('../../ops/verify/client-urls.js'),
-            import('../../ops/verify/verify-fleet.js'),
-            import('../../ui/verify-report.js'),
-          ]);
+        const [
+          { loadFleet, selectClients },
+          { parseUrlOverrides },
+          { verifyFleet, verifyExitCode },
+          { renderVerifyReport, verifyJson },
+          { parseProtocolRequirement },
+        ] = await Promise.all([
+          import('../../fleet/fleet.js'),
+          import('../../ops/verify/client-urls.js'),
+          import('../../ops/verify/verify-fleet.js'),
+          import('../../ui/verify-report.js'),
+          import('../../ops/verify/protocol.js'),
+        ]);
+        const protocol = parseProtocolRequirement(flags.protocol);
         const fleet = await loadFleet(ctx.cwd);
         const clients = selectClients(fleet, names, Boolean(flags.all));
         const overrides = parseUrlOverrides(
@@ -65,6 +74,7 @@ export function registerVerify(program: Command): void {
           urls: overrides,
           concurrency,
           timeoutMs,
+          protocol,
           onClientDone: live ? () => ctx.output.write(`\r${++done}/${clients.length} clients checked`) : undefined,
         });
         if (live) ctx.output.write('\r\u001b[2K');

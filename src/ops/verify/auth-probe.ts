@@ -1,4 +1,5 @@
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+/** Every MCP server of either generation answers (or refuses) a 2025-11-25 initialize. */
+const PROBE_PROTOCOL_VERSION = '2025-11-25';
 
 export interface KeyProbeOptions {
   /** Per-request timeout in milliseconds. */
@@ -9,6 +10,8 @@ export interface KeyProbeOptions {
    * Never put the key itself here.
    */
   label?: string;
+  /** An Origin header to send, as a browser page on that origin would. */
+  origin?: string;
 }
 
 export interface KeyProbeResult {
@@ -43,12 +46,13 @@ export async function keyAccepted(url: string, key: string | undefined, options:
     accept: 'application/json, text/event-stream',
   };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  if (options.origin !== undefined) headers.origin = options.origin;
   const body = JSON.stringify({
     jsonrpc: '2.0',
     id: 1,
     method: 'initialize',
     params: {
-      protocolVersion: LATEST_PROTOCOL_VERSION,
+      protocolVersion: PROBE_PROTOCOL_VERSION,
       capabilities: {},
       clientInfo: { name: 'mcp-fleet-verify', version: '1' },
     },

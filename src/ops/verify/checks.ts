@@ -1,7 +1,6 @@
 import { describeFetchError, formatSeconds, type KeyProbeResult, keyAccepted } from './auth-probe.js';
-import type { McpProbeResult } from './mcp-probe.js';
 
-export const CHECK_NAMES = ['health', 'ready', 'auth', 'mcp', 'identity', 'isolation'] as const;
+export const CHECK_NAMES = ['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface CheckResult {
@@ -13,6 +12,11 @@ export interface CheckResult {
   detail: string;
   /** True when the check could not be run (it then counts as passed only if `ok`). */
   skipped?: boolean;
+  /**
+   * True when the check found a problem that this run does not require (it then counts as
+   * passed): Origin validation under `--protocol legacy`, which 2025-template workers lack.
+   */
+  advisory?: boolean;
 }
 
 export interface HttpOptions {
@@ -157,38 +161,48 @@ export async function checkAuth(url: string, options: AuthCheckOptions): Promise
   return { name: 'auth', ok: true, ms, detail: `no credentials → ${none.status}, wrong key → ${wrong.status}` };
 }
 
-/** `mcp`: the session with the client's own key got through initialize and tools/list, with at least one tool. */
-export function mcpCheck(probe: McpProbeResult): CheckResult {
-  if (probe.server === undefined) {
-    const step = probe.failedAt === 'tools/list' ? 'tools/list' : 'initialize';
-    return {
-      name: 'mcp',
-      ok: false,
-      ms: probe.ms,
-      detail: `MCP ${step} with the client's key failed: ${probe.error ?? 'no reason given'}`,
-    };
-  }
-  const { name, version, protocolVersion, tools } = probe.server;
-  const summary = `${name} ${version}, protocol ${protocolVersion ?? '(not negotiated)'}, ${tools.length} tool${tools.length === 1 ? '' : 's'}`;
-  if (tools.length === 0) return { name: 'mcp', ok: false, ms: probe.ms, detail: `${summary}: the server lists no tools` };
-  return { name: 'mcp', ok: true, ms: probe.ms, detail: `${summary} (${tools.join(', ')})` };
+export interface OriginCheckOptions extends HttpOptions {
+  /** The client's own key: with it, only the Origin can be the reason for a refusal. */
+  key: string;
+  /** Whether a worker that ignores Origin fails the run (false: reported as advisory). */
+  required: boolean;
 }
 
-/** `identity`: when the server has `whoami`, it must name this client. */
-export function identityCheck(probe: McpProbeResult, expectedClient: string): CheckResult {
-  if (probe.server === undefined) return { name: 'identity', ok: false, ms: 0, skipped: true, detail: 'not run: the MCP session failed' };
-  const whoami = probe.whoami;
-  if (whoami === undefined) return { name: 'identity', ok: true, ms: 0, skipped: true, detail: 'skipped: the server has no whoami tool' };
-  if (whoami.client === undefined) return { name: 'identity', ok: false, ms: whoami.ms, detail: whoami.error ?? 'whoami named no client' };
-  if (whoami.client !== expectedClient) {
+/** An origin no browser page of a real caller can have (.invalid never resolves). */
+export const FOREIGN_ORIGIN = 'https://mcp-fleet-verify.invalid';
+
+/**
+ * `origin`: a request from a foreign web page (Origin header) is refused with 403 even with the
+ * right key. A worker that serves it lets any site the caller's browser visits reach it (DNS
+ * rebinding), which the MCP transport rules forbid.
+ */
+export async function checkOrigin(url: string, options: OriginCheckOptions): Promise<CheckResult> {
+  const probe = await keyAccepted(url, options.key, {
+    timeoutMs: options.timeoutMs,
+    label: `from a foreign Origin (${FOREIGN_ORIGIN}) with the client's key`,
+    origin: FOREIGN_ORIGIN,
+  });
+  if (probe.status === 403) return { name: 'origin', ok: true, ms: probe.ms, detail: `foreign Origin → 403` };
+  if (probe.accepted && !options.required) {
     return {
-      name: 'identity',
-      ok: false,
-      ms: whoami.ms,
-      detail: `whoami names "${whoami.client}", expected "${expectedClient}": this worker runs another client's code or configuration`,
+      name: 'origin',
+      ok: true,
+      advisory: true,
+      ms: probe.ms,
+      detail: `${probe.detail} (expected 403): the worker does not check Origin, as 2025-template workers do not; required unless --protocol legacy`,
     };
   }
-  return { name: 'identity', ok: true, ms: whoami.ms, detail: `whoami names "${whoami.client}"` };
+  if (probe.accepted) {
+    return {
+      name: 'origin',
+      ok: false,
+      ms: probe.ms,
+      detail: `${probe.detail} (expected 403): the worker does not check Origin, so any web page its callers open can use it (DNS rebinding)`,
+    };
+  }
+  if (probe.status === undefined) return { name: 'origin', ok: false, ms: probe.ms, detail: probe.detail };
+  const why = probe.status === 401 ? ": the client's key was refused, so the Origin check could not be judged" : '';
+  return { name: 'origin', ok: false, ms: probe.ms, detail: `${probe.detail} (expected 403)${why}` };
 }
 
 export interface IsolationCheckOptions extends HttpOptions {

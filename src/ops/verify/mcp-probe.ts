@@ -1,34 +1,16 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { describeFetchError, formatSeconds, mcpEndpoint } from './auth-probe.js';
+import { mcpEndpoint } from './auth-probe.js';
+import { probeSession, type SessionProbe } from './mcp-session.js';
+import { LEGACY_REVISIONS } from './protocol.js';
 
-export interface McpServerInfo {
-  name: string;
-  version: string;
-  /** The protocol version the session settled on. */
-  protocolVersion: string | undefined;
-  tools: string[];
-}
-
-export interface WhoamiResult {
-  ms: number;
-  /** The client the worker says it serves (`client` of the tool's JSON answer). */
-  client: string | undefined;
-  /** Why no client name could be read, when it could not. */
-  error: string | undefined;
-}
+export type { McpServerInfo, SessionProbe, WhoamiResult } from './mcp-session.js';
 
 export interface McpProbeResult {
-  /** Time of initialize + tools/list. */
-  ms: number;
-  /** Set when the session got through tools/list. */
-  server: McpServerInfo | undefined;
-  /** Which step failed, and why (secret-free), when one did. */
-  failedAt: 'initialize' | 'tools/list' | undefined;
-  error: string | undefined;
-  /** The answer of `whoami`, when the server has that tool and the session worked. */
-  whoami: WhoamiResult | undefined;
+  /** A 2026-07-28 session: server/discover, tools/list, whoami. */
+  modern: SessionProbe;
+  /** A 2025 session: initialize on 2025-11-25, tools/list, whoami. */
+  legacy: SessionProbe;
+  /** The 2025 revisions the worker serves (its initialize answered each with that same revision), newest first. */
+  legacyRevisions: string[];
 }
 
 export interface McpProbeOptions {
@@ -37,126 +19,78 @@ export interface McpProbeOptions {
   whoamiTool?: string;
 }
 
-const PAGE_LIMIT = 50;
-
 /**
- * Opens a real MCP session with the SDK's client (Streamable HTTP), the way an MCP host would:
- * initialize, tools/list, and `whoami` when the server has it. The key travels only in the
- * Authorization header of the transport's requests.
+ * Both generations side by side, each a real session with the client's own key, plus a bare
+ * initialize for each older 2025 revision so the report can say which ones the worker serves.
+ * Everything runs at once, so a hung worker costs one timeout.
  */
 export async function probeMcp(url: string, key: string, options: McpProbeOptions): Promise<McpProbeResult> {
-  const whoamiTool = options.whoamiTool ?? 'whoami';
-  const requestOptions = { timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs };
-  const transport = new StreamableHTTPClientTransport(new URL(mcpEndpoint(url)), {
-    requestInit: { headers: { Authorization: `Bearer ${key}` } },
-    // A verify run wants a prompt answer, not a client that retries the standalone SSE stream.
-    reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
-  });
-  const client = new Client({ name: 'mcp-fleet-verify', version: '1' }, { capabilities: {} });
-  // Errors of the optional GET stream arrive here; the request promises carry what matters.
-  client.onerror = () => undefined;
-  const started = performance.now();
-  const elapsed = (): number => Math.round(performance.now() - started);
+  const session = { timeoutMs: options.timeoutMs, whoamiTool: options.whoamiTool ?? 'whoami' };
+  const [modern, legacy, older] = await Promise.all([
+    probeSession(url, key, 'modern', session),
+    probeSession(url, key, 'legacy', session),
+    Promise.all(
+      LEGACY_REVISIONS.slice(1).map(async (revision) => ((await initializeServes(url, key, revision, options.timeoutMs)) ? revision : '')),
+    ),
+  ]);
+  const served = new Set(older.filter(Boolean));
+  const negotiated = legacy.server?.protocolVersion;
+  if (negotiated !== undefined) served.add(negotiated);
+  const known = LEGACY_REVISIONS.filter((revision) => served.has(revision));
+  const others = [...served]
+    .filter((revision) => !LEGACY_REVISIONS.includes(revision))
+    .sort()
+    .reverse();
+  return { modern, legacy, legacyRevisions: [...known, ...others] };
+}
+
+/**
+ * Does the worker answer a 2025 initialize for `revision` with that same revision? A server
+ * that does not speak it answers with another one (its latest), which is not counted.
+ */
+async function initializeServes(url: string, key: string, revision: string, timeoutMs: number): Promise<boolean> {
   try {
-    try {
-      await client.connect(transport, requestOptions);
-    } catch (error) {
-      return {
-        ms: elapsed(),
-        server: undefined,
-        failedAt: 'initialize',
-        error: describeMcpError(error, options.timeoutMs),
-        whoami: undefined,
-      };
+    const response = await fetch(mcpEndpoint(url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${key}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: revision, capabilities: {}, clientInfo: { name: 'mcp-fleet-verify', version: '2' } },
+      }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      return false;
     }
-    const tools: string[] = [];
-    try {
-      let cursor: string | undefined;
-      for (let page = 0; page < PAGE_LIMIT; page++) {
-        const result = await client.listTools(cursor === undefined ? undefined : { cursor }, requestOptions);
-        tools.push(...result.tools.map((tool) => tool.name));
-        cursor = result.nextCursor;
-        if (cursor === undefined) break;
-      }
-    } catch (error) {
-      return {
-        ms: elapsed(),
-        server: undefined,
-        failedAt: 'tools/list',
-        error: describeMcpError(error, options.timeoutMs),
-        whoami: undefined,
-      };
-    }
-    const ms = elapsed();
-    const version = client.getServerVersion();
-    const server: McpServerInfo = {
-      name: version?.name ?? '(unnamed)',
-      version: version?.version ?? '(no version)',
-      protocolVersion: transport.protocolVersion,
-      tools,
-    };
-    const whoami = tools.includes(whoamiTool) ? await callWhoami(client, whoamiTool, options.timeoutMs) : undefined;
-    return { ms, server, failedAt: undefined, error: undefined, whoami };
-  } finally {
-    await client.close().catch(() => undefined);
+    const text = await response.text();
+    const json = response.headers.get('content-type')?.includes('text/event-stream') ? firstSseData(text) : text;
+    return protocolVersionOf(json) === revision;
+  } catch {
+    return false;
   }
 }
 
-async function callWhoami(client: Client, tool: string, timeoutMs: number): Promise<WhoamiResult> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round(performance.now() - started);
+function firstSseData(text: string): string {
+  const line = text.split(/\r?\n/).find((entry) => entry.startsWith('data:') && entry.slice(5).trim() !== '');
+  return line === undefined ? '' : line.slice(5).trim();
+}
+
+function protocolVersionOf(json: string): string | undefined {
   try {
-    const result = await client.callTool({ name: tool, arguments: {} }, undefined, { timeout: timeoutMs, maxTotalTimeout: timeoutMs });
-    const ms = elapsed();
-    const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
-    const text = content
-      .map((part) => (isTextPart(part) ? part.text : ''))
-      .join('')
-      .trim();
-    if (result.isError === true) return { ms, client: undefined, error: `${tool} answered with an error: ${truncate(text)}` };
-    const structured = readClient(result.structuredContent);
-    if (structured !== undefined) return { ms, client: structured, error: undefined };
-    const parsed = readClient(safeJson(text));
-    if (parsed !== undefined) return { ms, client: parsed, error: undefined };
-    return { ms, client: undefined, error: `${tool} did not answer {"client": …}, but: ${truncate(text) || '(no text)'}` };
-  } catch (error) {
-    return { ms: elapsed(), client: undefined, error: `${tool} failed: ${describeMcpError(error, timeoutMs)}` };
-  }
-}
-
-function isTextPart(part: unknown): part is { type: 'text'; text: string } {
-  return (
-    typeof part === 'object' && part !== null && 'type' in part && part.type === 'text' && 'text' in part && typeof part.text === 'string'
-  );
-}
-
-function readClient(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || !('client' in value)) return undefined;
-  return typeof value.client === 'string' ? value.client : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
+    const message: unknown = JSON.parse(json);
+    if (typeof message !== 'object' || message === null || !('result' in message)) return undefined;
+    const result = message.result;
+    if (typeof result !== 'object' || result === null || !('protocolVersion' in result)) return undefined;
+    return typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
   } catch {
     return undefined;
   }
-}
-
-function truncate(text: string, max = 160): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-
-/** A secret-free sentence for what went wrong in the SDK client. */
-export function describeMcpError(error: unknown, timeoutMs: number): string {
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `no answer within ${formatSeconds(timeoutMs)}`;
-  if (error instanceof StreamableHTTPError) {
-    const body = error.message.replace(/^Streamable HTTP error:\s*/, '').replace(/^Error POSTing to endpoint:\s*/, '');
-    if (error.code !== undefined && error.code > 0) return `HTTP ${error.code}${body && body !== 'null' ? `: ${truncate(body)}` : ''}`;
-    return truncate(body);
-  }
-  if (error instanceof TypeError && error.message === 'fetch failed') return describeFetchError(error, timeoutMs);
-  if (error instanceof Error) return truncate(error.message);
-  return truncate(String(error));
 }

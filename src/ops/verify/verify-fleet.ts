@@ -3,9 +3,11 @@ import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
 import { describeError, ExitCode, usageError } from '../../util/errors.js';
-import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkReady, identityCheck, mcpCheck } from './checks.js';
+import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkOrigin, checkReady } from './checks.js';
 import { resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
+import { type GenerationReport, generationReports, identityCheck, mcpCheck } from './mcp-checks.js';
 import { type McpServerInfo, probeMcp } from './mcp-probe.js';
+import { DEFAULT_PROTOCOL_REQUIREMENT, type ProtocolRequirement, requiredGenerations } from './protocol.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -17,13 +19,17 @@ export interface ClientVerification {
   /** Wall time of all of this client's checks. */
   ms: number;
   checks: CheckResult[];
-  /** What the MCP session reported, when it got that far. */
+  /** What the MCP session reported (the modern one when it worked), when one got that far. */
   mcp?: McpServerInfo;
+  /** Per generation (modern, legacy): whether the worker serves it and which revisions. */
+  protocols?: GenerationReport[];
 }
 
 export interface FleetVerification {
   ok: boolean;
   ms: number;
+  /** The MCP generations every worker had to speak (--protocol). */
+  protocol: ProtocolRequirement;
   clients: ClientVerification[];
 }
 
@@ -38,6 +44,8 @@ export interface VerifyFleetOptions {
   urls?: ReadonlyMap<string, string>;
   concurrency?: number;
   timeoutMs?: number;
+  /** Which MCP generations each worker must speak; both by default. */
+  protocol?: ProtocolRequirement;
   /** Called as each client finishes, for progress output. */
   onClientDone?: (result: ClientVerification) => void;
 }
@@ -84,8 +92,9 @@ export function expectedClientId(client: Client): string {
 }
 
 /**
- * Smoke-checks the selected clients' workers: health, ready, auth, a real MCP session with the
- * client's own key, identity (whoami), and — with two or more clients — isolation. Isolation is a
+ * Smoke-checks the selected clients' workers: health, ready, auth, origin, a real MCP session in
+ * each generation with the client's own key (required as `protocol` says), identity (whoami), and
+ * — with two or more clients — isolation. Isolation is a
  * ring (each worker is tried with the next client's key): N probes catch a shared or leaked key
  * without the N² of trying every pair. Never throws for a failing worker; bad input throws
  * a usage error before any request.
@@ -94,6 +103,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL_REQUIREMENT;
   const clients = options.clients;
   if (clients.length === 0) throw usageError('no clients to verify');
   const { keys, values } = await readKeysAndValues(clients);
@@ -117,6 +127,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
       otherKey: other ? keys.get(other.name) : undefined,
       wrongKey,
       timeoutMs,
+      protocol,
       sharesKeyWith,
     });
     const safe = redactResult(result, secrets);
@@ -139,7 +150,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
     options.onClientDone?.(safe);
     return safe;
   });
-  return { ok: results.every((result) => result.ok), ms: Math.round(performance.now() - started), clients: results };
+  return { ok: results.every((result) => result.ok), ms: Math.round(performance.now() - started), protocol, clients: results };
 }
 
 interface VerifyClientInput {
@@ -150,28 +161,31 @@ interface VerifyClientInput {
   otherKey: string | undefined;
   wrongKey: string;
   timeoutMs: number;
+  protocol: ProtocolRequirement;
   /** Other selected clients whose secrets files hold the same API_KEY. */
   sharesKeyWith: string[];
 }
 
 async function verifyClient(input: VerifyClientInput): Promise<ClientVerification> {
-  const { client, url, key, other, otherKey, wrongKey, timeoutMs } = input;
+  const { client, url, key, other, otherKey, wrongKey, timeoutMs, protocol } = input;
   const started = performance.now();
   // The checks are independent requests; running them side by side keeps a slow or hung worker to one timeout.
-  const [health, ready, auth, mcpChecks, isolation] = await Promise.all([
+  const [health, ready, auth, origin, mcpChecks, isolation] = await Promise.all([
     checkHealth(url, { timeoutMs }),
     checkReady(url, { timeoutMs }),
     checkAuth(url, { timeoutMs, wrongKey }),
+    // Origin validation came with the 2026-07-28 template: without modern required, a worker that lacks it is only told so.
+    checkOrigin(url, { timeoutMs, key, required: requiredGenerations(protocol).includes('modern') }),
     probeMcp(url, key, { timeoutMs }).then((probe) => ({
       probe,
-      mcp: mcpCheck(probe),
-      identity: identityCheck(probe, expectedClientId(client)),
+      mcp: mcpCheck(probe, protocol),
+      identity: identityCheck(probe, expectedClientId(client), protocol),
     })),
     other !== undefined && otherKey !== undefined
       ? checkIsolation(url, { timeoutMs, otherClient: other.name, otherKey, sharesKeyWith: input.sharesKeyWith })
       : Promise.resolve(undefined),
   ]);
-  const checks: CheckResult[] = [health, ready, auth, mcpChecks.mcp, mcpChecks.identity];
+  const checks: CheckResult[] = [health, ready, auth, origin, mcpChecks.mcp, mcpChecks.identity];
   if (isolation !== undefined) checks.push(isolation);
   const result: ClientVerification = {
     client: client.name,
@@ -180,7 +194,9 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
     ms: Math.round(performance.now() - started),
     checks,
   };
-  if (mcpChecks.probe.server !== undefined) result.mcp = mcpChecks.probe.server;
+  const server = mcpChecks.probe.modern.server ?? mcpChecks.probe.legacy.server;
+  if (server !== undefined) result.mcp = server;
+  result.protocols = generationReports(mcpChecks.probe, protocol);
   return result;
 }
 
@@ -204,6 +220,9 @@ function redactResult(result: ClientVerification, secrets: readonly string[]): C
       version: redact(result.mcp.version),
       tools: result.mcp.tools.map(redact),
     };
+  }
+  if (result.protocols !== undefined) {
+    copy.protocols = result.protocols.map((entry) => (entry.error === undefined ? entry : { ...entry, error: redact(entry.error) }));
   }
   return copy;
 }
