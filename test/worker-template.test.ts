@@ -1,9 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { execa } from 'execa';
 import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
 import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
@@ -42,6 +41,12 @@ const SECRETS = {
   beta: { API_KEY: 'beta-key-84d1f0b2aa', UPSTREAM_TOKEN: 'beta-upstream-19fd3e' },
 } as const;
 
+/** A browser origin acme's env section allows (ALLOWED_ORIGINS); no other worker allows any. */
+const ACME_APP = 'https://app.acme.example';
+
+type Generation = 'modern' | 'legacy';
+const GENERATIONS: readonly Generation[] = ['modern', 'legacy'];
+
 let cleanup: () => Promise<void> = async () => {};
 /** The scaffolded project the bundle was built from. */
 let project = '';
@@ -69,8 +74,15 @@ async function getJson(
   return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown, text };
 }
 
-async function connect(name: string, apiKey: string): Promise<Client> {
-  const client = new Client({ name: 'worker-template-test', version: '0.0.0' });
+/**
+ * A session with the SDK's v2 client: `modern` pins 2026-07-28 (server/discover, no fallback),
+ * `legacy` runs the 2025 initialize handshake, as a host of each generation would.
+ */
+async function connect(name: string, apiKey: string, generation: Generation = 'modern'): Promise<Client> {
+  const client = new Client(
+    { name: 'worker-template-test', version: '0.0.0' },
+    { versionNegotiation: { mode: generation === 'modern' ? { pin: '2026-07-28' } : 'legacy' } },
+  );
   const transport = new StreamableHTTPClientTransport(workerUrl(name, '/mcp'), {
     requestInit: { headers: { Authorization: `Bearer ${apiKey}` } },
   });
@@ -78,8 +90,17 @@ async function connect(name: string, apiKey: string): Promise<Client> {
   return client;
 }
 
+async function withSession<T>(name: string, apiKey: string, generation: Generation, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(name, apiKey, generation);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /** A plain JSON-RPC initialize, for checks that need the raw HTTP answer rather than the SDK's view of it. */
-function initializeRequest(headers: Record<string, string>): RequestInit {
+function initializeRequest(headers: Record<string, string>, protocolVersion = '2025-11-25'): RequestInit {
   return {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
@@ -87,7 +108,7 @@ function initializeRequest(headers: Record<string, string>): RequestInit {
       jsonrpc: '2.0',
       id: 1,
       method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
     }),
   };
 }
@@ -129,7 +150,16 @@ beforeAll(async () => {
   const upstreamBase = await startUpstream();
   const downBase = `http://127.0.0.1:${await closedPort()}`;
   const specs: WorkerSpec[] = [
-    { name: 'acme', vars: { CLIENT_ID: 'acme', UPSTREAM_URL: `${upstreamBase}/api`, ...SECRETS.acme }, analytics: 'record' },
+    {
+      name: 'acme',
+      vars: {
+        CLIENT_ID: 'acme',
+        UPSTREAM_URL: `${upstreamBase}/api`,
+        ALLOWED_ORIGINS: `${ACME_APP}, http://localhost:6274`,
+        ...SECRETS.acme,
+      },
+      analytics: 'record',
+    },
     { name: 'beta', vars: { CLIENT_ID: 'beta', ...SECRETS.beta }, analytics: 'record' },
     { name: 'nokey', vars: { CLIENT_ID: 'nokey', UPSTREAM_TOKEN: 'nokey-upstream-7a1c' }, analytics: 'record' },
     { name: 'noupstream-token', vars: { CLIENT_ID: 'noupstream-token', API_KEY: 'nut-key-5e6f7a', UPSTREAM_TOKEN: '' } },
@@ -272,44 +302,165 @@ describe('/mcp authentication', () => {
     expect(res.body).toMatchObject({ missing: ['UPSTREAM_TOKEN'] });
   });
 
-  it('answers 405 to GET: a stateless server offers no event stream', async () => {
-    const res = await fetch(workerUrl('acme', '/mcp'), {
-      headers: { authorization: `Bearer ${SECRETS.acme.API_KEY}`, accept: 'text/event-stream' },
-    });
-    expect(res.status).toBe(405);
-    await res.body?.cancel();
+  it('answers 405 to GET and DELETE: a stateless server offers no event stream and no session to end', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const res = await fetch(workerUrl('acme', '/mcp'), {
+        method,
+        headers: { authorization: `Bearer ${SECRETS.acme.API_KEY}`, accept: 'text/event-stream' },
+      });
+      expect(res.status).toBe(405);
+      await res.body?.cancel();
+    }
+  });
+
+  it('does not look like an OAuth resource: no protected-resource metadata, no resource_metadata in the challenge', async () => {
+    // Hosts that find OAuth metadata (Cursor) drop the configured key and start an OAuth flow instead.
+    const metadata = await getJson('acme', '/.well-known/oauth-protected-resource');
+    expect(metadata.status).toBe(404);
+    const challenge = await getJson('acme', '/mcp', initializeRequest({}));
+    expect(challenge.headers.get('www-authenticate')).not.toContain('resource_metadata');
   });
 });
 
-describe('MCP session with the SDK client', () => {
-  it('lists the tools', async () => {
-    const client = await connect('acme', SECRETS.acme.API_KEY);
+describe('MCP in both generations from one /mcp', () => {
+  it('serves 2026-07-28 through server/discover and 2025-11-25, 2025-06-18, 2025-03-26 through initialize', async () => {
+    const discovered = await withSession('acme', SECRETS.acme.API_KEY, 'modern', async (client) => ({
+      era: client.getProtocolEra(),
+      version: client.getNegotiatedProtocolVersion(),
+      supported: client.getDiscoverResult()?.supportedVersions,
+    }));
+    expect(discovered).toEqual({ era: 'modern', version: '2026-07-28', supported: ['2026-07-28'] });
+    for (const revision of ['2025-11-25', '2025-06-18', '2025-03-26']) {
+      const res = await getJson('acme', '/mcp', initializeRequest({ authorization: `Bearer ${SECRETS.acme.API_KEY}` }, revision));
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ result: { protocolVersion: revision, serverInfo: { name: 'mcp-fleet-worker' } } });
+    }
+  });
+
+  it('advertises only what it implements: no listChanged it could never send, empty prompt and resource lists', async () => {
+    for (const generation of GENERATIONS) {
+      await withSession('acme', SECRETS.acme.API_KEY, generation, async (client) => {
+        expect(client.getServerCapabilities(), generation).toEqual({
+          tools: { listChanged: false },
+          prompts: { listChanged: false },
+          resources: { listChanged: false },
+        });
+        expect((await client.listPrompts()).prompts).toEqual([]);
+        expect((await client.listResources()).resources).toEqual([]);
+      });
+    }
+  });
+
+  it('answers JSON to a client that accepts JSON (application/json, */*, no Accept), 406 to one that does not', async () => {
+    const key = { authorization: `Bearer ${SECRETS.acme.API_KEY}` };
+    for (const accept of ['application/json', '*/*', 'application/*;q=0.8', undefined]) {
+      const init = initializeRequest(key);
+      const headers = new Headers(init.headers);
+      if (accept === undefined) headers.delete('accept');
+      else headers.set('accept', accept);
+      const res = await getJson('acme', '/mcp', { ...init, headers });
+      expect(res.status, `Accept: ${accept}`).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.body).toMatchObject({ result: { protocolVersion: '2025-11-25' } });
+    }
+    const sseOnly = initializeRequest({ ...key, accept: 'text/event-stream' });
+    expect((await getJson('acme', '/mcp', sseOnly)).status).toBe(406);
+  });
+});
+
+describe('Origin', () => {
+  const key = { authorization: `Bearer ${SECRETS.acme.API_KEY}` };
+
+  it('refuses a foreign Origin with 403, with or without the key, before the key is even looked at', async () => {
+    for (const origin of ['https://evil.example', 'http://localhost:6275', 'null', `${ACME_APP}.evil.example`]) {
+      for (const headers of [{ origin, ...key }, { origin }]) {
+        const res = await getJson('acme', '/mcp', initializeRequest(headers));
+        expect(res.status, `${origin} ${Object.keys(headers).join(',')}`).toBe(403);
+        expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      }
+    }
+  });
+
+  it('serves an origin listed in ALLOWED_ORIGINS, with CORS headers for it, in both generations', async () => {
+    const res = await getJson('acme', '/mcp', initializeRequest({ origin: ACME_APP, ...key }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ACME_APP);
+    expect(res.headers.get('access-control-expose-headers')).toContain('mcp-protocol-version');
+    expect(res.headers.get('vary')).toContain('origin');
+    // The 401 a browser client gets without a key is readable to it too, challenge included.
+    const refused = await fetch(workerUrl('acme', '/mcp'), initializeRequest({ origin: ACME_APP }));
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(ACME_APP);
+    expect(refused.headers.get('access-control-expose-headers')).toContain('www-authenticate');
+    await refused.body?.cancel();
+
+    const client = new Client({ name: 'browser-like', version: '0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(
+      new StreamableHTTPClientTransport(workerUrl('acme', '/mcp'), { requestInit: { headers: { ...key, origin: ACME_APP } } }),
+    );
     try {
-      expect(client.getServerVersion()).toMatchObject({ name: 'mcp-fleet-worker' });
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(['fetch_upstream', 'whoami']);
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'acme' });
     } finally {
       await client.close();
     }
   });
 
+  it('answers the CORS preflight of an allowed origin without asking for a key', async () => {
+    const res = await fetch(workerUrl('acme', '/mcp'), {
+      method: 'OPTIONS',
+      headers: {
+        origin: ACME_APP,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, mcp-param-region',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(ACME_APP);
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+    expect(allowed).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'mcp-protocol-version', 'mcp-method', 'mcp-param-region']),
+    );
+
+    const foreign = await fetch(workerUrl('acme', '/mcp'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    await foreign.body?.cancel();
+  });
+
+  it("allows no origin by default: another client's worker refuses acme's allowed origin", async () => {
+    const res = await getJson('beta', '/mcp', initializeRequest({ origin: ACME_APP, authorization: `Bearer ${SECRETS.beta.API_KEY}` }));
+    expect(res.status).toBe(403);
+    // Clients that send no Origin (hosts, CLIs, servers) are what the default lets in.
+    expect((await getJson('beta', '/mcp', initializeRequest({ authorization: `Bearer ${SECRETS.beta.API_KEY}` }))).status).toBe(200);
+  });
+});
+
+describe.each(GENERATIONS)('MCP session, %s generation', (generation) => {
+  it('lists the tools', async () => {
+    await withSession('acme', SECRETS.acme.API_KEY, generation, async (client) => {
+      expect(client.getServerVersion()).toMatchObject({ name: 'mcp-fleet-worker' });
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(['fetch_upstream', 'whoami']);
+    });
+  });
+
   it('whoami answers each client with its own id', async () => {
     for (const name of ['acme', 'beta'] as const) {
-      const client = await connect(name, SECRETS[name].API_KEY);
-      try {
+      await withSession(name, SECRETS[name].API_KEY, generation, async (client) => {
         const result = await client.callTool({ name: 'whoami', arguments: {} });
         expect(result.isError).toBeFalsy();
         expect(result.structuredContent).toEqual({ client: name });
         expect(result.content).toEqual([{ type: 'text', text: JSON.stringify({ client: name }) }]);
-      } finally {
-        await client.close();
-      }
+      });
     }
   });
 
   it('fetch_upstream calls the upstream as the client, below its base URL', async () => {
-    const client = await connect('acme', SECRETS.acme.API_KEY);
-    try {
+    await withSession('acme', SECRETS.acme.API_KEY, generation, async (client) => {
       upstreamHits.length = 0;
       const result = await client.callTool({ name: 'fetch_upstream', arguments: { path: '/items?limit=2' } });
       expect(result.isError).toBeFalsy();
@@ -324,46 +475,40 @@ describe('MCP session with the SDK client', () => {
       const root = await client.callTool({ name: 'fetch_upstream', arguments: {} });
       expect(root.structuredContent).toMatchObject({ status: 200 });
       expect(upstreamHits.map((h) => h.path)).toEqual(['/api/']);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('fetch_upstream keeps at most 4 KB of the body', async () => {
-    const client = await connect('acme', SECRETS.acme.API_KEY);
-    try {
+    await withSession('acme', SECRETS.acme.API_KEY, generation, async (client) => {
       const result = await client.callTool({ name: 'fetch_upstream', arguments: { path: '/big' } });
       expect(result.structuredContent).toEqual({ status: 200, body: 'x'.repeat(4096), truncated: true });
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('fetch_upstream is an error result when no upstream is configured', async () => {
-    const client = await connect('beta', SECRETS.beta.API_KEY);
-    try {
+    await withSession('beta', SECRETS.beta.API_KEY, generation, async (client) => {
       const result = await client.callTool({ name: 'fetch_upstream', arguments: { path: '/' } });
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.content)).toContain('UPSTREAM_URL');
       expect(JSON.stringify(result)).not.toContain(SECRETS.beta.UPSTREAM_TOKEN);
-    } finally {
-      await client.close();
-    }
+    });
   });
 });
 
 describe('analytics', () => {
-  it('writes one data point per request with client, route, method, status', async () => {
+  it('writes one data point per request with client, route, method, status and protocol revision', async () => {
     dataPoints.length = 0;
     await getJson('acme', '/health');
     await getJson('acme', '/mcp', initializeRequest({ authorization: 'Bearer wrong' }));
+    await getJson('acme', '/mcp', initializeRequest({ authorization: `Bearer ${SECRETS.acme.API_KEY}` }, '2025-06-18'));
     await getJson('acme', '/nowhere/at/all');
     await getJson('beta', '/ready');
     expect(dataPoints.map((p) => ({ indexes: p.indexes, blobs: p.blobs, status: p.doubles[0] }))).toEqual([
-      { indexes: ['acme'], blobs: ['acme', '/health', 'GET'], status: 200 },
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST'], status: 401 },
-      { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET'], status: 404 },
-      { indexes: ['beta'], blobs: ['beta', '/ready', 'GET'], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', '/health', 'GET', ''], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', ''], status: 401 },
+      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18'], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET', ''], status: 404 },
+      { indexes: ['beta'], blobs: ['beta', '/ready', 'GET', ''], status: 200 },
     ]);
     for (const point of dataPoints) {
       expect(point.doubles).toHaveLength(2);
@@ -371,15 +516,17 @@ describe('analytics', () => {
     }
   });
 
-  it('records MCP requests of a session under /mcp', async () => {
+  it.each([
+    ['modern', '2026-07-28'],
+    ['legacy', '2025-11-25'],
+  ] as const)('records every request of a %s session under /mcp with its revision', async (generation, revision) => {
     dataPoints.length = 0;
-    const client = await connect('beta', SECRETS.beta.API_KEY);
-    await client.callTool({ name: 'whoami', arguments: {} });
-    await client.close();
-    const mcpPoints = dataPoints.filter((p) => p.blobs[1] === '/mcp');
-    expect(mcpPoints.length).toBe(dataPoints.length);
-    expect(mcpPoints.filter((p) => p.blobs[2] === 'POST' && p.doubles[0] === 200).length).toBeGreaterThanOrEqual(2);
-    expect(mcpPoints.every((p) => p.indexes[0] === 'beta')).toBe(true);
+    await withSession('beta', SECRETS.beta.API_KEY, generation, (client) => client.callTool({ name: 'whoami', arguments: {} }));
+    expect(dataPoints.length).toBeGreaterThanOrEqual(2);
+    for (const point of dataPoints) expect(point.blobs.slice(0, 2)).toEqual(['beta', '/mcp']);
+    const served = dataPoints.filter((p) => p.blobs[2] === 'POST' && p.doubles[0] === 200);
+    expect(served.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(served.map((p) => p.blobs[3]))).toEqual(new Set([revision]));
   });
 
   it('never lets a failing or local-only binding break a response', async () => {
@@ -389,12 +536,10 @@ describe('analytics', () => {
       timeout: 5_000,
     });
     expect((await getJson('analytics-local', '/health')).status).toBe(200);
-    const client = await connect('analytics-throws', SECRETS.acme.API_KEY);
-    try {
-      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'analytics-throws' });
-    } finally {
-      await client.close();
-    }
+    const who = await withSession('analytics-throws', SECRETS.acme.API_KEY, 'modern', (client) =>
+      client.callTool({ name: 'whoami', arguments: {} }),
+    );
+    expect(who.structuredContent).toEqual({ client: 'analytics-throws' });
   });
 });
 
@@ -441,6 +586,27 @@ describe('project files', () => {
       expect(pkg.name).toBe('my-fleet');
     } finally {
       await remove();
+    }
+  });
+
+  it("imports only packages that are mcp-fleet's own dependencies and the project's (init --deps link)", async () => {
+    const imported = new Set<string>();
+    for (const file of await readdir(join(templateDir, 'src'))) {
+      const source = await readFile(join(templateDir, 'src', file), 'utf8');
+      for (const match of source.matchAll(/from '([^'.][^']*)'/g))
+        imported.add(
+          (match[1] ?? '')
+            .split('/')
+            .slice(0, (match[1] ?? '').startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
+    }
+    expect([...imported].sort()).toEqual(['@modelcontextprotocol/server', 'zod']);
+    const own = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const project = JSON.parse(await readFile(join(templateDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of imported) {
+      expect(own.dependencies, name).toHaveProperty([name]);
+      expect(project.dependencies, name).toHaveProperty([name]);
     }
   });
 
