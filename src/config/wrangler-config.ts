@@ -1,15 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applyEdits, type FormattingOptions, modify, type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import type { JSONPath } from 'jsonc-parser';
 import { usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
+import { checkConfigShape, propertiesOf } from './config-shape.js';
+import { type JsoncDocument, nodeAt, parseJsonc, positionOf } from './jsonc-document.js';
+import { appendProperty, type Layout, removeProperty } from './member-edits.js';
 
 export const CONFIG_FILES = ['wrangler.jsonc', 'wrangler.json'] as const;
 
 export interface WranglerEnv {
   name?: string;
   vars?: Record<string, unknown>;
-  analytics_engine_datasets?: { binding: string; dataset: string }[];
+  analytics_engine_datasets?: { binding: string; dataset?: string }[];
   routes?: unknown[];
   route?: unknown;
   workers_dev?: boolean;
@@ -20,14 +23,9 @@ export interface WranglerConfig {
   name?: string;
   main?: string;
   account_id?: string;
+  analytics_engine_datasets?: { binding: string; dataset?: string }[];
   env?: Record<string, WranglerEnv>;
   [key: string]: unknown;
-}
-
-export interface ConfigFile {
-  path: string;
-  text: string;
-  config: WranglerConfig;
 }
 
 /** Finds the project's wrangler config; TOML is not supported because edits must keep comments. */
@@ -43,60 +41,76 @@ export async function findConfigPath(projectDir: string): Promise<string> {
   throw usageError(`no wrangler.jsonc in ${projectDir}`, 'Run mcp-fleet init, or pass -C <dir> to point at the fleet project.');
 }
 
-/** 1-based line and column of an offset. */
-export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return { line, column };
+/** A parsed wrangler config, with where each part of it is written (for messages). */
+export interface ParsedConfig {
+  config: WranglerConfig;
+  /** Every env key as written (including keys no client could have), in file order. */
+  envKeys: { name: string; at: string }[];
+  /** `path:line:column` of the value at a JSON path, or of the file when there is none. */
+  positionOf(path: JSONPath): string;
 }
 
-/** Parses JSONC strictly: any syntax error names the file, line and column. */
+export interface ConfigFile extends ParsedConfig {
+  path: string;
+  /** The file's text exactly as read, byte order mark included. */
+  text: string;
+}
+
+function parseDocument(text: string, path: string): JsoncDocument {
+  const doc = parseJsonc(text, path);
+  checkConfigShape(doc);
+  return doc;
+}
+
+/** Parses and checks a wrangler config; bad syntax or a wrong shape names the file, line and column. */
+export function parseConfig(text: string, path: string): ParsedConfig {
+  const doc = parseDocument(text, path);
+  return {
+    config: doc.value as WranglerConfig,
+    envKeys: propertiesOf(nodeAt(doc, ['env'])).map(({ key, keyNode }) => ({ name: key, at: positionOf(doc, keyNode.offset) })),
+    positionOf: (at) => positionOf(doc, nodeAt(doc, at)?.offset ?? 0),
+  };
+}
+
 export function parseConfigText(text: string, path: string): WranglerConfig {
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const first = errors[0];
-  if (first) {
-    const { line, column } = lineAndColumn(text, first.offset);
-    throw usageError(`${path}:${line}:${column}: ${printParseErrorCode(first.error)}`, 'Fix the syntax error; mcp-fleet changed nothing.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw usageError(`${path}: the top level must be an object`);
-  }
-  const config = value as WranglerConfig;
-  if (config.env !== undefined && (typeof config.env !== 'object' || config.env === null || Array.isArray(config.env))) {
-    throw usageError(`${path}: "env" must be an object of environments`);
-  }
-  return config;
+  return parseConfig(text, path).config;
 }
 
 export async function readConfig(projectDir: string): Promise<ConfigFile> {
   const path = await findConfigPath(projectDir);
   const text = await readFile(path, 'utf8');
-  return { path, text, config: parseConfigText(text, path) };
+  return { path, text, ...parseConfig(text, path) };
 }
 
 /** Detects the file's indentation so inserted sections look like the rest. */
-export function detectFormatting(text: string): FormattingOptions {
+export function detectLayout(text: string): Layout {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const indented = text.split(/\r?\n/).find((line) => /^[ \t]+\S/.test(line));
-  if (indented?.startsWith('\t')) return { insertSpaces: false, tabSize: 1, eol };
-  const width = indented ? (indented.match(/^ +/)?.[0].length ?? 2) : 2;
-  return { insertSpaces: true, tabSize: width, eol };
+  if (indented?.startsWith('\t')) return { indent: '\t', eol };
+  return { indent: ' '.repeat(indented?.match(/^ +/)?.[0].length ?? 2), eol };
 }
 
-/** Sets (or, with undefined, removes) the value at a JSON path, changing no other byte of the file. */
-export function setAt(text: string, path: (string | number)[], value: unknown): string {
-  const edits = modify(text, path, value, { formattingOptions: detectFormatting(text) });
-  return applyEdits(text, edits);
+/**
+ * Adds env.<client> as the last env section. Every byte outside the new section stays as it
+ * was, except the comma that now separates it from the section before.
+ */
+export function addEnvSection(text: string, client: string, section: WranglerEnv, path = 'wrangler.jsonc'): string {
+  const doc = parseDocument(text, path);
+  const env = nodeAt(doc, ['env']);
+  const layout = detectLayout(text);
+  const body = env
+    ? appendProperty(doc.body, env, client, section, layout)
+    : appendProperty(doc.body, doc.root, 'env', { [client]: section }, layout);
+  return doc.bom + body;
 }
 
-export function addEnvSection(text: string, client: string, section: WranglerEnv): string {
-  return setAt(text, ['env', client], section);
-}
-
-export function removeEnvSection(text: string, client: string): string {
-  return setAt(text, ['env', client], undefined);
+/** Removes env.<client> with the comments it owns; every other byte stays as it was. */
+export function removeEnvSection(text: string, client: string, path = 'wrangler.jsonc'): string {
+  const doc = parseDocument(text, path);
+  const env = nodeAt(doc, ['env']);
+  const index = propertiesOf(env).findIndex(({ key }) => key === client);
+  if (!env || index < 0) return text;
+  return doc.bom + removeProperty(doc.body, env, index);
 }
 
 /** Writes the config atomically, keeping the file's mode. */

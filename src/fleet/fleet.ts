@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { readConfig, type WranglerConfig, type WranglerEnv } from '../config/wrangler-config.js';
+import { type ConfigFile, readConfig, type WranglerConfig, type WranglerEnv } from '../config/wrangler-config.js';
 import { secretsFileName } from '../secrets/secrets-file.js';
 import { templateKeys } from '../secrets/template.js';
 import { usageError } from '../util/errors.js';
 import { readFileIfExists } from '../util/files.js';
-import { datasetName } from './names.js';
+import { datasetName, envNameProblem, workerNameProblem } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
 
@@ -65,8 +65,27 @@ export function clientFromEnv(dir: string, name: string, env: WranglerEnv): Clie
   };
 }
 
+/**
+ * Every env is a client, and its name becomes file names (`.secrets.<name>`, backups) and URLs,
+ * as its worker name becomes URLs and API paths: a name that could point anywhere else stops
+ * every command before anything is read or sent.
+ */
+function checkClientNames(file: ConfigFile): void {
+  const hint = `Rename or remove that env section in ${file.path}; mcp-fleet changed nothing.`;
+  for (const { name, at } of file.envKeys) {
+    const problem = envNameProblem(name);
+    if (problem) throw usageError(`${at}: env ${JSON.stringify(name)} ${problem}`, hint);
+  }
+  for (const [name, env] of Object.entries(file.config.env ?? {})) {
+    const problem = typeof env.name === 'string' && env.name !== '' ? workerNameProblem(env.name) : undefined;
+    if (problem) throw usageError(`${file.positionOf(['env', name, 'name'])}: worker name ${JSON.stringify(env.name)} ${problem}`, hint);
+  }
+}
+
 export async function loadFleet(dir: string): Promise<Fleet> {
-  const { path, text, config } = await readConfig(dir);
+  const file = await readConfig(dir);
+  checkClientNames(file);
+  const { path, text, config } = file;
   const templatePath = join(dir, TEMPLATE_FILE);
   const templateText = await readFileIfExists(templatePath);
   const envs = config.env ?? {};
@@ -82,6 +101,15 @@ export async function loadFleet(dir: string): Promise<Fleet> {
     templatePath,
     templateText,
   };
+}
+
+/** Where an Analytics Engine dataset is bound already ("the top-level worker" or "env.<client>"), if anywhere. */
+export function datasetBoundBy(fleet: Fleet, dataset: string): string | undefined {
+  const binds = (section: Pick<WranglerEnv, 'analytics_engine_datasets'>) =>
+    section.analytics_engine_datasets?.some((binding) => binding.dataset === dataset) ?? false;
+  if (binds(fleet.config)) return 'the top-level worker';
+  const owner = Object.entries(fleet.config.env ?? {}).find(([, env]) => binds(env));
+  return owner ? `env.${owner[0]}` : undefined;
 }
 
 export function findClient(fleet: Fleet, name: string): Client | undefined {

@@ -20,7 +20,7 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
     const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
     throw usageError(`${name} is not a client (no env.${name} in ${fleet.configPath})`, `Clients: ${known}`);
   }
-  const configText = removeEnvSection(fleet.configText, name);
+  const configText = removeEnvSection(fleet.configText, name, fleet.configPath);
   parseConfigText(configText, fleet.configPath);
 
   let secretsKeptAt: string | undefined;

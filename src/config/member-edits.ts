@@ -1,0 +1,192 @@
+import type { Node } from 'jsonc-parser';
+
+/**
+ * Adding and removing one property of a JSONC object by splicing text, so that no byte outside
+ * that property changes. (jsonc-parser's `modify` reformats the neighbours of what it edits and
+ * can move their comments.)
+ *
+ * A property here owns: the comment lines directly above it (no blank line between), its key and
+ * value, its comma, and a comment after it on its last line. That is what goes when it is removed.
+ */
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Layout {
+  /** One level of indentation: spaces or a tab. */
+  indent: string;
+  eol: string;
+}
+
+/** What lies between two tokens of an object: commas, comments, line breaks and blanks. */
+interface GapToken {
+  kind: 'comma' | 'comment' | 'break' | 'other';
+  start: number;
+  end: number;
+}
+
+function scanGap(text: string, start: number, end: number): GapToken[] {
+  const tokens: GapToken[] = [];
+  let at = start;
+  while (at < end) {
+    const rest = text.slice(at, at + 2);
+    let next = at + 1;
+    let kind: GapToken['kind'] = 'other';
+    if (text[at] === ',') kind = 'comma';
+    else if (text[at] === '\n' || rest === '\r\n') {
+      kind = 'break';
+      next = at + (rest === '\r\n' ? 2 : 1);
+    } else if (rest === '//' || rest === '/*') {
+      kind = 'comment';
+      const close = rest === '//' ? text.slice(at).search(/\r?\n/) : text.indexOf('*/', at + 2) - at;
+      next = close < 0 ? end : rest === '//' ? at + close : at + close + 2;
+    } else if (/\s/.test(text[at] ?? '')) {
+      while (next < end && /[^\S\r\n]/.test(text[next] ?? '')) next++;
+      at = next;
+      continue;
+    }
+    tokens.push({ kind, start: at, end: Math.min(next, end) });
+    at = next;
+  }
+  return tokens;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+function indentOfLine(text: string, offset: number): string {
+  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? '';
+}
+
+function startsLine(text: string, offset: number): boolean {
+  return /^[ \t]*$/.test(text.slice(lineStart(text, offset), offset));
+}
+
+function applyEdits(text: string, edits: Edit[]): string {
+  return edits
+    .toSorted((a, b) => b.start - a.start)
+    .reduce((out, edit) => out.slice(0, edit.start) + edit.text + out.slice(edit.end), text);
+}
+
+/** Where the tokens after a property end: its comma, the end of its line (if only comments follow on it). */
+interface After {
+  comma: GapToken | undefined;
+  /** Offset of the line break ending the property's last line, when nothing but comments follows on it. */
+  lineBreak: GapToken | undefined;
+}
+
+function after(text: string, property: Node, gapEnd: number): After {
+  let comma: GapToken | undefined;
+  for (const token of scanGap(text, property.offset + property.length, gapEnd)) {
+    if (token.kind === 'comma' && !comma) comma = token;
+    else if (token.kind === 'break') return { comma, lineBreak: token };
+    else if (token.kind !== 'comment') break;
+  }
+  return { comma, lineBreak: undefined };
+}
+
+/** Start of the comment lines directly above `offset` (a line start) that belong to what follows. */
+function leadingCommentsStart(text: string, gapStart: number, offset: number): number {
+  const tokens = scanGap(text, gapStart, offset);
+  let start = offset;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const token = tokens[i] as GapToken;
+    if (token.kind === 'break' && token.end === start && tokens[i - 1]?.kind === 'comment') continue;
+    if (token.kind !== 'comment' || !startsLine(text, token.start) || tokens[i + 1]?.end !== start) break;
+    start = lineStart(text, token.start);
+  }
+  return start;
+}
+
+function closingBrace(object: Node): number {
+  return object.offset + object.length - 1;
+}
+
+/** The text without `properties[index]` of `object` and what it owns (see above). */
+export function removeProperty(text: string, object: Node, index: number): string {
+  const properties = object.children ?? [];
+  const property = properties[index];
+  if (!property) return text;
+  const previous = properties[index - 1];
+  const next = properties[index + 1];
+  const keyStart = property.offset;
+  const valueEnd = property.offset + property.length;
+  const { comma, lineBreak } = after(text, property, next ? next.offset : closingBrace(object));
+  const gapStart = previous ? previous.offset + previous.length : object.offset + 1;
+  const previousComma = scanGap(text, gapStart, keyStart).find((token) => token.kind === 'comma');
+  const edits: Edit[] = [];
+  // The comma before a last property goes with it, or the one before it would be left trailing.
+  if (!comma && previousComma) edits.push({ start: previousComma.start, end: previousComma.end, text: '' });
+
+  if (lineBreak && startsLine(text, keyStart)) {
+    const start = leadingCommentsStart(text, (previousComma ?? { end: gapStart }).end, lineStart(text, keyStart));
+    edits.push({ start, end: lineBreak.end, text: '' });
+  } else if (comma) {
+    const end = /^[ \t]*/.exec(text.slice(comma.end))?.[0].length ?? 0;
+    edits.push({ start: keyStart, end: comma.end + end, text: '' });
+  } else {
+    const blanks = /[ \t]*$/.exec(text.slice(gapStart, keyStart))?.[0].length ?? 0;
+    edits.push({ start: Math.max(keyStart - blanks, previousComma?.end ?? gapStart), end: valueEnd, text: '' });
+  }
+  const result = applyEdits(text, edits);
+  // An object left with only blanks inside is written `{}`, as it was before its first property came.
+  const removed = text.length - result.length;
+  const open = object.offset + 1;
+  const close = closingBrace(object) - removed;
+  return /^\s*$/.test(result.slice(open, close)) ? result.slice(0, open) + result.slice(close) : result;
+}
+
+/** A property written in the expanded style, its inner lines indented from `indent`. */
+function expanded(key: string, value: unknown, indent: string, layout: Layout): string {
+  const json = JSON.stringify(value, null, layout.indent)
+    .split('\n')
+    .join(layout.eol + indent);
+  return `${JSON.stringify(key)}: ${json}`;
+}
+
+/** The text with `key: value` added as the last property of `object`, in the style of its neighbours. */
+export function appendProperty(text: string, object: Node, key: string, value: unknown, layout: Layout): string {
+  const properties = object.children ?? [];
+  const last = properties.at(-1);
+  const close = closingBrace(object);
+  const objectIndent = indentOfLine(text, object.offset);
+
+  if (!last) {
+    const memberIndent = objectIndent + layout.indent;
+    const member = layout.eol + memberIndent + expanded(key, value, memberIndent, layout);
+    // Right after the brace (and a comment on its line): a comment on a line of its own below
+    // stays below the new property, so it is not taken for the property's own when that goes.
+    const gap = scanGap(text, object.offset + 1, close);
+    const firstOther = gap.findIndex((token) => token.kind !== 'comment');
+    const onBraceLine = firstOther < 0 ? gap : gap.slice(0, firstOther);
+    const anchor = onBraceLine.at(-1)?.end ?? object.offset + 1;
+    if (/^[ \t]*$/.test(text.slice(anchor, close))) {
+      return applyEdits(text, [{ start: anchor, end: close, text: member + layout.eol + objectIndent }]);
+    }
+    return applyEdits(text, [{ start: anchor, end: anchor, text: member }]);
+  }
+
+  const { comma, lineBreak } = after(text, last, close);
+  const valueEnd = last.offset + last.length;
+  if (!lineBreak) {
+    // Everything up to the closing brace on one line: the new property joins that line.
+    const compact = `${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+    const edit = comma
+      ? { start: comma.end, end: comma.end, text: ` ${compact},` }
+      : { start: valueEnd, end: valueEnd, text: `, ${compact}` };
+    return applyEdits(text, [edit]);
+  }
+  const memberIndent = startsLine(text, last.offset) ? indentOfLine(text, last.offset) : objectIndent + layout.indent;
+  // The neighbours' own indentation step is a better guess than the file's first indented line.
+  const step = memberIndent.startsWith(objectIndent) && memberIndent.length > objectIndent.length;
+  const inner = { ...layout, indent: step ? memberIndent.slice(objectIndent.length) : layout.indent };
+  const member = layout.eol + memberIndent + expanded(key, value, memberIndent, inner) + (comma ? ',' : '');
+  const withMember = applyEdits(text, [{ start: lineBreak.start, end: lineBreak.start, text: member }]);
+  // The comma goes right after the last value (before the member when they meet), so a comment
+  // at the end of the last property's line stays on that line.
+  return comma ? withMember : applyEdits(withMember, [{ start: valueEnd, end: valueEnd, text: ',' }]);
+}
