@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { addEnvSection, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
-import { API_KEY, type Fleet, findClient } from '../fleet/fleet.js';
+import { API_KEY, datasetBoundBy, type Fleet, findClient } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
 import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
@@ -72,6 +72,9 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     throw usageError(`${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`);
   const taken = fleet.clients.find((other) => other.workerName === client);
   if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
+  const boundBy = datasetBoundBy(fleet, datasetName(client));
+  if (boundBy)
+    throw usageError(`dataset ${datasetName(client)} is already bound by ${boundBy} in ${fleet.configPath}; pick another client name`);
   if (fleet.templateText === undefined) {
     throw usageError(`${fleet.templatePath} is missing: it lists the keys every client needs`, 'Create it, or run: mcp-fleet init --adopt');
   }
@@ -93,7 +96,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   if (existing) await readSecretsFile(secretsPath); // a malformed file is reported rather than silently replaced
 
   // Everything that can fail on bad input is checked before the first write.
-  const configText = addEnvSection(fleet.configText, client, envSectionFor(client));
+  const configText = addEnvSection(fleet.configText, client, envSectionFor(client), fleet.configPath);
   parseConfigText(configText, fleet.configPath);
 
   const values = new Map<string, string>();
