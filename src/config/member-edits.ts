@@ -21,7 +21,7 @@ export interface Layout {
   eol: string;
 }
 
-/** What lies between two tokens of an object: commas, comments, line breaks and blanks. */
+/** What lies between two properties of an object (blanks aside): commas, comments and line breaks. */
 interface GapToken {
   kind: 'comma' | 'comment' | 'break' | 'other';
   start: number;
@@ -39,10 +39,14 @@ function scanGap(text: string, start: number, end: number): GapToken[] {
     else if (text[at] === '\n' || rest === '\r\n') {
       kind = 'break';
       next = at + (rest === '\r\n' ? 2 : 1);
-    } else if (rest === '//' || rest === '/*') {
+    } else if (rest === '//') {
       kind = 'comment';
-      const close = rest === '//' ? text.slice(at).search(/\r?\n/) : text.indexOf('*/', at + 2) - at;
-      next = close < 0 ? end : rest === '//' ? at + close : at + close + 2;
+      const lineEnd = text.slice(at).search(/\r?\n/);
+      next = lineEnd < 0 ? end : at + lineEnd;
+    } else if (rest === '/*') {
+      kind = 'comment';
+      const close = text.indexOf('*/', at + 2);
+      next = close < 0 ? end : close + 2;
     } else if (/\s/.test(text[at] ?? '')) {
       while (next < end && /[^\S\r\n]/.test(text[next] ?? '')) next++;
       at = next;
@@ -123,7 +127,7 @@ export function removeProperty(text: string, object: Node, index: number): strin
   if (!comma && previousComma) edits.push({ start: previousComma.start, end: previousComma.end, text: '' });
 
   if (lineBreak && startsLine(text, keyStart)) {
-    const start = leadingCommentsStart(text, (previousComma ?? { end: gapStart }).end, lineStart(text, keyStart));
+    const start = leadingCommentsStart(text, previousComma?.end ?? gapStart, lineStart(text, keyStart));
     edits.push({ start, end: lineBreak.end, text: '' });
   } else if (comma) {
     const end = /^[ \t]*/.exec(text.slice(comma.end))?.[0].length ?? 0;
