@@ -97,16 +97,33 @@ async function deployAll(project: { dir: string; secretsJson: Map<string, string
 interface VerifyJson {
   ok: boolean;
   ms: number;
+  protocol: string;
   clients: {
     client: string;
     url: string;
     ok: boolean;
-    checks: { name: string; ok: boolean; ms: number; detail: string; skipped?: boolean }[];
+    checks: { name: string; ok: boolean; ms: number; detail: string; skipped?: boolean; advisory?: boolean }[];
     mcp?: { name: string; version: string; protocolVersion: string; tools: string[] };
+    protocols?: {
+      generation: string;
+      required: boolean;
+      ok: boolean;
+      unsupported?: boolean;
+      revisions: string[];
+      protocolVersion?: string;
+    }[];
   }[];
 }
 
 const outputs: string[] = [];
+
+/**
+ * The broken fixture speaks only 2025 revisions and ignores Origin, as 2025-template workers do;
+ * requiring only what it speaks keeps each of its deployments failing exactly one check.
+ */
+function verifyLegacy(dir: string, args: readonly string[]): Promise<CliResult & { json: VerifyJson | undefined }> {
+  return verify(dir, [...args, '--protocol', 'legacy']);
+}
 
 async function verify(dir: string, args: readonly string[]): Promise<CliResult & { json: VerifyJson | undefined }> {
   const result = await runCli(['verify', ...args], { cwd: dir });
@@ -202,16 +219,39 @@ describe('verify against the template on the local edge', () => {
     for (const client of json.clients) {
       expect(client.ok).toBe(true);
       expect(client.url).toBe(`http://${client.client}.localhost:${edge.info.port}`);
-      expect(client.checks.map((c) => c.name)).toEqual(['health', 'ready', 'auth', 'mcp', 'identity', 'isolation']);
+      expect(client.checks.map((c) => c.name)).toEqual(['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation']);
       for (const check of client.checks) {
         expect(check.ok, `${client.client} ${check.name}: ${check.detail}`).toBe(true);
         expect(typeof check.ms).toBe('number');
         expect(check.skipped).toBeUndefined();
+        expect(check.advisory).toBeUndefined();
       }
-      expect(client.mcp?.protocolVersion).toBe('2025-11-25');
+      expect(client.mcp?.protocolVersion).toBe('2026-07-28');
       expect(client.mcp?.tools).toEqual(expect.arrayContaining(['whoami', 'fetch_upstream']));
+      // Both generations, each with the revisions the worker serves.
+      expect(client.protocols).toEqual([
+        expect.objectContaining({
+          generation: 'modern',
+          required: true,
+          ok: true,
+          revisions: ['2026-07-28'],
+          protocolVersion: '2026-07-28',
+        }),
+        expect.objectContaining({
+          generation: 'legacy',
+          required: true,
+          ok: true,
+          revisions: ['2025-11-25', '2025-06-18', '2025-03-26'],
+          protocolVersion: '2025-11-25',
+        }),
+      ]);
     }
-    expect(checkOf(json, 'acme', 'identity').detail).toBe('whoami names "acme"');
+    expect(json.protocol).toBe('both');
+    expect(checkOf(json, 'acme', 'mcp').detail).toBe(
+      'mcp-fleet-worker 0.2.0: modern 2026-07-28; legacy 2025-11-25, 2025-06-18, 2025-03-26; 2 tools (whoami, fetch_upstream)',
+    );
+    expect(checkOf(json, 'acme', 'identity').detail).toBe('whoami names "acme" (modern and legacy)');
+    expect(checkOf(json, 'acme', 'origin').detail).toBe('foreign Origin → 403');
     expect(checkOf(json, 'acme', 'auth').detail).toBe('no credentials → 401, wrong key → 401');
     expect(checkOf(json, 'acme', 'isolation').detail).toBe("beta's key → 401");
     expect(checkOf(json, 'gamma', 'isolation').detail).toBe("acme's key → 401");
@@ -222,8 +262,22 @@ describe('verify against the template on the local edge', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
     const acme = lines.find((line) => line.includes(' acme '));
-    expect(acme).toMatch(/✔ health \d+ms +✔ ready \d+ms +✔ auth \d+ms +✔ mcp \d+ms +✔ identity \d+ms +✔ isolation \d+ms/);
+    expect(acme).toMatch(/✔ health \d+ms +✔ ready \d+ms +✔ auth \d+ms +✔ origin \d+ms +✔ mcp \d+ms +✔ identity \d+ms +✔ isolation \d+ms/);
+    // Under each client, what MCP it speaks.
+    expect(lines[lines.indexOf(acme as string) + 1]?.trim()).toBe('speaks modern 2026-07-28; legacy 2025-11-25, 2025-06-18, 2025-03-26');
     expect(result.stdout).toMatch(/2 clients verified, 0 failed in \d+\.\d s/);
+  });
+
+  test('--protocol modern or legacy requires that generation only, and the report still names both', async () => {
+    for (const protocol of ['modern', 'legacy'] as const) {
+      const result = await verify(good.dir, ['acme', '--local', '--json', '--protocol', protocol]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.json!.protocol).toBe(protocol);
+      expect(result.json!.clients[0]!.protocols!.map((entry) => [entry.generation, entry.required, entry.ok])).toEqual([
+        ['modern', protocol === 'modern', true],
+        ['legacy', protocol === 'legacy', true],
+      ]);
+    }
   });
 
   test('a single client gets no isolation check', async () => {
@@ -276,7 +330,7 @@ describe('verify against the template on the local edge', () => {
 
 describe('verify catches broken workers, each with a precise reason and exit 1', () => {
   test('/mcp served without auth', async () => {
-    const result = await verify(broken.dir, ['no-auth', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['no-auth', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const auth = checkOf(result.json, 'no-auth', 'auth');
     expect(auth.ok).toBe(false);
@@ -286,7 +340,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('a wrong key accepted', async () => {
-    const result = await verify(broken.dir, ['any-key', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['any-key', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const auth = checkOf(result.json, 'any-key', 'auth');
     expect(auth.ok).toBe(false);
@@ -294,7 +348,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('/ready answering 503 names what is missing', async () => {
-    const result = await verify(broken.dir, ['not-ready', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['not-ready', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const ready = checkOf(result.json, 'not-ready', 'ready');
     expect(ready.ok).toBe(false);
@@ -303,7 +357,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('/health answering HTML', async () => {
-    const result = await verify(broken.dir, ['html-health', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['html-health', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const health = checkOf(result.json, 'html-health', 'health');
     expect(health.ok).toBe(false);
@@ -311,7 +365,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('whoami naming another client', async () => {
-    const result = await verify(broken.dir, ['who-other', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['who-other', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const identity = checkOf(result.json, 'who-other', 'identity');
     expect(identity.ok).toBe(false);
@@ -319,7 +373,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test("one client's key accepted by another client's worker", async () => {
-    const result = await verify(broken.dir, ['twin-a', 'twin-b', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['twin-a', 'twin-b', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     expect(checkOf(result.json, 'twin-a', 'isolation')).toMatchObject({ ok: true, detail: "twin-b's key → 401" });
     const isolation = checkOf(result.json, 'twin-b', 'isolation');
@@ -337,7 +391,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('two clients sharing one key', async () => {
-    const result = await verify(broken.dir, ['shared-a', 'shared-b', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['shared-a', 'shared-b', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     for (const [client, other] of [
       ['shared-a', 'shared-b'],
@@ -353,7 +407,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
 
   test('a worker that hangs is cut off at the timeout', async () => {
     const started = performance.now();
-    const result = await verify(broken.dir, ['hangs', '--local', '--json', '--timeout', '1.5']);
+    const result = await verifyLegacy(broken.dir, ['hangs', '--local', '--json', '--timeout', '1.5']);
     const seconds = (performance.now() - started) / 1000;
     expect(result.exitCode).toBe(1);
     expect(checkOf(result.json, 'hangs', 'health')).toMatchObject({ ok: false, detail: 'GET /health: no answer within 1.5 s' });
@@ -368,7 +422,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('a worker that echoes the presented key back: verify reports the refusal, never the key', async () => {
-    const result = await verify(broken.dir, ['echo-key', '--local', '--json']);
+    const result = await verifyLegacy(broken.dir, ['echo-key', '--local', '--json']);
     expect(result.exitCode).toBe(1);
     const mcp = checkOf(result.json, 'echo-key', 'mcp');
     expect(mcp.ok).toBe(false);
@@ -377,7 +431,7 @@ describe('verify catches broken workers, each with a precise reason and exit 1',
   });
 
   test('verify --all over the broken fleet reports every client and exits 1', async () => {
-    const result = await verify(broken.dir, ['--all', '--local', '--json', '--timeout', '1.5']);
+    const result = await verifyLegacy(broken.dir, ['--all', '--local', '--json', '--timeout', '1.5']);
     expect(result.exitCode).toBe(1);
     const json = result.json!;
     expect(json.ok).toBe(false);
@@ -414,6 +468,12 @@ describe('bad input exits 2 before any request', () => {
     const concurrency = await verify(good.dir, ['acme', '--local', '--concurrency', '0']);
     expect(concurrency.exitCode).toBe(2);
     expect(concurrency.stderr).toContain('--concurrency 0');
+  });
+
+  test('bad --protocol names the flag and the choices', async () => {
+    const result = await verify(good.dir, ['acme', '--local', '--protocol', 'newest']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--protocol newest: expected modern, legacy or both');
   });
 
   test('bad --url names the flag', async () => {
