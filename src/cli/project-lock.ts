@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 
@@ -24,7 +25,15 @@ export async function withProjectLock<T>(
   work: () => Promise<T>,
   projectDir: string = ctx.cwd,
 ): Promise<T> {
-  const { acquireProjectLock, describeHolder } = await import('../util/project-lock.js');
+  const [{ acquireProjectLock, describeHolder }, { CONFIG_FILES }, { exists }] = await Promise.all([
+    import('../util/project-lock.js'),
+    import('../config/wrangler-config.js'),
+    import('../util/files.js'),
+  ]);
+  // No wrangler config, no project to protect: the command refuses on its own, and the lock must
+  // not leave a .mcp-fleet/ behind in a directory that is not a fleet project.
+  const isProject = (await Promise.all(CONFIG_FILES.map((name) => exists(join(projectDir, name))))).some(Boolean);
+  if (!isProject) return work();
   const lock = await acquireProjectLock(projectDir, {
     command: commandPath(cmd),
     wait: flags.wait !== false,
