@@ -8,7 +8,7 @@ import { generateApiKey } from '../secrets/generate.js';
 import { ensureSecretsIgnored, refuseIfTracked } from '../secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../secrets/secrets-file.js';
 import { usageError } from '../util/errors.js';
-import { exists, readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { exists, readFileIfExists, sweepStaleTempFiles, writeFileAtomic } from '../util/files.js';
 import { STATE_DIR_NAME } from '../util/state-dir.js';
 
 export interface AddOptions {
@@ -38,13 +38,23 @@ export interface AddResult {
   backup: string | undefined;
 }
 
-/** Parses repeatable `--set KEY=VALUE` flags; a malformed one is bad usage naming the flag. */
+/**
+ * Parses repeatable `--set KEY=VALUE` flags; a malformed one is bad usage naming the flag but never
+ * repeating what was given: a `--set` without "=" is most likely a bare value.
+ */
 export function parseSetFlags(flags: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
   for (const flag of flags) {
     const eq = flag.indexOf('=');
-    const key = eq === -1 ? flag : flag.slice(0, eq);
-    if (eq === -1 || !isValidKey(key)) throw usageError(`--set ${key}: expected --set KEY=VALUE with KEY made of letters, digits and _`);
+    const key = flag.slice(0, Math.max(eq, 0));
+    const hint = 'Prefer --from-env: a value on the command line is visible to other processes and lands in shell history.';
+    if (eq === -1) throw usageError(`--set: expected KEY=VALUE, found no "=" (what was given is not shown: it may be a value)`, hint);
+    if (!isValidKey(key)) {
+      throw usageError(
+        `--set: the text before "=" is not a valid key (letters, digits and _, not starting with a digit); it is not shown: it may be a value`,
+        hint,
+      );
+    }
     if (values.has(key)) throw usageError(`--set ${key} is given twice`);
     values.set(key, flag.slice(eq + 1));
   }
@@ -128,6 +138,8 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     );
   }
 
+  // Temp files of a write killed earlier hold a copy of what it wrote; nothing else will remove them.
+  await sweepStaleTempFiles(fleet.dir);
   const backup = existing ? await backupSecretsFile(fleet.dir, client, secretsPath, 'replaced') : undefined;
   const gitignorePath = join(fleet.dir, '.gitignore');
   const before = { gitignore: await readFileIfExists(gitignorePath), secrets: await readFileIfExists(secretsPath) };

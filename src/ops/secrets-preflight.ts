@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { API_KEY, type Client, type Fleet } from '../fleet/fleet.js';
-import { readSecretsFile, type SecretsFile } from '../secrets/secrets-file.js';
+import { readSecretsFile, type SecretsFile, tightenedWarning } from '../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../secrets/template.js';
 import { FleetError, usageError } from '../util/errors.js';
 import { readPendingRotation } from './pending-rotation.js';
@@ -10,10 +10,17 @@ import { readPendingRotation } from './pending-rotation.js';
  * anything for that client. Nothing here returns or prints a value except to its caller.
  */
 
-/** Reads a client's secrets file strictly; a missing or malformed file is bad input naming the file. */
+/** The fewest bytes an API_KEY may have: below this a key can be guessed (mcp-fleet generates 32). */
+export const MIN_API_KEY_BYTES = 16;
+
+/**
+ * Reads a client's secrets file strictly, to use its values; a missing or malformed file or a
+ * symbolic link is bad input naming the file. A file other users can read is made 0600 on the
+ * way (`tightenedFrom` is set: the caller shows tightenedWarning).
+ */
 export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Promise<SecretsFile> {
   const name = basename(client.secretsPath);
-  const file = await readSecretsFile(client.secretsPath, name);
+  const file = await readSecretsFile(client.secretsPath, { displayName: name, tighten: true });
   if (!file) {
     throw usageError(
       `${name} does not exist`,
@@ -30,6 +37,25 @@ export function assertComplete(fleet: Fleet, client: Client, values: ReadonlyMap
     throw usageError(
       `${basename(client.secretsPath)} is incomplete: ${describeIncomplete(completeness)} (required by ${basename(fleet.templatePath)}); nothing was sent for ${client.name}`,
       `Fill in the value${completeness.missing.length + completeness.empty.length > 1 ? 's' : ''} in ${client.secretsPath}, then re-run.`,
+    );
+  }
+}
+
+/**
+ * An API_KEY of spaces or a few characters opens the worker to anyone who guesses it: refused
+ * before it is sent. Says how long it is, never what it is.
+ */
+export function assertUsableApiKey(client: Client, values: ReadonlyMap<string, string>): void {
+  const key = values.get(API_KEY);
+  if (key === undefined || key === '') return;
+  const name = basename(client.secretsPath);
+  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or let mcp-fleet make one: mcp-fleet secrets rotate ${client.name} (a deployed worker) or mcp-fleet add ${client.name} --force`;
+  if (key.trim() === '') throw usageError(`${name}: ${API_KEY} is only whitespace; nothing was sent for ${client.name}`, hint);
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes < MIN_API_KEY_BYTES) {
+    throw usageError(
+      `${name}: ${API_KEY} is ${bytes} byte${bytes === 1 ? '' : 's'} long, under the ${MIN_API_KEY_BYTES} a key needs; nothing was sent for ${client.name}`,
+      hint,
     );
   }
 }
@@ -61,10 +87,18 @@ export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, va
   }
 }
 
-/** The full check before a client's file is sent as a whole (push, deploy): the values to send. */
-export async function readSecretsToSend(fleet: Fleet, client: Client): Promise<{ send: Map<string, string>; skippedEmpty: string[] }> {
+/**
+ * The full check before a client's file is sent as a whole (push, deploy): the values to send, and
+ * warnings for the user (a file that was readable by others and is now 0600).
+ */
+export async function readSecretsToSend(
+  fleet: Fleet,
+  client: Client,
+): Promise<{ send: Map<string, string>; skippedEmpty: string[]; warnings: string[] }> {
   const file = await readRequiredSecretsFile(fleet, client);
+  const warnings = [tightenedWarning(file)].filter((warning): warning is string => warning !== undefined);
   assertComplete(fleet, client, file.values);
+  assertUsableApiKey(client, file.values);
   await assertNoUnsettledRotation(fleet, client, file.values);
-  return valuesToSend(file.values);
+  return { ...valuesToSend(file.values), warnings };
 }

@@ -10,6 +10,8 @@ import { usageError } from '../util/errors.js';
  *   single-quoted: literal, on one line.
  * - Anything else (no `=`, a bad key, an unterminated quote, text after a closing quote,
  *   a key given twice) is an error naming the file and line; nothing is ever skipped.
+ * - Errors name the file, the line and (when it is one) the key, never the text of the line: a
+ *   malformed line is often a pasted value, and the message reaches terminals, logs and --json.
  */
 export interface SecretsEntry {
   key: string;
@@ -42,18 +44,24 @@ export function parseSecrets(text: string, file: string): SecretsEntry[] {
     const trimmed = raw.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const eq = raw.indexOf('=');
-    if (eq === -1) fail(file, lineNo, `expected KEY=VALUE, found no "="`);
+    if (eq === -1) fail(file, lineNo, `expected KEY=VALUE, found no "=" (the line is not shown: it may hold a value)`);
     const key = raw
       .slice(0, eq)
       .trim()
       .replace(/^export\s+/, '');
-    if (!KEY.test(key)) fail(file, lineNo, `"${key}" is not a valid key (letters, digits and _; not starting with a digit)`);
+    if (!KEY.test(key)) {
+      fail(
+        file,
+        lineNo,
+        'the text before "=" is not a valid key (letters, digits and _; not starting with a digit); the line is not shown: it may hold a value',
+      );
+    }
     const previous = seen.get(key);
     if (previous !== undefined) fail(file, lineNo, `${key} is already set on line ${previous}`);
     const rest = raw.slice(eq + 1);
     let value: string;
     if (rest.startsWith('"')) {
-      const parsed = readDoubleQuoted(lines, i, eq + 2, file);
+      const parsed = readDoubleQuoted(lines, i, eq + 2, file, key);
       value = parsed.value;
       i = parsed.endLine;
     } else if (rest.startsWith("'")) {
@@ -70,7 +78,13 @@ export function parseSecrets(text: string, file: string): SecretsEntry[] {
   return entries;
 }
 
-function readDoubleQuoted(lines: string[], startLine: number, startCol: number, file: string): { value: string; endLine: number } {
+function readDoubleQuoted(
+  lines: string[],
+  startLine: number,
+  startCol: number,
+  file: string,
+  key: string,
+): { value: string; endLine: number } {
   let value = '';
   for (let lineIndex = startLine; lineIndex < lines.length; lineIndex++) {
     const line = lines[lineIndex] ?? '';
@@ -82,12 +96,12 @@ function readDoubleQuoted(lines: string[], startLine: number, startCol: number, 
         if (next === 'n') value += '\n';
         else if (next === 'r') value += '\r';
         else if (next === '\\' || next === '"') value += next;
-        else fail(file, lineIndex + 1, `unknown escape "\\${next ?? ''}" in a quoted value (use \\\\, \\" or \\n)`);
+        else fail(file, lineIndex + 1, `unknown escape at column ${col + 1} in the quoted value of ${key} (use \\\\, \\", \\n or \\r)`);
         col += 2;
         continue;
       }
       if (ch === '"') {
-        if (line.slice(col + 1).trim() !== '') fail(file, lineIndex + 1, 'unexpected text after the closing quote');
+        if (line.slice(col + 1).trim() !== '') fail(file, lineIndex + 1, `unexpected text after the closing quote of ${key}`);
         return { value, endLine: lineIndex };
       }
       value += ch;
@@ -95,7 +109,7 @@ function readDoubleQuoted(lines: string[], startLine: number, startCol: number, 
     }
     value += '\n';
   }
-  fail(file, startLine + 1, 'unterminated double quote (the value runs to the end of the file)');
+  fail(file, startLine + 1, `unterminated double quote in the value of ${key} (it runs to the end of the file)`);
 }
 
 /** Whether a value can be written bare and read back unchanged. */
@@ -112,29 +126,41 @@ export function formatEntry(key: string, value: string): string {
   return `${key}=${formatValue(value)}`;
 }
 
+/** The line ending a file uses: that of its first line (a file without one gets LF). */
+export function lineEnding(text: string): '\r\n' | '\n' {
+  const first = text.indexOf('\n');
+  return first > 0 && text[first - 1] === '\r' ? '\r\n' : '\n';
+}
+
 /**
  * Replaces the values of existing keys in a secrets file's text, appends new keys and removes
- * the keys mapped to null, keeping every comment, blank line and untouched entry as it was.
+ * the keys mapped to null, keeping every comment, blank line, untouched entry, line ending and
+ * byte-order mark as it was (a file edited on Windows stays CRLF). The result ends with a newline.
  */
 export function updateSecretsText(text: string, file: string, values: ReadonlyMap<string, string | null>): string {
   const entries = parseSecrets(text, file);
-  const lines = text.split(/\r?\n/);
-  const hadTrailingNewline = text === '' || text.endsWith('\n');
-  if (hadTrailingNewline && lines[lines.length - 1] === '') lines.pop();
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const body = text.slice(bom.length);
+  const eol = lineEnding(body);
+  // Each line with its own terminator, in the same numbering as parseSecrets (which splits on \r?\n).
+  const lines: string[] = [...(body.match(/[^\n]*\n|[^\n]+$/g) ?? [])];
+  const last = lines.length - 1;
+  if (last >= 0 && !(lines[last] as string).endsWith('\n')) lines[last] = `${lines[last]}${eol}`;
   const remaining = new Map(values);
   // Walk entries from last to first so earlier line numbers stay valid while splicing.
   for (const entry of [...entries].reverse()) {
     if (!remaining.has(entry.key)) continue;
     const value = remaining.get(entry.key);
+    const ending = (lines[entry.endLine - 1] ?? '').endsWith('\r\n') ? '\r\n' : '\n';
     lines.splice(
       entry.line - 1,
       entry.endLine - entry.line + 1,
-      ...(value === null || value === undefined ? [] : [formatEntry(entry.key, value)]),
+      ...(value === null || value === undefined ? [] : [`${formatEntry(entry.key, value)}${ending}`]),
     );
     remaining.delete(entry.key);
   }
-  for (const [key, value] of remaining) if (value !== null) lines.push(formatEntry(key, value));
-  return `${lines.join('\n')}\n`;
+  for (const [key, value] of remaining) if (value !== null) lines.push(`${formatEntry(key, value)}${eol}`);
+  return `${bom}${lines.join('')}`;
 }
 
 export function entriesToMap(entries: readonly SecretsEntry[]): Map<string, string> {

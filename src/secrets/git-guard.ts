@@ -1,28 +1,47 @@
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { usageError } from '../util/errors.js';
-import { readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { readFileIfExists, TEMP_SUFFIX, writeFileAtomic } from '../util/files.js';
 
-/** Lines that keep every client's secrets out of git while the template stays committed. */
-export const SECRETS_IGNORE_LINES = ['.secrets.*', '!.secrets.template'] as const;
+/**
+ * Lines that keep every client's secrets out of git while the template stays committed. The temp
+ * files of atomic writes are in it because a write killed before its rename leaves a full copy of
+ * the file it was writing (`.secrets.acme.<pid>-<hex>.mcp-fleet-tmp` matches `.secrets.*` too, but
+ * `.wrangler.jsonc.…` and files of older versions' naming do not).
+ */
+export const SECRETS_IGNORE_LINES = ['.secrets.*', '!.secrets.template', `*${TEMP_SUFFIX}`] as const;
+
+const SECRETS_HEADER = '# mcp-fleet: client secrets never go to git';
+
+/** Returns the .gitignore text with `lines` added under `header` where missing (undefined when nothing to add). */
+export function withIgnoreLines(current: string, lines: readonly string[], header: string): string | undefined {
+  const present = new Set(current.split(/\r?\n/).map((line) => line.trim()));
+  const wanted = lines.filter((line) => !present.has(line));
+  if (wanted.length === 0) return undefined;
+  // An existing CRLF .gitignore stays CRLF.
+  const eol = current.includes('\r\n') ? '\r\n' : '\n';
+  const base = current === '' || current.endsWith('\n') ? current : `${current}${eol}`;
+  const separator = current === '' ? '' : eol;
+  return `${base}${separator}${header}${eol}${wanted.join(eol)}${eol}`;
+}
 
 /** Returns the .gitignore text with the secrets lines added where missing (undefined when nothing to add). */
 export function withSecretsIgnored(current: string, extra: readonly string[] = []): string | undefined {
-  const present = new Set(current.split(/\r?\n/).map((line) => line.trim()));
-  const wanted = [...SECRETS_IGNORE_LINES, ...extra].filter((line) => !present.has(line));
-  if (wanted.length === 0) return undefined;
-  const base = current === '' || current.endsWith('\n') ? current : `${current}\n`;
-  const header = current === '' ? '' : '\n';
-  return `${base}${header}# mcp-fleet: client secrets never go to git\n${wanted.join('\n')}\n`;
+  return withIgnoreLines(current, [...SECRETS_IGNORE_LINES, ...extra], SECRETS_HEADER);
 }
 
-export async function ensureSecretsIgnored(projectDir: string, extra: readonly string[] = []): Promise<boolean> {
+/** Adds `lines` to the project's .gitignore where missing; true when it changed the file. */
+export async function ensureIgnored(projectDir: string, lines: readonly string[], header: string): Promise<boolean> {
   const path = join(projectDir, '.gitignore');
   const current = (await readFileIfExists(path)) ?? '';
-  const next = withSecretsIgnored(current, extra);
+  const next = withIgnoreLines(current, lines, header);
   if (next === undefined) return false;
   await writeFileAtomic(path, next);
   return true;
+}
+
+export async function ensureSecretsIgnored(projectDir: string, extra: readonly string[] = []): Promise<boolean> {
+  return ensureIgnored(projectDir, [...SECRETS_IGNORE_LINES, ...extra], SECRETS_HEADER);
 }
 
 /** Refuses (exit 2) when git already tracks the file: ignoring it would not stop it being committed. */

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../util/files.js';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { usageError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { entriesToMap, parseSecrets, updateSecretsText } from './dotfile.js';
 
@@ -14,35 +16,99 @@ export interface SecretsFile {
   path: string;
   text: string;
   values: Map<string, string>;
+  /** Permission bits as found (before any tightening). */
+  mode: number;
+  /** Set when group or others could read the file and it was made 0600: the mode it had. */
+  tightenedFrom?: number;
 }
 
-/** Reads and strictly parses a secrets file; undefined when it does not exist. */
-export async function readSecretsFile(path: string, displayName = path): Promise<SecretsFile | undefined> {
-  const text = await readFileIfExists(path);
-  if (text === undefined) return undefined;
-  return { path, text, values: entriesToMap(parseSecrets(text, displayName)) };
+export interface ReadSecretsOptions {
+  /** How the file is named in messages (default: its path). */
+  displayName?: string;
+  /** Make a file that group or others can read private (0600); the caller tells the user. */
+  tighten?: boolean;
 }
 
-/** Writes secrets text atomically with mode 0600. */
-export async function writeSecretsText(path: string, text: string): Promise<void> {
+function symlinkRefused(displayName: string): Error {
+  return usageError(
+    `${displayName} is a symbolic link; mcp-fleet reads and writes secrets files only as regular files`,
+    'A link can point anywhere (another project, a synced folder), and an atomic write would replace it with a plain file. Replace the link with the file it points to, e.g.: cp --remove-destination "$(readlink -f FILE)" FILE',
+  );
+}
+
+/**
+ * Reads and strictly parses a secrets file; undefined when it does not exist. A symbolic link is
+ * refused (exit 2) rather than followed: opened with O_NOFOLLOW, so a link swapped in between a
+ * check and the read is refused too.
+ */
+export async function readSecretsFile(path: string, options: ReadSecretsOptions = {}): Promise<SecretsFile | undefined> {
+  const { displayName = path, tighten = false } = options;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      // A dangling link is still a link: say so instead of "does not exist".
+      if ((await lstat(path).catch(() => undefined))?.isSymbolicLink()) throw symlinkRefused(displayName);
+      return undefined;
+    }
+    if (code === 'ELOOP') throw symlinkRefused(displayName);
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw usageError(`${displayName} is not a regular file`);
+    const mode = info.mode & 0o777;
+    const text = await handle.readFile('utf8');
+    const file: SecretsFile = { path, text, values: entriesToMap(parseSecrets(text, displayName)), mode };
+    if (tighten && (mode & 0o077) !== 0) {
+      // fchmod on the open descriptor: the file checked is the file changed.
+      await handle.chmod(SECRETS_FILE_MODE);
+      file.tightenedFrom = mode;
+    }
+    return file;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The warning to show when readSecretsFile made a file private; undefined when it did not. */
+export function tightenedWarning(file: SecretsFile, displayName = basename(file.path)): string | undefined {
+  if (file.tightenedFrom === undefined) return undefined;
+  const mode = file.tightenedFrom.toString(8).padStart(4, '0');
+  return `${displayName} was readable by other users (mode ${mode}); it is now 0600 (owner only). Anyone who could read it may have its values: consider rotating them.`;
+}
+
+/** Writes secrets text atomically with mode 0600; a symbolic link in its place is refused, not replaced. */
+export async function writeSecretsText(path: string, text: string, displayName = path): Promise<void> {
+  if ((await lstat(path).catch(() => undefined))?.isSymbolicLink()) throw symlinkRefused(displayName);
   await writeFileAtomic(path, text, { mode: SECRETS_FILE_MODE });
 }
 
-/** Sets values (null removes the key) in an existing secrets file, keeping its comments and other entries. */
+/** Sets values (null removes the key) in an existing secrets file, keeping its comments, line endings and other entries. */
 export async function updateSecretsFile(
   file: SecretsFile,
   values: ReadonlyMap<string, string | null>,
   displayName = file.path,
 ): Promise<SecretsFile> {
   const text = updateSecretsText(file.text, displayName, values);
-  await writeSecretsText(file.path, text);
-  return { path: file.path, text, values: entriesToMap(parseSecrets(text, displayName)) };
+  await writeSecretsText(file.path, text, displayName);
+  return { path: file.path, text, values: entriesToMap(parseSecrets(text, displayName)), mode: SECRETS_FILE_MODE };
 }
 
 /** Keeps a copy of a secrets file in `.mcp-fleet/backups/<client>/` (dir 0700, file 0600); returns its path. */
 export async function backupSecretsFile(projectDir: string, client: string, path: string, reason: string): Promise<string> {
   const dir = await ensureStateDir(projectDir, statePaths.backups(projectDir, client));
   const target = join(dir, `${fileStamp()}.${reason}.secrets`);
-  await writeFileAtomic(target, await readFile(path), { mode: SECRETS_FILE_MODE });
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(basename(path));
+    throw error;
+  }
+  const bytes = await handle.readFile().finally(() => handle.close());
+  await writeFileAtomic(target, bytes, { mode: SECRETS_FILE_MODE });
   return target;
 }

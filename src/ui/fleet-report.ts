@@ -20,6 +20,11 @@ function failureLines(client: string, error: ClientFailure | undefined, extra: s
   return lines;
 }
 
+/** Warnings an op returned for a client: shown whether or not the client succeeded. */
+function warningLines(client: string, warnings: readonly string[]): string[] {
+  return warnings.map((warning) => `${pc.yellow('!')} ${client}: ${warning}`);
+}
+
 function summary(verb: string, ok: number, failed: number, seconds?: number): string {
   const text = `${ok} ${verb}, ${failed} failed${seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`}`;
   return failed === 0 ? pc.green(text) : pc.red(text);
@@ -118,6 +123,8 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
     result.backup ?? '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
+  const warnings = results.flatMap((result) => warningLines(result.client, result.warnings));
+  if (warnings.length) lines.push('', ...warnings);
   const failures = results.flatMap((result) => failureLines(result.client, result.error));
   if (failures.length) lines.push('', ...failures);
   lines.push('', summary('rotated', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface WriteOptions {
@@ -8,12 +8,32 @@ export interface WriteOptions {
 }
 
 /**
- * Writes a file atomically: a temp file in the same directory, fsync, rename.
- * A reader sees the old content or the new, never a torn file; a failure leaves the old file.
+ * Every temp file of an atomic write ends in this, so one ignore rule (`*.mcp-fleet-tmp`) keeps
+ * them out of git: a write killed before its rename leaves the whole new content behind, and for a
+ * secrets file that is every value in it.
+ */
+export const TEMP_SUFFIX = '.mcp-fleet-tmp';
+
+/** `<dir>/.<name>.<pid>-<random>.mcp-fleet-tmp`; the writer's pid lets a later run tell a dead writer's leftover from a live one's. */
+export function tempPathFor(path: string): string {
+  const name = basename(path);
+  return join(dirname(path), `${name.startsWith('.') ? '' : '.'}${name}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+const TEMP_NAME = /^\..+\.(\d+)-[0-9a-f]{12}\.mcp-fleet-tmp$/;
+/** What versions before TEMP_SUFFIX left: `.<name>.<random>.tmp`, with no pid to ask. */
+const LEGACY_TEMP_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/;
+/** A legacy temp file this old cannot belong to a write still under way (a write takes milliseconds). */
+const LEGACY_STALE_MS = 60_000;
+
+/**
+ * Writes a file atomically: a temp file in the same directory (so the rename stays on one
+ * filesystem), fsync, rename. A reader sees the old content or the new, never a torn file; a
+ * failure leaves the old file. A crash before the rename leaves the temp file: see sweepStaleTempFiles.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   const mode = options.mode ?? 0o644;
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPathFor(path);
   const handle = await open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data);
@@ -32,6 +52,48 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files that killed writers left in `dir` (not recursive): ours whose writer's
+ * pid is gone, and legacy ones older than a minute. A live writer's temp file is never touched.
+ * Returns the names removed. A directory that does not exist has nothing to sweep.
+ */
+export async function sweepStaleTempFiles(dir: string, now: number = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const ours = TEMP_NAME.exec(name);
+    let stale: boolean;
+    if (ours) {
+      stale = !processAlive(Number(ours[1]));
+    } else if (LEGACY_TEMP_NAME.test(name)) {
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      stale = info?.isFile() === true && now - info.mtimeMs > LEGACY_STALE_MS;
+    } else {
+      continue;
+    }
+    if (!stale) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** Creates a private directory (0700), tightening it if it already exists. */

@@ -2,30 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { rotationChanges } from '../../src/ops/secrets-rotate.js';
 
 describe('what a rotation sets', () => {
-  const none = new Map<string, string>();
-  it('replaces API_KEY alone when there is no grace period and no previous key', () => {
-    expect(rotationChanges('API_KEY', 'new', 'old', false, none)).toEqual(new Map([['API_KEY', 'new']]));
-  });
-  it('keeps the old key as API_KEY_PREVIOUS with --grace', () => {
-    expect(rotationChanges('API_KEY', 'new', 'old', true, none)).toEqual(
-      new Map([
-        ['API_KEY', 'new'],
-        ['API_KEY_PREVIOUS', 'old'],
-      ]),
-    );
-  });
-  it('ends an earlier grace period when rotating without one', () => {
-    const current = new Map([['API_KEY_PREVIOUS', 'older']]);
-    expect(rotationChanges('API_KEY', 'new', 'old', false, current)).toEqual(
+  it('replaces API_KEY and clears the previous slot when there is no grace period', () => {
+    expect(rotationChanges('API_KEY', 'new', 'old', false)).toEqual(
       new Map([
         ['API_KEY', 'new'],
         ['API_KEY_PREVIOUS', null],
       ]),
     );
   });
-  it('touches no second slot for other keys', () => {
-    expect(rotationChanges('UPSTREAM_TOKEN', 'new', 'old', false, new Map([['API_KEY_PREVIOUS', 'x']]))).toEqual(
-      new Map([['UPSTREAM_TOKEN', 'new']]),
+  it('keeps the old key as API_KEY_PREVIOUS with --grace', () => {
+    expect(rotationChanges('API_KEY', 'new', 'old', true)).toEqual(
+      new Map([
+        ['API_KEY', 'new'],
+        ['API_KEY_PREVIOUS', 'old'],
+      ]),
     );
+  });
+  it('case 8: removes a previous key the file does not name (a remote-only API_KEY_PREVIOUS dies with the rotation)', () => {
+    // The file holds no API_KEY_PREVIOUS, but the worker may: the delete is sent regardless.
+    expect(rotationChanges('API_KEY', 'new', 'old', false).get('API_KEY_PREVIOUS')).toBeNull();
+  });
+  it('case 8: --grace without an old key leaves no previous slot either', () => {
+    expect(rotationChanges('API_KEY', 'new', undefined, true).get('API_KEY_PREVIOUS')).toBeNull();
+  });
+  it('touches no second slot for other keys', () => {
+    expect(rotationChanges('UPSTREAM_TOKEN', 'new', 'old', false)).toEqual(new Map([['UPSTREAM_TOKEN', 'new']]));
   });
 });

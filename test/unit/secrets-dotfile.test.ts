@@ -96,4 +96,43 @@ describe('secrets file parser', () => {
     );
     expect(next).toBe('# header\nA=1\n\n# about B\nB=new\nC=3\nD=added\n');
   });
+
+  it('case 12: keeps CRLF line endings (and a byte-order mark) when updating a file', () => {
+    const text = '\uFEFF# header\r\nA=1\r\n\r\nB="multi\r\nline"\r\nC=3\r\n';
+    const next = updateSecretsText(
+      text,
+      'f',
+      new Map<string, string | null>([
+        ['A', 'one'],
+        ['B', null],
+        ['D', 'added'],
+      ]),
+    );
+    expect(next).toBe('\uFEFF# header\r\nA=one\r\n\r\nC=3\r\nD=added\r\n');
+    expect(Object.fromEntries(entriesToMap(parseSecrets(next, 'f')))).toEqual({ A: 'one', C: '3', D: 'added' });
+  });
+
+  it("case 12: untouched lines keep their own endings in a mixed file; a missing final newline is added in the file's style", () => {
+    expect(updateSecretsText('A=1\r\nB=2\nC=3', 'f', new Map([['C', 'x']]))).toBe('A=1\r\nB=2\nC=x\r\n');
+    expect(updateSecretsText('A=1\nB=2\r\n', 'f', new Map([['B', 'x']]))).toBe('A=1\nB=x\r\n');
+  });
+
+  it.each([
+    ['a pasted token with "=" padding', 'API_KEY=ok\ndGhpcyBp-cyBhIHNlY3JldCB0b2tlbg==\n', 2, 'not a valid key'],
+    ['a pasted token without "="', 'sk_live_pasted_token_value_123456\n', 1, 'no "="'],
+    ['a "KEY VALUE" line', 'Bearer sk_live_pasted_token_value_123456=\n', 1, 'not a valid key'],
+    ['an unknown escape', 'TOKEN="sk_live_pasted\\qtoken_value_123456"\n', 1, 'unknown escape at column'],
+    ['text after a closing quote', 'TOKEN="sk_live" pasted_token_value_123456\n', 1, 'after the closing quote of TOKEN'],
+  ])('case 13: %s is reported by file, line and key, never by its text', (_what, text, line, reason) => {
+    let message = '';
+    try {
+      parseSecrets(text, '.secrets.acme');
+      expect.unreachable();
+    } catch (error) {
+      message = `${String(error)} ${(error as { hint?: string }).hint ?? ''}`;
+    }
+    expect(message).toContain(`.secrets.acme:${line}: `);
+    expect(message).toContain(reason);
+    for (const fragment of ['dGhpcyBp', 'sk_live', 'pasted', 'token_value', 'Bearer']) expect(message).not.toContain(fragment);
+  });
 });

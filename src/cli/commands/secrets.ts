@@ -58,23 +58,36 @@ export function registerSecrets(program: Command): void {
   addFleetOptions(
     addLockOption(secrets.command('rotate [clients...]'))
       .description('generate a new key, push it, save it, and prove the new key works and the old one does not')
-      .option('--key <KEY>', 'the key to rotate', 'API_KEY')
+      .option('--key <KEY>', 'the key to rotate (API_KEY is generated; any other key needs its new value)', 'API_KEY')
+      .option('--from-env', "with --key for a key the client supplies: the new value is the environment variable of the key's name")
       .option('--grace', 'keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`, so callers can switch over'),
     DEFAULT_CONCURRENCY.rotate,
   ).action(
-    action((names: string[], flags: FleetFlags & { key: string; grace?: boolean }, cmd: Command) =>
+    action((names: string[], flags: FleetFlags & { key: string; grace?: boolean; fromEnv?: boolean }, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ rotateSecrets }, { renderRotateReport }, api] = await Promise.all([
+        const [{ rotateSecrets }, { suppliedValues }, { renderRotateReport }, { askSecret }, api] = await Promise.all([
           import('../../ops/secrets-rotate.js'),
+          import('../../ops/rotation-value.js'),
           import('../../ui/fleet-report.js'),
+          import('../../ui/prompts.js'),
           fleetApi(run),
         ]);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.rotate);
         const grace = Boolean(flags.grace);
+        // Asked here, before the live progress lines start: a value never comes from argv.
+        const values = await suppliedValues({
+          fleet: run.fleet,
+          clients: run.clients,
+          key: flags.key,
+          grace,
+          fromEnv: Boolean(flags.fromEnv),
+          env: process.env,
+          ask: run.ctx.output.interactive ? askSecret : undefined,
+        });
         return {
           progress: true,
           run: (onProgress) =>
-            rotateSecrets({ fleet: run.fleet, clients: run.clients, api, key: flags.key, grace, concurrency, onProgress }),
+            rotateSecrets({ fleet: run.fleet, clients: run.clients, api, key: flags.key, values, grace, concurrency, onProgress }),
           render: renderRotateReport,
         };
       }),
