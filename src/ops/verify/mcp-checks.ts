@@ -24,6 +24,11 @@ function sessionOf(probe: McpProbeResult, generation: Generation): SessionProbe 
   return generation === 'modern' ? probe.modern : probe.legacy;
 }
 
+/** The generations this worker must pass under `requirement` (for `served`, the ones it speaks). */
+export function requiredOf(probe: McpProbeResult, requirement: ProtocolRequirement): Generation[] {
+  return requiredGenerations(requirement, (generation) => sessionOf(probe, generation).unsupported);
+}
+
 function revisionsOf(probe: McpProbeResult, generation: Generation): string[] {
   const session = sessionOf(probe, generation);
   if (session.server === undefined) return [];
@@ -32,7 +37,7 @@ function revisionsOf(probe: McpProbeResult, generation: Generation): string[] {
 }
 
 export function generationReports(probe: McpProbeResult, requirement: ProtocolRequirement): GenerationReport[] {
-  const required = requiredGenerations(requirement);
+  const required = requiredOf(probe, requirement);
   return GENERATIONS.map((generation) => {
     const session = sessionOf(probe, generation);
     const report: GenerationReport = {
@@ -79,7 +84,7 @@ function generationProblem(probe: McpProbeResult, generation: Generation): strin
  * its handshake and tools/list, with at least one tool. The detail names what the worker serves.
  */
 export function mcpCheck(probe: McpProbeResult, requirement: ProtocolRequirement): CheckResult {
-  const required = requiredGenerations(requirement);
+  const required = requiredOf(probe, requirement);
   const ms = Math.max(...required.map((generation) => sessionOf(probe, generation).ms));
   const failed = required.filter((generation) => sessionOf(probe, generation).server === undefined);
   if (failed.length > 0) {
@@ -104,13 +109,15 @@ export function mcpCheck(probe: McpProbeResult, requirement: ProtocolRequirement
   return { name: 'mcp', ok: true, ms, detail: `${summary} (${tools.join(', ')})` };
 }
 
-/** `identity`: when the server has `whoami`, it names this client in every generation that worked. */
-export function identityCheck(probe: McpProbeResult, expectedClient: string, requirement: ProtocolRequirement): CheckResult {
-  const required = requiredGenerations(requirement);
-  if (required.some((generation) => sessionOf(probe, generation).server === undefined)) {
+/**
+ * `identity`: when the server has `whoami`, it names this client in every generation whose session
+ * worked, required or not: a generation that fails is the mcp check's finding, not a reason to
+ * leave the worker's identity unchecked.
+ */
+export function identityCheck(probe: McpProbeResult, expectedClient: string): CheckResult {
+  if (GENERATIONS.every((generation) => sessionOf(probe, generation).server === undefined)) {
     return { name: 'identity', ok: false, ms: 0, skipped: true, detail: 'not run: the MCP session failed' };
   }
-  // A generation that works but is not required still answers for the worker's identity.
   const asked = GENERATIONS.map((generation) => ({ generation, whoami: sessionOf(probe, generation).whoami })).filter(
     (entry): entry is { generation: Generation; whoami: NonNullable<SessionProbe['whoami']> } => entry.whoami !== undefined,
   );

@@ -3,11 +3,11 @@ import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
 import { describeError, ExitCode, usageError } from '../../util/errors.js';
-import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkOrigin, checkReady } from './checks.js';
+import { type CheckResult, checkAuth, checkHealth, checkIsolation, checkReady, originCheck, probeOrigin } from './checks.js';
 import { resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
-import { type GenerationReport, generationReports, identityCheck, mcpCheck } from './mcp-checks.js';
+import { type GenerationReport, generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
 import { type McpServerInfo, probeMcp } from './mcp-probe.js';
-import { DEFAULT_PROTOCOL_REQUIREMENT, type ProtocolRequirement, requiredGenerations } from './protocol.js';
+import type { ProtocolRequirement } from './protocol.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -44,7 +44,10 @@ export interface VerifyFleetOptions {
   urls?: ReadonlyMap<string, string>;
   concurrency?: number;
   timeoutMs?: number;
-  /** Which MCP generations each worker must speak; both by default. */
+  /**
+   * Which MCP generations each worker must speak. Default `served` (each one it speaks must work),
+   * which is what deploy and demo check after an upload; the verify command passes its --protocol.
+   */
   protocol?: ProtocolRequirement;
   /** Called as each client finishes, for progress output. */
   onClientDone?: (result: ClientVerification) => void;
@@ -103,7 +106,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const protocol = options.protocol ?? DEFAULT_PROTOCOL_REQUIREMENT;
+  const protocol = options.protocol ?? 'served';
   const clients = options.clients;
   if (clients.length === 0) throw usageError('no clients to verify');
   const { keys, values } = await readKeysAndValues(clients);
@@ -170,22 +173,19 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
   const { client, url, key, other, otherKey, wrongKey, timeoutMs, protocol } = input;
   const started = performance.now();
   // The checks are independent requests; running them side by side keeps a slow or hung worker to one timeout.
-  const [health, ready, auth, origin, mcpChecks, isolation] = await Promise.all([
+  const [health, ready, auth, foreignOrigin, probe, isolation] = await Promise.all([
     checkHealth(url, { timeoutMs }),
     checkReady(url, { timeoutMs }),
     checkAuth(url, { timeoutMs, wrongKey }),
-    // Origin validation came with the 2026-07-28 template: without modern required, a worker that lacks it is only told so.
-    checkOrigin(url, { timeoutMs, key, required: requiredGenerations(protocol).includes('modern') }),
-    probeMcp(url, key, { timeoutMs }).then((probe) => ({
-      probe,
-      mcp: mcpCheck(probe, protocol),
-      identity: identityCheck(probe, expectedClientId(client), protocol),
-    })),
+    probeOrigin(url, key, { timeoutMs }),
+    probeMcp(url, key, { timeoutMs }),
     other !== undefined && otherKey !== undefined
       ? checkIsolation(url, { timeoutMs, otherClient: other.name, otherKey, sharesKeyWith: input.sharesKeyWith })
       : Promise.resolve(undefined),
   ]);
-  const checks: CheckResult[] = [health, ready, auth, origin, mcpChecks.mcp, mcpChecks.identity];
+  // Origin validation came with the 2026-07-28 template: a worker not required to speak it is only told it lacks it.
+  const origin = originCheck(foreignOrigin, requiredOf(probe, protocol).includes('modern'));
+  const checks: CheckResult[] = [health, ready, auth, origin, mcpCheck(probe, protocol), identityCheck(probe, expectedClientId(client))];
   if (isolation !== undefined) checks.push(isolation);
   const result: ClientVerification = {
     client: client.name,
@@ -194,9 +194,9 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
     ms: Math.round(performance.now() - started),
     checks,
   };
-  const server = mcpChecks.probe.modern.server ?? mcpChecks.probe.legacy.server;
+  const server = probe.modern.server ?? probe.legacy.server;
   if (server !== undefined) result.mcp = server;
-  result.protocols = generationReports(mcpChecks.probe, protocol);
+  result.protocols = generationReports(probe, protocol);
   return result;
 }
 
