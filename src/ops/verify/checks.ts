@@ -161,48 +161,36 @@ export async function checkAuth(url: string, options: AuthCheckOptions): Promise
   return { name: 'auth', ok: true, ms, detail: `no credentials → ${none.status}, wrong key → ${wrong.status}` };
 }
 
-export interface OriginCheckOptions extends HttpOptions {
-  /** The client's own key: with it, only the Origin can be the reason for a refusal. */
-  key: string;
-  /** Whether a worker that ignores Origin fails the run (false: reported as advisory). */
-  required: boolean;
-}
-
 /** An origin no browser page of a real caller can have (.invalid never resolves). */
 export const FOREIGN_ORIGIN = 'https://mcp-fleet-verify.invalid';
 
-/**
- * `origin`: a request from a foreign web page (Origin header) is refused with 403 even with the
- * right key. A worker that serves it lets any site the caller's browser visits reach it (DNS
- * rebinding), which the MCP transport rules forbid.
- */
-export async function checkOrigin(url: string, options: OriginCheckOptions): Promise<CheckResult> {
-  const probe = await keyAccepted(url, options.key, {
+/** POST /mcp as a page on a foreign site would send it, but with the client's own key: only the Origin can be refused. */
+export function probeOrigin(url: string, key: string, options: HttpOptions): Promise<KeyProbeResult> {
+  return keyAccepted(url, key, {
     timeoutMs: options.timeoutMs,
     label: `from a foreign Origin (${FOREIGN_ORIGIN}) with the client's key`,
     origin: FOREIGN_ORIGIN,
   });
-  if (probe.status === 403) return { name: 'origin', ok: true, ms: probe.ms, detail: `foreign Origin → 403` };
-  if (probe.accepted && !options.required) {
-    return {
-      name: 'origin',
-      ok: true,
-      advisory: true,
-      ms: probe.ms,
-      detail: `${probe.detail} (expected 403): the worker does not check Origin, as 2025-template workers do not; required unless --protocol legacy`,
-    };
-  }
+}
+
+/**
+ * `origin`: a request from a foreign web page (Origin header) is refused with 403 even with the
+ * right key. A worker that serves it lets any site its callers' browsers open reach it (DNS
+ * rebinding), which the MCP transport rules forbid. Workers from the 2025 template never
+ * checked Origin, so unless the run requires 2026-07-28 (`required` false) that is only reported.
+ */
+export function originCheck(probe: KeyProbeResult, required: boolean): CheckResult {
+  const { ms } = probe;
+  if (probe.status === 403) return { name: 'origin', ok: true, ms, detail: 'foreign Origin → 403' };
   if (probe.accepted) {
-    return {
-      name: 'origin',
-      ok: false,
-      ms: probe.ms,
-      detail: `${probe.detail} (expected 403): the worker does not check Origin, so any web page its callers open can use it (DNS rebinding)`,
-    };
+    const detail = `${probe.detail} (expected 403): the worker does not check Origin`;
+    if (!required)
+      return { name: 'origin', ok: true, advisory: true, ms, detail: `${detail}, as 2025-template workers do not; required with modern` };
+    return { name: 'origin', ok: false, ms, detail: `${detail}, so any web page its callers open can use it (DNS rebinding)` };
   }
-  if (probe.status === undefined) return { name: 'origin', ok: false, ms: probe.ms, detail: probe.detail };
+  if (probe.status === undefined) return { name: 'origin', ok: false, ms, detail: probe.detail };
   const why = probe.status === 401 ? ": the client's key was refused, so the Origin check could not be judged" : '';
-  return { name: 'origin', ok: false, ms: probe.ms, detail: `${probe.detail} (expected 403)${why}` };
+  return { name: 'origin', ok: false, ms, detail: `${probe.detail} (expected 403)${why}` };
 }
 
 export interface IsolationCheckOptions extends HttpOptions {
