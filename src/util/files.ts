@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 export interface WriteOptions {
   /** File mode; secrets files use 0o600. */
@@ -54,16 +55,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
 }
 
-/** Whether a process with this pid exists (EPERM: it does, under another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the temp files that killed writers left in `dir` (not recursive): ours whose writer's
  * pid is gone, and legacy ones older than a minute. A live writer's temp file is never touched.
@@ -82,7 +73,7 @@ export async function sweepStaleTempFiles(dir: string, now: number = Date.now())
     const ours = TEMP_NAME.exec(name);
     let stale: boolean;
     if (ours) {
-      stale = !processAlive(Number(ours[1]));
+      stale = !isAlive(Number(ours[1]));
     } else if (LEGACY_TEMP_NAME.test(name)) {
       const info = await lstat(join(dir, name)).catch(() => undefined);
       stale = info?.isFile() === true && now - info.mtimeMs > LEGACY_STALE_MS;
