@@ -5,7 +5,8 @@ import type { Target } from './target.js';
 
 /** Cloudflare error codes that mean "no such worker" (wrangler treats both so). */
 const NOT_FOUND_CODES = new Set([10007, 10090]);
-const AUTH_CODES = new Set([10000, 10001, 9106, 9109]);
+// 10001 is not among them: Cloudflare (and the local edge) use it for a malformed or too large request.
+const AUTH_CODES = new Set([10000, 9106, 9109]);
 const ROLLOUT_CODES = new Set([10214, 10215]);
 
 /** Cloudflare accepts at most this many secrets in one secrets-bulk request. */
