@@ -504,11 +504,11 @@ describe('analytics', () => {
     await getJson('acme', '/nowhere/at/all');
     await getJson('beta', '/ready');
     expect(dataPoints.map((p) => ({ indexes: p.indexes, blobs: p.blobs, status: p.doubles[0] }))).toEqual([
-      { indexes: ['acme'], blobs: ['acme', '/health', 'GET', ''], status: 200 },
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', ''], status: 401 },
+      { indexes: ['acme'], blobs: ['acme', '/health', 'GET'], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST'], status: 401 },
       { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18'], status: 200 },
-      { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET', ''], status: 404 },
-      { indexes: ['beta'], blobs: ['beta', '/ready', 'GET', ''], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET'], status: 404 },
+      { indexes: ['beta'], blobs: ['beta', '/ready', 'GET'], status: 200 },
     ]);
     for (const point of dataPoints) {
       expect(point.doubles).toHaveLength(2);

@@ -22,7 +22,11 @@ export function recordRequest(env: Env, record: RequestRecord): void {
   try {
     dataset.writeDataPoint({
       indexes: [env.CLIENT_ID],
-      blobs: [env.CLIENT_ID, record.route, record.method, record.protocol],
+      // Analytics Engine reads a blob that was not written as empty, so non-MCP points stay three blobs long.
+      blobs:
+        record.protocol === ''
+          ? [env.CLIENT_ID, record.route, record.method]
+          : [env.CLIENT_ID, record.route, record.method, record.protocol],
       doubles: [record.status, record.durationMs],
     });
   } catch (error) {
