@@ -49,7 +49,7 @@ export function assertUsableApiKey(client: Client, values: ReadonlyMap<string, s
   const key = values.get(API_KEY);
   if (key === undefined || key === '') return;
   const name = basename(client.secretsPath);
-  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or let mcp-fleet make one: mcp-fleet secrets rotate ${client.name} (a deployed worker) or mcp-fleet add ${client.name} --force`;
+  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: mcp-fleet secrets rotate ${client.name}`;
   if (key.trim() === '') throw usageError(`${name}: ${API_KEY} is only whitespace; nothing was sent for ${client.name}`, hint);
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes < MIN_API_KEY_BYTES) {

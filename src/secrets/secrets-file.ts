@@ -32,7 +32,7 @@ export interface ReadSecretsOptions {
 function symlinkRefused(displayName: string): Error {
   return usageError(
     `${displayName} is a symbolic link; mcp-fleet reads and writes secrets files only as regular files`,
-    'A link can point anywhere (another project, a synced folder), and an atomic write would replace it with a plain file. Replace the link with the file it points to, e.g.: cp --remove-destination "$(readlink -f FILE)" FILE',
+    `A link can point anywhere (another project, a synced folder), and an atomic write would replace it with a plain file. Put the file itself at ${displayName} (mode 0600) instead of the link.`,
   );
 }
 
