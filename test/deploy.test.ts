@@ -1,14 +1,19 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { binPath } from './helpers/cli.js';
-import { callsPerScript, createTestFleet, randomValue, type TestFleet } from './helpers/fleet.js';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { binPath, type CliResult } from './helpers/cli.js';
+import { callsPerScript, createTestFleet, type EdgeRequest, randomValue, type TestFleet } from './helpers/fleet.js';
 
 /**
  * `mcp-fleet deploy` through the built binary against one local edge: a fleet deployed with
  * --all, verified, re-deployed, with a client whose secrets file is incomplete and one whose
  * build fails; `remove --delete-worker`; and no secret anywhere in what was printed or logged.
+ *
+ * Tests run in any order (vitest --sequence.shuffle). beforeAll makes the fleet's first deploy —
+ * `deploy --all` of acme, beta and gamma onto an empty edge — and keeps its result and API calls for
+ * the test about it; every test leaves that fleet as it found it, and a test that needs another
+ * client (delta with a broken secrets file or build, a client to remove) adds it and takes it away.
  */
 
 interface DeployJson {
@@ -28,19 +33,40 @@ interface DeployJson {
 
 const CLIENTS = ['acme', 'beta', 'gamma'];
 let fleet: TestFleet;
+/** The first deploy of the fleet: its result and the API calls it made. */
+let firstDeploy: { result: CliResult & { json: DeployJson }; calls: EdgeRequest[] };
 
 beforeAll(async () => {
   fleet = await createTestFleet('deploy', CLIENTS);
-}, 120_000);
+  const since = await fleet.lastSeq();
+  const result = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']);
+  firstDeploy = { result, calls: await fleet.requests(since) };
+}, 300_000);
 
 afterAll(async () => {
-  await fleet?.cleanup();
+  try {
+    // The "no secret" test checks what had run when it ran; this checks everything every test ran.
+    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
+  } finally {
+    await fleet?.cleanup();
+  }
 });
+
+/**
+ * Adds a client for the current test only; when the test ends it is removed again, its worker
+ * deleted if the test deployed one, so the fleet is back to acme, beta and gamma.
+ */
+async function addForThisTest(client: string): Promise<void> {
+  await fleet.add(client);
+  onTestFinished(async () => {
+    const removed = await fleet.cli(['remove', client, '--delete-worker', '--local', '--yes']);
+    if (removed.exitCode !== 0) throw new Error(`remove ${client} failed:\n${removed.stderr}`);
+  });
+}
 
 describe('deploy', () => {
   test('deploy --all puts 3 clients up with their secrets, verified, in one command', async () => {
-    const since = await fleet.lastSeq();
-    const result = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']);
+    const { result, calls } = firstDeploy;
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.ok).toBe(true);
     expect(result.json.clients.map((c) => c.client)).toEqual(CLIENTS);
@@ -55,7 +81,6 @@ describe('deploy', () => {
       expect((await fleet.remoteSecrets(client.client))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
     }
     // The first version already had the secrets: no secrets call after the upload.
-    const calls = await fleet.requests(since);
     const perClient = callsPerScript(calls);
     for (const client of CLIENTS) {
       const routes = calls.filter((c) => c.script === client).map((c) => `${c.method} ${c.route ?? c.path}`);
@@ -105,12 +130,10 @@ describe('deploy', () => {
   });
 
   test('an incomplete secrets file stops that client only, before anything is uploaded', async () => {
-    await fleet.add('delta');
+    await addForThisTest('delta');
     await fleet.setSecret('delta', 'UPSTREAM_TOKEN', '');
     const since = await fleet.lastSeq();
-    const result = await fleet
-      .cliJson<DeployJson>(['deploy', '--all', '--local'])
-      .finally(() => fleet.setSecret('delta', 'UPSTREAM_TOKEN', 'filled-in-later-1234'));
+    const result = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']);
     expect(result.exitCode).toBe(1);
     const delta = result.json.clients.find((c) => c.client === 'delta');
     expect(delta?.ok).toBe(false);
@@ -128,6 +151,7 @@ describe('deploy', () => {
   });
 
   test('a failing build is reported with its output and log; the others still deploy', async () => {
+    await addForThisTest('delta');
     const config = join(fleet.dir, 'wrangler.jsonc');
     const original = await readFile(config, 'utf8');
     // delta's env points at a module that does not exist, so its bundle fails.
@@ -152,14 +176,14 @@ describe('deploy', () => {
   });
 
   test('a single named client with bad input: exit 2, nothing done', async () => {
+    await addForThisTest('delta');
     await fleet.setSecret('delta', 'API_KEY', '');
-    try {
-      const result = await fleet.cli(['deploy', 'delta', '--local']);
-      expect(result.exitCode).toBe(2);
-      expect(result.stdout).toContain('empty API_KEY');
-    } finally {
-      await fleet.setSecret('delta', 'API_KEY', 'delta-key-set-again-5678');
-    }
+    const since = await fleet.lastSeq();
+    const result = await fleet.cli(['deploy', 'delta', '--local']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('empty API_KEY');
+    expect((await fleet.requests(since)).filter((c) => c.script === 'delta')).toEqual([]);
+    expect(await fleet.remoteSecrets('delta')).toBeUndefined();
   });
 
   test('bad usage exits 2: no clients, both names and --all, a bad --concurrency', async () => {
@@ -199,16 +223,25 @@ describe('deploy', () => {
   });
 
   test('remove --delete-worker deletes the worker, then the client', async () => {
+    // A client of its own, deployed here, so acme, beta and gamma stay for the other tests.
+    await fleet.add('kappa');
+    const deployed = await fleet.cli(['deploy', 'kappa', '--local', '--no-verify']);
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    expect(await fleet.remoteSecrets('kappa')).toBeDefined();
     const since = await fleet.lastSeq();
-    const result = await fleet.cli(['remove', 'gamma', '--delete-worker', '--local', '--yes']);
+    const result = await fleet.cli(['remove', 'kappa', '--delete-worker', '--local', '--yes']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('deleted worker gamma');
-    expect(await fleet.remoteSecrets('gamma')).toBeUndefined();
-    expect(await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8')).not.toContain('"gamma"');
-    expect(callsPerScript(await fleet.requests(since)).get('gamma')).toBe(1);
+    expect(result.stdout).toContain('deleted worker kappa');
+    expect(await fleet.remoteSecrets('kappa')).toBeUndefined();
+    expect(await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8')).not.toContain('"kappa"');
+    expect(callsPerScript(await fleet.requests(since)).get('kappa')).toBe(1);
   });
 
   test('add --deploy onboards a client and ships its worker with its secrets in one command', async () => {
+    // Taken away afterwards so the fleet is acme, beta and gamma again (nothing to remove if add failed).
+    onTestFinished(async () => {
+      await fleet.cli(['remove', 'omega', '--delete-worker', '--local', '--yes']);
+    });
     // --from-env, not --set: a value in argv would be visible to every process on the machine.
     const result = await fleet.cliJson<{ client: string; deploy: DeployJson }>(
       ['add', 'omega', '--from-env', '--deploy', '--local', '--yes'],
@@ -225,6 +258,11 @@ describe('deploy', () => {
   });
 
   test('no secret value appears in any output, log file or child argv', async () => {
+    // A deploy of its own that carries new values (each through a secrets file handed to wrangler),
+    // so what is searched never depends on which tests ran before this one.
+    for (const client of ['acme', 'beta']) await fleet.setSecret(client, 'UPSTREAM_TOKEN', randomValue(`leak-check-${client}`));
+    const redeploy = await fleet.cli(['deploy', 'acme', 'beta', '--local']);
+    expect(redeploy.exitCode, redeploy.stderr).toBe(0);
     const { corpus, leaks } = await fleet.leaks.findLeaks();
     expect(corpus.secrets).toBeGreaterThanOrEqual(8);
     expect(corpus.logFiles).toBeGreaterThan(0);

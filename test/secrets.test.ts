@@ -1,6 +1,6 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createApi } from '../src/cloudflare/api.js';
 import { localTarget } from '../src/cloudflare/local-target.js';
 import { Pacer } from '../src/cloudflare/pacer.js';
@@ -9,6 +9,10 @@ import { callsPerScript, createTestFleet, randomValue, type TestFleet } from './
 /**
  * `mcp-fleet secrets push|status|rotate` through the built binary against one local edge.
  * Remote state is read back from the edge (names) and from the workers (which key opens /mcp).
+ *
+ * Tests run in any order (vitest --sequence.shuffle): beforeAll deploys acme, beta and gamma, and
+ * every test leaves that fleet as it found it — deployed, in sync, no other client, no pending
+ * rotation. A test that needs more (a never-deployed client, a backups directory) makes it itself.
  */
 
 interface Failure {
@@ -56,11 +60,32 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await fleet?.cleanup();
+  try {
+    // The "no leaks" test checks what had run when it ran; this checks everything every test ran.
+    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
+  } finally {
+    await fleet?.cleanup();
+  }
 });
 
 async function apiKey(client: string): Promise<string> {
   return (await fleet.secrets(client)).get('API_KEY') as string;
+}
+
+/** Adds a client that is never deployed, for the current test only: it is removed when the test ends. */
+async function addNeverDeployed(client = 'never'): Promise<void> {
+  await fleet.add(client);
+  onTestFinished(async () => {
+    const removed = await fleet.cli(['remove', client, '--yes']);
+    if (removed.exitCode !== 0) throw new Error(`remove ${client} failed:\n${removed.stderr}`);
+  });
+}
+
+/** The directory a rotation keeps its backups and pending record in (rotate makes it; a test that writes there first makes it too). */
+async function backupsOf(client: string): Promise<string> {
+  const dir = join(fleet.dir, '.mcp-fleet', 'backups', client);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 describe('secrets status', () => {
@@ -97,7 +122,7 @@ describe('secrets status', () => {
   });
 
   test('a client that was never deployed shows as not deployed', async () => {
-    await fleet.add('never');
+    await addNeverDeployed();
     const result = await fleet.cliJson<StatusJson>(['secrets', 'status', 'never', '--local']);
     expect(result.exitCode).toBe(1);
     expect(result.json.clients[0]).toMatchObject({ deployed: false, inSync: false, missingRemotely: ['API_KEY', 'UPSTREAM_TOKEN'] });
@@ -122,7 +147,7 @@ describe('secrets push', () => {
 
   test('push --all: one bulk request per client', async () => {
     const since = await fleet.lastSeq();
-    const result = await fleet.cliJson<PushJson>(['secrets', 'push', 'acme', 'beta', 'gamma', '--local']);
+    const result = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     const perClient = callsPerScript(await fleet.requests(since));
     for (const client of CLIENTS) expect(perClient.get(client)).toBe(1);
@@ -132,6 +157,7 @@ describe('secrets push', () => {
   });
 
   test('push to a never-deployed client is refused and creates no worker', async () => {
+    await addNeverDeployed();
     const since = await fleet.lastSeq();
     const result = await fleet.cliJson<PushJson>(['secrets', 'push', 'never', '--local']);
     expect(result.exitCode).toBe(1);
@@ -203,6 +229,7 @@ describe('secrets rotate', () => {
   });
 
   test('rotate refuses a never-deployed worker and changes nothing', async () => {
+    await addNeverDeployed();
     const before = await readFile(join(fleet.dir, '.secrets.never'), 'utf8');
     const result = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'never', '--local']);
     expect(result.exitCode).toBe(1);
@@ -218,7 +245,7 @@ describe('secrets rotate', () => {
     const oldKey = await apiKey('gamma');
     const pendingKey = randomValue('pending');
     fleet.leaks.addSecret(pendingKey, 'the pending key of gamma');
-    const backups = join(fleet.dir, '.mcp-fleet', 'backups', 'gamma');
+    const backups = await backupsOf('gamma');
     const backup = join(backups, 'crash.rotate.secrets');
     await writeFile(backup, await readFile(join(fleet.dir, '.secrets.gamma')), { mode: 0o600 });
     await writeFile(
@@ -253,7 +280,7 @@ describe('secrets rotate', () => {
     const oldKey = await apiKey('acme');
     const pendingKey = randomValue('pending-unsent');
     fleet.leaks.addSecret(pendingKey, 'the unsent pending key of acme');
-    const backups = join(fleet.dir, '.mcp-fleet', 'backups', 'acme');
+    const backups = await backupsOf('acme');
     const backup = join(backups, 'crash2.rotate.secrets');
     await writeFile(backup, await readFile(join(fleet.dir, '.secrets.acme')), { mode: 0o600 });
     await writeFile(
@@ -363,6 +390,20 @@ describe('the Cloudflare target (no --local)', () => {
 
 describe('no leaks', () => {
   test('no secret value appears in any output, log file or child argv', async () => {
+    // Commands of its own that handle every value (new keys made, with and without a grace period,
+    // new tokens pushed, names compared, in human output), so what is searched never depends on
+    // which tests ran before this one.
+    for (const client of CLIENTS) await fleet.setSecret(client, 'UPSTREAM_TOKEN', randomValue(`leak-check-${client}`));
+    for (const args of [
+      ['secrets', 'push', '--all', '--local'],
+      ['secrets', 'rotate', '--all', '--local'],
+      ['secrets', 'rotate', '--all', '--grace', '--local'],
+      ['secrets', 'retire', '--all', '--local'],
+      ['secrets', 'status', '--all', '--local'],
+    ]) {
+      const result = await fleet.cli(args);
+      expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(0);
+    }
     const { corpus, leaks } = await fleet.leaks.findLeaks();
     expect(corpus.secrets).toBeGreaterThanOrEqual(10);
     expect(corpus.cmdlines).toBeGreaterThan(0);

@@ -205,9 +205,24 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await edge?.stop();
-  for (const cleanup of cleanups) await cleanup();
+  try {
+    // The test below checks what had been printed when it ran; this checks everything every test printed.
+    if (good && broken) expectNoKeyIn(outputs);
+  } finally {
+    await edge?.stop();
+    for (const cleanup of cleanups) await cleanup();
+  }
 });
+
+function expectNoKeyIn(texts: readonly string[]): void {
+  const everything = texts.join('\n');
+  for (const key of [...good.keys.values(), ...broken.keys.values()]) expect(everything).not.toContain(key);
+  // The wrong key verify makes up is random per run; nothing shaped like it may show either.
+  expect(everything).not.toMatch(/mcpf_wrong_/);
+  expect(everything).not.toMatch(/Bearer\s+\S{8,}/);
+  // Nor anything shaped like the keys this test generates.
+  expect(everything).not.toMatch(/mcpf_[A-Za-z0-9_-]{20,}/);
+}
 
 describe('verify against the template on the local edge', () => {
   test('verify --all passes for 3 clients, every check, exit 0', async () => {
@@ -506,15 +521,14 @@ describe('bad input exits 2 before any request', () => {
   });
 });
 
-test('no key ever appears in verify output', () => {
-  const everything = outputs.join('\n');
-  expect(everything.length).toBeGreaterThan(1000);
-  for (const key of [...good.keys.values(), ...broken.keys.values()]) expect(everything).not.toContain(key);
-  // The wrong key verify makes up is random per run; nothing shaped like it may show either.
-  expect(everything).not.toMatch(/mcpf_wrong_/);
-  expect(everything).not.toMatch(/Bearer\s+\S{8,}/);
-  // Nor anything shaped like the keys this test generates.
-  expect(everything).not.toMatch(/mcpf_[A-Za-z0-9_-]{20,}/);
+test('no key ever appears in verify output', async () => {
+  // Output of its own, passing and failing, human and JSON, so the check never depends on which tests ran before it.
+  expect((await verify(good.dir, ['--all', '--local', '--json'])).exitCode).toBe(0);
+  expect((await verify(good.dir, ['--all', '--local'])).exitCode).toBe(0);
+  expect((await verify(broken.dir, ['--all', '--local', '--json', '--timeout', '1.5'])).exitCode).toBe(1);
+  expect((await verify(broken.dir, ['--all', '--local', '--timeout', '1.5'])).exitCode).toBe(1);
+  expect(outputs.join('\n').length).toBeGreaterThan(1000);
+  expectNoKeyIn(outputs);
 });
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecrets } from '../../src/secrets/dotfile.js';
-import { binPath, runCli, tempDir } from '../helpers/cli.js';
+import { binPath, type CliResult, runCli, tempDir } from '../helpers/cli.js';
 import { modeOf, snapshotDir } from '../helpers/snapshot.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -81,16 +81,19 @@ describe('mcp-fleet init', () => {
 });
 
 describe('mcp-fleet add', () => {
+  /** One project shared by these tests; acme is added to it first, into the empty "env" that init wrote. */
   let dir: string;
+  let addAcme: { result: CliResult; before: string; after: string };
   beforeAll(async () => {
     dir = await initProject();
-  });
-
-  it('adds the env section with jsonc edits and leaves every other byte as it was', async () => {
     const before = await readFile(join(dir, 'wrangler.jsonc'), 'utf8');
     const result = await runCli(['add', 'acme', '--set', 'UPSTREAM_TOKEN=tok acme=#$HOME "q"', '--yes'], { cwd: dir });
+    addAcme = { result, before, after: await readFile(join(dir, 'wrangler.jsonc'), 'utf8') };
+  });
+
+  it('adds the env section with jsonc edits and leaves every other byte as it was', () => {
+    const { result, before, after } = addAcme;
     expect(result.exitCode, result.stderr).toBe(0);
-    const after = await readFile(join(dir, 'wrangler.jsonc'), 'utf8');
     const insertAt = before.indexOf('"env": {}') + '"env": {'.length;
     expect(after.slice(0, insertAt)).toBe(before.slice(0, insertAt));
     const suffix = before.slice(insertAt);

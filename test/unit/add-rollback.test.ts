@@ -20,6 +20,10 @@ it('a failure while writing wrangler.jsonc puts the secrets file and .gitignore 
   const fleet = await loadFleet(project);
   // The config's directory vanishing between load and write is a real filesystem fault: the write fails.
   const broken = { ...fleet, configPath: join(project, 'gone', 'wrangler.jsonc') };
-  await expect(addClient({ fleet: broken, client: 'acme', set: new Map(), fromEnv: false, env: {}, force: false })).rejects.toThrow();
+  // The failure is the config write itself, the last step: the secrets file and .gitignore were already written by then.
+  await expect(addClient({ fleet: broken, client: 'acme', set: new Map(), fromEnv: false, env: {}, force: false })).rejects.toMatchObject({
+    code: 'ENOENT',
+    path: broken.configPath,
+  });
   expect(await snapshotDir(project)).toEqual(before);
 });

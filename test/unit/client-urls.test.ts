@@ -55,6 +55,7 @@ describe('parseUrlOverrides', () => {
   ])('%s is bad usage naming the flag', (value, message) => {
     const error = usage(() => parseUrlOverrides([value], known));
     expect(error.exitCode).toBe(2);
+    expect(error.message.startsWith('--url ')).toBe(true);
     expect(error.message).toContain(message);
   });
 
@@ -143,6 +144,7 @@ describe('clientUrl', () => {
 
   test('a failing target lookup becomes a FleetError that suggests --url', async () => {
     const failing: WorkerUrlSource = { kind: 'cloudflare', workerUrl: () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    await expect(clientUrl(client('acme'), failing, new Map())).rejects.toBeInstanceOf(FleetError);
     await expect(clientUrl(client('acme'), failing, new Map())).rejects.toMatchObject({
       exitCode: 1,
       message: 'could not find the URL of worker "acme": connect ECONNREFUSED',

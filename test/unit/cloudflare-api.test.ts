@@ -58,9 +58,13 @@ describe('createApi', () => {
       expect(request.url).toBe('https://api.example.test/client/v4/accounts/acct/workers/scripts/acme/secrets-bulk');
       expect(request.contentType).toBe('application/merge-patch+json');
     }
-    const first = JSON.parse(seen[0]?.body ?? '{}') as { secrets: Record<string, unknown> };
-    expect(Object.keys(first.secrets)).toHaveLength(100);
-    expect(first.secrets.K0).toEqual({ name: 'K0', text: 'value-0', type: 'secret_text' });
+    const [first, second] = seen.map((request) => JSON.parse(request.body) as { secrets: Record<string, unknown> });
+    expect(Object.keys(first?.secrets ?? {})).toHaveLength(100);
+    expect(first?.secrets.K0).toEqual({ name: 'K0', text: 'value-0', type: 'secret_text' });
+    // The rest go in the second request: every key exactly once, none lost or sent twice.
+    expect(Object.keys(second?.secrets ?? {})).toHaveLength(50);
+    expect([...Object.keys(first?.secrets ?? {}), ...Object.keys(second?.secrets ?? {})].toSorted()).toEqual([...values.keys()].toSorted());
+    expect(second?.secrets.K149).toEqual({ name: 'K149', text: 'value-149', type: 'secret_text' });
   });
 
   it('reports a missing worker (10007) as missing instead of creating one', async () => {

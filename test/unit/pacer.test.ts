@@ -26,6 +26,45 @@ function fakeClock(start = 0): Clock & { sleeps: number[]; time: () => number } 
   };
 }
 
+/**
+ * A clock that moves only when the test says so: sleepers wake once `advance` has passed their
+ * time, and an aborted sleep rejects at once, as the system clock's does.
+ */
+function manualClock(): Clock & { advance: (ms: number) => void; sleepers: () => number } {
+  let now = 0;
+  const waiting = new Set<{ until: number; wake: () => void }>();
+  return {
+    now: () => now,
+    sleepers: () => waiting.size,
+    advance(ms) {
+      now += ms;
+      for (const sleeper of [...waiting]) {
+        if (sleeper.until <= now) {
+          waiting.delete(sleeper);
+          sleeper.wake();
+        }
+      }
+    },
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const sleeper = { until: now + Math.max(0, ms), wake: resolve };
+        waiting.add(sleeper);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            waiting.delete(sleeper);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      }),
+  };
+}
+
+/** Lets queued promise callbacks run (the pacer's queue hands turns over through them). */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1_000 };
 
 function respond(status: number, headers: Record<string, string> = {}): Response {
@@ -108,18 +147,41 @@ describe('Pacer', () => {
     const clock = fakeClock();
     const pacer = new Pacer([{ requests: 100, windowMs: 1_000 }], clock);
     pacer.pauseUntil(5_000);
-    await pacer.acquire();
-    expect(clock.time()).toBe(5_000);
+    const times: number[] = [];
+    // Several callers waiting side by side, one of them a reservation: none goes before the pause ends.
+    await Promise.all([pacer.acquire(), pacer.acquire(3), pacer.acquire()].map((grant) => grant.then(() => times.push(clock.time()))));
+    expect(times).toEqual([5_000, 5_000, 5_000]);
+    expect(pacer.stats.granted).toBe(5);
     expect(pacer.stats.rateLimited).toBe(1);
   });
 
   it('lets an aborted waiter go without blocking the queue', async () => {
-    const pacer = new Pacer([{ requests: 1, windowMs: 60_000 }]);
+    const clock = manualClock();
+    const pacer = new Pacer([{ requests: 1, windowMs: 60_000 }], clock);
     await pacer.acquire();
     const controller = new AbortController();
     const waiting = pacer.acquire(1, controller.signal);
+    const granted: string[] = [];
+    const behind = pacer.acquire().then(() => granted.push(`behind@${clock.now()}`));
+    const last = pacer.acquire().then(() => granted.push(`last@${clock.now()}`));
+    await settle();
+    // The first waiter is asleep until the window has room; the others queue behind it.
+    expect(clock.sleepers()).toBe(1);
     controller.abort(new Error('gave up'));
     await expect(waiting).rejects.toThrow('gave up');
+    await settle();
+    // The next caller took over the wait at once: nothing granted early, and the queue is not stuck.
+    expect(clock.sleepers()).toBe(1);
+    expect(granted).toEqual([]);
+    clock.advance(60_000);
+    await behind;
+    // The aborted waiter took no slot, so the caller behind it gets the one that freed up...
+    expect(granted).toEqual(['behind@60000']);
+    // ...and the queue keeps moving in order after it.
+    clock.advance(60_000);
+    await last;
+    expect(granted).toEqual(['behind@60000', 'last@120000']);
+    expect(pacer.stats.granted).toBe(3);
   });
 });
 
@@ -195,6 +257,10 @@ describe('pacedFetch', () => {
     const paced = pacedFetch({ pacer, policy, fetch: base, clock });
     expect((await paced('https://api.example/x')).status).toBe(429);
     expect(base.calls).toBe(1);
+    // Nothing was waited out, and the pacer is not left paused for the hour either.
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.time()).toBe(0);
+    expect(pacer.delayFor(1)).toBe(0);
   });
 
   it('does not retry 4xx answers, nor a 5xx on a POST', async () => {

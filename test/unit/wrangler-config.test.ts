@@ -5,6 +5,36 @@ import { addEnvSection, parseConfigText, removeEnvSection } from '../../src/conf
 import { envSectionFor } from '../../src/ops/add.js';
 import { repoRoot } from '../helpers/cli.js';
 
+/**
+ * Hand-written wrangler.jsonc files in the styles people keep them in. Their bytes are the point,
+ * so the formatter leaves that directory alone (test/fixtures/wrangler/biome.json).
+ */
+const FIXTURE_DIR = join(repoRoot, 'test', 'fixtures', 'wrangler');
+const FIXTURES = [
+  ['trailing-line-comments.jsonc', "comments at the end of the top-level name's line and of an env section's opening line"],
+  ['top-level-bindings.jsonc', 'a top-level analytics binding and compatibility date beside an env section with empty vars'],
+  ['several-envs.jsonc', 'several env sections with vars, comments before, inside, between and after them, and around the file'],
+  ['compact-and-expanded.jsonc', 'compact one-line env sections next to an expanded one'],
+  ['one-line.jsonc', 'a whole config, env sections included, on one line'],
+] as const;
+
+/**
+ * Asserts that `after` is `before` with one piece of text inserted and no other byte changed,
+ * and returns that piece.
+ */
+function insertedInto(before: string, after: string): string {
+  let start = 0;
+  while (start < before.length && before[start] === after[start]) start++;
+  const rest = before.slice(start);
+  expect(after.length).toBeGreaterThan(before.length);
+  expect(after.endsWith(rest), `everything after offset ${start} is kept`).toBe(true);
+  return after.slice(start, after.length - rest.length);
+}
+
+function commentsOf(text: string): string[] {
+  return [...(text.match(/\/\/.*$/gm) ?? []), ...(text.match(/\/\*[\s\S]*?\*\//g) ?? [])];
+}
+
 const base = `// top comment
 {
   "name": "fleet", // trailing comment
@@ -31,9 +61,11 @@ describe('wrangler.jsonc editing', () => {
     });
     // Removing the section again gives back the original text exactly.
     expect(removeEnvSection(next, 'acme')).toBe(base);
-    // Everything before the insertion point is byte-identical.
-    const before = base.slice(0, base.lastIndexOf('}', base.lastIndexOf('}') - 1));
-    expect(next.startsWith(before.slice(0, before.lastIndexOf('"name": "beta"')))).toBe(true);
+    // The edit is a single insertion after beta's section: every byte before and after it is as it was.
+    const inserted = insertedInto(base, next);
+    expect(inserted.startsWith(',')).toBe(true);
+    expect(inserted).toContain('"acme": {');
+    expect(next.indexOf(inserted)).toBeGreaterThan(next.indexOf('"name": "beta" // keep me'));
     expect(next).toContain('"alpha": {"name":"alpha","vars":{"CLIENT_ID":"alpha"}}');
     expect(next).toContain('// the first client');
     expect(next).toContain('"name": "beta" // keep me');
@@ -43,8 +75,9 @@ describe('wrangler.jsonc editing', () => {
     const next = removeEnvSection(base, 'alpha');
     expect(next).not.toContain('"alpha"');
     expect(next).toContain('"name": "beta" // keep me');
-    expect(next).toContain('// top comment');
-    expect(parseConfigText(next, 'w').env).toEqual({ beta: { name: 'beta' } });
+    // Every comment but the one above alpha's section stays.
+    for (const comment of commentsOf(base).filter((c) => c !== '// the first client')) expect(next).toContain(comment);
+    expect(parseConfigText(next, 'w')).toEqual({ ...parseConfigText(base, 'w'), env: { beta: { name: 'beta' } } });
   });
 
   it('creates "env" when the file has none, using the file\'s indentation', () => {
@@ -57,19 +90,23 @@ describe('wrangler.jsonc editing', () => {
     expect(() => parseConfigText('{\n  "name": "x",\n  "main" "y"\n}', '/p/wrangler.jsonc')).toThrow('/p/wrangler.jsonc:3:10');
   });
 
-  it("works on the seed project's own wrangler.jsonc examples", () => {
-    const seeds = join(repoRoot, '..', 'shared', 'seeds');
-    const seed = readdirSync(seeds).find((name) => name.startsWith('000_'));
-    expect(seed, 'the seed document is beside the repository').toBeDefined();
-    const blocks = [...readFileSync(join(seeds, seed as string), 'utf8').matchAll(/```jsonc\n([\s\S]*?)```/g)].map((m) => m[1] as string);
-    const configs = blocks.filter((block) => block.trimStart().startsWith('{') && block.includes('"name"') && block.includes('"env"'));
-    expect(configs.length).toBeGreaterThan(0);
-    for (const text of configs) {
-      const next = addEnvSection(text, 'newclient', envSectionFor('newclient'));
-      const parsed = parseConfigText(next, 'seed');
-      expect(parsed.env?.newclient?.name).toBe('newclient');
-      expect(removeEnvSection(next, 'newclient')).toBe(text);
-      for (const comment of text.match(/\/\/.*$/gm) ?? []) expect(next).toContain(comment);
-    }
+  it('has a case below for every fixture file', () => {
+    const files = readdirSync(FIXTURE_DIR).filter((name) => name.endsWith('.jsonc'));
+    expect(files.toSorted()).toEqual(FIXTURES.map(([file]) => file).toSorted());
+  });
+
+  it.each(FIXTURES)('adds and removes an env section in %s (%s), byte for byte', (file) => {
+    const text = readFileSync(join(FIXTURE_DIR, file), 'utf8');
+    const original = parseConfigText(text, file);
+    expect(Object.keys(original.env ?? {}).length).toBeGreaterThan(0);
+    const next = addEnvSection(text, 'newclient', envSectionFor('newclient'));
+    const { env, ...rest } = parseConfigText(next, file);
+    expect(env?.newclient).toEqual(envSectionFor('newclient'));
+    const { newclient: _added, ...others } = env ?? {};
+    expect({ ...rest, env: others }).toEqual(original);
+    // One insertion, no other byte touched; removing the section gives back the file exactly.
+    expect(insertedInto(text, next)).toContain('"newclient": {');
+    expect(removeEnvSection(next, 'newclient')).toBe(text);
+    for (const comment of commentsOf(text)) expect(next).toContain(comment);
   });
 });
