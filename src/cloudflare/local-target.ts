@@ -1,13 +1,20 @@
-import { readEdgeInfo, workerUrlFromTemplate } from '../local/edge-file.js';
+import { edgeFilePath, readEdgeInfo, workerUrlFromTemplate } from '../local/edge-file.js';
+import { edgeProblemError, verifyEdge } from '../local/edge-identity.js';
 import { installLocalhostResolver } from '../local/localhost-resolver.js';
 import type { Target } from './target.js';
 
 /**
  * The local edge recorded in `.mcp-fleet/local/edge.json` (started by `mcp-fleet local start`).
  * Workers answer on `http://<name>.localhost:<port>`; this process gets a resolver for `*.localhost`.
+ *
+ * The record is trusted only once the edge behind it proves itself (edge-identity.ts): a stale
+ * edge.json whose port something else has taken since must not receive the token or any secret,
+ * and a dead edge is reported once, here, not as a connection error per client. Exit 2 either way.
  */
 export async function localTarget(projectDir: string): Promise<Target> {
   const info = await readEdgeInfo(projectDir);
+  const problem = await verifyEdge(info);
+  if (problem) throw edgeProblemError(problem, edgeFilePath(projectDir));
   installLocalhostResolver();
   return {
     kind: 'local',

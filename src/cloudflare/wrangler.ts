@@ -1,12 +1,12 @@
 import { createWriteStream, rmSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { FleetError } from '../util/errors.js';
 import { exists } from '../util/files.js';
+import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import type { Target } from './target.js';
 
@@ -80,8 +80,10 @@ export interface WranglerDeployResult {
 
 /**
  * Runs `wrangler deploy --env <client>` against the target. The token and base URL travel in the
- * child's environment only; secret values in a JSON file inside a fresh 0700 temp directory,
- * removed when wrangler exits, whatever happened.
+ * child's environment only; secret values in a JSON file in a fresh 0700 directory under the
+ * project's `.mcp-fleet/tmp/`, removed when wrangler exits, whatever happened. A run killed before
+ * it could remove it (SIGKILL) leaves it in the project's private state, never in a shared /tmp, and
+ * the next deploy sweeps it. wrangler dies with this process (see PARENT_WATCH).
  */
 export async function wranglerDeploy(options: WranglerDeployOptions): Promise<WranglerDeployResult> {
   const started = Date.now();
@@ -92,7 +94,9 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
   const logPath = join(logs, `${options.env}-${stamp}.log`);
   const outputPath = join(logs, `${options.env}-${stamp}.output.jsonl`);
 
-  const workDir = await mkdtemp(join(tmpdir(), 'mcp-fleet-deploy-'));
+  const tmp = await ensureStateDir(options.projectDir, statePaths.tmp(options.projectDir));
+  await sweepDeployTemp(options.projectDir);
+  const workDir = await mkdtemp(join(tmp, `${DEPLOY_DIR_PREFIX}${process.pid}-`));
   guardTempDir(workDir);
   try {
     const args = [...wrangler.prefix, 'deploy', '--env', options.env];
@@ -125,9 +129,11 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       }
     };
 
+    const dieWithUs = dieWithParentOptions();
     const child = execa(wrangler.file, args, {
       cwd: options.projectDir,
       env: {
+        ...dieWithUs.env,
         ...options.target.childEnv(),
         CI: '1',
         WRANGLER_SEND_METRICS: 'false',
@@ -140,7 +146,8 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
         NO_COLOR: '1',
       },
       extendEnv: true,
-      stdin: 'ignore',
+      stdio: dieWithUs.stdio,
+      detached: dieWithUs.detached,
       all: true,
       buffer: false,
       reject: false,
@@ -172,6 +179,68 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
     await rm(workDir, { recursive: true, force: true });
     liveTempDirs.delete(workDir);
   }
+}
+
+const DEPLOY_DIR_PREFIX = 'deploy-';
+
+/** Removes the deploy directories (and the secrets files in them) of runs whose process is gone. */
+export async function sweepDeployTemp(projectDir: string): Promise<string[]> {
+  const tmp = statePaths.tmp(projectDir);
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = /^deploy-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    await rm(join(tmp, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * wrangler must not outlive mcp-fleet: killed with SIGKILL, mcp-fleet runs no cleanup, and a
+ * wrangler still uploading could land stale secrets after the project lock is free again (a rotate
+ * that ran meanwhile would be undone). Node cannot set PR_SET_PDEATHSIG, so wrangler watches us:
+ * it starts with fd 3 the end of a pipe whose other end only this process holds, and the kernel
+ * closes that end however this process dies. A module that Node loads into wrangler before
+ * wrangler's own code (NODE_OPTIONS --import, so it also works through a package manager's shell
+ * shim) reads fd 3 and, at its end, SIGKILLs wrangler's process group (wrangler leads one: spawned
+ * detached), so its helpers (esbuild) go too. The watcher does not keep wrangler alive (unref), and
+ * it takes itself out of the environment so that wrangler's own children do not inherit it.
+ */
+const PARENT_WATCH = `import { Socket } from 'node:net';
+const fd = Number(process.env.MCP_FLEET_PARENT_FD);
+delete process.env.MCP_FLEET_PARENT_FD;
+process.env.NODE_OPTIONS = (process.env.NODE_OPTIONS || '').replace('--import=' + import.meta.url, '').trim();
+if (fd > 2) {
+  const die = () => {
+    try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+    process.kill(process.pid, 'SIGKILL');
+  };
+  const parent = new Socket({ fd, readable: true, writable: false });
+  parent.on('error', die);
+  parent.on('end', die);
+  parent.resume();
+  parent.unref();
+}
+`;
+
+/**
+ * What makes a wrangler child die with this process (PARENT_WATCH): its environment additions, its
+ * stdio (fd 3 is the pipe; stdin ignored), and its own process group. For every wrangler mcp-fleet
+ * starts: spread into execa's options.
+ */
+export function dieWithParentOptions(): {
+  env: Record<string, string>;
+  stdio: ['ignore', 'pipe', 'pipe', 'pipe'];
+  detached: boolean;
+} {
+  const watch = `--import=data:text/javascript;base64,${Buffer.from(PARENT_WATCH).toString('base64')}`;
+  return {
+    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, watch].filter(Boolean).join(' '), MCP_FLEET_PARENT_FD: '3' },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from './analytics-store.js';
 import { invoke, Router, readJson } from './control-plane/router.js';
+import { type IdentityAnswer, isValidNonce } from './edge-identity.js';
 import { ApiError, type ApiResponse, errors, ok } from './envelope.js';
 import { FaultPatchSchema, type Faults } from './faults.js';
 import type { RequestLog } from './request-log.js';
@@ -8,8 +9,9 @@ import type { WorkerSummary } from './worker-summary.js';
 /**
  * The edge's own routes under /__edge, for tests, benchmarks and `mcp-fleet local status`: fault
  * settings, the request log, Analytics Engine data points and the worker list. Same bearer token
- * as the API. Only the health check is open: it tells nothing but the pid and port, and `local
- * status` and `local stop` ask it whether the pid in edge.json is this edge before they trust it.
+ * as the API. Two routes are open: the health check (pid and port) and the identity challenge
+ * (edge-identity.ts), which every --local command, `local status` and `local stop` ask before they
+ * trust edge.json; it proves the token without revealing it.
  */
 
 export const ADMIN_PREFIX = '/__edge';
@@ -21,6 +23,8 @@ export interface AdminOptions {
   /** True when the request carries the edge's token. */
   authorized(request: Request): boolean;
   health(): { status: 'ok'; pid: number; port: number; startedAt: string };
+  /** This edge's answer to a challenge nonce. */
+  identity(nonce: string): IdentityAnswer;
   /** The deployed workers, once no restart is in progress. */
   workers(): Promise<WorkerSummary[]>;
 }
@@ -36,6 +40,11 @@ export function createAdminRoutes(options: AdminOptions): AdminRoutes {
   const scriptOf = (query: URLSearchParams) => query.get('script') ?? undefined;
 
   open.route('GET', at('/health'), async () => ok(options.health()));
+  open.route('GET', at('/identity'), async ({ query }) => {
+    const nonce = query.get('nonce');
+    if (!isValidNonce(nonce)) throw errors.badRequest('nonce must be 16 to 128 base64url characters');
+    return ok(options.identity(nonce));
+  });
 
   guarded.route('GET', at('/faults'), async () => ok(faults.current));
   const setFaults = async ({ request }: { request: Request }) => {
@@ -70,8 +79,8 @@ export function createAdminRoutes(options: AdminOptions): AdminRoutes {
   return async (request, path) => {
     const method = request.method.toUpperCase();
     try {
-      const health = open.match(method, path).matched;
-      if (health) return await invoke(health, request);
+      const unguarded = open.match(method, path).matched;
+      if (unguarded) return await invoke(unguarded, request);
       if (!options.authorized(request)) throw errors.authentication();
       // Another method on a known path is no route here (not 405), as the admin routes always answered.
       const { matched } = guarded.match(method, path);

@@ -4,7 +4,9 @@ import { FleetError, usageError } from '../util/errors.js';
 import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir, statePaths } from '../util/state-dir.js';
 import { type EdgeInfo, readEdgeInfoIfAny, removeEdgeFile, writeEdgeInfo } from './edge-file.js';
+import { stopOrphanedWorkerd } from './orphans.js';
 import type { Runtime, WorkerLog } from './runtime.js';
+import type { TailHub } from './tail-hub.js';
 
 /**
  * An edge's start and stop. One edge per project: a second one is refused while the first lives.
@@ -13,7 +15,10 @@ import type { Runtime, WorkerLog } from './runtime.js';
  * edge.json only while it still names this edge (a newer edge may have replaced it).
  */
 
-/** Makes `.mcp-fleet/local/` (0700) and refuses to start beside a live edge of the same project. */
+/**
+ * Makes `.mcp-fleet/local/` (0700) and refuses to start beside a live edge of the same project; the
+ * workerd a killed predecessor may have left running is stopped.
+ */
 export async function claimProject(projectDir: string): Promise<void> {
   await ensureStateDir(projectDir, statePaths.localEdge(projectDir));
   const existing = await readEdgeInfoIfAny(projectDir);
@@ -23,10 +28,24 @@ export async function claimProject(projectDir: string): Promise<void> {
       'Stop it first: mcp-fleet local stop',
     );
   }
+  if (existing && existing.pid !== process.pid) await stopOrphanedWorkerd(existing.pid);
 }
 
-/** Listens on 127.0.0.1 (0 picks a free port) and returns the port; a busy or forbidden port is bad usage. */
-export async function listenOnLoopback(server: Server, port: number): Promise<number> {
+/**
+ * Listens on 127.0.0.1 and returns the port. 0 picks a free port; so does a taken port when
+ * `orAnyFree` (the default port, which `wrangler dev` uses too, was not asked for by name). A port
+ * asked for by name that is busy or forbidden is bad usage.
+ */
+export async function listenOnLoopback(server: Server, port: number, orAnyFree = false): Promise<number> {
+  try {
+    return await listenOnce(server, port);
+  } catch (error) {
+    if (!orAnyFree || port === 0 || !(error instanceof FleetError)) throw error;
+    return listenOnce(server, 0);
+  }
+}
+
+async function listenOnce(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -52,6 +71,7 @@ export interface LiveEdge {
   info: EdgeInfo;
   server: Server;
   runtime: Runtime;
+  tails: TailHub;
   onLog?: (log: WorkerLog) => void;
 }
 
@@ -64,6 +84,7 @@ export async function goLive(edge: LiveEdge): Promise<void> {
     }
     await writeEdgeInfo(edge.projectDir, edge.info);
   } catch (error) {
+    edge.tails.closeAll();
     edge.server.closeAllConnections();
     edge.server.close();
     await edge.runtime.dispose().catch(() => undefined);
@@ -77,6 +98,8 @@ export async function goLive(edge: LiveEdge): Promise<void> {
 
 /** Closes the listener and every connection, stops workerd, and removes edge.json if it still names this edge. */
 export async function shutDown(edge: LiveEdge): Promise<void> {
+  // Tail sockets were upgraded out of the server's hands: closeAllConnections does not reach them.
+  edge.tails.closeAll();
   await new Promise<void>((resolve) => {
     edge.server.close(() => resolve());
     edge.server.closeAllConnections();

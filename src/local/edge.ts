@@ -1,16 +1,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { statePaths } from '../util/state-dir.js';
 import { ADMIN_PREFIX, createAdminRoutes } from './admin-routes.js';
 import { AnalyticsStore } from './analytics-store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
+import { installWorkerdGuard } from './die-with-parent.js';
 import type { EdgeInfo } from './edge-file.js';
+import { identityProof } from './edge-identity.js';
 import { claimProject, goLive, listenOnLoopback, shutDown } from './edge-lifecycle.js';
+import { createEgress } from './egress.js';
 import { type ApiResponse, CfCode, errors, fail } from './envelope.js';
 import { type FaultSettings, Faults } from './faults.js';
 import { toWebRequest, writeApi } from './http-bridge.js';
 import { pathOnly, RequestLog } from './request-log.js';
 import { createRuntime, type WorkerLog } from './runtime.js';
 import { EdgeStore } from './store.js';
+import { TailHub } from './tail-hub.js';
 import { createWorkerProxy, WORKER_HEADER, type WorkerTarget } from './worker-proxy.js';
 import { desiredWorkers } from './worker-spec.js';
 import { summarizeWorkers } from './worker-summary.js';
@@ -21,13 +26,20 @@ import { summarizeWorkers } from './worker-summary.js';
  *   - admin routes under /__edge (admin-routes.ts, same bearer token);
  *   - worker traffic, routed by Host `<worker>.localhost:<port>` (or, for clients that cannot resolve
  *     *.localhost, by the path prefix /__workers/<worker>/… or the header x-mcp-fleet-worker),
- *     proxied with streaming to the worker's own socket in workerd (worker-proxy.ts).
+ *     proxied with streaming to the worker's own socket in workerd (worker-proxy.ts);
+ *   - `wrangler tail` WebSockets under /__edge/tails/ (tail-hub.ts).
+ * Workers' own subrequests leave through the egress (egress.ts), which keeps the host's loopback
+ * and private networks out of their reach, as Cloudflare does.
  */
 
 export interface StartEdgeOptions {
   projectDir: string;
   /** 0 picks a free port. */
   port?: number;
+  /** When `port` is taken, listen on any free port instead of failing (the default port was not asked for). */
+  anyPortIfTaken?: boolean;
+  /** Let workers fetch 127.0.0.1 / localhost (a mock upstream on this machine). Off: they cannot, as on Cloudflare. */
+  allowLoopbackUpstream?: boolean;
   faults?: Partial<FaultSettings>;
   /** Worker console output and edge notices. */
   onLog?: (log: WorkerLog) => void;
@@ -53,17 +65,30 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   const faults = new Faults(options.faults);
   const requests = new RequestLog();
   const analytics = new AnalyticsStore();
+  // Known once the server listens; nothing is routed before then.
+  let port = 0;
+  const tails = new TailHub(() => `ws://127.0.0.1:${port}`);
+  const egress = createEgress({
+    allowLoopback: options.allowLoopbackUpstream ?? false,
+    onBlocked: ({ worker, target, addressClass }) =>
+      options.onLog?.({
+        level: 'warn',
+        worker,
+        message: `blocked a subrequest to ${target} (${addressClass === 'name' ? 'a name that resolves to loopback or private addresses' : `a ${addressClass} address`}): workers cannot reach this machine or private networks, on Cloudflare or here${addressClass === 'loopback' ? ' (local start --allow-loopback-upstream allows loopback for a mock upstream)' : ''}`,
+      }),
+  });
   const runtime = createRuntime({
     desired: () => desiredWorkers(store),
     onDataPoint: (point) => analytics.add(point),
     onLog: options.onLog,
     workersPerProcess: options.workersPerProcess,
+    egress,
+    onTail: (script, events) => tails.publish(script, events),
+    guard: await installWorkerdGuard(statePaths.workerdGuard(projectDir)),
   });
-  const controlPlane = createControlPlane({ store, sync: () => runtime.sync() });
+  const controlPlane = createControlPlane({ store, sync: () => runtime.sync(), tails });
   const proxy = createWorkerProxy(runtime);
   const startedAt = new Date().toISOString();
-  // Known once the server listens; nothing is routed before then.
-  let port = 0;
   const workerUrl = (name: string) => `http://${name}.localhost:${port}`;
   const admin = createAdminRoutes({
     faults,
@@ -71,16 +96,21 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     analytics,
     authorized: controlPlane.authorized,
     health: () => ({ status: 'ok', pid: process.pid, port, startedAt }),
+    identity: (nonce) => {
+      const who = { pid: process.pid, port, startedAt };
+      return { ...who, proof: identityProof(store.identity.token, nonce, who) };
+    },
     workers: async () => {
       await runtime.idle();
       return summarizeWorkers(store, runtime.running(), workerUrl);
     },
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const path = pathOnly(req.url ?? '/');
     const target = workerTargetOf(req, port);
-    if (target) return proxy(target, req, res);
+    if (target) return proxy(target, req, res, expectsContinue);
+    if (expectsContinue) res.writeContinue();
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return api(req, res, path.slice(API_PREFIX.length) || '/');
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
       const request = toWebRequest(req);
@@ -129,8 +159,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     });
   }
 
-  const server = createServer((req, res) => {
-    void route(req, res).catch((error: unknown) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, expectsContinue = false) => {
+    void route(req, res, expectsContinue).catch((error: unknown) => {
       if (!res.headersSent)
         writeApi(
           res,
@@ -138,10 +168,16 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
         );
       else res.destroy();
     });
+  };
+  const server = createServer((req, res) => serve(req, res));
+  // A client's Expect: 100-continue is answered by the worker (through workerd), not by Node on its behalf.
+  server.on('checkContinue', (req, res) => serve(req, res, true));
+  server.on('upgrade', (req, socket, head) => {
+    if (!tails.attach(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
   server.keepAliveTimeout = 5_000;
 
-  port = await listenOnLoopback(server, options.port ?? 0);
+  port = await listenOnLoopback(server, options.port ?? 0, options.anyPortIfTaken ?? false);
   const info: EdgeInfo = {
     apiBaseUrl: `http://127.0.0.1:${port}${API_PREFIX}`,
     accountId: store.identity.accountId,
@@ -153,7 +189,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     adminUrl: `http://127.0.0.1:${port}${ADMIN_PREFIX}`,
     startedAt,
   };
-  const live = { projectDir, info, server, runtime, onLog: options.onLog };
+  const live = { projectDir, info, server, runtime, tails, onLog: options.onLog };
   await goLive(live);
 
   let stopping: Promise<void> | undefined;

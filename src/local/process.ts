@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,9 @@ import { ExitCode, FleetError } from '../util/errors.js';
 import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir } from '../util/state-dir.js';
 import { type EdgeInfo, localEdgeDir, readEdgeInfoIfAny, removeEdgeFile } from './edge-file.js';
+import { verifyEdge } from './edge-identity.js';
 import { localhostResolverPath } from './localhost-resolver.js';
+import { stopOrphanedWorkerd } from './orphans.js';
 import type { WorkerSummary } from './worker-summary.js';
 
 /** Managing an edge that runs as its own process: start detached, look at it, stop it. */
@@ -19,27 +21,16 @@ export function edgeLogPath(projectDir: string): string {
   return join(localEdgeDir(projectDir), 'edge.log');
 }
 
-/** `stale`: edge.json names a process that is gone or not answering. */
+/** `stale`: edge.json names a process that is gone, or a listener that cannot prove it is the edge (edge-identity.ts). */
 export type EdgeStatus =
   | { running: true; stale: false; info: EdgeInfo; workers?: WorkerSummary[] }
   | { running: false; stale: boolean; info?: EdgeInfo };
 
-/** Asks the recorded edge for its health; true only if it answers with the recorded pid. */
-export async function edgeAnswers(info: EdgeInfo, timeoutMs = 2_000): Promise<boolean> {
-  try {
-    const response = await fetch(`${info.adminUrl}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return false;
-    const body = (await response.json()) as { result?: { pid?: number } };
-    return body.result?.pid === info.pid;
-  } catch {
-    return false;
-  }
-}
-
+/** Whether the recorded edge runs and proves it is the edge; the token is sent (for the worker list) only then. */
 export async function edgeStatus(projectDir: string): Promise<EdgeStatus> {
   const info = await readEdgeInfoIfAny(projectDir);
   if (!info) return { running: false, stale: false };
-  if (!isAlive(info.pid) || !(await edgeAnswers(info))) return { running: false, stale: true, info };
+  if (await verifyEdge(info)) return { running: false, stale: true, info };
   const workers = await adminGet<WorkerSummary[]>(info, '/workers').catch(() => undefined);
   return { running: true, stale: false, info, ...(workers ? { workers } : {}) };
 }
@@ -95,7 +86,7 @@ export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
       });
     }
     const info = await readEdgeInfoIfAny(options.projectDir);
-    if (info && info.pid === pid && (await edgeAnswers(info, 1_000))) return info;
+    if (info && info.pid === pid && !(await verifyEdge(info, 1_000))) return info;
     await sleep(100);
   }
   try {
@@ -113,18 +104,10 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
   const info = await readEdgeInfoIfAny(projectDir);
   if (!info) return { kind: 'not-running', removedStale: false, orphansStopped: 0 };
   // Only signal a process that proves to be this edge (a recorded pid may have been reused).
-  if (!isAlive(info.pid) || !(await edgeAnswers(info))) {
-    // An edge killed with SIGKILL could not stop its workerd children; they are still in its process group.
-    const orphans = isAlive(info.pid) ? [] : await orphanedWorkerd(info.pid);
-    for (const pid of orphans) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // gone meanwhile
-      }
-    }
+  if (await verifyEdge(info)) {
+    const orphansStopped = isAlive(info.pid) ? 0 : await stopOrphanedWorkerd(info.pid);
     await removeEdgeFile(projectDir);
-    return { kind: 'not-running', removedStale: true, orphansStopped: orphans.length };
+    return { kind: 'not-running', removedStale: true, orphansStopped };
   }
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
@@ -159,26 +142,4 @@ async function logTail(path: string, lines = 15): Promise<string> {
   } catch {
     return '';
   }
-}
-
-/**
- * workerd processes left in a dead edge's process group (Linux /proc; elsewhere none are found).
- * A PID stays reserved while it names a live group, so the group cannot belong to anyone else.
- */
-async function orphanedWorkerd(groupId: number): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Fields after the parenthesised command name: state, ppid, pgrp, …
-    const match = /^\d+ \((.*)\) \S+ \d+ (\d+)/.exec(stat);
-    if (match && match[1] === 'workerd' && Number(match[2]) === groupId) found.push(Number(entry));
-  }
-  return found;
 }

@@ -1,4 +1,7 @@
 import type { DataPoint } from './analytics-store.js';
+import type { WorkerdGuard } from './die-with-parent.js';
+import type { TailListener } from './edge-internal-worker.js';
+import type { EgressHandler } from './egress.js';
 import type { WorkerSpec } from './worker-spec.js';
 import { type SyncResult, WorkerdProcess, type WorkerLog } from './workerd-process.js';
 
@@ -17,6 +20,12 @@ export interface RuntimeOptions {
   desired: () => Promise<WorkerSpec[]>;
   onDataPoint?: (point: DataPoint) => void;
   onLog?: (log: WorkerLog) => void;
+  /** Each worker's subrequests; without it workerd lets them reach any address. */
+  egress?: (worker: string) => EgressHandler;
+  /** Each worker's trace items, for `wrangler tail`. */
+  onTail?: TailListener;
+  /** Runs workerd so that it dies with this process. */
+  guard?: WorkerdGuard;
   /**
    * Workers per workerd process. A change restarts only its own process, so an upload or a
    * secret change costs the start-up of at most this many workers, whatever the fleet size;

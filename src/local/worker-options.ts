@@ -1,15 +1,29 @@
 import type { MiniflareOptions } from 'miniflare';
 import { analyticsBridge } from './analytics-bridge.js';
 import type { DataPoint } from './analytics-store.js';
+import { tailConsumerOf } from './edge-internal-worker.js';
+import type { EgressHandler } from './egress.js';
 import type { ModuleType } from './store.js';
 import type { WorkerSpec } from './worker-spec.js';
 
-/** One worker as Miniflare runs it: modules, env bindings, and a direct loopback socket for the edge's proxy. */
+/**
+ * One worker as Miniflare runs it: modules, env bindings, a direct loopback socket for the edge's
+ * proxy, its subrequests through the edge's egress (egress.ts) and the edge's tail consumer.
+ */
 
 export type MiniflareWorker = MiniflareOptions['workers'][number];
 type Env = NonNullable<MiniflareWorker['config']['env']>;
 
-export function workerOptions(spec: WorkerSpec, onDataPoint: ((point: DataPoint) => void) | undefined): MiniflareWorker {
+export interface WorkerHooks {
+  onDataPoint?: (point: DataPoint) => void;
+  /** The worker's global fetch; without it workerd reaches any address itself. */
+  egress?: (worker: string) => EgressHandler;
+  /** Whether the process runs the internal worker that consumes tails. */
+  tails?: boolean;
+}
+
+export function workerOptions(spec: WorkerSpec, hooks: WorkerHooks): MiniflareWorker {
+  const { onDataPoint } = hooks;
   const env: Env = {};
   for (const [name, value] of Object.entries(spec.json)) env[name] = { type: 'json', value: value as never };
   for (const [name, value] of Object.entries(spec.text)) env[name] = { type: 'text', value };
@@ -35,7 +49,11 @@ export function workerOptions(spec: WorkerSpec, onDataPoint: ((point: DataPoint)
       compatibilityFlags: spec.compatibilityFlags,
       manifest: { mainModule, modules },
       env,
+      ...(hooks.tails ? { tailConsumers: [tailConsumerOf(spec.name)] } : {}),
     },
-    dev: { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] },
+    dev: {
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+      ...(hooks.egress ? { outboundService: { type: 'fetcher' as const, handler: hooks.egress(spec.name) } } : {}),
+    },
   };
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import type { DataPoint } from './analytics-store.js';
+import { type WorkerdGuard, withWorkerdGuard } from './die-with-parent.js';
+import { internalWorker, type TailListener } from './edge-internal-worker.js';
+import type { EgressHandler } from './egress.js';
 import { workerOptions } from './worker-options.js';
 import type { WorkerSpec } from './worker-spec.js';
 
@@ -25,6 +28,12 @@ export interface SyncResult {
 export interface ProcessHooks {
   onDataPoint?: (point: DataPoint) => void;
   onLog?: (log: WorkerLog) => void;
+  /** Every worker's subrequests (see egress.ts). */
+  egress?: (worker: string) => EgressHandler;
+  /** Every worker's trace items (see edge-internal-worker.ts). */
+  onTail?: TailListener;
+  /** Makes workerd die with the edge (see die-with-parent.ts). */
+  guard?: WorkerdGuard;
 }
 
 export class WorkerdProcess {
@@ -130,20 +139,25 @@ export class WorkerdProcess {
       if (this.startupLogs === logs) logs.push(entry);
       this.hooks.onLog?.(entry);
     };
-    const config: MiniflareOptions = { handleStructuredLogs, workers: specs.map((spec) => workerOptions(spec, this.hooks.onDataPoint)) };
+    const { onDataPoint, egress, onTail, guard } = this.hooks;
+    const workers = specs.map((spec) => workerOptions(spec, { onDataPoint, egress, tails: onTail !== undefined }));
+    if (onTail) workers.push(internalWorker(onTail));
+    const config: MiniflareOptions = { handleStructuredLogs, workers };
     try {
-      if (!this.mf) {
-        const instance = new Miniflare(config);
-        try {
-          await instance.ready;
-        } catch (error) {
-          await instance.dispose().catch(() => undefined);
-          throw error;
+      await withWorkerdGuard(guard, async () => {
+        if (!this.mf) {
+          const instance = new Miniflare(config);
+          try {
+            await instance.ready;
+          } catch (error) {
+            await instance.dispose().catch(() => undefined);
+            throw error;
+          }
+          this.mf = instance;
+        } else {
+          await this.mf.setOptions(config);
         }
-        this.mf = instance;
-      } else {
-        await this.mf.setOptions(config);
-      }
+      });
     } catch (error) {
       this.origins = new Map();
       throw error;
@@ -151,8 +165,10 @@ export class WorkerdProcess {
       this.lastStartupLogs = logs;
       this.startupLogs = undefined;
     }
+    const mf = this.mf;
+    if (!mf) throw new Error('workerd did not start');
     const next = new Map<string, URL>();
-    for (const spec of specs) next.set(spec.name, await this.mf.unsafeGetDirectURL(spec.name));
+    for (const spec of specs) next.set(spec.name, await mf.unsafeGetDirectURL(spec.name));
     this.origins = next;
     this.applied = new Map(specs.map((spec) => [spec.name, fingerprint(spec)]));
     this.stopped = false;

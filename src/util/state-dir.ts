@@ -9,7 +9,9 @@ import { join } from 'node:path';
  *     backups/<client>/      copies of secrets files before rotate and add --force; pending-rotation
  *     removed/               secrets files of removed clients
  *     logs/                  wrangler's output per deploy (logs/wrangler/: wrangler's own log files)
- *     local/                 the local edge: edge.json, edge.log, state/
+ *     tmp/                   files a running command needs for a moment: deploy-<pid>-<random>/ holds the secrets
+ *                            file wrangler deploys with (a dead pid's are swept by the next deploy)
+ *     local/                 the local edge: edge.json, edge.log, workerd-guard, state/
  *     project.lock/          held by the one command changing the project (project.lock.json: which one)
  *
  * Every directory in it is private (0700): several hold secret values.
@@ -27,6 +29,10 @@ export const statePaths = {
   wranglerLogs: (projectDir: string): string => join(stateDir(projectDir), 'logs', 'wrangler'),
   localEdge: (projectDir: string): string => join(stateDir(projectDir), 'local'),
   localEdgeState: (projectDir: string): string => join(stateDir(projectDir), 'local', 'state'),
+  /** The executable that runs workerd so that it dies with the edge (local/die-with-parent.ts). */
+  workerdGuard: (projectDir: string): string => join(stateDir(projectDir), 'local', 'workerd-guard'),
+  /** Private scratch space of running commands, e.g. the secrets file of a deploy in flight. */
+  tmp: (projectDir: string): string => join(stateDir(projectDir), 'tmp'),
   /** The project lock (a directory, by proper-lockfile) and who holds it. */
   lock: (projectDir: string): string => join(stateDir(projectDir), 'project.lock'),
   lockHolder: (projectDir: string): string => join(stateDir(projectDir), 'project.lock.json'),

@@ -2,14 +2,17 @@ import type { Command } from 'commander';
 import type { EdgeInfo } from '../../local/edge-file.js';
 import type { FaultSettings } from '../../local/faults.js';
 import type { Output } from '../../ui/output.js';
-import { usageError } from '../../util/errors.js';
+import { ExitCode, usageError } from '../../util/errors.js';
 import { parseRate } from '../../util/rate.js';
 import { action } from '../action.js';
 import { commandContext } from '../context.js';
 
+const DEFAULT_PORT = '8787';
+
 interface StartOptions {
   port: string;
   detach?: boolean;
+  allowLoopbackUpstream?: boolean;
   latencyMs?: string;
   errorRate?: string;
   throttle?: string;
@@ -23,8 +26,9 @@ export function registerLocal(program: Command): void {
   local
     .command('start')
     .description('start the local edge (foreground; Ctrl-C stops it)')
-    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '8787')
+    .option('--port <n>', `port on 127.0.0.1 (0 picks a free one; without --port, a free one when ${DEFAULT_PORT} is taken)`, DEFAULT_PORT)
     .option('--detach', 'run in the background and return once it is ready')
+    .option('--allow-loopback-upstream', "let workers fetch this machine's loopback (a mock upstream); Cloudflare never allows it")
     .option('--latency-ms <n>', 'delay every API answer by N milliseconds')
     .option('--error-rate <r>', 'answer this fraction (0..1) of API calls with a 5xx')
     .option('--throttle <requests/seconds>', 'answer 429 with Retry-After above N requests per SECONDS, e.g. 100/60')
@@ -32,11 +36,18 @@ export function registerLocal(program: Command): void {
       action(async (options: StartOptions, command: Command) => {
         const ctx = commandContext(command);
         const port = parsePort(options.port);
+        // 8787 is wrangler dev's default too: unless it was asked for by name, a taken 8787 means any free port.
+        const portNamed = command.getOptionValueSource('port') === 'cli';
         const faults = parseFaults(options);
         const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
+        const notePort = (actual: number) => {
+          if (!portNamed && actual !== port)
+            ctx.output.warn(`port ${port} is taken (wrangler dev uses it too), so the edge listens on port ${actual}`);
+        };
         if (options.detach) {
-          const args = ['--port', String(port), ...faultArgs(options)];
+          const args = [...(portNamed ? ['--port', String(port)] : []), ...forwardedArgs(options)];
           const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
+          notePort(info.port);
           if (ctx.json) ctx.output.result(publicInfo(info));
           else {
             ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
@@ -52,12 +63,15 @@ export function registerLocal(program: Command): void {
         const edge = await startEdge({
           projectDir: ctx.cwd,
           port,
+          anyPortIfTaken: !portNamed,
+          allowLoopbackUpstream: options.allowLoopbackUpstream ?? false,
           faults,
           onLog: (log) =>
             ctx.output.info(
               `${log.worker ? `[${log.worker}] ` : ''}${log.level === 'log' || log.level === 'info' ? '' : `${log.level}: `}${log.message}`,
             ),
         });
+        notePort(edge.info.port);
         if (ctx.json) ctx.output.result(publicInfo(edge.info));
         else {
           // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
@@ -102,9 +116,9 @@ export function registerLocal(program: Command): void {
 
   local
     .command('status')
-    .description('is the local edge running, and which workers does it serve')
+    .description('is the local edge running, and which workers does it serve (exit 1 when it is not)')
     .action(
-      action(async (_options: unknown, command: Command) => {
+      action(async (_options: unknown, command: Command): Promise<ExitCode> => {
         const ctx = commandContext(command);
         const { edgeStatus, nodeResolverHint } = await import('../../local/process.js');
         const status = await edgeStatus(ctx.cwd);
@@ -116,16 +130,16 @@ export function registerLocal(program: Command): void {
             workers: status.running ? (status.workers ?? []) : [],
             ...(status.running ? nodeResolverHint() : {}),
           });
-          return;
+          return status.running ? ExitCode.ok : ExitCode.failed;
         }
         if (!status.running) {
           ctx.output.info(
             status.stale
-              ? `local edge not running (edge.json names pid ${status.info?.pid}, which is not answering)`
+              ? `local edge not running (edge.json names pid ${status.info?.pid}, which is gone or is not this edge)`
               : 'local edge not running',
           );
           ctx.output.info('Start it with: mcp-fleet local start --detach');
-          return;
+          return ExitCode.failed;
         }
         const { info } = status;
         ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
@@ -137,6 +151,7 @@ export function registerLocal(program: Command): void {
             `  ${worker.name}  ${worker.url}  ${worker.running ? 'running' : 'not running'}  secrets: ${worker.secrets.length ? worker.secrets.join(', ') : '(none)'}`,
           );
         }
+        return ExitCode.ok;
       }),
     );
 
@@ -195,8 +210,9 @@ function parseFaults(options: StartOptions): Partial<FaultSettings> {
   return faults;
 }
 
-function faultArgs(options: StartOptions): string[] {
-  const args: string[] = [];
+/** What the detached edge is started with besides --port. */
+function forwardedArgs(options: StartOptions): string[] {
+  const args: string[] = options.allowLoopbackUpstream ? ['--allow-loopback-upstream'] : [];
   if (options.latencyMs !== undefined) args.push('--latency-ms', options.latencyMs);
   if (options.errorRate !== undefined) args.push('--error-rate', options.errorRate);
   if (options.throttle !== undefined) args.push('--throttle', options.throttle);

@@ -1,8 +1,12 @@
-import { ok } from '../envelope.js';
+import { ok, paged } from '../envelope.js';
 import { AUTHOR, type PlaneContext } from './context.js';
-import type { Router } from './router.js';
+import { positiveInt, type Router } from './router.js';
 
-/** Account and user lookups (wrangler's whoami, account choice, workers.dev subdomain): the edge has one fixed account. */
+/**
+ * Account and user lookups (wrangler's whoami, account choice, workers.dev subdomain): the edge has
+ * one fixed account. The lists page as Cloudflare's do: the SDK's auto-pagination asks for the next
+ * page until one comes back empty, so a page past the end must be empty.
+ */
 export function registerAccountRoutes(router: Router, { accountId, subdomain }: PlaneContext): void {
   const { route } = router;
   const account = () => ({
@@ -12,20 +16,25 @@ export function registerAccountRoutes(router: Router, { accountId, subdomain }: 
     settings: {},
     created_on: '2025-01-01T00:00:00Z',
   });
-  route('GET', '/accounts', async () =>
-    ok([account()], { resultInfo: { page: 1, per_page: 20, count: 1, total_count: 1, total_pages: 1 } }),
-  );
+  const page = (items: unknown[], query: URLSearchParams) => {
+    const { items: slice, info } = paged(items, positiveInt(query.get('page'), 1), positiveInt(query.get('per_page'), 20));
+    return ok(slice, { resultInfo: info });
+  };
+  route('GET', '/accounts', async ({ query }) => page([account()], query));
   route('GET', '/accounts/:account', async () => ok(account()));
-  route('GET', '/memberships', async () =>
-    ok([
-      {
-        id: 'local-membership',
-        status: 'accepted',
-        account: { id: accountId, name: account().name },
-        roles: ['Administrator'],
-        permissions: {},
-      },
-    ]),
+  route('GET', '/memberships', async ({ query }) =>
+    page(
+      [
+        {
+          id: 'local-membership',
+          status: 'accepted',
+          account: { id: accountId, name: account().name },
+          roles: ['Administrator'],
+          permissions: {},
+        },
+      ],
+      query,
+    ),
   );
   route('GET', '/user', async () => ok({ id: 'local', email: AUTHOR, first_name: null, last_name: null }));
   route('GET', '/user/tokens/verify', async () => ok({ id: 'local-token', status: 'active' }));

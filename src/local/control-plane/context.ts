@@ -1,11 +1,14 @@
 import { errors } from '../envelope.js';
 import type { SyncResult } from '../runtime.js';
 import { type DeploymentRecord, type EdgeStore, newId, type ScriptRecord, type VersionRecord } from '../store.js';
+import type { TailHub } from '../tail-hub.js';
 
 export interface ControlPlaneOptions {
   store: EdgeStore;
   /** Applies the store's state to the runtime. */
   sync: () => Promise<SyncResult>;
+  /** Live `wrangler tail` sessions. */
+  tails: TailHub;
   /** The account's workers.dev subdomain name (fixed). */
   subdomain?: string;
   now?: () => Date;
@@ -20,6 +23,7 @@ export interface PlaneContext {
   accountId: string;
   subdomain: string;
   sync: () => Promise<SyncResult>;
+  tails: TailHub;
   /** The clock, as an ISO timestamp. */
   now(): string;
   /** The script, or 10007. */
@@ -31,6 +35,8 @@ export interface PlaneContext {
   saveVersion(record: ScriptRecord, version: VersionRecord, secrets: Record<string, string>): Promise<void>;
   /** Syncs the runtime; if `name` failed to start, undoes `undo` and answers 10021. Returns the sync time. */
   syncOrRollback(name: string, undo: () => Promise<void>): Promise<number>;
+  /** Deletes a worker (10007 if none): its state, its process slot, its tails. */
+  deleteWorker(name: string): Promise<void>;
 }
 
 export function createPlaneContext(options: ControlPlaneOptions): PlaneContext {
@@ -48,6 +54,7 @@ export function createPlaneContext(options: ControlPlaneOptions): PlaneContext {
     accountId: store.identity.accountId,
     subdomain: options.subdomain ?? 'local',
     sync: () => options.sync(),
+    tails: options.tails,
     now,
     requireScript,
     deploymentOf(versions, source, annotations) {
@@ -76,6 +83,14 @@ export function createPlaneContext(options: ControlPlaneOptions): PlaneContext {
       await store.exclusive(undo);
       await options.sync();
       throw errors.scriptInvalid(failure);
+    },
+    async deleteWorker(name) {
+      await store.exclusive(async () => {
+        requireScript(name);
+        await store.deleteScript(name);
+      });
+      options.tails.deleteScript(name);
+      await options.sync();
     },
   };
 }

@@ -6,10 +6,11 @@ import { type ControlPlaneOptions, createPlaneContext } from './context.js';
 import { invoke, Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';
+import { registerServiceRoutes } from './service-routes.js';
 import { registerVersionRoutes } from './version-routes.js';
 
 /**
- * The part of the Cloudflare v4 API that wrangler (deploy, secret, deployments) and mcp-fleet use,
+ * The part of the Cloudflare v4 API that wrangler (deploy, secret, deployments, delete, tail) and mcp-fleet use,
  * answered over the edge's store. Paths are relative to /client/v4. Every answer is Cloudflare's
  * envelope; every failure a Cloudflare error code. Mutations persist first, then ask the runtime to
  * sync; an upload whose code fails to start is rolled back and answered with 10021.
@@ -37,6 +38,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   registerScriptRoutes(router, plane);
   registerSecretRoutes(router, plane);
   registerVersionRoutes(router, plane);
+  registerServiceRoutes(router, plane);
 
   const authorized = (request: Request) => carriesToken(request, options.store);
 
@@ -67,7 +69,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
 
 /** The worker an API path names, if any (for the request log, also of requests no route answered). */
 export function scriptNamedIn(path: string): string | null {
-  return /\/workers\/(?:scripts|services|workers)\/([^/]+)/.exec(path)?.[1] ?? null;
+  return /\/workers\/(?:scripts|services|workers|tails\/by-consumer)\/([^/]+)/.exec(path)?.[1] ?? null;
 }
 
 function carriesToken(request: Request, store: EdgeStore): boolean {

@@ -8,7 +8,7 @@ import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 /** Cloudflare's rule for Worker names: they become a DNS label. */
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Workers as a whole: upload-and-deploy, content, delete, settings, workers.dev subdomain, and the empty schedules and tails. */
+/** Workers as a whole: upload-and-deploy, content, delete, settings, workers.dev subdomain, and the empty schedules. */
 export function registerScriptRoutes(router: Router, plane: PlaneContext): void {
   const { route } = router;
   const { store, requireScript, updateScript } = plane;
@@ -82,13 +82,8 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('GET', '/accounts/:account/workers/scripts/:script/content/v2', scriptContent);
 
   route('DELETE', '/accounts/:account/workers/scripts/:script', async ({ params }) => {
-    const name = params.script;
-    await store.exclusive(async () => {
-      requireScript(name);
-      await store.deleteScript(name);
-    });
-    await plane.sync();
-    return ok({ id: name });
+    await plane.deleteWorker(params.script);
+    return ok({ id: params.script });
   });
 
   route('GET', '/accounts/:account/workers/scripts/:script/settings', async ({ params }) =>
@@ -139,10 +134,6 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('GET', '/accounts/:account/workers/scripts/:script/schedules', async ({ params }) => {
     requireScript(params.script);
     return ok({ schedules: [] });
-  });
-  route('GET', '/accounts/:account/workers/scripts/:script/tails', async ({ params }) => {
-    requireScript(params.script);
-    return ok([]);
   });
 }
 
