@@ -27,8 +27,24 @@ interface DeployJson {
     logPath: string | null;
     output: string[] | null;
     verify: { ok: boolean; detail: string } | null;
+    bundleHash: string | null;
+    plan: { method: 'api' | 'wrangler'; wranglerReason?: string; newWorker: boolean | null };
     error?: { message: string; hint?: string; exitCode: number };
   }[];
+}
+
+/**
+ * Makes a client's env use a setting only wrangler deploys (limits) for the duration of the test.
+ * Undone by taking out just that setting, so it does not matter whether the client was removed first.
+ */
+async function onlyWranglerCanShip(client: string): Promise<void> {
+  const config = join(fleet.dir, 'wrangler.jsonc');
+  const setting = ', "limits": { "cpu_ms": 30000 }';
+  const original = await readFile(config, 'utf8');
+  const changed = original.replace(`"name": "${client}"`, `"name": "${client}"${setting}`);
+  expect(changed).not.toBe(original);
+  await writeFile(config, changed);
+  onTestFinished(async () => writeFile(config, (await readFile(config, 'utf8')).replace(setting, '')));
 }
 
 const CLIENTS = ['acme', 'beta', 'gamma'];
@@ -70,6 +86,8 @@ describe('deploy', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.ok).toBe(true);
     expect(result.json.clients.map((c) => c.client)).toEqual(CLIENTS);
+    // Built once, uploaded through the API: each new worker is one script upload and its workers.dev URL.
+    expect(new Set(result.json.clients.map((c) => c.bundleHash)).size).toBe(1);
     for (const client of result.json.clients) {
       expect(client.ok, JSON.stringify(client)).toBe(true);
       expect(client.stage).toBe('done');
@@ -100,22 +118,21 @@ describe('deploy', () => {
     console.log(
       `[api calls] deploy (new worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0} for ${CLIENTS.length} clients`,
     );
+    for (const client of CLIENTS) expect(perClient.get(client)).toBeLessThanOrEqual(3);
+    expect(perClient.get('(account)') ?? 0).toBeLessThanOrEqual(1);
 
     // One live line per client went to stderr under --json (not a TTY: one line per change).
     for (const client of CLIENTS) expect(result.stderr).toMatch(new RegExp(`✔ ${client}\\s+deployed`));
   });
 
-  test("wrangler's output is kept per client in .mcp-fleet/logs, private", async () => {
+  test("the build's wrangler output is kept in .mcp-fleet/logs, private, and named in the result", async () => {
     const logs = join(fleet.dir, '.mcp-fleet', 'logs');
     expect((await stat(logs)).mode & 0o777).toBe(0o700);
-    const files = (await readdir(logs)).filter((name) => name.endsWith('.log'));
-    for (const client of CLIENTS) {
-      const file = files.find((name) => name.startsWith(`${client}-`));
-      expect(file, `a log for ${client}`).toBeDefined();
-      expect((await stat(join(logs, file as string))).mode & 0o777).toBe(0o600);
-      const text = await readFile(join(logs, file as string), 'utf8');
-      expect(text).toContain(`deploy --env ${client}`);
-    }
+    const logPath = firstDeploy.result.json.clients[0]?.logPath as string;
+    expect(logPath).toMatch(/\.mcp-fleet\/logs\/build-fleet-.*\.log$/);
+    for (const client of firstDeploy.result.json.clients) expect(client.logPath).toBe(logPath);
+    expect((await stat(logPath)).mode & 0o777).toBe(0o600);
+    expect(await readFile(logPath, 'utf8')).toContain('deploy --dry-run --env acme');
   });
 
   test('secrets status is clean after deploy', async () => {
@@ -148,6 +165,7 @@ describe('deploy', () => {
     console.log(
       `[api calls] deploy (existing worker) per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c) ?? 0}`).join(' ')}; account-level: ${perClient.get('(account)') ?? 0}`,
     );
+    for (const client of CLIENTS) expect(perClient.get(client)).toBeLessThanOrEqual(2);
   });
 
   test('a failing build is reported with its output and log; the others still deploy', async () => {
@@ -163,9 +181,10 @@ describe('deploy', () => {
       expect(result.exitCode).toBe(1);
       const delta = result.json.clients.find((c) => c.client === 'delta');
       expect(delta?.ok).toBe(false);
-      expect(delta?.stage).toBe('deploy');
+      // Its own build configuration, so its own build: nothing was uploaded for it.
+      expect(delta?.stage).toBe('build');
       expect(delta?.output?.join('\n')).toMatch(/does-not-exist/);
-      expect(delta?.logPath).toMatch(/\.mcp-fleet\/logs\/delta-.*\.log$/);
+      expect(delta?.logPath).toMatch(/\.mcp-fleet\/logs\/build-group\d-.*\.log$/);
       expect(result.stderr).toMatch(/does-not-exist/);
       const acme = result.json.clients.find((c) => c.client === 'acme');
       expect(acme?.ok).toBe(true);
@@ -181,7 +200,7 @@ describe('deploy', () => {
     const since = await fleet.lastSeq();
     const result = await fleet.cli(['deploy', 'delta', '--local']);
     expect(result.exitCode).toBe(2);
-    expect(result.stdout).toContain('empty API_KEY');
+    expect(`${result.stdout}${result.stderr}`).toContain('empty API_KEY');
     expect((await fleet.requests(since)).filter((c) => c.script === 'delta')).toEqual([]);
     expect(await fleet.remoteSecrets('delta')).toBeUndefined();
   });
@@ -200,26 +219,51 @@ describe('deploy', () => {
     expect(result.stderr).toContain('Workers Scripts: Edit');
   });
 
-  test('Ctrl-C during a deploy leaves no secrets file behind in the temp directory', async () => {
+  test('a client whose config only wrangler deploys goes through wrangler, and the output says why', async () => {
+    await addForThisTest('delta');
+    await onlyWranglerCanShip('delta');
+    const result = await fleet.cliJson<DeployJson>(['deploy', 'delta', 'acme', '--local']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const delta = result.json.clients.find((c) => c.client === 'delta');
+    expect(delta?.plan.method).toBe('wrangler');
+    expect(delta?.plan.wranglerReason).toContain('"limits"');
+    expect(delta?.logPath).toMatch(/\.mcp-fleet\/logs\/delta-.*\.log$/);
+    expect(await readFile(delta?.logPath as string, 'utf8')).toContain('deploy --env delta');
+    expect(result.json.clients.find((c) => c.client === 'acme')?.plan.method).toBe('api');
+    expect(result.stderr).toMatch(/delta: .*"limits"/);
+    const key = (await fleet.secrets('delta')).get('API_KEY') as string;
+    expect(await fleet.accepts('delta', key)).toBe(true);
+  });
+
+  test('Ctrl-C during a wrangler deploy leaves no secrets file behind in the temp directory', async () => {
+    // The direct upload never writes secrets to disk; wrangler gets them in a file, so that path is the one to interrupt.
+    await addForThisTest('delta');
+    await onlyWranglerCanShip('delta');
     const tmp = join(fleet.dir, '..', 'private-tmp');
     await mkdir(tmp, { mode: 0o700 });
-    const child = execa(process.execPath, [binPath, 'deploy', 'acme', '--local', '--no-verify'], {
+    const child = execa(process.execPath, [binPath, 'deploy', 'delta', '--local', '--no-verify'], {
       cwd: fleet.dir,
       env: { CI: '1', NO_COLOR: '1', TMPDIR: tmp },
       reject: false,
     });
+    // The secrets file's directory: in the system temp directory, or in the project's private .mcp-fleet/tmp.
+    const projectTmp = join(fleet.dir, '.mcp-fleet', 'tmp');
+    const deployDirs = async () => [
+      ...(await readdir(tmp)).filter((name) => name.startsWith('mcp-fleet-deploy-')),
+      ...(await readdir(projectTmp).catch(() => [] as string[])).filter((name) => name.startsWith('deploy-')),
+    ];
     // Wait until wrangler is running with its secrets file, then interrupt.
     const deadline = Date.now() + 60_000;
-    while (!(await readdir(tmp)).some((name) => name.startsWith('mcp-fleet-deploy-')) && Date.now() < deadline) {
+    while ((await deployDirs()).length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect((await readdir(tmp)).some((name) => name.startsWith('mcp-fleet-deploy-'))).toBe(true);
+    expect((await deployDirs()).length).toBeGreaterThan(0);
     child.kill('SIGINT');
     const result = await child;
     fleet.leaks.record('stdout of an interrupted deploy', String(result.stdout));
     fleet.leaks.record('stderr of an interrupted deploy', String(result.stderr));
     expect(result.exitCode === 0 || result.signal === 'SIGINT' || result.exitCode === 130).toBe(true);
-    expect((await readdir(tmp)).filter((name) => name.startsWith('mcp-fleet-deploy-'))).toEqual([]);
+    expect(await deployDirs()).toEqual([]);
   });
 
   test('remove --delete-worker deletes the worker, then the client', async () => {

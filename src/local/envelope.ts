@@ -36,6 +36,8 @@ export const CfCode = {
   badRequest: 10001,
   secretNotFound: 10056,
   versionNotFound: 10230,
+  /** A deployment (a rollback) would run a version whose secrets differ from the newest version's. */
+  secretsChangedSinceVersion: 10220,
   deploymentNotFound: 10231,
   internal: 10013,
   noRoute: 7000,

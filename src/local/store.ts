@@ -87,8 +87,8 @@ export type SecretsByVersion = z.infer<typeof SecretsSchema>;
 const IdentitySchema = z.object({ accountId: z.string().regex(/^[0-9a-f]{32}$/), token: z.string().min(20) });
 export type EdgeIdentity = z.infer<typeof IdentitySchema>;
 
-/** Versions kept per script (Cloudflare's rollback reaches the 10 most recent). */
-export const MAX_VERSIONS = 10;
+/** Versions kept per script: Cloudflare keeps (and a rollback reaches) the 100 most recent. */
+export const MAX_VERSIONS = 100;
 export const MAX_DEPLOYMENTS = 10;
 
 export interface NewModule {
@@ -151,6 +151,14 @@ export class EdgeStore {
 
   secretValues(scriptName: string, versionId: string): Record<string, string> {
     return { ...(this.secrets.get(scriptName)?.[versionId] ?? {}) };
+  }
+
+  /** Names of the secrets whose values differ between two versions (added, removed or changed); never the values. */
+  changedSecrets(scriptName: string, fromVersionId: string, toVersionId: string): string[] {
+    const from = this.secretValues(scriptName, fromVersionId);
+    const to = this.secretValues(scriptName, toVersionId);
+    const names = new Set([...Object.keys(from), ...Object.keys(to)]);
+    return [...names].filter((name) => from[name] !== to[name]).sort();
   }
 
   async readModule(scriptName: string, ref: ModuleRef): Promise<Uint8Array> {

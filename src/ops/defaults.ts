@@ -8,7 +8,9 @@ export const DEFAULT_CONCURRENCY = {
   api: 8,
   /** Each rotation waits for the worker to prove the new key, so fewer at once. */
   rotate: 4,
-  /** Each deploy runs a wrangler process (about 1 s of CPU). */
+  /** Version uploads through the API (the bundle is built once; each upload is two API calls). */
+  upload: 8,
+  /** Each wrangler deploy (the fallback for configs the direct upload does not handle) is a process with about 1 s of CPU. */
   deploy: 4,
   /** Requests to the workers themselves, not the API. */
   verify: 8,

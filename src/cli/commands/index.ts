@@ -6,6 +6,7 @@ import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerLocal } from './local.js';
 import { registerRemove } from './remove.js';
+import { registerRollback } from './rollback.js';
 import { registerSecrets } from './secrets.js';
 import { registerVerify } from './verify.js';
 
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerList(program);
   registerVerify(program);
   registerDeploy(program);
+  registerRollback(program);
   registerSecrets(program);
   registerLocal(program);
   registerDemo(program);

@@ -1,6 +1,6 @@
 import { ApiError, CfCode, errors, ok, paged } from '../envelope.js';
 import { parseUpload } from '../multipart.js';
-import type { DeploymentRecord, ScriptRecord, VersionRecord } from '../store.js';
+import type { DeploymentRecord, EdgeStore, ScriptRecord, VersionRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
 import { positiveInt, type Router, readJsonObject, sourceOf, stringRecord } from './router.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
@@ -42,6 +42,14 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     return ok({ ...versionObject(requireScript(name), version), startup_time_ms: 0 });
   });
 
+  route('GET', '/accounts/:account/workers/workers/:script/versions/:version', async ({ params, query }) => {
+    const script = store.getScript(params.script) ?? store.listScripts().find((s) => s.tag === params.script);
+    if (!script) throw errors.scriptNotFound(params.script);
+    const version = script.versions.find((v) => v.id === params.version);
+    if (!version) throw errors.versionNotFound(params.version);
+    return ok(await betaVersionObject(store, script, version, query.get('include') === 'modules'));
+  });
+
   route('GET', '/accounts/:account/workers/scripts/:script/deployments', async ({ params }) => {
     const script = requireScript(params.script);
     return ok({ deployments: script.deployments });
@@ -52,16 +60,18 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     if (!deployment) throw new ApiError(404, CfCode.deploymentNotFound, `Deployment ${params.deployment} not found`);
     return ok(deployment);
   });
-  route('POST', '/accounts/:account/workers/scripts/:script/deployments', async ({ params, request }) => {
+  route('POST', '/accounts/:account/workers/scripts/:script/deployments', async ({ params, request, query }) => {
     const name = params.script;
     requireScript(name);
     const body = await readJsonObject(request);
     if (body.strategy !== undefined && body.strategy !== 'percentage') throw errors.badRequest('strategy must be "percentage"');
     const versions = parseDeploymentVersions(body.versions);
     const annotations = { 'workers/triggered_by': 'deployment', ...stringRecord(body.annotations) };
+    const force = query.get('force') === 'true';
     const deployment = await store.exclusive(async () => {
       const script = requireScript(name);
       for (const v of versions) if (!script.versions.some((known) => known.id === v.version_id)) throw errors.versionNotFound(v.version_id);
+      if (!force) refuseRevivedSecrets(store, script, versions);
       const record = structuredClone(script);
       const deployment = plane.deploymentOf(versions, sourceOf(request), annotations);
       record.deployments.unshift(deployment);
@@ -79,6 +89,58 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     });
     return ok(deployment);
   });
+}
+
+/**
+ * Cloudflare refuses (10220) a deployment that would run a version whose secrets differ from the
+ * newest version's: rolling back must not silently bring back a rotated-away key. `?force=true`
+ * overrides it, as wrangler's rollback does after asking. Names only, never values.
+ */
+function refuseRevivedSecrets(store: EdgeStore, script: ScriptRecord, versions: DeploymentRecord['versions']): void {
+  const newest = script.versions[0];
+  if (!newest) return;
+  const changed = new Set<string>();
+  for (const v of versions) {
+    if (v.version_id === newest.id) continue;
+    for (const secret of store.changedSecrets(script.name, v.version_id, newest.id)) changed.add(secret);
+  }
+  if (changed.size === 0) return;
+  throw new ApiError(
+    400,
+    CfCode.secretsChangedSinceVersion,
+    `A secret has changed since this version was active. If you are sure this is ok, add a "force" query parameter set to true. The following secrets have changed: ${[...changed].sort().join(', ')}`,
+  );
+}
+
+/**
+ * A version with its code, as the Workers API (beta) answers `GET …/workers/workers/:worker/versions/:version`;
+ * `?include=modules` adds each module's content (base64). The worker is named by its name or its id (tag).
+ */
+async function betaVersionObject(store: EdgeStore, script: ScriptRecord, version: VersionRecord, withModules: boolean) {
+  const modules = withModules
+    ? await Promise.all(
+        version.modules.map(async (ref) => ({
+          name: ref.name,
+          content_type: ref.contentType,
+          content_base64: Buffer.from(await store.readModule(script.name, ref)).toString('base64'),
+        })),
+      )
+    : undefined;
+  return {
+    id: version.id,
+    number: version.number,
+    created_on: version.created_on,
+    urls: [],
+    annotations: version.annotations,
+    author_email: version.author_email,
+    bindings: version.bindings,
+    compatibility_date: version.compatibility_date,
+    compatibility_flags: version.compatibility_flags,
+    main_module: version.main_module,
+    source: version.source,
+    usage_model: version.usage_model,
+    ...(modules ? { modules } : {}),
+  };
 }
 
 function versionObject(script: ScriptRecord, version: VersionRecord): Record<string, unknown> {

@@ -1,0 +1,57 @@
+/**
+ * A worker upload as the Workers API takes it (`PUT …/scripts/:name`, `POST …/scripts/:name/versions`):
+ * multipart form data with a `metadata` JSON part and one part per module, named as the metadata
+ * names them. Built here rather than by the `cloudflare` SDK, whose 7.x upload methods send a
+ * malformed body (see shared/reference/cloudflare-api.md).
+ */
+
+export const MODULE_CONTENT_TYPES = {
+  esm: 'application/javascript+module',
+  sourceMap: 'application/source-map',
+} as const;
+
+export interface UploadModule {
+  name: string;
+  contentType: string;
+  contents: Uint8Array;
+}
+
+/** A binding as the upload metadata lists it; `secret_text` bindings carry their value in `text`. */
+export interface UploadBinding {
+  type: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+export interface UploadMetadata {
+  main_module: string;
+  bindings: UploadBinding[];
+  compatibility_date?: string;
+  compatibility_flags: string[];
+  /** Binding types kept from the live version when the upload does not name them. */
+  keep_bindings?: string[];
+  annotations?: Record<string, string>;
+  /** Script-level settings, honoured by a script upload (a version upload may ignore them). */
+  observability?: unknown;
+  tags?: string[];
+}
+
+export interface WorkerUpload {
+  metadata: UploadMetadata;
+  modules: UploadModule[];
+}
+
+/** The multipart body of an upload. Holds secret values: never log it, never keep it longer than the request. */
+export function uploadForm(upload: WorkerUpload): FormData {
+  const form = new FormData();
+  form.set('metadata', JSON.stringify(upload.metadata));
+  for (const module of upload.modules) {
+    form.set(module.name, new File([module.contents as Uint8Array<ArrayBuffer>], module.name, { type: module.contentType }));
+  }
+  return form;
+}
+
+/** Annotations Cloudflare stores on a version: `workers/message` (free text) and `workers/tag` (a short label). */
+export function versionAnnotations(message: string, tag: string): Record<string, string> {
+  return { 'workers/message': message, 'workers/tag': tag };
+}

@@ -1,0 +1,207 @@
+import type Cloudflare from 'cloudflare';
+import { APIConnectionError, APIError } from 'cloudflare';
+import { CloudflareApiError, type CreateApiOptions, createSdk, isCloudflareApiError, isNotFound, toFleetError } from './api.js';
+import { backoffMs, type Pacer, type RetryPolicy, retryPolicyFromEnv, sharedPacer, systemClock } from './pacer.js';
+import type { Target } from './target.js';
+import { type UploadBinding, uploadForm, type WorkerUpload } from './worker-upload.js';
+
+/** Cloudflare's answer to a deployment that would bring back other secret values (a rollback across a rotation). */
+export const SECRETS_CHANGED_CODE = 10220;
+
+/** A worker as the account's script list shows it: enough to tell new from existing, and its non-versioned settings. */
+export interface RemoteScript {
+  name: string;
+  tags: string[] | undefined;
+  observability: unknown;
+}
+
+export interface DeploymentVersion {
+  version_id: string;
+  percentage: number;
+}
+
+export interface Deployment {
+  id: string;
+  created_on: string;
+  versions: DeploymentVersion[];
+  annotations?: Record<string, string>;
+}
+
+/** A version with its code (Workers API, `?include=modules`). */
+export interface VersionWithCode {
+  id: string;
+  number: number;
+  annotations: Record<string, string>;
+  bindings: UploadBinding[];
+  compatibility_date: string | undefined;
+  compatibility_flags: string[];
+  main_module: string;
+  modules: { name: string; content_type: string; content_base64: string }[];
+}
+
+/**
+ * The Workers Versions and Deployments calls of a rollout. One request each (retries aside): a
+ * version upload carries code, bindings and secrets; a deployment makes versions live. Every call
+ * goes through the shared pacer. Version uploads and deployments are POSTs, which pacedFetch does
+ * not repeat after a 5xx (it might have been applied); here repeating is safe — a version nobody
+ * deploys is inert, and deploying the same versions twice leaves the same deployment — so these
+ * two are retried after 5xx and lost connections too.
+ */
+export interface WorkersApi {
+  readonly target: Target;
+  readonly pacer: Pacer;
+  /** Every worker of the account, by name. One call per command. */
+  listScripts(): Promise<Map<string, RemoteScript>>;
+  /** Creates (or replaces) a worker and deploys the upload at once; returns the new version's id. */
+  createScript(script: string, upload: WorkerUpload): Promise<string>;
+  /** Uploads a version without deploying it; 'missing' when the worker does not exist. */
+  uploadVersion(script: string, upload: WorkerUpload): Promise<string | 'missing'>;
+  /** Makes these versions the deployment; 'secrets-changed' (10220) when that would revive other secret values. */
+  deploy(script: string, versions: readonly DeploymentVersion[], message: string): Promise<'ok' | 'secrets-changed'>;
+  /** Newest first. */
+  listDeployments(script: string): Promise<Deployment[]>;
+  getVersionWithCode(script: string, versionId: string): Promise<VersionWithCode>;
+  /** Turns the workers.dev URL on (wrangler's default for a worker without routes). */
+  enableWorkersDev(script: string, previews: boolean | undefined): Promise<void>;
+  /** Non-versioned settings (tags, observability). */
+  patchScriptSettings(script: string, settings: Record<string, unknown>): Promise<void>;
+}
+
+export function createWorkersApi(target: Target, options: CreateApiOptions = {}): WorkersApi {
+  const pacer = options.pacer ?? sharedPacer();
+  const policy = options.policy ?? retryPolicyFromEnv();
+  const sdk: Cloudflare = createSdk(target, { ...options, pacer, policy });
+  const base = `/accounts/${target.accountId}/workers`;
+  const scriptPath = (script: string) => `${base}/scripts/${encodeURIComponent(script)}`;
+  const fail = (error: unknown, what: string) => toFleetError(error, what, target);
+  const repeatable = <T>(call: () => Promise<T>) => retryAfterServerErrors(call, policy, pacer);
+
+  return {
+    target,
+    pacer,
+    async listScripts() {
+      try {
+        const body = (await sdk.get(`${base}/scripts`)) as Envelope<RawScript[]>;
+        return new Map(
+          (body.result ?? []).map((raw) => [raw.id, { name: raw.id, tags: raw.tags ?? undefined, observability: raw.observability }]),
+        );
+      } catch (error) {
+        throw fail(error, 'listing the workers of the account');
+      }
+    },
+    async createScript(script, upload) {
+      try {
+        const body = (await sdk.put(scriptPath(script), {
+          body: uploadForm(upload),
+          query: { excludeScript: 'true', bindings_inherit: 'strict' },
+        })) as Envelope<{ deployment_id?: string }>;
+        return requireId(body.result?.deployment_id, `creating worker ${script}`);
+      } catch (error) {
+        if (isCloudflareApiError(error)) throw error;
+        throw fail(error, `creating worker ${script}`);
+      }
+    },
+    async uploadVersion(script, upload) {
+      try {
+        const body = (await repeatable(() =>
+          sdk.post(`${scriptPath(script)}/versions`, { body: uploadForm(upload), query: { bindings_inherit: 'strict' } }),
+        )) as Envelope<{ id?: string }>;
+        return requireId(body.result?.id, `uploading a version of worker ${script}`);
+      } catch (error) {
+        if (isNotFound(error)) return 'missing';
+        if (isCloudflareApiError(error)) throw error;
+        throw fail(error, `uploading a version of worker ${script}`);
+      }
+    },
+    async deploy(script, versions, message) {
+      try {
+        await repeatable(() =>
+          sdk.post(`${scriptPath(script)}/deployments`, {
+            body: { strategy: 'percentage', versions, annotations: { 'workers/message': message } },
+          }),
+        );
+        return 'ok';
+      } catch (error) {
+        if (error instanceof APIError && error.errors.some((entry) => entry.code === SECRETS_CHANGED_CODE)) return 'secrets-changed';
+        throw fail(error, `deploying worker ${script}`);
+      }
+    },
+    async listDeployments(script) {
+      try {
+        const body = (await sdk.get(`${scriptPath(script)}/deployments`)) as Envelope<{ deployments?: Deployment[] }>;
+        return body.result?.deployments ?? [];
+      } catch (error) {
+        throw fail(error, `listing the deployments of worker ${script}`);
+      }
+    },
+    async getVersionWithCode(script, versionId) {
+      try {
+        const body = (await sdk.get(`${base}/workers/${encodeURIComponent(script)}/versions/${encodeURIComponent(versionId)}`, {
+          query: { include: 'modules' },
+        })) as Envelope<Partial<VersionWithCode>>;
+        const raw = body.result ?? {};
+        if (!raw.main_module || !Array.isArray(raw.modules)) throw new Error('the answer has no main module or no modules');
+        return {
+          id: raw.id ?? versionId,
+          number: raw.number ?? 0,
+          annotations: raw.annotations ?? {},
+          bindings: raw.bindings ?? [],
+          compatibility_date: raw.compatibility_date,
+          compatibility_flags: raw.compatibility_flags ?? [],
+          main_module: raw.main_module,
+          modules: raw.modules,
+        };
+      } catch (error) {
+        throw fail(error, `reading version ${versionId} of worker ${script}`);
+      }
+    },
+    async enableWorkersDev(script, previews) {
+      try {
+        await sdk.post(`${scriptPath(script)}/subdomain`, {
+          body: { enabled: true, ...(previews === undefined ? {} : { previews_enabled: previews }) },
+          // The subdomain API's newer semantics (previews follow only when asked), as wrangler asks for them.
+          headers: { 'Cloudflare-Workers-Script-Api-Date': '2025-08-01' },
+        });
+      } catch (error) {
+        throw fail(error, `enabling the workers.dev URL of worker ${script}`);
+      }
+    },
+    async patchScriptSettings(script, settings) {
+      try {
+        await sdk.patch(`${scriptPath(script)}/script-settings`, { body: settings });
+      } catch (error) {
+        throw fail(error, `updating the settings of worker ${script}`);
+      }
+    },
+  };
+}
+
+interface Envelope<T> {
+  result?: T | null;
+}
+
+interface RawScript {
+  id: string;
+  tags?: string[] | null;
+  observability?: unknown;
+}
+
+function requireId(id: string | undefined, what: string): string {
+  if (typeof id !== 'string' || id === '')
+    throw new CloudflareApiError(`${what}: the answer carries no version id`, { applied: 'unknown' });
+  return id;
+}
+
+/** Repeats a call after a 5xx or a lost connection (429s are handled by the pacer), with the policy's backoff. */
+async function retryAfterServerErrors<T>(call: () => Promise<T>, policy: RetryPolicy, pacer: Pacer): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const serverSide = (error instanceof APIError && (error.status ?? 0) >= 500) || error instanceof APIConnectionError;
+      if (!serverSide || attempt + 1 >= policy.maxAttempts) throw error;
+      pacer.noteRetry();
+      await systemClock.sleep(backoffMs(attempt, policy, Math.random));
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { execa } from 'execa';
+import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
+import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
+import { recordChild, resolveWrangler } from './wrangler.js';
+
+/**
+ * Bundles the worker once with wrangler itself (`wrangler deploy --dry-run --outdir`), so what is
+ * uploaded is byte for byte what `wrangler deploy` would upload: the same esbuild settings, the
+ * same module. The source map is rewritten as wrangler rewrites it before an upload (its `file`
+ * names the module, its sources are relative to the project). No API call, no token, no secret.
+ */
+
+export interface BuildOptions {
+  projectDir: string;
+  /** The wrangler environment whose settings the bundle is built with (any client of the build group). */
+  env: string;
+  /** Upload the source map with the code (wrangler's default unless `upload_source_maps` is false). */
+  sourceMaps: boolean;
+  /** A short name for the log file. */
+  label: string;
+  timeoutMs?: number;
+}
+
+export interface BuiltBundle {
+  mainModule: string;
+  modules: UploadModule[];
+  /** sha256 over every module's name, type and contents: names the code a version runs. */
+  hash: string;
+}
+
+export type BuildResult =
+  | { ok: true; bundle: BuiltBundle; logPath: string; durationMs: number }
+  | { ok: false; failure: string; tail: string[]; logPath: string; durationMs: number };
+
+export async function wranglerBuild(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const wrangler = await resolveWrangler(options.projectDir);
+  await ensureStateDir(options.projectDir, statePaths.wranglerLogs(options.projectDir));
+  const logPath = join(statePaths.logs(options.projectDir), `build-${options.label}-${fileStamp()}.log`);
+  const outDir = await mkdtemp(join(tmpdir(), 'mcp-fleet-build-'));
+  try {
+    const args = [...wrangler.prefix, 'deploy', '--dry-run', '--outdir', outDir, '--env', options.env];
+    await recordChild([wrangler.file, ...args]);
+    const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
+    log.write(`# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --dry-run --env ${options.env}\n`);
+    const tail: string[] = [];
+    const child = execa(wrangler.file, args, {
+      cwd: options.projectDir,
+      env: {
+        CI: '1',
+        WRANGLER_SEND_METRICS: 'false',
+        WRANGLER_SEND_ERROR_REPORTS: 'false',
+        WRANGLER_HIDE_BANNER: 'true',
+        WRANGLER_LOG_PATH: statePaths.wranglerLogs(options.projectDir),
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        // A dry run needs no account; without a token it cannot reach one by mistake.
+        CLOUDFLARE_API_TOKEN: '',
+      },
+      extendEnv: true,
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      timeout: options.timeoutMs ?? 5 * 60_000,
+      forceKillAfterDelay: 5_000,
+    });
+    const result = await child;
+    const output = String(result.all ?? '');
+    log.write(output);
+    await new Promise<void>((resolve) => log.end(resolve));
+    for (const raw of output.split(/\r?\n/)) {
+      const line = stripVTControlCharacters(raw).trimEnd();
+      if (line.trim() !== '') tail.push(line);
+    }
+    const durationMs = () => Date.now() - started;
+    if (result.exitCode !== 0 || result.timedOut) {
+      const failure = result.timedOut
+        ? 'wrangler did not finish the build in time'
+        : (tail.find((line) => /\[ERROR\]|✘/.test(line))?.replace(/^.*?\[ERROR\]\s*/, '') ?? `wrangler exited with ${result.exitCode}`);
+      return { ok: false, failure, tail: tail.slice(-25), logPath, durationMs: durationMs() };
+    }
+    const bundle = await readBundle(outDir, options);
+    if (typeof bundle === 'string') return { ok: false, failure: bundle, tail: tail.slice(-25), logPath, durationMs: durationMs() };
+    return { ok: true, bundle, logPath, durationMs: durationMs() };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The modules wrangler wrote, as it would upload them; a string says why they cannot be uploaded directly. */
+async function readBundle(outDir: string, options: BuildOptions): Promise<BuiltBundle | string> {
+  const files = (await readdir(outDir)).filter((name) => name !== 'README.md');
+  const code = files.filter((name) => !name.endsWith('.map'));
+  if (code.length !== 1 || !/\.m?js$/.test(code[0] as string)) {
+    return `the build produced ${code.length === 1 ? code[0] : `${code.length} modules`}; mcp-fleet uploads a single bundled ES module (deploy through wrangler instead)`;
+  }
+  const mainModule = code[0] as string;
+  const modules: UploadModule[] = [
+    { name: mainModule, contentType: MODULE_CONTENT_TYPES.esm, contents: new Uint8Array(await readFile(join(outDir, mainModule))) },
+  ];
+  const mapName = `${mainModule}.map`;
+  if (options.sourceMaps && files.includes(mapName)) {
+    const map = JSON.parse(await readFile(join(outDir, mapName), 'utf8')) as SourceMap;
+    modules.push({
+      name: mapName,
+      contentType: MODULE_CONTENT_TYPES.sourceMap,
+      contents: Buffer.from(rewriteSourceMap(map, mainModule, outDir, options.projectDir)),
+    });
+  }
+  return { mainModule, modules, hash: bundleHash(modules) };
+}
+
+interface SourceMap {
+  file?: string;
+  sourceRoot?: string;
+  sources: string[];
+  [key: string]: unknown;
+}
+
+/** As wrangler prepares a map for upload: `file` names the module, paths are relative to the project, not to the build directory. */
+export function rewriteSourceMap(map: SourceMap, moduleName: string, buildDir: string, projectDir: string): string {
+  const rewritten: SourceMap = { ...map, file: moduleName };
+  if (map.sourceRoot) rewritten.sourceRoot = relative(buildDir, map.sourceRoot);
+  rewritten.sources = map.sources.map((source) => relative(projectDir, join(buildDir, source)));
+  return JSON.stringify(rewritten);
+}
+
+export function bundleHash(modules: readonly UploadModule[]): string {
+  const hash = createHash('sha256');
+  for (const module of modules) {
+    hash.update(`${module.name}\0${module.contentType}\0${module.contents.byteLength}\0`);
+    hash.update(module.contents);
+  }
+  return hash.digest('hex');
+}
