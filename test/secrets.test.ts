@@ -296,13 +296,18 @@ describe('secrets rotate', () => {
     expect(await fleet.refuses('acme', oldKey)).toBe(true);
   });
 
-  test('--key UPSTREAM_TOKEN rotates a key that cannot be proven from outside, and says so', async () => {
+  test('--key UPSTREAM_TOKEN takes the new value from --from-env; it cannot be proven from outside, and says so', async () => {
     const before = (await fleet.secrets('beta')).get('UPSTREAM_TOKEN');
-    const result = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'beta', '--key', 'UPSTREAM_TOKEN', '--local']);
+    const token = randomValue('rotated-upstream-beta');
+    fleet.leaks.addSecret(token, 'the new UPSTREAM_TOKEN of beta');
+    const result = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'beta', '--key', 'UPSTREAM_TOKEN', '--from-env', '--local'], {
+      env: { UPSTREAM_TOKEN: token },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.clients[0]).toMatchObject({ key: 'UPSTREAM_TOKEN', ok: true, reached: 'saved' });
     expect(result.json.clients[0]?.proof).toBeUndefined();
-    expect((await fleet.secrets('beta')).get('UPSTREAM_TOKEN')).not.toBe(before);
+    expect((await fleet.secrets('beta')).get('UPSTREAM_TOKEN')).toBe(token);
+    expect(token).not.toBe(before);
     expect(result.stderr).toContain('not checkable');
   });
 

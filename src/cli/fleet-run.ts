@@ -74,7 +74,7 @@ export interface FleetOp<R extends ClientOutcome> {
  * returns its exit code and --json document. The one place a fleet command turns results into output.
  */
 export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: FleetOp<R>): Promise<{ exitCode: ExitCode; json: unknown }> {
-  const [{ createFleetProgress }, { fleetJson }, { fleetExitCode }] = await Promise.all([
+  const [{ createFleetProgress }, { fleetJson, renderProblems }, { fleetExitCode }] = await Promise.all([
     import('../ui/fleet-progress.js'),
     import('../ui/fleet-report.js'),
     import('../ops/client-failure.js'),
@@ -91,6 +91,8 @@ export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: Fle
     results = await op.run(undefined);
   }
   run.ctx.output.info(op.render(results, Date.now() - started));
+  const problems = renderProblems(results);
+  if (problems.length > 0) run.ctx.output.problem(['', ...problems].join('\n'));
   const exitCode = op.exitCode ? op.exitCode(results) : fleetExitCode(results.map((result) => result.error));
   return { exitCode, json: fleetJson(results, exitCode === 0) };
 }

@@ -5,6 +5,7 @@ import type { ClientPhase, ClientProgress, ProgressListener } from './progress.j
 
 /** What every per-client result of a fleet operation carries. */
 export interface ClientOutcome {
+  client: string;
   error?: ClientFailure;
 }
 

@@ -18,20 +18,24 @@ export interface PushFailureContext {
   pendingPath: string;
 }
 
-/** Says exactly where the live value is after a failed push, and cleans up when nothing can have changed. */
-export async function pushFailure(error: unknown, context: PushFailureContext): Promise<FleetError> {
+/**
+ * Says exactly where the live value is after a failed push, and cleans up when nothing can have
+ * changed. `changed` is 'no' only when the API refused the request outright in a fresh run.
+ */
+export async function pushFailure(error: unknown, context: PushFailureContext): Promise<{ error: FleetError; changed: 'no' | 'unknown' }> {
   const { client, key } = context;
   const fileName = basename(client.secretsPath);
   const reason = error instanceof Error ? error.message : String(error);
   const definitelyNotApplied = isCloudflareApiError(error) && error.applied === 'no';
   if (definitelyNotApplied && !context.resumed) {
     await clearPendingRotation(context.fleet.dir, client.name);
-    return new FleetError(
+    const refused = new FleetError(
       `${client.name}: pushing the new ${key} failed; nothing changed — the worker and ${fileName} still have the previous value`,
       {
         hint: `${reason}${isCloudflareApiError(error) && error.hint ? ` — ${error.hint}` : ''}`,
       },
     );
+    return { error: refused, changed: 'no' };
   }
   let live = `either the previous ${key} (in ${fileName}) or the new one (kept in ${context.pendingPath})`;
   if (key === API_KEY) {
@@ -51,7 +55,8 @@ export async function pushFailure(error: unknown, context: PushFailureContext): 
       else if (previous?.accepted) live = `the previous ${key} (in ${fileName}) for now`;
     }
   }
-  return new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
+  const unknown = new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
     hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === API_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
   });
+  return { error: unknown, changed: 'unknown' };
 }

@@ -47,8 +47,8 @@ export interface RotateResult {
   ok: boolean;
   /** This run finished a rotation an earlier run had started. */
   resumed: boolean;
-  /** What the run got to: nothing changed, pushed (worker has the new value), saved (file too), proven. */
-  reached: 'none' | 'pushed' | 'saved' | 'proven';
+  /** What the run got to: nothing changed, unknown (a push whose answer was lost: re-run to converge), pushed (worker has the new value), saved (file too), proven. */
+  reached: 'none' | 'unknown' | 'pushed' | 'saved' | 'proven';
   /** Copy of the secrets file from before the rotation (0600). */
   backup: string | undefined;
   /** undefined when the key is not API_KEY (nothing outside can check it) or the run stopped earlier. */
@@ -173,7 +173,9 @@ async function rotateOne(
   try {
     outcome = await api.bulkSetSecrets(client.workerName, changes);
   } catch (error) {
-    throw await pushFailure(error, { fleet, api, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
+    const failure = await pushFailure(error, { fleet, api, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
+    if (failure.changed === 'unknown') result.reached = 'unknown';
+    throw failure.error;
   }
   if (outcome === 'missing') {
     // No worker, so no value is live anywhere: the record protects nothing (and would block the deploy it asks for).

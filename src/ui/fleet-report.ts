@@ -12,7 +12,7 @@ import { renderTable } from './table.js';
 const OK = pc.green('✔');
 const FAIL = pc.red('✖');
 
-function failureLines(client: string, error: ClientFailure | undefined, extra: string[] = []): string[] {
+function failureLines(client: string, error: ClientFailure | undefined, extra: readonly string[] = []): string[] {
   if (!error) return [];
   const lines = [`${pc.red(client)}: ${error.message}`];
   if (error.hint) lines.push(`  ${pc.dim(error.hint)}`);
@@ -23,6 +23,23 @@ function failureLines(client: string, error: ClientFailure | undefined, extra: s
 /** Warnings an op returned for a client: shown whether or not the client succeeded. */
 function warningLines(client: string, warnings: readonly string[]): string[] {
   return warnings.map((warning) => `${pc.yellow('!')} ${client}: ${warning}`);
+}
+
+/**
+ * Why clients failed (and what an op warned about), for stderr: the table and summary stay on
+ * stdout, so `… > report.txt` still shows the reasons on the terminal.
+ */
+export function renderProblems(
+  results: readonly {
+    client: string;
+    error?: ClientFailure | undefined;
+    warnings?: readonly string[];
+    output?: readonly string[] | undefined;
+  }[],
+): string[] {
+  const warnings = results.flatMap((result) => warningLines(result.client, result.warnings ?? []));
+  const failures = results.flatMap((result) => failureLines(result.client, result.error, result.output?.slice(-12)));
+  return [...warnings, ...failures];
 }
 
 function summary(verb: string, ok: number, failed: number, seconds?: number): string {
@@ -45,8 +62,6 @@ export function renderDeployReport(results: readonly DeployResult[], elapsedMs: 
     result.url ?? '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'RESULT', 'VERSION', 'VERIFY', 'TIME', 'URL'], rows)];
-  const failures = results.flatMap((result) => failureLines(result.client, result.error, result.output?.slice(-12)));
-  if (failures.length) lines.push('', ...failures);
   lines.push('', summary('deployed', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length, elapsedMs / 1000));
   return lines.join('\n');
 }
@@ -61,8 +76,6 @@ export function renderPushReport(results: readonly PushResult[]): string {
       : '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'RESULT', 'SECRETS'], rows)];
-  const failures = results.flatMap((result) => failureLines(result.client, result.error));
-  if (failures.length) lines.push('', ...failures);
   lines.push('', summary('pushed', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
   return lines.join('\n');
 }
@@ -92,8 +105,6 @@ export function renderStatusReport(results: readonly StatusResult[]): string {
     ];
   });
   const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY'], rows)];
-  const failures = results.flatMap((result) => failureLines(result.client, result.error));
-  if (failures.length) lines.push('', ...failures);
   const differ = results.filter((r) => !r.inSync).length;
   lines.push(
     '',
@@ -110,7 +121,7 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
     result.key,
     result.ok
       ? `rotated${result.resumed ? ' (resumed)' : ''}`
-      : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached})`,
+      : `failed (${result.reached === 'none' ? 'nothing changed' : result.reached === 'unknown' ? 'unknown — re-run to converge' : result.reached})`,
     result.proof
       ? result.proof.ok
         ? result.proof.grace
@@ -123,10 +134,6 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
     result.backup ?? '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
-  const warnings = results.flatMap((result) => warningLines(result.client, result.warnings));
-  if (warnings.length) lines.push('', ...warnings);
-  const failures = results.flatMap((result) => failureLines(result.client, result.error));
-  if (failures.length) lines.push('', ...failures);
   lines.push('', summary('rotated', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
   return lines.join('\n');
 }
@@ -139,8 +146,6 @@ export function renderRetireReport(results: readonly RetireResult[]): string {
     result.proof ? (result.proof.ok ? 'previous refused, current accepted' : 'not proven') : '-',
   ]);
   const lines = [renderTable(['', 'CLIENT', 'RESULT', 'PROOF'], rows)];
-  const failures = results.flatMap((result) => failureLines(result.client, result.error));
-  if (failures.length) lines.push('', ...failures);
   lines.push('', summary('done', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
   return lines.join('\n');
 }

@@ -11,10 +11,13 @@ export interface Output {
   info(line: string): void;
   success(line: string): void;
   warn(line: string): void;
+  /** Why something failed: always stderr, so redirected results still leave the reasons on the terminal. */
+  problem(text: string): void;
   /** The machine-readable result (printed only under --json). */
   result(value: unknown): void;
-  /** Raw human text without a newline added (used by live progress). */
+  /** Live progress, raw (no newline added): always stderr, so stdout carries only results and reports. */
   write(text: string): void;
+  /** Whether progress goes to a terminal (and may redraw in place). */
   readonly isTTY: boolean;
 }
 
@@ -33,14 +36,15 @@ export function createOutput(options: OutputOptions): Output {
   return {
     json: options.json,
     interactive,
-    isTTY: Boolean(human.isTTY),
+    isTTY: Boolean(stderr.isTTY),
     info: (line) => human.write(`${line}\n`),
     success: (line) => human.write(`${pc.green('✔')} ${line}\n`),
     warn: (line) => stderr.write(`${pc.yellow('!')} ${line}\n`),
     result: (value) => {
       if (options.json) stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
-    write: (text) => human.write(text),
+    problem: (text) => stderr.write(`${text}\n`),
+    write: (text) => stderr.write(text),
   };
 }
 

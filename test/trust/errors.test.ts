@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+
+/** Issue 10, case 15: an error says what went wrong, not something comforting or misleading. */
+let fleet: TestFleet;
+
+beforeAll(async () => {
+  fleet = await createTestFleet('errors', ['acme', 'beta']);
+  const deployed = await fleet.cli(['deploy', '--all', '--local', '--no-verify']);
+  expect(deployed.exitCode, deployed.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await fleet?.cleanup();
+});
+
+test('case 15: a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
+  const huge = `huge_${'x'.repeat(1024 * 1024)}`;
+  await fleet.setSecret('acme', 'UPSTREAM_TOKEN', huge);
+  const result = await fleet.cli(['secrets', 'push', 'acme', '--local']);
+  expect(result.exitCode).toBe(1);
+  expect(`${result.stdout}${result.stderr}`).not.toMatch(/refused the token|CLOUDFLARE_API_TOKEN was refused/);
+  expect(result.stderr).toMatch(/acme: .*Cloudflare answered 4\d\d/);
+  expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
+});
+
+test('case 15: per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
+  // acme still holds the 1 MB value from the test above; beta pushes fine.
+  const result = await fleet.cli(['secrets', 'push', '--all', '--local']);
+  expect(result.exitCode).toBe(1);
+  expect(result.stdout).toContain('beta');
+  expect(result.stdout).not.toMatch(/acme: .*Cloudflare answered/);
+  expect(result.stderr).toMatch(/acme: .*Cloudflare answered 4\d\d/);
+});
