@@ -32,3 +32,22 @@ test('case 15: per-client failure reasons go to stderr, so a redirected report s
   expect(result.stdout).not.toMatch(/acme: .*Cloudflare answered/);
   expect(result.stderr).toMatch(/acme: .*Cloudflare answered 4\d\d/);
 });
+
+test('case 9: a rotate whose push answer is lost says the outcome is unknown, never "nothing changed"; a re-run converges', async () => {
+  const before = (await fleet.secrets('beta')).get('API_KEY') as string;
+  // The edge answers 503 to the push; with one attempt the answer is lost as far as rotate knows.
+  await fleet.setFaults({ failNext: 1 });
+  const failed = await fleet.cliJson<{ clients: { reached: string; ok: boolean }[] }>(['secrets', 'rotate', 'beta', '--local'], {
+    env: { MCP_FLEET_API_ATTEMPTS: '1' },
+  });
+  expect(failed.exitCode).toBe(1);
+  expect(failed.json.clients[0]).toMatchObject({ ok: false, reached: 'unknown' });
+  expect(failed.stderr).toContain('unknown — re-run to converge');
+  expect(failed.stderr).not.toContain('nothing changed');
+  const again = await fleet.cli(['secrets', 'rotate', 'beta', '--local']);
+  expect(again.exitCode, again.stderr).toBe(0);
+  const now = (await fleet.secrets('beta')).get('API_KEY') as string;
+  expect(now).not.toBe(before);
+  expect(await fleet.eventuallyAccepts('beta', now)).toBe(true);
+  expect(await fleet.refuses('beta', before)).toBe(true);
+});
