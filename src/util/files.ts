@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './process-alive.js';
 
@@ -85,12 +85,6 @@ export async function sweepStaleTempFiles(dir: string, now: number = Date.now())
     removed.push(name);
   }
   return removed;
-}
-
-/** Creates a private directory (0700), tightening it if it already exists. */
-export async function ensurePrivateDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
-  await chmod(path, 0o700);
 }
 
 export async function exists(path: string): Promise<boolean> {
