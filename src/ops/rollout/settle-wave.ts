@@ -108,5 +108,5 @@ function keep(entry: PreparedClient, cause: string, onProgress: ProgressListener
 }
 
 function failureOf(entry: PreparedClient, why: string): DeployResult['error'] {
-  return { message: `${entry.client.name}: ${why}`, hint: `Look closer: mcp-fleet verify ${entry.client.name}`, exitCode: 1 };
+  return { message: why, hint: `Look closer: mcp-fleet verify ${entry.client.name}`, exitCode: 1 };
 }
