@@ -11,7 +11,11 @@ export interface ResolveTargetOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Picks the Target every Cloudflare-facing command runs against. */
+/**
+ * Picks the Target every Cloudflare-facing command runs against, once, before any client is worked
+ * on. With --local that includes proving that the recorded edge is alive and is that edge (see
+ * localTarget): a dead or replaced edge is one exit-2 message, not a connection error per client.
+ */
 export async function resolveTarget(options: ResolveTargetOptions): Promise<Target> {
   if (options.local) return localTarget(options.projectDir);
   return cloudflareTarget({ env: options.env ?? process.env, configAccountId: options.configAccountId });

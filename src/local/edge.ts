@@ -83,7 +83,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     onLog: options.onLog,
     workersPerProcess: options.workersPerProcess,
     egress,
-    onTail: (script, events) => tails.publish(script, events),
+    tails,
     guard: await installWorkerdGuard(statePaths.workerdGuard(projectDir)),
   });
   const controlPlane = createControlPlane({ store, sync: () => runtime.sync(), tails });

@@ -1,6 +1,6 @@
 import type { DataPoint } from './analytics-store.js';
 import type { WorkerdGuard } from './die-with-parent.js';
-import type { TailListener } from './edge-internal-worker.js';
+import type { TailSink } from './edge-internal-worker.js';
 import type { EgressHandler } from './egress.js';
 import type { WorkerSpec } from './worker-spec.js';
 import { type SyncResult, WorkerdProcess, type WorkerLog } from './workerd-process.js';
@@ -22,8 +22,8 @@ export interface RuntimeOptions {
   onLog?: (log: WorkerLog) => void;
   /** Each worker's subrequests; without it workerd lets them reach any address. */
   egress?: (worker: string) => EgressHandler;
-  /** Each worker's trace items, for `wrangler tail`. */
-  onTail?: TailListener;
+  /** Where tailed workers' trace items go, for `wrangler tail`. */
+  tails?: TailSink;
   /** Runs workerd so that it dies with this process. */
   guard?: WorkerdGuard;
   /**

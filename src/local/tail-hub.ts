@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TailSink } from './edge-internal-worker.js';
 import { acceptWebSocket, type WebSocketConnection } from './websocket.js';
 
 /**
@@ -29,7 +30,7 @@ interface Session {
   sockets: Set<WebSocketConnection>;
 }
 
-export class TailHub {
+export class TailHub implements TailSink {
   private readonly sessions = new Map<string, Session>();
 
   /** `socketBase`: e.g. ws://127.0.0.1:8787 (known once the edge listens). */
@@ -79,10 +80,11 @@ export class TailHub {
     return true;
   }
 
-  /** Whether anyone listens to this worker (the runtime skips work otherwise). */
-  watched(script: string): boolean {
-    for (const session of this.sessions.values()) if (session.script === script && session.sockets.size > 0) return true;
-    return false;
+  /** The workers someone listens to now (the others' trace items are not even sent here). */
+  watched(): string[] {
+    const scripts = new Set<string>();
+    for (const session of this.sessions.values()) if (session.sockets.size > 0) scripts.add(session.script);
+    return [...scripts];
   }
 
   /** Sends each event (a trace item as workerd serialises it) to every socket tailing `script`. */

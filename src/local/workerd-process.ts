@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import type { DataPoint } from './analytics-store.js';
 import { type WorkerdGuard, withWorkerdGuard } from './die-with-parent.js';
-import { internalWorker, type TailListener } from './edge-internal-worker.js';
+import { internalWorker, type TailSink } from './edge-internal-worker.js';
 import type { EgressHandler } from './egress.js';
 import { workerOptions } from './worker-options.js';
 import type { WorkerSpec } from './worker-spec.js';
@@ -30,8 +30,8 @@ export interface ProcessHooks {
   onLog?: (log: WorkerLog) => void;
   /** Every worker's subrequests (see egress.ts). */
   egress?: (worker: string) => EgressHandler;
-  /** Every worker's trace items (see edge-internal-worker.ts). */
-  onTail?: TailListener;
+  /** Where tailed workers' trace items go (see edge-internal-worker.ts). */
+  tails?: TailSink;
   /** Makes workerd die with the edge (see die-with-parent.ts). */
   guard?: WorkerdGuard;
 }
@@ -139,9 +139,9 @@ export class WorkerdProcess {
       if (this.startupLogs === logs) logs.push(entry);
       this.hooks.onLog?.(entry);
     };
-    const { onDataPoint, egress, onTail, guard } = this.hooks;
-    const workers = specs.map((spec) => workerOptions(spec, { onDataPoint, egress, tails: onTail !== undefined }));
-    if (onTail) workers.push(internalWorker(onTail));
+    const { onDataPoint, egress, tails, guard } = this.hooks;
+    const workers = specs.map((spec) => workerOptions(spec, { onDataPoint, egress, tails: tails !== undefined }));
+    if (tails) workers.push(internalWorker(tails));
     const config: MiniflareOptions = { handleStructuredLogs, workers };
     try {
       await withWorkerdGuard(guard, async () => {

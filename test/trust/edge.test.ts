@@ -159,6 +159,10 @@ describe('case 3 and 15: --local trusts edge.json only once the edge proves itse
         expect(result.stderr).toContain('nothing was sent to it');
         expect(result.stderr).toContain('mcp-fleet local start --detach');
       }
+      // `local env` would point wrangler at the impostor with the token: refused the same way.
+      const env = await runCli(['local', 'env'], { cwd: taken });
+      expect(env.exitCode).toBe(2);
+      expect(env.stdout).not.toContain(fleet.edge.info.token);
       const status = await runCli(['local', 'status'], { cwd: taken });
       expect(status.exitCode).toBe(1);
       const stop = await runCli(['local', 'stop'], { cwd: taken });

@@ -101,9 +101,13 @@ export function registerLocal(program: Command): void {
     .action(
       action(async (_options: unknown, command: Command) => {
         const ctx = commandContext(command);
-        const { readEdgeInfo } = await import('../../local/edge-file.js');
+        const { edgeFilePath, readEdgeInfo } = await import('../../local/edge-file.js');
+        const { edgeProblemError, verifyEdge } = await import('../../local/edge-identity.js');
         const { edgeEnv, nodeResolverHint } = await import('../../local/process.js');
         const info = await readEdgeInfo(ctx.cwd);
+        // These lines point wrangler at the recorded port with the token: only if the edge there proves itself.
+        const problem = await verifyEdge(info);
+        if (problem) throw edgeProblemError(problem, edgeFilePath(ctx.cwd));
         const env = edgeEnv(info);
         if (ctx.json) {
           ctx.output.result({ ...env, workerUrlTemplate: info.workerUrlTemplate, ...nodeResolverHint() });
