@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
+import { dieWithParentOptions } from '../local/die-with-parent.js';
 import { FleetError } from '../util/errors.js';
 import { exists } from '../util/files.js';
 import { isAlive } from '../util/process-alive.js';
@@ -83,7 +84,7 @@ export interface WranglerDeployResult {
  * child's environment only; secret values in a JSON file in a fresh 0700 directory under the
  * project's `.mcp-fleet/tmp/`, removed when wrangler exits, whatever happened. A run killed before
  * it could remove it (SIGKILL) leaves it in the project's private state, never in a shared /tmp, and
- * the next deploy sweeps it. wrangler dies with this process (see PARENT_WATCH).
+ * the next deploy sweeps it. wrangler dies with this process (see dieWithParentOptions).
  */
 export async function wranglerDeploy(options: WranglerDeployOptions): Promise<WranglerDeployResult> {
   const started = Date.now();
@@ -195,52 +196,6 @@ export async function sweepDeployTemp(projectDir: string): Promise<string[]> {
     removed.push(name);
   }
   return removed;
-}
-
-/**
- * wrangler must not outlive mcp-fleet: killed with SIGKILL, mcp-fleet runs no cleanup, and a
- * wrangler still uploading could land stale secrets after the project lock is free again (a rotate
- * that ran meanwhile would be undone). Node cannot set PR_SET_PDEATHSIG, so wrangler watches us:
- * it starts with fd 3 the end of a pipe whose other end only this process holds, and the kernel
- * closes that end however this process dies. A module that Node loads into wrangler before
- * wrangler's own code (NODE_OPTIONS --import, so it also works through a package manager's shell
- * shim) reads fd 3 and, at its end, SIGKILLs wrangler's process group (wrangler leads one: spawned
- * detached), so its helpers (esbuild) go too. The watcher does not keep wrangler alive (unref), and
- * it takes itself out of the environment so that wrangler's own children do not inherit it.
- */
-const PARENT_WATCH = `import { Socket } from 'node:net';
-const fd = Number(process.env.MCP_FLEET_PARENT_FD);
-delete process.env.MCP_FLEET_PARENT_FD;
-process.env.NODE_OPTIONS = (process.env.NODE_OPTIONS || '').replace('--import=' + import.meta.url, '').trim();
-if (fd > 2) {
-  const die = () => {
-    try { process.kill(-process.pid, 'SIGKILL'); } catch {}
-    process.kill(process.pid, 'SIGKILL');
-  };
-  const parent = new Socket({ fd, readable: true, writable: false });
-  parent.on('error', die);
-  parent.on('end', die);
-  parent.resume();
-  parent.unref();
-}
-`;
-
-/**
- * What makes a wrangler child die with this process (PARENT_WATCH): its environment additions, its
- * stdio (fd 3 is the pipe; stdin ignored), and its own process group. For every wrangler mcp-fleet
- * starts: spread into execa's options.
- */
-export function dieWithParentOptions(): {
-  env: Record<string, string>;
-  stdio: ['ignore', 'pipe', 'pipe', 'pipe'];
-  detached: boolean;
-} {
-  const watch = `--import=data:text/javascript;base64,${Buffer.from(PARENT_WATCH).toString('base64')}`;
-  return {
-    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, watch].filter(Boolean).join(' '), MCP_FLEET_PARENT_FD: '3' },
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32',
-  };
 }
 
 /**

@@ -3,8 +3,10 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
 /**
- * workerd must not outlive the edge that started it: an edge killed with SIGKILL runs no cleanup,
- * and its workerd would keep serving the workers (secrets included) on their loopback ports.
+ * Children that must not outlive the process that started them, however it dies (SIGKILL included):
+ * workerd under the edge (here, below) and wrangler under mcp-fleet (dieWithParentOptions, further
+ * down). An edge killed with SIGKILL runs no cleanup, and its workerd would keep serving the workers
+ * (secrets included) on their loopback ports.
  *
  * Linux's prctl(PR_SET_PDEATHSIG) has the kernel send a signal to a process when its parent dies,
  * whatever kills the parent. Node cannot call prctl, but util-linux's `setpriv --pdeathsig KILL --
@@ -84,4 +86,50 @@ function workerdBinary(): string {
   const require = createRequire(import.meta.url);
   const fromMiniflare = createRequire(require.resolve('miniflare'));
   return (fromMiniflare('workerd') as { default: string }).default;
+}
+
+/**
+ * A Node child (wrangler) must not outlive mcp-fleet: killed with SIGKILL, mcp-fleet runs no
+ * cleanup, and a wrangler still uploading could land stale secrets after the project lock is free
+ * again (a rotate that ran meanwhile would be undone). Node cannot set PR_SET_PDEATHSIG, so wrangler watches us:
+ * it starts with fd 3 the end of a pipe whose other end only this process holds, and the kernel
+ * closes that end however this process dies. A module that Node loads into wrangler before
+ * wrangler's own code (NODE_OPTIONS --import, so it also works through a package manager's shell
+ * shim) reads fd 3 and, at its end, SIGKILLs wrangler's process group (wrangler leads one: spawned
+ * detached), so its helpers (esbuild) go too. The watcher does not keep wrangler alive (unref), and
+ * it takes itself out of the environment so that wrangler's own children do not inherit it.
+ */
+const PARENT_WATCH = `import { Socket } from 'node:net';
+const fd = Number(process.env.MCP_FLEET_PARENT_FD);
+delete process.env.MCP_FLEET_PARENT_FD;
+process.env.NODE_OPTIONS = (process.env.NODE_OPTIONS || '').replace('--import=' + import.meta.url, '').trim();
+if (fd > 2) {
+  const die = () => {
+    try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+    process.kill(process.pid, 'SIGKILL');
+  };
+  const parent = new Socket({ fd, readable: true, writable: false });
+  parent.on('error', die);
+  parent.on('end', die);
+  parent.resume();
+  parent.unref();
+}
+`;
+
+/**
+ * What makes a wrangler child die with this process (PARENT_WATCH): its environment additions, its
+ * stdio (fd 3 is the pipe; stdin ignored), and its own process group. For every wrangler mcp-fleet
+ * starts: spread into execa's options.
+ */
+export function dieWithParentOptions(): {
+  env: Record<string, string>;
+  stdio: ['ignore', 'pipe', 'pipe', 'pipe'];
+  detached: boolean;
+} {
+  const watch = `--import=data:text/javascript;base64,${Buffer.from(PARENT_WATCH).toString('base64')}`;
+  return {
+    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, watch].filter(Boolean).join(' '), MCP_FLEET_PARENT_FD: '3' },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+  };
 }
