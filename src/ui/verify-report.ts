@@ -9,15 +9,16 @@ function formatMs(ms: number): string {
 }
 
 function checkCell(check: CheckResult): string {
-  // A skipped check has no latency; a failed one (not run) is explained by the check it depended on.
-  if (check.skipped) return check.ok ? pc.dim(`– ${check.name}`) : `${pc.red('✖')} ${check.name} ${pc.dim('–')}`;
+  // A skipped check has no latency and no tick (it proved nothing); a failed one (not run) is explained by the check it depended on.
+  if (check.skipped) return check.ok ? pc.dim(`– ${check.name} skipped`) : `${pc.red('✖')} ${check.name} ${pc.dim('–')}`;
   const mark = check.advisory ? pc.yellow('!') : check.ok ? pc.green('✔') : pc.red('✖');
   return `${mark} ${check.name} ${pc.dim(formatMs(check.ms))}`;
 }
 
 /**
  * One line per client (a mark per check, with its latency), then what MCP it speaks, then each
- * failure, and each problem the run did not require (advisory), explained underneath.
+ * failure, each problem the run did not require (advisory) and each check not run (skipped),
+ * explained underneath.
  */
 export function renderVerifyReport(report: FleetVerification): string {
   const width = Math.max(0, ...report.clients.map((client) => client.checks.length));
@@ -35,6 +36,8 @@ export function renderVerifyReport(report: FleetVerification): string {
     if (client.protocols !== undefined) lines.push(pc.dim(`    speaks ${protocolSummary(client.protocols)}`));
     for (const check of failures(client)) lines.push(`    ${pc.red(check.name)}: ${check.detail}`);
     for (const check of client.checks.filter((entry) => entry.advisory)) lines.push(`    ${pc.yellow(check.name)}: ${check.detail}`);
+    for (const check of client.checks.filter((entry) => entry.ok && entry.skipped))
+      lines.push(`    ${pc.dim(check.name)}: ${check.detail}`);
   });
   lines.push('', summaryLine(report));
   return lines.join('\n');
@@ -59,12 +62,16 @@ export function summaryLine(report: FleetVerification): string {
   const failed = report.clients.filter((client) => !client.ok).length;
   const n = report.clients.length;
   const text = `${n} client${n === 1 ? '' : 's'} verified, ${failed} failed in ${(report.ms / 1000).toFixed(1)} s`;
-  return failed === 0 ? pc.green(text) : pc.red(text);
+  // A skipped check passed without proving anything; the count keeps an all-green line from hiding it.
+  const skipped = report.clients.flatMap((client) => client.checks.filter((check) => check.ok && check.skipped)).length;
+  const note = skipped === 0 ? '' : pc.yellow(`; ${skipped} check${skipped === 1 ? '' : 's'} skipped`);
+  return (failed === 0 ? pc.green(text) : pc.red(text)) + note;
 }
 
 /**
  * The --json document: {ok, clients:[{client, url, ok, checks:[{name, ok, ms, detail}]}]} plus
- * timings, MCP details, and per client the generations and revisions served (`protocols`).
+ * timings, MCP details, and per client the generations and revisions served (`protocols`). A check
+ * that was not run carries `skipped: true` (its `detail` says why); one with `ok` and `skipped` proved nothing.
  */
 export function verifyJson(report: FleetVerification): unknown {
   return {

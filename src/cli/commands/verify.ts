@@ -75,7 +75,11 @@ export function registerVerify(program: Command): void {
           concurrency,
           timeoutMs,
           protocol,
-          onClientDone: live ? () => ctx.output.write(`\r${++done}/${clients.length} clients checked`) : undefined,
+          onProgress: live
+            ? (_client, phase) => {
+                if (phase === 'done' || phase === 'failed') ctx.output.write(`\r${++done}/${clients.length} clients checked`);
+              }
+            : undefined,
         });
         if (live) ctx.output.write('\r\u001b[2K');
         ctx.output.result(verifyJson(report));

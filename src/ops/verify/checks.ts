@@ -137,7 +137,8 @@ export interface AuthCheckOptions extends HttpOptions {
   wrongKey: string;
 }
 
-function refusalProblem(probe: KeyProbeResult, consequence: string): string | undefined {
+/** What is wrong when a probe was not refused, with what it means; undefined when it was refused. */
+export function refusalProblem(probe: KeyProbeResult, consequence: string): string | undefined {
   if (probe.refused) return undefined;
   if (probe.accepted) return `${probe.detail} (expected 401/403): ${consequence}`;
   if (probe.status === undefined) return probe.detail;
@@ -191,38 +192,6 @@ export function originCheck(probe: KeyProbeResult, required: boolean): CheckResu
   if (probe.status === undefined) return { name: 'origin', ok: false, ms, detail: probe.detail };
   const why = probe.status === 401 ? ": the client's key was refused, so the Origin check could not be judged" : '';
   return { name: 'origin', ok: false, ms, detail: `${probe.detail} (expected 403)${why}` };
-}
-
-export interface IsolationCheckOptions extends HttpOptions {
-  /** The client whose key is tried against this worker. */
-  otherClient: string;
-  otherKey: string;
-  /**
-   * Other selected clients whose secrets files hold this client's API_KEY (compared locally,
-   * never printed). The ring probes one neighbour; this catches every copied key at no cost.
-   */
-  sharesKeyWith?: readonly string[];
-}
-
-/** `isolation`: another client's key must be refused by this client's worker, and no other client may hold this client's key. */
-export async function checkIsolation(url: string, options: IsolationCheckOptions): Promise<CheckResult> {
-  const probe = await keyAccepted(url, options.otherKey, { timeoutMs: options.timeoutMs, label: `with ${options.otherClient}'s key` });
-  const sharing = options.sharesKeyWith ?? [];
-  const sharedWithProbed = sharing.includes(options.otherClient);
-  if (probe.refused && sharing.length === 0)
-    return { name: 'isolation', ok: true, ms: probe.ms, detail: `${options.otherClient}'s key → ${probe.status}` };
-  const problems: string[] = [];
-  if (!probe.refused) {
-    const consequence = sharedWithProbed
-      ? `this client and ${options.otherClient} have the same API_KEY in their secrets files`
-      : `this worker lets ${options.otherClient} in (shared key, or another client's secrets on this worker)`;
-    problems.push(refusalProblem(probe, consequence) ?? probe.detail);
-  }
-  const unreported = sharing.filter((name) => !(sharedWithProbed && !probe.refused && name === options.otherClient));
-  if (unreported.length > 0) {
-    problems.push(`this client's API_KEY is also in the secrets file${unreported.length === 1 ? '' : 's'} of ${unreported.join(', ')}`);
-  }
-  return { name: 'isolation', ok: false, ms: probe.ms, detail: problems.join('; ') };
 }
 
 export { formatSeconds };
