@@ -166,6 +166,26 @@ describe('case 2: keys go only where they belong', () => {
     expect(checkOf(result.json, 'acme', 'isolation')).toMatchObject({ ok: true, detail: "beta's key → 401" });
   });
 
+  test('case 2: a worker URL that redirects elsewhere never passes a key on: the redirect is reported, not followed', async () => {
+    const sink = await startRecorder(fleet.edge.info.port, 'beta', '/beta-domain');
+    const redirector = createServer((req, res) => {
+      res.writeHead(307, { location: `${sink.url}${req.url ?? '/'}` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirector.address() as AddressInfo;
+      const result = await fleet.cliJson<VerifyJson>(['verify', 'acme', 'beta', '--local', '--url', `acme=http://127.0.0.1:${port}`]);
+      expect(result.exitCode).toBe(1);
+      expect(checkOf(result.json, 'acme', 'health').detail).toContain('307 (a redirect to');
+      expect(sink.requests.map((request) => `${request.method} ${request.path}`)).toEqual([]);
+    } finally {
+      redirector.closeAllConnections();
+      await new Promise<void>((resolve) => redirector.close(() => resolve()));
+      await sink.close();
+    }
+  });
+
   test('case 2: no key leaks into any output of these runs', async () => {
     const { leaks } = await fleet.leaks.findLeaks();
     expect(leaks).toEqual([]);
