@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { CONFIG_FILES } from '../config/wrangler-config.js';
 import { TEMPLATE_FILE } from '../fleet/fleet.js';
 import { clientNameProblem } from '../fleet/names.js';
-import { ensureIgnored, ensureSecretsIgnored } from '../secrets/git-guard.js';
+import { ensureSecretsIgnored } from '../secrets/git-guard.js';
 import { FleetError, usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { packageRoot } from '../util/package-root.js';
@@ -98,11 +98,6 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     await writeFileAtomic(target, text, { mode: mode | 0o644 });
     created.push(targetName(file));
   }
-  // The template's .gitignore may lack a rule added since (temp files of atomic writes): add what is missing.
-  await ensureSecretsIgnored(dir, [`${STATE_DIR_NAME}/`]);
-  // `node_modules/` matches directories only, and git sees the link as a file: without this, `git add -A` commits the link.
-  if (options.deps === 'link')
-    await ensureIgnored(dir, ['node_modules'], "# mcp-fleet: node_modules links to mcp-fleet's own dependencies");
   await provideDependencies(dir, options.deps);
   return { dir, name, adopted: false, created: created.sort(), deps: options.deps };
 }

@@ -23,6 +23,8 @@ export interface PushResult {
   keys: string[];
   /** Optional keys left out because their value is empty. */
   skippedEmpty: string[];
+  /** Things the user should know even when the push succeeded (e.g. a file made private). */
+  warnings: string[];
   error?: ClientFailure;
 }
 
@@ -38,11 +40,12 @@ export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.api,
     onProgress: options.onProgress,
     queued: 'waiting',
-    start: (client) => ({ client: client.name, worker: client.workerName, ok: false, keys: [], skippedEmpty: [] }),
+    start: (client) => ({ client: client.name, worker: client.workerName, ok: false, keys: [], skippedEmpty: [], warnings: [] }),
     async work(client, result, progress) {
-      const { send, skippedEmpty } = await readSecretsToSend(fleet, client);
+      const { send, skippedEmpty, warnings } = await readSecretsToSend(fleet, client);
       result.keys = [...send.keys()];
       result.skippedEmpty = skippedEmpty;
+      result.warnings = warnings;
       progress('working', `pushing ${result.keys.length} secret${result.keys.length === 1 ? '' : 's'}`);
       if ((await api.bulkSetSecrets(client.workerName, send)) === 'missing') throw notDeployed(client, api.target);
       result.ok = true;

@@ -1,8 +1,10 @@
 import { basename } from 'node:path';
 import type { FleetApi } from '../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../fleet/fleet.js';
-import { updateSecretsFile } from '../secrets/secrets-file.js';
+import { refuseIfTracked } from '../secrets/git-guard.js';
+import { tightenedWarning, updateSecretsFile } from '../secrets/secrets-file.js';
 import { FleetError } from '../util/errors.js';
+import { sweepStaleTempFiles } from '../util/files.js';
 import type { ClientFailure } from './client-failure.js';
 import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { forEachClient } from './fleet-runner.js';
@@ -28,6 +30,8 @@ export interface RetireResult {
   /** A previous key was in its grace period and is now gone. */
   retired: boolean;
   proof: RotationProof | undefined;
+  /** Things the user should know even when retiring succeeded (e.g. a file made private). */
+  warnings: string[];
   error?: ClientFailure;
 }
 
@@ -39,14 +43,20 @@ export interface RetireResult {
  */
 export async function retirePreviousKeys(options: RetireOptions): Promise<RetireResult[]> {
   const { fleet, api } = options;
+  // Temp files of a write killed earlier hold a copy of what it wrote; nothing else will remove them.
+  await sweepStaleTempFiles(fleet.dir);
   return forEachClient<RetireResult>({
     clients: options.clients,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.api,
     onProgress: options.onProgress,
     queued: 'waiting',
-    start: (client) => ({ client: client.name, worker: client.workerName, ok: false, retired: false, proof: undefined }),
+    start: (client) => ({ client: client.name, worker: client.workerName, ok: false, retired: false, proof: undefined, warnings: [] }),
     async work(client, result, progress) {
+      // Retire writes the file as rotate does: the same refusal of a tracked file, the same warning.
+      await refuseIfTracked(fleet.dir, client.secretsPath);
       const file = await readRequiredSecretsFile(fleet, client);
+      const tightened = tightenedWarning(file);
+      if (tightened) result.warnings.push(tightened);
       await assertNoUnsettledRotation(fleet, client, file.values);
       const previous = file.values.get(PREVIOUS_API_KEY);
       const current = file.values.get(API_KEY);
