@@ -90,7 +90,7 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
   };
 
   const verify = async (name: DemoStep, fleet: Fleet): Promise<void> => {
-    await step(name, 'verify every client: health, ready, auth, MCP session, identity, isolation', async () => {
+    await step(name, 'verify every client: health, ready, auth, origin, MCP in both generations, identity, isolation', async () => {
       const report = await verifyFleet({ fleet, clients: fleet.clients, target: await localTarget(dir) });
       events.verified?.(name, report);
       for (const client of report.clients) {
