@@ -29,6 +29,9 @@ export interface WorkerdGuard {
 }
 
 let supported: boolean | undefined;
+/** How many Miniflare starts are under way with the guard in the environment, and what it replaced. */
+let holders = 0;
+let saved: { path: string | undefined; real: string | undefined } | undefined;
 
 /** Whether `setpriv --pdeathsig` works here (checked once). */
 export function pdeathsigAvailable(): boolean {
@@ -43,16 +46,15 @@ export function pdeathsigAvailable(): boolean {
 /** Writes the guard script at `path` (0700) and proves it starts workerd; undefined where the guard cannot work. */
 export async function installWorkerdGuard(path: string): Promise<WorkerdGuard | undefined> {
   if (!pdeathsigAvailable()) return undefined;
-  const workerd = process.env.MINIFLARE_WORKERD_PATH ?? workerdBinary();
+  // While another edge of this process starts workerd, the variable names that edge's guard, not a workerd.
+  const chosen = holders > 0 ? saved?.path : process.env.MINIFLARE_WORKERD_PATH;
+  const workerd = chosen ?? workerdBinary();
   await writeFile(path, `#!/bin/sh\nexec setpriv --pdeathsig KILL -- "$${REAL_WORKERD_ENV}" "$@"\n`, { mode: 0o700 });
   await chmod(path, 0o700);
   // A project on a noexec filesystem cannot run the script: then workerd runs unguarded rather than not at all.
   const probe = spawnSync(path, ['--version'], { stdio: 'ignore', timeout: 10_000, env: { ...process.env, [REAL_WORKERD_ENV]: workerd } });
   return probe.status === 0 ? { script: path, workerd } : undefined;
 }
-
-let holders = 0;
-let saved: { path: string | undefined; real: string | undefined } | undefined;
 
 /**
  * Runs `start` (a Miniflare start or restart, during which it spawns workerd) with miniflare pointed
