@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -74,6 +74,19 @@ test.skipIf(oldNode() === undefined)('case 17: on Node older than 22.12 the firs
   expect(status).toBe(2);
   expect(stderr).toMatch(/^✖ mcp-fleet needs Node >= 22\.12; this is Node \d+\./);
   expect(stderr).not.toContain('bug');
+});
+
+test('case 17: the version check draws the line at 22.12 (22.11 refused, exit 2; this Node goes on)', async () => {
+  // The running Node reports an older version to the binary: the check is the first thing it does.
+  const pretend = (version: string): string[] => [
+    '--import',
+    `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"${version}"})`,
+  ];
+  const old = spawnSync(process.execPath, [...pretend('22.11.0'), binPath, '--version'], { encoding: 'utf8' });
+  expect(old.status).toBe(2);
+  expect(old.stderr).toContain('mcp-fleet needs Node >= 22.12; this is Node 22.11.0');
+  const ok = spawnSync(process.execPath, [...pretend('22.12.0'), binPath, '--version'], { encoding: 'utf8' });
+  expect(ok.status, ok.stderr).toBe(0);
 });
 
 describe('case 22: what mcp-fleet prints as next steps works as printed', () => {
