@@ -1,6 +1,5 @@
 import type Cloudflare from 'cloudflare';
-import { APIConnectionError, APIError } from 'cloudflare';
-import { CloudflareApiError, type CreateApiOptions, createSdk, isCloudflareApiError, isNotFound, toFleetError } from './api.js';
+import type { CreateApiOptions } from './api.js';
 import { backoffMs, type Pacer, type RetryPolicy, retryPolicyFromEnv, sharedPacer, systemClock } from './pacer.js';
 import type { Target } from './target.js';
 import { type UploadBinding, uploadForm, type WorkerUpload } from './worker-upload.js';
@@ -70,71 +69,87 @@ export interface WorkersApi {
 export function createWorkersApi(target: Target, options: CreateApiOptions = {}): WorkersApi {
   const pacer = options.pacer ?? sharedPacer();
   const policy = options.policy ?? retryPolicyFromEnv();
-  const sdk: Cloudflare = createSdk(target, { ...options, pacer, policy });
+  // The SDK takes ~0.4 s of CPU to load: loaded on the first call, so a deploy's build starts without waiting for it.
+  let loading: Promise<Loaded> | undefined;
+  const load = () => (loading ??= loadSdk(target, { ...options, pacer, policy }));
   const base = `/accounts/${target.accountId}/workers`;
   const scriptPath = (script: string) => `${base}/scripts/${encodeURIComponent(script)}`;
-  const fail = (error: unknown, what: string) => toFleetError(error, what, target);
-  const repeatable = <T>(call: () => Promise<T>) => retryAfterServerErrors(call, policy, pacer);
+  const fail = async (error: unknown, what: string) => (await load()).api.toFleetError(error, what, target);
+  const repeatable = async <T>(call: (sdk: Cloudflare) => Promise<T>) => {
+    const loaded = await load();
+    return retryAfterServerErrors(() => call(loaded.sdk), policy, pacer, loaded);
+  };
+  const requireId = async (id: string | undefined, what: string) => {
+    if (typeof id === 'string' && id !== '') return id;
+    throw new (await load()).api.CloudflareApiError(`${what}: the answer carries no version id`, { applied: 'unknown' });
+  };
+  const isOurs = async (error: unknown) => (await load()).api.isCloudflareApiError(error);
 
   return {
     target,
     pacer,
     async listScripts() {
+      const { sdk } = await load();
       try {
         const body = (await sdk.get(`${base}/scripts`)) as Envelope<RawScript[]>;
         return new Map(
           (body.result ?? []).map((raw) => [raw.id, { name: raw.id, tags: raw.tags ?? undefined, observability: raw.observability }]),
         );
       } catch (error) {
-        throw fail(error, 'listing the workers of the account');
+        throw await fail(error, 'listing the workers of the account');
       }
     },
     async createScript(script, upload) {
+      const { sdk } = await load();
       try {
         const body = (await sdk.put(scriptPath(script), {
           body: uploadForm(upload),
           query: { excludeScript: 'true', bindings_inherit: 'strict' },
         })) as Envelope<{ deployment_id?: string }>;
-        return requireId(body.result?.deployment_id, `creating worker ${script}`);
+        return await requireId(body.result?.deployment_id, `creating worker ${script}`);
       } catch (error) {
-        if (isCloudflareApiError(error)) throw error;
-        throw fail(error, `creating worker ${script}`);
+        if (await isOurs(error)) throw error;
+        throw await fail(error, `creating worker ${script}`);
       }
     },
     async uploadVersion(script, upload) {
       try {
-        const body = (await repeatable(() =>
+        const body = (await repeatable((sdk) =>
           sdk.post(`${scriptPath(script)}/versions`, { body: uploadForm(upload), query: { bindings_inherit: 'strict' } }),
         )) as Envelope<{ id?: string }>;
-        return requireId(body.result?.id, `uploading a version of worker ${script}`);
+        return await requireId(body.result?.id, `uploading a version of worker ${script}`);
       } catch (error) {
-        if (isNotFound(error)) return 'missing';
-        if (isCloudflareApiError(error)) throw error;
-        throw fail(error, `uploading a version of worker ${script}`);
+        if ((await load()).api.isNotFound(error)) return 'missing';
+        if (await isOurs(error)) throw error;
+        throw await fail(error, `uploading a version of worker ${script}`);
       }
     },
     async deploy(script, versions, message) {
       try {
-        await repeatable(() =>
+        await repeatable((sdk) =>
           sdk.post(`${scriptPath(script)}/deployments`, {
             body: { strategy: 'percentage', versions, annotations: { 'workers/message': message } },
           }),
         );
         return 'ok';
       } catch (error) {
-        if (error instanceof APIError && error.errors.some((entry) => entry.code === SECRETS_CHANGED_CODE)) return 'secrets-changed';
-        throw fail(error, `deploying worker ${script}`);
+        if (error instanceof (await load()).APIError && error.errors.some((entry) => entry.code === SECRETS_CHANGED_CODE)) {
+          return 'secrets-changed';
+        }
+        throw await fail(error, `deploying worker ${script}`);
       }
     },
     async listDeployments(script) {
+      const { sdk } = await load();
       try {
         const body = (await sdk.get(`${scriptPath(script)}/deployments`)) as Envelope<{ deployments?: Deployment[] }>;
         return body.result?.deployments ?? [];
       } catch (error) {
-        throw fail(error, `listing the deployments of worker ${script}`);
+        throw await fail(error, `listing the deployments of worker ${script}`);
       }
     },
     async getVersionWithCode(script, versionId) {
+      const { sdk } = await load();
       try {
         const body = (await sdk.get(`${base}/workers/${encodeURIComponent(script)}/versions/${encodeURIComponent(versionId)}`, {
           query: { include: 'modules' },
@@ -152,10 +167,11 @@ export function createWorkersApi(target: Target, options: CreateApiOptions = {})
           modules: raw.modules,
         };
       } catch (error) {
-        throw fail(error, `reading version ${versionId} of worker ${script}`);
+        throw await fail(error, `reading version ${versionId} of worker ${script}`);
       }
     },
     async enableWorkersDev(script, previews) {
+      const { sdk } = await load();
       try {
         await sdk.post(`${scriptPath(script)}/subdomain`, {
           body: { enabled: true, ...(previews === undefined ? {} : { previews_enabled: previews }) },
@@ -163,14 +179,15 @@ export function createWorkersApi(target: Target, options: CreateApiOptions = {})
           headers: { 'Cloudflare-Workers-Script-Api-Date': '2025-08-01' },
         });
       } catch (error) {
-        throw fail(error, `enabling the workers.dev URL of worker ${script}`);
+        throw await fail(error, `enabling the workers.dev URL of worker ${script}`);
       }
     },
     async patchScriptSettings(script, settings) {
+      const { sdk } = await load();
       try {
         await sdk.patch(`${scriptPath(script)}/script-settings`, { body: settings });
       } catch (error) {
-        throw fail(error, `updating the settings of worker ${script}`);
+        throw await fail(error, `updating the settings of worker ${script}`);
       }
     },
   };
@@ -186,19 +203,30 @@ interface RawScript {
   observability?: unknown;
 }
 
-function requireId(id: string | undefined, what: string): string {
-  if (typeof id !== 'string' || id === '')
-    throw new CloudflareApiError(`${what}: the answer carries no version id`, { applied: 'unknown' });
-  return id;
+interface Loaded {
+  sdk: Cloudflare;
+  api: typeof import('./api.js');
+  APIError: typeof import('cloudflare').APIError;
+  APIConnectionError: typeof import('cloudflare').APIConnectionError;
+}
+
+async function loadSdk(target: Target, options: CreateApiOptions): Promise<Loaded> {
+  const [api, cloudflare] = await Promise.all([import('./api.js'), import('cloudflare')]);
+  return { sdk: api.createSdk(target, options), api, APIError: cloudflare.APIError, APIConnectionError: cloudflare.APIConnectionError };
 }
 
 /** Repeats a call after a 5xx or a lost connection (429s are handled by the pacer), with the policy's backoff. */
-async function retryAfterServerErrors<T>(call: () => Promise<T>, policy: RetryPolicy, pacer: Pacer): Promise<T> {
+async function retryAfterServerErrors<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy,
+  pacer: Pacer,
+  classes: Pick<Loaded, 'APIError' | 'APIConnectionError'>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const serverSide = (error instanceof APIError && (error.status ?? 0) >= 500) || error instanceof APIConnectionError;
+      const serverSide = (error instanceof classes.APIError && (error.status ?? 0) >= 500) || error instanceof classes.APIConnectionError;
       if (!serverSide || attempt + 1 >= policy.maxAttempts) throw error;
       pacer.noteRetry();
       await systemClock.sleep(backoffMs(attempt, policy, Math.random));

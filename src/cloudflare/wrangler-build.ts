@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
@@ -35,7 +35,14 @@ export interface BuiltBundle {
 }
 
 export type BuildResult =
-  | { ok: true; bundle: BuiltBundle; logPath: string; durationMs: number }
+  | {
+      ok: true;
+      bundle: BuiltBundle;
+      /** Absolute paths of the files esbuild read (from its metafile): what the bundle depends on. */
+      inputs: string[];
+      logPath: string;
+      durationMs: number;
+    }
   | { ok: false; failure: string; tail: string[]; logPath: string; durationMs: number };
 
 export async function wranglerBuild(options: BuildOptions): Promise<BuildResult> {
@@ -43,9 +50,11 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
   const wrangler = await resolveWrangler(options.projectDir);
   await ensureStateDir(options.projectDir, statePaths.wranglerLogs(options.projectDir));
   const logPath = join(statePaths.logs(options.projectDir), `build-${options.label}-${fileStamp()}.log`);
-  const outDir = await mkdtemp(join(tmpdir(), 'mcp-fleet-build-'));
+  const workDir = await mkdtemp(join(tmpdir(), 'mcp-fleet-build-'));
+  const outDir = join(workDir, 'out');
+  const metafile = join(workDir, 'meta.json');
   try {
-    const args = [...wrangler.prefix, 'deploy', '--dry-run', '--outdir', outDir, '--env', options.env];
+    const args = [...wrangler.prefix, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile, '--env', options.env];
     await recordChild([wrangler.file, ...args]);
     const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
     log.write(`# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --dry-run --env ${options.env}\n`);
@@ -87,9 +96,9 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
     }
     const bundle = await readBundle(outDir, options);
     if (typeof bundle === 'string') return { ok: false, failure: bundle, tail: tail.slice(-25), logPath, durationMs: durationMs() };
-    return { ok: true, bundle, logPath, durationMs: durationMs() };
+    return { ok: true, bundle, inputs: await inputsOf(metafile, options.projectDir), logPath, durationMs: durationMs() };
   } finally {
-    await rm(outDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
   }
 }
 
@@ -114,6 +123,16 @@ async function readBundle(outDir: string, options: BuildOptions): Promise<BuiltB
     });
   }
   return { mainModule, modules, hash: bundleHash(modules) };
+}
+
+/** The files esbuild read, as absolute paths (its metafile names them relative to the project). */
+async function inputsOf(metafile: string, projectDir: string): Promise<string[]> {
+  try {
+    const meta = JSON.parse(await readFile(metafile, 'utf8')) as { inputs?: Record<string, unknown> };
+    return Object.keys(meta.inputs ?? {}).map((path) => resolve(projectDir, path));
+  } catch {
+    return [];
+  }
 }
 
 interface SourceMap {

@@ -52,11 +52,13 @@ export function renderRolloutReport(results: readonly DeployResult[], elapsedMs:
   }
   const count = (outcome: DeployOutcome) => results.filter((result) => result.outcome === outcome).length;
   const builds = new Set(results.map((result) => result.bundleHash).filter(Boolean)).size;
+  const reused = new Set(results.filter((result) => result.bundleReused).map((result) => result.bundleHash)).size;
   const parts = [`${count('deployed')} deployed`];
   for (const outcome of ['rolled-back', 'kept', 'not-started', 'not-deployed', 'failed'] as const) {
     if (count(outcome) > 0) parts.push(`${count(outcome)} ${outcome.replace('-', ' ')}`);
   }
-  const text = `${parts.join(', ')} — ${builds} build${builds === 1 ? '' : 's'}, ${waves} wave${waves === 1 ? '' : 's'}, ${(elapsedMs / 1000).toFixed(1)} s`;
+  const buildText = `${builds} build${builds === 1 ? '' : 's'}${reused > 0 ? ` (${reused === builds ? '' : `${reused} `}reused: sources unchanged)` : ''}`;
+  const text = `${parts.join(', ')} — ${buildText}, ${waves} wave${waves === 1 ? '' : 's'}, ${(elapsedMs / 1000).toFixed(1)} s`;
   lines.push('', results.every((result) => result.ok) ? pc.green(text) : pc.red(text));
   return lines.join('\n');
 }

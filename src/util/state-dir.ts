@@ -8,7 +8,8 @@ import { join } from 'node:path';
  *   .mcp-fleet/
  *     backups/<client>/      copies of secrets files before rotate and add --force; pending-rotation
  *     removed/               secrets files of removed clients
- *     logs/                  wrangler's output per deploy (logs/wrangler/: wrangler's own log files)
+ *     logs/                  wrangler's output per deploy and per build (logs/wrangler/: wrangler's own log files)
+ *     builds/<key>/          deploy's bundle per build configuration and the files it was built from
  *     tmp/                   files a running command needs for a moment: deploy-<pid>-<random>/ holds the secrets
  *                            file wrangler deploys with (a dead pid's are swept by the next deploy)
  *     local/                 the local edge: edge.json, edge.log, workerd-guard, state/
@@ -31,6 +32,8 @@ export const statePaths = {
   localEdgeState: (projectDir: string): string => join(stateDir(projectDir), 'local', 'state'),
   /** The executable that runs workerd so that it dies with the edge (local/die-with-parent.ts). */
   workerdGuard: (projectDir: string): string => join(stateDir(projectDir), 'local', 'workerd-guard'),
+  /** Bundles built by deploy, by build configuration, with the files each was built from (reused while none changed). */
+  builds: (projectDir: string): string => join(stateDir(projectDir), 'builds'),
   /** Private scratch space of running commands, e.g. the secrets file of a deploy in flight. */
   tmp: (projectDir: string): string => join(stateDir(projectDir), 'tmp'),
   /** The project lock (a directory, by proper-lockfile) and who holds it. */

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { callsPerScript, createTestFleet, type EdgeRequest, type TestFleet } from '../helpers/fleet.js';
@@ -18,6 +20,7 @@ interface ClientJson {
   versionId: string | null;
   deployedVersionId: string | null;
   bundleHash: string | null;
+  bundleReused: boolean | null;
   verify: { ok: boolean; detail: string } | null;
   plan: { newWorker: boolean; method: string; wave: number; apiCalls: number; buildGroup?: number };
 }
@@ -86,6 +89,21 @@ describe('rollout', () => {
     expect(version.annotations['workers/message']).toBe(`mcp-fleet 0.1.0 bundle sha256:${acme.bundleHash}`);
     expect(version.annotations['workers/tag']).toBe(`bundle-${acme.bundleHash?.slice(0, 16)}`);
     expect(await liveVersion(fleet, 'acme')).toBe(acme.versionId);
+  });
+
+  test('build once across runs: unchanged sources reuse the bundle, a changed file is built again', async () => {
+    const same = await deployAll(['--all-at-once']);
+    expect(same.result.exitCode, same.result.stderr).toBe(0);
+    expect(same.result.json.clients.every((c) => c.bundleReused)).toBe(true);
+    expect(same.result.stderr).toContain('1 build (reused: sources unchanged)');
+    const source = join(fleet.dir, 'src', 'version.ts');
+    const original = await readFile(source, 'utf8');
+    onTestFinished(() => writeFile(source, original));
+    await writeFile(source, `${original}\n// a change\n`);
+    const changed = await deployAll(['--all-at-once']);
+    expect(changed.result.exitCode, changed.result.stderr).toBe(0);
+    expect(changed.result.json.clients.every((c) => c.bundleReused === false)).toBe(true);
+    expect(changed.result.json.clients[0]?.bundleHash).not.toBe(same.result.json.clients[0]?.bundleHash);
   });
 
   test('deploy --plan says what would happen and makes no write call', async () => {

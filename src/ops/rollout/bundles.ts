@@ -1,4 +1,5 @@
-import { type BuildResult, type BuiltBundle, wranglerBuild } from '../../cloudflare/wrangler-build.js';
+import { type CachedBuildResult, cachedBuild } from '../../cloudflare/build-cache.js';
+import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { mapWithConcurrency } from '../../util/concurrency.js';
 import type { ClientSettings } from './client-settings.js';
@@ -17,7 +18,7 @@ export interface BuildGroup {
   sourceMaps: boolean;
 }
 
-export type GroupBuild = BuildResult & { group: BuildGroup };
+export type GroupBuild = CachedBuildResult & { group: BuildGroup };
 
 /** Groups the clients the direct upload ships, by build key. */
 export function buildGroups(settings: readonly ClientSettings[]): BuildGroup[] {
@@ -35,7 +36,7 @@ export function buildGroups(settings: readonly ClientSettings[]): BuildGroup[] {
   return [...groups.values()];
 }
 
-/** Builds every group (two at a time: each build is a wrangler process busy on one core). */
+/** Builds every group, or reuses its last bundle when nothing it was built from changed (two at a time: each build is a wrangler process busy on one core). */
 export async function buildBundles(
   fleet: Fleet,
   groups: readonly BuildGroup[],
@@ -43,7 +44,8 @@ export async function buildBundles(
 ): Promise<GroupBuild[]> {
   const settled = await mapWithConcurrency(groups, 2, async (group) => {
     const first = group.clients[0] as ClientSettings;
-    const result = await wranglerBuild({
+    const result = await cachedBuild({
+      settingsKey: group.key,
       projectDir: fleet.dir,
       env: first.client.name,
       sourceMaps: group.sourceMaps,
@@ -58,6 +60,7 @@ export async function buildBundles(
       ? entry.value
       : {
           ok: false as const,
+          cached: false,
           failure: entry.error instanceof Error ? entry.error.message : String(entry.error),
           tail: [],
           logPath: '',

@@ -77,19 +77,21 @@ export async function prepareRollout(options: PrepareOptions): Promise<Prepared>
   const settings = runnable.map((client) => clientSettings(fleet, client));
   const groups = buildGroups(settings);
   const groupOf = new Map(groups.flatMap((group) => group.clients.map((entry) => [entry.client.name, group] as const)));
-  const [remote, builds] = await Promise.all([
-    options.api.listScripts(),
-    options.build
-      ? buildBundles(fleet, groups, (build) => {
-          for (const entry of build.group.clients)
-            onProgress?.(
-              entry.client.name,
-              build.ok ? 'queued' : 'failed',
-              build.ok ? 'built; waiting for its wave' : `build failed: ${build.failure}`,
-            );
-        })
-      : Promise.resolve([]),
-  ]);
+  // The builds first: they are the long pole, and the worker list can be read meanwhile.
+  const building = options.build
+    ? buildBundles(fleet, groups, (build) => {
+        for (const entry of build.group.clients)
+          onProgress?.(
+            entry.client.name,
+            build.ok ? 'queued' : 'failed',
+            build.ok
+              ? `${build.cached ? 'bundle reused (sources unchanged)' : 'built'}; waiting for its wave`
+              : `build failed: ${build.failure}`,
+          );
+      })
+    : Promise.resolve([]);
+  for (const entry of settings) if (!entry.wranglerOnly && options.build) onProgress?.(entry.client.name, 'working', 'building');
+  const [builds, remote] = await Promise.all([building, options.api.listScripts()]);
   const resultOf = (client: Client) => results[options.clients.indexOf(client)] as DeployResult;
   for (const entry of settings) {
     resultOf(entry.client).plan = clientPlan(entry, remote, groupOf.get(entry.client.name)?.index);
@@ -116,7 +118,8 @@ export async function prepareRollout(options: PrepareOptions): Promise<Prepared>
     }
     if (build?.ok) {
       result.bundleHash = build.bundle.hash;
-      result.logPath = build.logPath;
+      result.bundleReused = build.cached;
+      if (build.logPath) result.logPath = build.logPath;
     }
     const values = secrets.get(entry.client.name) as Map<string, string>;
     prepared.push({
@@ -155,6 +158,7 @@ function emptyResult(client: Client): DeployResult {
     versionId: undefined,
     deployedVersionId: undefined,
     bundleHash: undefined,
+    bundleReused: undefined,
     plan: { newWorker: undefined, method: 'api', apiCalls: 0 },
     logPath: undefined,
     durationMs: undefined,

@@ -50,6 +50,8 @@ export interface DeployResult {
   deployedVersionId: string | undefined;
   /** The bundle's content hash (sha256), for clients built once. */
   bundleHash: string | undefined;
+  /** The bundle was reused from an earlier deploy: nothing it was built from changed. */
+  bundleReused: boolean | undefined;
   plan: ClientPlan;
   /** wrangler's full output (the fallback path, or the build of this client's group). */
   logPath: string | undefined;

@@ -70,10 +70,7 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
     const failedVerify = shipped.filter((entry) => entry.result.verify && !entry.result.verify.ok);
     if (failedShip.length === 0 && failedVerify.length === 0) {
       for (const entry of shipped) finishDeployed(entry, options.verify, `wave ${number}/${total}`, onProgress);
-      say(
-        'done',
-        `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified` : ''}`,
-      );
+      say('done', `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified` : ''}`);
       continue;
     }
     await settleFailedWave({ api, wave, shipped, failedShip, failedVerify, rollback: options.rollback, number, total, onProgress });
