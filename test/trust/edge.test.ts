@@ -339,6 +339,36 @@ describe('case 18: workers cannot reach this machine', () => {
   });
 });
 
+describe('case 18: an upstream on this machine does not look healthy', () => {
+  test("case 18: /ready of a client whose upstream is on loopback says a worker cannot reach it (Cloudflare's 1003), and the listener gets nothing", async () => {
+    const hits: string[] = [];
+    const upstream = createHttpServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.end('reached');
+    });
+    const port = await listen(upstream);
+    try {
+      await fleet.add('loopy');
+      const configPath = join(fleet.dir, 'wrangler.jsonc');
+      const config = await readFile(configPath, 'utf8');
+      await writeFile(
+        configPath,
+        config.replace('"CLIENT_ID": "loopy"', `"CLIENT_ID": "loopy", "UPSTREAM_URL": "http://127.0.0.1:${port}"`),
+      );
+      const deployed = await fleet.cli(['deploy', 'loopy', '--local', '--no-verify']);
+      expect(deployed.exitCode, deployed.stderr).toBe(0);
+      const response = await fetch(workerPath('loopy', '/ready'));
+      const body = (await response.json()) as { status: string; upstream?: string };
+      expect(response.status).toBe(503);
+      expect(body.upstream).toMatch(/not reachable from a worker \(Cloudflare error code: 1003\)/);
+      expect(hits).toEqual([]);
+      expect((await fleet.cli(['remove', 'loopy', '--delete-worker', '--local', '--yes'])).exitCode).toBe(0);
+    } finally {
+      await close(upstream);
+    }
+  });
+});
+
 describe('case 19: the edge answers as Cloudflare does', () => {
   /** POSTs `size` bytes with Node's client and returns status and body (or the error). */
   function post(url: string, size: number, headers: Record<string, string> = {}): Promise<string> {

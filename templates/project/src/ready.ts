@@ -24,13 +24,18 @@ type Probe = { ok: true } | { ok: false; reason: string };
 
 /**
  * Any answer below 500 means the upstream is up (a 401 or 404 on its root is
- * still an answer). The probe deliberately sends no credential: readiness
- * must not spend or expose the client's token.
+ * still an answer), except the platform's own refusal: Cloudflare answers a
+ * subrequest to a loopback or private address itself, 403 "error code: 1003",
+ * and such an upstream can never be reached from a worker. The probe
+ * deliberately sends no credential: readiness must not spend or expose the
+ * client's token.
  */
 async function probeUpstream(url: string): Promise<Probe> {
   try {
     const response = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
-    await response.body?.cancel();
+    const refusal = response.status === 403 ? platformRefusal(await response.text()) : undefined;
+    if (response.status !== 403) await response.body?.cancel();
+    if (refusal) return { ok: false, reason: `upstream not reachable from a worker (Cloudflare ${refusal})` };
     if (response.status >= 500) return { ok: false, reason: `upstream answered ${response.status}` };
     return { ok: true };
   } catch (error) {
@@ -39,4 +44,9 @@ async function probeUpstream(url: string): Promise<Probe> {
     }
     return { ok: false, reason: 'upstream unreachable' };
   }
+}
+
+/** "error code: 1003" (and its kin) is Cloudflare refusing the subrequest, not the upstream answering. */
+function platformRefusal(body: string): string | undefined {
+  return /^error code: (10\d\d)\b/.exec(body.trim())?.[0];
 }
