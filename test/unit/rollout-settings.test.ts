@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { WranglerConfig } from '../../src/config/wrangler-config.js';
+import { type Client, clientFromEnv, type Fleet } from '../../src/fleet/fleet.js';
+import { buildGroups } from '../../src/ops/rollout/bundles.js';
+import { clientSettings, uploadBindings } from '../../src/ops/rollout/client-settings.js';
+import { settingsDrift } from '../../src/ops/rollout/ship-direct.js';
+
+/** How a client's env section reads for the direct upload: bindings in wrangler's order, build groups, and what sends it to wrangler. */
+
+function fleetOf(config: WranglerConfig): Fleet {
+  const clients = Object.entries(config.env ?? {}).map(([name, env]) => clientFromEnv('/p', name, env));
+  return {
+    dir: '/p',
+    configPath: '/p/wrangler.jsonc',
+    configText: '',
+    config,
+    topLevelName: config.name,
+    accountId: undefined,
+    clients,
+    requiredKeys: [],
+    templatePath: '/p/.secrets.template',
+    templateText: undefined,
+  };
+}
+
+const base: WranglerConfig = {
+  name: 'harbor',
+  main: 'src/index.ts',
+  compatibility_date: '2026-03-02',
+  observability: { enabled: true },
+  kv_namespaces: [{ binding: 'TOP_ONLY', id: 'x' }],
+  env: {
+    acme: {
+      name: 'acme',
+      vars: { CLIENT_ID: 'acme', LIMITS: { rpm: 5 } },
+      analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'acme_metrics' }],
+    },
+    beta: { name: 'beta', vars: { CLIENT_ID: 'beta' } },
+    gamma: { name: 'gamma', compatibility_flags: ['nodejs_compat'] },
+    delta: { name: 'delta', routes: ['mcp.delta.example/*'] },
+    kappa: { name: 'kappa', durable_objects: { bindings: [] } },
+  },
+};
+
+describe('client settings for the direct upload', () => {
+  const fleet = fleetOf(base);
+  const settings = fleet.clients.map((client) => clientSettings(fleet, client));
+  const of = (name: string) => settings.find((entry) => entry.client.name === name) as (typeof settings)[number];
+
+  it("lists bindings in wrangler's order: string vars, other vars as json, secrets, datasets", () => {
+    const bindings = uploadBindings(of('acme'), new Map([['API_KEY', 'k']]));
+    expect(bindings.map((b) => `${b.type}:${b.name}`)).toEqual([
+      'plain_text:CLIENT_ID',
+      'json:LIMITS',
+      'secret_text:API_KEY',
+      'analytics_engine:ANALYTICS',
+    ]);
+    expect(bindings[1]).toMatchObject({ json: { rpm: 5 } });
+  });
+
+  it('inherits build and runtime settings from the top level, never its bindings, and tags the env as wrangler does', () => {
+    expect(of('acme')).toMatchObject({
+      compatibilityDate: '2026-03-02',
+      observability: { enabled: true },
+      sourceMaps: true,
+      wranglerOnly: undefined,
+    });
+    expect(of('acme').tags).toEqual(['cf:service=harbor', 'cf:environment=acme']);
+  });
+
+  it('groups clients that differ only in name, vars and bindings; a build setting makes a group of its own', () => {
+    const groups = buildGroups(settings);
+    expect(groups.map((group) => group.clients.map((entry) => entry.client.name))).toEqual([['acme', 'beta'], ['gamma']]);
+  });
+
+  it('sends routes, Durable Objects and other unhandled settings through wrangler, saying which', () => {
+    expect(of('delta').wranglerOnly).toContain('"routes"');
+    expect(of('kappa').wranglerOnly).toContain('"durable_objects"');
+    const withAssets = fleetOf({ ...base, assets: { directory: 'public' } });
+    expect(clientSettings(withAssets, withAssets.clients[1] as Client).wranglerOnly).toContain('"assets"');
+  });
+
+  it('patches non-versioned settings only when they drifted', () => {
+    const acme = of('acme');
+    expect(
+      settingsDrift(acme, {
+        name: 'acme',
+        tags: ['cf:service=harbor', 'cf:environment=acme'],
+        observability: { enabled: true, head_sampling_rate: 1 },
+      }),
+    ).toBeUndefined();
+    expect(settingsDrift(acme, { name: 'acme', tags: ['team:x'], observability: { enabled: true } })).toEqual({
+      observability: { enabled: true },
+      tags: ['team:x', 'cf:service=harbor', 'cf:environment=acme'],
+    });
+    expect(settingsDrift(acme, { name: 'acme', tags: acme.tags, observability: { enabled: false } })).toBeDefined();
+  });
+});
