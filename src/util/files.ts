@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './process-alive.js';
 
 export interface WriteOptions {
-  /** File mode; secrets files use 0o600. */
+  /** File mode; secrets files use 0o600. Default: the mode of the file being replaced, else 0o644. */
   mode?: number;
 }
 
@@ -33,7 +33,13 @@ const LEGACY_STALE_MS = 60_000;
  * failure leaves the old file. A crash before the rename leaves the temp file: see sweepStaleTempFiles.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
-  const mode = options.mode ?? 0o644;
+  // Replacing a file must not change who may read it (a .gitignore the user made 0664 stays so).
+  const mode =
+    options.mode ??
+    (await lstat(path).then(
+      (stat) => stat.mode & 0o777,
+      () => 0o644,
+    ));
   const tmp = tempPathFor(path);
   const handle = await open(tmp, 'wx', mode);
   try {
