@@ -36,8 +36,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   // Replacing a file must not change who may read it (a .gitignore the user made 0664 stays so).
   const mode =
     options.mode ??
-    (await lstat(path).then(
-      (stat) => stat.mode & 0o777,
+    (await stat(path).then(
+      (info) => info.mode & 0o777,
       () => 0o644,
     ));
   const tmp = tempPathFor(path);
