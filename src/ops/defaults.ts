@@ -14,4 +14,9 @@ export const DEFAULT_CONCURRENCY = {
   deploy: 4,
   /** Requests to the workers themselves, not the API. */
   verify: 8,
+  /** Analytics Engine SQL queries: one per client. */
+  metrics: 8,
 } as const;
+
+/** The window `metrics` reports on when --since is not given. */
+export const DEFAULT_METRICS_SINCE = '1h';

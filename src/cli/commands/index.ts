@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerAdd } from './add.js';
+import { registerConnect } from './connect.js';
 import { registerDemo } from './demo.js';
 import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerLocal } from './local.js';
+import { registerMetrics } from './metrics.js';
 import { registerRemove } from './remove.js';
 import { registerRollback } from './rollback.js';
 import { registerSecrets } from './secrets.js';
@@ -24,6 +26,8 @@ export function registerCommands(program: Command): void {
   registerDeploy(program);
   registerRollback(program);
   registerSecrets(program);
+  registerConnect(program);
+  registerMetrics(program);
   registerLocal(program);
   registerDemo(program);
 }

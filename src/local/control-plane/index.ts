@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { AnalyticsStore } from '../analytics-store.js';
 import { ApiError, type ApiResponse, CfCode, errors, fail } from '../envelope.js';
 import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
+import { registerAnalyticsSqlRoutes } from './analytics-sql-routes.js';
 import { type ControlPlaneOptions, createPlaneContext } from './context.js';
 import { invoke, Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
@@ -31,7 +33,8 @@ export interface ControlPlane {
   authorized(request: Request): boolean;
 }
 
-export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
+/** The Analytics Engine SQL API answers from `analytics`, the data points the edge's workers wrote. */
+export function createControlPlane(options: ControlPlaneOptions & { analytics?: AnalyticsStore }): ControlPlane {
   const plane = createPlaneContext(options);
   const router = new Router();
   registerAccountRoutes(router, plane);
@@ -39,6 +42,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   registerSecretRoutes(router, plane);
   registerVersionRoutes(router, plane);
   registerServiceRoutes(router, plane);
+  registerAnalyticsSqlRoutes(router, plane, options.analytics);
 
   const authorized = (request: Request) => carriesToken(request, options.store);
 

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { Target } from '../../cloudflare/target.js';
+import { HOSTS } from '../../ops/connect/hosts.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import { usageError } from '../../util/errors.js';
+import { action } from '../action.js';
+import { collect, commandContext } from '../context.js';
+
+interface ConnectFlags {
+  all?: boolean;
+  for?: string;
+  inlineKey?: boolean;
+  write?: string;
+  local?: boolean;
+  url?: string[];
+}
+
+export function registerConnect(program: Command): void {
+  program
+    .command('connect')
+    .description(
+      "print (or write) the configuration an MCP host needs to reach a client's worker, and what its key-based auth supports there",
+    )
+    .argument('[clients...]', 'clients to connect')
+    .option('--all', 'every client of the fleet')
+    .option('--for <host>', `the MCP host: ${HOSTS.join(', ')}`)
+    .option(
+      '--inline-key',
+      'embed the key itself (only at a terminal, or with --yes); by default the configuration refers to MCP_FLEET_<CLIENT>_API_KEY',
+    )
+    .option('--write <dir>', 'write <dir>/<client>/<file> for each client instead of printing (not inside a git repository unless ignored)')
+    .option('--local', "the workers' URLs on the local edge")
+    .option('--url <client=url>', "the URL of a client's worker, for workers behind other domains (repeatable)", collect, [])
+    .action(
+      action(async (names: string[], flags: ConnectFlags, cmd: Command) => {
+        const ctx = commandContext(cmd);
+        const [{ isHost, HOST_FORMATS, documentText }, { loadFleet, selectClients }, { parseUrlOverrides }] = await Promise.all([
+          import('../../ops/connect/host-configs.js'),
+          import('../../fleet/fleet.js'),
+          import('../../ops/verify/client-urls.js'),
+        ]);
+        const host = flags.for;
+        if (host === undefined || !isHost(host)) {
+          throw usageError(
+            host === undefined
+              ? '--for is required: which MCP host is the configuration for?'
+              : `--for ${host}: not a host mcp-fleet knows`,
+            `One of: ${HOSTS.join(', ')} (json: a neutral {url, transport, headers}).`,
+          );
+        }
+        const inlineKey = Boolean(flags.inlineKey);
+        if (inlineKey && !ctx.yes && !process.stdout.isTTY) {
+          throw usageError(
+            '--inline-key puts the key itself into the output, which is not a terminal here',
+            'Add --yes to confirm (e.g. with --write, which makes the files 0600), or leave --inline-key out: the configuration then refers to an environment variable.',
+          );
+        }
+        if (flags.write !== undefined && flags.write.trim() === '') throw usageError('--write needs a directory');
+
+        const fleet = await loadFleet(ctx.cwd);
+        const clients = selectClients(fleet, names, Boolean(flags.all));
+        const overrides = parseUrlOverrides(
+          flags.url ?? [],
+          fleet.clients.map((client) => client.name),
+        );
+        if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
+          (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
+        }
+        // The target is resolved only if a client needs it: a route or --url needs no API token.
+        const local = Boolean(flags.local);
+        let target: Promise<Target> | undefined;
+        const getTarget = async (): Promise<Target> => {
+          const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
+          target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
+          return target;
+        };
+        if (local) await getTarget();
+
+        const format = HOST_FORMATS[host];
+        if (flags.write !== undefined) {
+          const { refuseUnignoredWrite } = await import('../../ops/connect/write-guard.js');
+          await refuseUnignoredWrite(
+            flags.write,
+            clients.map((client) => join(client.name, format.fileName)),
+          );
+        }
+        const [{ connectClients }, { fleetExitCode }, { renderProblems }, report] = await Promise.all([
+          import('../../ops/connect/connect.js'),
+          import('../../ops/client-failure.js'),
+          import('../../ui/fleet-report.js'),
+          import('../../ui/connect-report.js'),
+        ]);
+        const result = await connectClients({
+          clients,
+          host,
+          inlineKey,
+          target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
+          overrides,
+          ...(flags.write === undefined ? {} : { writeDir: flags.write }),
+          concurrency: DEFAULT_CONCURRENCY.api,
+        });
+        const exitCode = fleetExitCode(result.entries.map((entry) => entry.error));
+        ctx.output.result(report.connectJson(result, exitCode === 0));
+        if (!ctx.json) {
+          if (flags.write !== undefined) ctx.output.info(report.renderWrittenConfigs(result));
+          else if (result.servers.length > 0) ctx.output.info(documentText(format, result.servers).trimEnd());
+        }
+        // Guidance and failures go to stderr: stdout stays exactly the configuration.
+        ctx.output.write(`${report.renderConnectGuidance(result, inlineKey)}\n`);
+        const problems = renderProblems(result.entries);
+        if (problems.length > 0) ctx.output.problem(['', ...problems].join('\n'));
+        return exitCode;
+      }),
+    );
+}

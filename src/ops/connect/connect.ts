@@ -1,0 +1,97 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { API_KEY, type Client } from '../../fleet/fleet.js';
+import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
+import { usageError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
+import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
+import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
+
+/** A file written for one client: mode 0600 when it holds the key, 0644 when it only refers to it. */
+export interface WrittenConfig {
+  path: string;
+  mode: number;
+}
+
+/** One client's connection, names and URLs only: the key never sits in a result. */
+export interface ConnectEntry extends ClientOutcome {
+  client: string;
+  url: string | null;
+  urlSource: UrlSource | null;
+  /** The variable the configuration refers to for the key. */
+  envName: string;
+  secretsPath: string;
+  keyEmbedded: boolean;
+  file: WrittenConfig | null;
+}
+
+export interface ConnectResult {
+  host: Host;
+  entries: ConnectEntry[];
+  /** The servers of the clients that succeeded, in order, for the documents (keys only under --inline-key). */
+  servers: HostServer[];
+}
+
+export interface ConnectOptions {
+  clients: readonly Client[];
+  host: Host;
+  inlineKey: boolean;
+  target: WorkerUrlSource;
+  overrides: ReadonlyMap<string, string>;
+  /** --write: one file per client, `<dir>/<client>/<host's file name>` (the directory is checked by the caller). */
+  writeDir?: string;
+  concurrency: number;
+}
+
+/** Resolves each client's MCP URL (and, with --inline-key, its key) and writes its file when asked. */
+export async function connectClients(options: ConnectOptions): Promise<ConnectResult> {
+  const format = HOST_FORMATS[options.host];
+  const servers = new Map<string, HostServer>();
+  const entries = await forEachClient<ConnectEntry>({
+    clients: options.clients,
+    concurrency: options.concurrency,
+    start: (client) => ({
+      client: client.name,
+      url: null,
+      urlSource: null,
+      envName: keyEnvName(client.name),
+      secretsPath: client.secretsPath,
+      keyEmbedded: options.inlineKey,
+      file: null,
+    }),
+    work: async (client, result) => {
+      const base = await clientUrl(client, options.target, options.overrides);
+      result.url = `${base.url}/mcp`;
+      result.urlSource = base.source;
+      const server: HostServer = { name: client.name, url: result.url, envName: result.envName };
+      if (options.inlineKey) server.key = await readApiKey(client);
+      if (options.writeDir !== undefined) {
+        const dir = join(options.writeDir, client.name);
+        const mode = options.inlineKey ? 0o600 : 0o644;
+        // A directory that will hold a key is private too.
+        await mkdir(dir, { recursive: true, mode: options.inlineKey ? 0o700 : 0o755 });
+        const path = join(dir, format.fileName);
+        await writeFileAtomic(path, documentText(format, [server]), { mode });
+        result.file = { path, mode };
+      }
+      servers.set(client.name, server);
+    },
+  });
+  return {
+    host: options.host,
+    entries,
+    servers: entries.flatMap((entry) => servers.get(entry.client) ?? []),
+  };
+}
+
+async function readApiKey(client: Client): Promise<string> {
+  const name = secretsFileName(client.name);
+  const file = await readSecretsFile(client.secretsPath, { displayName: name });
+  if (!file) throw usageError(`${name} does not exist: there is no key to embed`, `Create it with: mcp-fleet add ${client.name} --force`);
+  // The key as the file holds it, byte for byte; only an empty one is refused here.
+  const key = file.values.get(API_KEY);
+  if (key === undefined || key.trim() === '')
+    throw usageError(`${name} has no ${API_KEY}: there is no key to embed`, `Generate one with: mcp-fleet secrets rotate ${client.name}`);
+  return key;
+}

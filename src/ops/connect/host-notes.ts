@@ -1,0 +1,97 @@
+import type { HostServer } from './host-configs.js';
+import type { Host } from './hosts.js';
+
+/**
+ * What a person needs to know before handing a host configuration to a customer: where it goes,
+ * how the host gets the key, and what the worker's key-only auth (a bearer key, no OAuth) can and
+ * cannot do in that host. As the hosts document it (checked 2026-11).
+ */
+export interface HostNotes {
+  /** Where the document goes. */
+  where: string;
+  /** How the host reads the key of `server` (its variable) when the document refers to it (no --inline-key). */
+  keyReference: (server: Pick<HostServer, 'name' | 'url' | 'envName'>) => string;
+  /** What key-based auth supports in this host and what it does not. */
+  auth: string[];
+}
+
+/** Everywhere: the worker takes a static bearer key and serves no OAuth, so OAuth-only connector UIs cannot use it. */
+export const COMMON_AUTH_NOTE =
+  "The worker takes its key as a bearer header and offers no OAuth: connector UIs that accept only OAuth (claude.ai's and Claude Desktop's custom connectors, ChatGPT's connectors) cannot use it.";
+
+const NOTES: Readonly<Record<Host, HostNotes>> = {
+  'claude-code': {
+    where: '.mcp.json at the root of the project (shared with the team), or merge the entry into an existing one',
+    keyReference: ({ envName: n, name, url }) =>
+      `Claude Code expands \${${n}} in url and headers when it starts, from its own environment. The same entry from the CLI (single quotes keep the variable for Claude Code): claude mcp add --transport http --scope project ${name} ${url} --header 'Authorization: Bearer \${${n}}'`,
+    auth: [
+      'Claude Code sends the header with every request; `claude mcp list` shows the server connected.',
+      `Some Claude Code versions sent a \${VARIABLE} in headers unexpanded (anthropics/claude-code#51581): if the worker answers 401, check \`claude mcp get <name>\` and update Claude Code.`,
+    ],
+  },
+  'claude-desktop': {
+    where: 'claude_desktop_config.json (Settings → Developer → Edit Config); merge the entry into mcpServers',
+    keyReference: ({ envName: n }) =>
+      `Claude Desktop does not expand variables in its config; mcp-remote expands \${${n}} in its arguments from the environment Claude Desktop starts it with — set ${n} there, or add "env": {"${n}": "…"} to the entry (--inline-key writes it)`,
+    auth: [
+      'Its config file starts local servers only: a remote worker with a key needs the mcp-remote bridge (Node.js and npx on the machine), which sends the header.',
+      'The Connectors UI (Settings → Connectors → Add custom connector) takes OAuth only: it cannot carry this key.',
+      `On Windows, Claude Desktop passes arguments with spaces unquoted; there, put "Authorization:\${AUTH}" in args and AUTH = "Bearer <key>" in the entry's env.`,
+    ],
+  },
+  cursor: {
+    where: '~/.cursor/mcp.json (every project) or .cursor/mcp.json (this project); merge the entry into mcpServers',
+    keyReference: ({ envName: n }) => `Cursor expands \${env:${n}} in url and headers from its environment`,
+    auth: [
+      'Cursor sends configured headers unless the server answers OAuth discovery (/.well-known/oauth-protected-resource); the worker serves none, so the key is sent.',
+    ],
+  },
+  vscode: {
+    where: '.vscode/mcp.json (this workspace) or the user mcp.json (command: MCP: Open User Configuration); merge into servers and inputs',
+    keyReference: ({ envName: n }) =>
+      `VS Code asks for the key once (the input named after ${n}), keeps it in its secret storage and fills \${input:…} in the header; paste the value of ${n}`,
+    auth: ['VS Code sends the header with every request; no OAuth sign-in is needed or offered.'],
+  },
+  windsurf: {
+    where: '~/.codeium/windsurf/mcp_config.json (MCP panel → Configure); merge the entry into mcpServers',
+    keyReference: ({ envName: n }) => `Windsurf expands \${env:${n}} in serverUrl and headers from its environment`,
+    auth: ['Windsurf takes a remote server as serverUrl with headers; a `url` field (Cursor style) does not connect.'],
+  },
+  goose: {
+    where: '~/.config/goose/config.yaml (Windows: %APPDATA%\\Block\\goose\\config\\config.yaml); merge the entry into extensions',
+    keyReference: ({ envName: n }) =>
+      `Goose reads ${n} (listed in env_keys) from its environment or its keyring (goose configure) and fills $${n} in headers`,
+    auth: ['Goose sends the header; on a 401 it tries OAuth, which the worker does not offer — a 401 means the key is wrong or missing.'],
+  },
+  librechat: {
+    where: 'librechat.yaml of the LibreChat server; merge the entry into mcpServers and restart LibreChat',
+    keyReference: ({ envName: n }) => `LibreChat fills \${${n}} in headers from its server's environment (.env)`,
+    auth: [
+      "The key is the LibreChat server's, shared by every LibreChat user who enables the server: give it to one customer's LibreChat only. For a key per user, LibreChat's customUserVars (a {{VARIABLE}} each user fills in) asks each user instead.",
+    ],
+  },
+  json: {
+    where: 'wherever your tooling reads it: url, transport (MCP streamable HTTP, JSON answers, no sessions) and the Authorization header',
+    keyReference: ({ envName: n }) => `\${${n}} stands for the value of ${n}: fill it in from your environment`,
+    auth: ['Any client that can send an Authorization header on POST /mcp can use the worker, in MCP 2026-07-28 or the 2025 revisions.'],
+  },
+};
+
+export function hostNotes(host: Host): HostNotes {
+  return NOTES[host];
+}
+
+/**
+ * Shell lines that set a client's key variable without printing the key: the operator's own copy
+ * comes from the secrets file; a customer puts in the value handed to them.
+ */
+export function keyEnvLines(envName: string, secretsPath: string): string[] {
+  return [
+    `export ${envName}='<the API_KEY handed over for this client>'`,
+    `export ${envName}="$(sed -n 's/^API_KEY=//p' ${shellQuote(secretsPath)})"   # on this machine, from the secrets file`,
+  ];
+}
+
+function shellQuote(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}

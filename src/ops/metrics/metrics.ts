@@ -1,0 +1,64 @@
+import type { AnalyticsQuery } from '../../cloudflare/analytics-sql.js';
+import type { Client } from '../../fleet/fleet.js';
+import { usageError } from '../../util/errors.js';
+import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
+import type { ProgressListener } from '../progress.js';
+import { type MetricsTotals, type RouteMetrics, readMetricsRows, totalsOf } from './rows.js';
+import { bucketEdges, type MetricsWindow, metricsSql } from './sql.js';
+
+/** One client's traffic over the window, from its own Analytics Engine dataset. */
+export interface ClientMetrics extends ClientOutcome, MetricsTotals {
+  client: string;
+  dataset: string | null;
+  since: string;
+  windowSeconds: number;
+  routes: RouteMetrics[];
+  /** Requests per bucket over the window, oldest first; `bucketSeconds` wide (about: edges are whole seconds). */
+  buckets: number[];
+  bucketSeconds: number;
+}
+
+export interface MetricsOptions {
+  clients: readonly Client[];
+  window: MetricsWindow;
+  query: AnalyticsQuery;
+  concurrency: number;
+  onProgress?: ProgressListener | undefined;
+}
+
+/** Exactly one SQL query per client (per dataset); a client without a dataset fails alone. */
+export async function fleetMetrics(options: MetricsOptions): Promise<ClientMetrics[]> {
+  const { window } = options;
+  const edges = bucketEdges(window);
+  return forEachClient<ClientMetrics>({
+    clients: options.clients,
+    concurrency: options.concurrency,
+    onProgress: options.onProgress,
+    start: (client) => ({
+      client: client.name,
+      dataset: client.dataset ?? null,
+      since: window.since,
+      windowSeconds: window.seconds,
+      requests: 0,
+      status2xx: 0,
+      status4xx: 0,
+      status5xx: 0,
+      routes: [],
+      buckets: [],
+      bucketSeconds: (edges[0] as number) - (edges[1] as number),
+    }),
+    work: async (client, result, progress) => {
+      if (client.dataset === undefined) {
+        throw usageError(
+          `env.${client.name} binds no Analytics Engine dataset as ANALYTICS`,
+          `Add "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "${client.name.replaceAll('-', '_')}_metrics" }] to it and deploy.`,
+        );
+      }
+      progress('working', `querying ${client.dataset}`);
+      const rows = await options.query(metricsSql(client.dataset, window), `querying ${client.dataset} of ${client.name}`);
+      const { routes, counts } = readMetricsRows(rows, window.buckets);
+      Object.assign(result, totalsOf(routes), { routes, buckets: counts });
+      progress('done', `${result.requests} request${result.requests === 1 ? '' : 's'}`);
+    },
+  });
+}

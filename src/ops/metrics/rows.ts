@@ -1,0 +1,65 @@
+/**
+ * Reading the rows of the metrics query (sql.ts). Analytics Engine answers in ClickHouse's JSON
+ * format, where 64-bit integers (the weighted counts) arrive as strings and an empty quantile as
+ * null or "nan": every value is read leniently, a count as 0 and a latency as null when absent.
+ */
+
+export interface RouteMetrics {
+  route: string;
+  requests: number;
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+  /** Latency percentiles in milliseconds over the window; null without requests. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface MetricsTotals {
+  requests: number;
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+}
+
+function numberOf(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : null;
+}
+
+const count = (value: unknown): number => Math.round(numberOf(value) ?? 0);
+const latency = (value: unknown): number | null => {
+  const n = numberOf(value);
+  return n === null ? null : Math.round(n * 10) / 10;
+};
+
+/** Routes (most requests first) and the requests of each bucket, summed over routes. */
+export function readMetricsRows(rows: readonly Record<string, unknown>[], buckets: number): { routes: RouteMetrics[]; counts: number[] } {
+  const counts = new Array<number>(buckets).fill(0);
+  const routes = rows.map((row): RouteMetrics => {
+    for (let i = 0; i < buckets; i++) counts[i] = (counts[i] as number) + count(row[`b${i}`]);
+    return {
+      route: typeof row.route === 'string' && row.route !== '' ? row.route : '(none)',
+      requests: count(row.requests),
+      status2xx: count(row.status_2xx),
+      status4xx: count(row.status_4xx),
+      status5xx: count(row.status_5xx),
+      p50Ms: latency(row.p50_ms),
+      p95Ms: latency(row.p95_ms),
+    };
+  });
+  routes.sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route));
+  return { routes, counts };
+}
+
+export function totalsOf(routes: readonly RouteMetrics[]): MetricsTotals {
+  return routes.reduce(
+    (sum, r) => ({
+      requests: sum.requests + r.requests,
+      status2xx: sum.status2xx + r.status2xx,
+      status4xx: sum.status4xx + r.status4xx,
+      status5xx: sum.status5xx + r.status5xx,
+    }),
+    { requests: 0, status2xx: 0, status4xx: 0, status5xx: 0 },
+  );
+}
