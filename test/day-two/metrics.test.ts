@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { metricsSql, parseSince } from '../../src/ops/metrics/sql.js';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
@@ -167,5 +169,25 @@ describe('metrics', () => {
     const result = await fleet.cli(['metrics', '--all', '--local', '--since', 'yesterday']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/--since yesterday/);
+  });
+
+  test('a client without a dataset fails alone; the others are still reported (exit 1)', async () => {
+    const config = join(fleet.dir, 'wrangler.jsonc');
+    const original = await readFile(config, 'utf8');
+    const edited = original.replace(/"binding":(\s*)"ANALYTICS"(,\s*"dataset":\s*"globex_metrics")/, '"binding":$1"STATS"$2');
+    expect(edited).not.toBe(original);
+    await writeFile(config, edited);
+    try {
+      const result = await fleet.cliJson<MetricsJson>(['metrics', '--all', '--local']);
+      expect(result.exitCode).toBe(1);
+      expect(result.json.ok).toBe(false);
+      expect(result.json.clients.map((c) => [c.client, c.requests, c.error?.message ?? null])).toEqual([
+        ['acme', 13, null],
+        ['globex', 0, 'env.globex binds no Analytics Engine dataset as ANALYTICS'],
+      ]);
+      expect(result.stderr).toMatch(/globex: env.globex binds no Analytics Engine dataset/);
+    } finally {
+      await writeFile(config, original);
+    }
   });
 });
