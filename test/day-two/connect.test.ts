@@ -83,6 +83,13 @@ describe('connect', () => {
     expect(doc.mcpServers.globex?.url).toBe(`${fleet.workerUrl('globex')}/mcp`);
   });
 
+  test('--url: a worker behind its own domain needs no API token', async () => {
+    const result = await fleet.cli(['connect', 'acme', '--for', 'windsurf', '--url', 'acme=https://mcp.acme.example/']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as { mcpServers: Record<string, { serverUrl: string }> };
+    expect(doc.mcpServers.acme?.serverUrl).toBe('https://mcp.acme.example/mcp');
+  });
+
   test('host notes say what key-based auth cannot do', async () => {
     const desktop = await fleet.cli(['connect', 'acme', '--for', 'claude-desktop', '--local']);
     expect(desktop.stderr).toMatch(/mcp-remote/);
