@@ -30,6 +30,8 @@ export interface Row {
   baseline: Side;
   fleet: Side;
   note?: string | undefined;
+  /** For fleet-wide operations: the clients, so time per client is reported too. */
+  clients?: number | undefined;
 }
 
 export interface RowSummary {
@@ -47,6 +49,8 @@ export interface RowSummary {
   /** Sum of the edge's answer times for the API calls of one run (median over runs), ms: the part of the time spent in the API. */
   apiTimeMs: { baseline: number | null; fleet: number | null };
   samples: { baseline: number[]; fleet: number[] };
+  /** Median time per client (ms), for fleet-wide operations. */
+  perClientMs: { baseline: number | null; fleet: number | null } | null;
   status: 'ok' | 'partial' | 'failed' | 'not available';
   failures: { baseline: string[]; fleet: string[] };
   note: string | null;
@@ -102,6 +106,12 @@ export function summarize(row: Row): RowSummary {
       baseline: row.baseline.samples.map((value) => Number(value.toFixed(1))),
       fleet: row.fleet.samples.map((value) => Number(value.toFixed(1))),
     },
+    perClientMs: row.clients
+      ? {
+          baseline: round(baselineMedian === undefined ? undefined : baselineMedian / row.clients, 0),
+          fleet: round(fleetMedian === undefined ? undefined : fleetMedian / row.clients, 0),
+        }
+      : null,
     status,
     failures: { baseline: row.baseline.failures, fleet: row.fleet.failures },
     note: row.note ?? null,
@@ -183,6 +193,8 @@ export interface BenchMeta {
   runs: number;
   slowRuns: number;
   deployRuns: number;
+  /** Clients the wrangler deploy loop ran on (its time scaled to all clients when fewer). */
+  baselineClients: number;
   startupRuns: number;
   node: string;
   platform: string;

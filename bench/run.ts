@@ -2,17 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  type BaselineContext,
-  type BaselineRun,
-  deployLoop,
-  type HttpCheckTool,
-  httpChecks,
-  httpCheckTool,
-  secretBulkLoop,
-  secretPutLoop,
-} from './baselines.ts';
+import { type BaselineContext, deployLoop, httpChecks, httpCheckTool, secretBulkLoop, secretPutLoop } from './baselines.ts';
+import { deployRows } from './deploy-group.ts';
 import {
   baseEnv,
   clientNames,
@@ -22,7 +13,6 @@ import {
   EXTRA_SECRET_KEYS,
   hasCommand,
   mustRun,
-  type RequestLogEntry,
   readEdgeFile,
   repoRoot,
   runFleet,
@@ -31,8 +21,11 @@ import {
   wranglerBin,
   wranglerEnv,
 } from './fleet.ts';
-import { describeFailure, detectMemoryMethod, killActiveChildren, type MemoryMethod, type RunResult, runTimed } from './measure.ts';
-import { type BenchMeta, median, notAvailable, type Row, renderReport, resultsDocument, type Side, summarize } from './report.ts';
+import { detectMemoryMethod, killActiveChildren, type MemoryMethod, runTimed } from './measure.ts';
+import { type Options, parseOptions, USAGE } from './options.ts';
+import { type BenchMeta, notAvailable, type Row, renderReport, resultsDocument, summarize } from './report.ts';
+import { fromResult, type Measured, measureRoundRobin, progress } from './round-robin.ts';
+import { LABELS, startupRows, unavailableRows } from './startup.ts';
 
 /**
  * `npm run bench [-- --clients N --latency-ms MS --runs R --slow-runs S]`
@@ -42,178 +35,10 @@ import { type BenchMeta, median, notAvailable, type Row, renderReport, resultsDo
  * bench/results.json.
  */
 
-const USAGE = `usage: npm run bench -- [options]
-  --clients N        clients in the fleet (default 20), five secrets each
-  --latency-ms MS    latency the local edge adds to every API call (default 50)
-  --runs R           runs of every mcp-fleet operation and of the cheap baselines (default 3)
-  --slow-runs S      runs of the slow baselines, one wrangler process per key or per client:
-                     the secret put loop, the secret bulk loop, the deploy loop (default 1)
-  --deploy-runs D    runs of mcp-fleet deploy --all (default 2)
-  --startup-runs R   runs of the start-up rows (default 5)
-  --only LIST        comma-separated groups: startup,deploy,secrets,verify (default all)
-  --keep             keep the temp project (and do not stop the edge) for inspection
-  -h, --help`;
-
-interface Options {
-  clients: number;
-  latencyMs: number;
-  runs: number;
-  slowRuns: number;
-  deployRuns: number;
-  startupRuns: number;
-  only: Set<Group>;
-  keep: boolean;
-}
-
-type Group = 'startup' | 'deploy' | 'secrets' | 'verify';
-const GROUPS: readonly Group[] = ['startup', 'deploy', 'secrets', 'verify'];
-
-function parseOptions(argv: string[]): Options | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      clients: { type: 'string', default: '20' },
-      'latency-ms': { type: 'string', default: '50' },
-      runs: { type: 'string', default: '3' },
-      'slow-runs': { type: 'string', default: '1' },
-      'deploy-runs': { type: 'string', default: '2' },
-      'startup-runs': { type: 'string', default: '5' },
-      only: { type: 'string', default: GROUPS.join(',') },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return 'help';
-  const whole = (name: string, text: string, min: number, max: number) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max)
-      throw new UsageError(`--${name} ${text}: expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-  const only = new Set<Group>();
-  for (const part of values.only
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)) {
-    if (!(GROUPS as readonly string[]).includes(part))
-      throw new UsageError(`--only ${values.only}: "${part}" is not one of ${GROUPS.join(', ')}`);
-    only.add(part as Group);
-  }
-  return {
-    clients: whole('clients', values.clients, 1, 500),
-    latencyMs: whole('latency-ms', values['latency-ms'], 0, 600_000),
-    runs: whole('runs', values.runs, 1, 100),
-    slowRuns: whole('slow-runs', values['slow-runs'], 1, 100),
-    deployRuns: whole('deploy-runs', values['deploy-runs'], 1, 100),
-    startupRuns: whole('startup-runs', values['startup-runs'], 1, 1000),
-    only,
-    keep: values.keep,
-  };
-}
-
-class UsageError extends Error {}
-
-/** What each baseline runs (the table's "baseline" column). */
-const LABELS = {
-  deployLoop: 'wrangler deploy --env C, each client in turn',
-  putLoop: 'wrangler secret put K --env C, each key in turn',
-  bulkLoop: 'wrangler secret bulk F --env C, each client in turn',
-  checks: (tool: HttpCheckTool) => `${tool === 'curl' ? 'curl' : 'Node fetch'} /health, /ready, /mcp, each client in turn`,
-  wranglerVersion: 'wrangler --version',
-};
-
 const started = performance.now();
-
-function progress(message: string): void {
-  const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
-  process.stderr.write(`[${seconds} s] ${message}\n`);
-}
-
-/** A measured operation: one run returns its duration and failures. */
-interface Measured {
-  label: string;
-  runs: number;
-  run: () => Promise<BaselineRun>;
-  /** Count API requests per client from the edge's log for each run. */
-  countApi: boolean;
-}
-
-interface ApiCounts {
-  perClient: number;
-  unattributed: number;
-  /** Sum of the edge's answer times (ms) of all API calls of the run. */
-  totalMs: number;
-}
-
-function countRequests(entries: readonly RequestLogEntry[], clients: readonly string[]): ApiCounts {
-  const mine = new Set(clients);
-  const perClient = new Map<string, number>(clients.map((client) => [client, 0]));
-  let unattributed = 0;
-  let totalMs = 0;
-  for (const entry of entries) {
-    if (entry.path.startsWith('/__edge')) continue;
-    totalMs += entry.ms;
-    if (entry.script !== null && mine.has(entry.script)) perClient.set(entry.script, (perClient.get(entry.script) ?? 0) + 1);
-    else if (entry.script === null) unattributed += 1;
-  }
-  return { perClient: median([...perClient.values()]) ?? 0, unattributed, totalMs };
-}
-
-/**
- * Runs several operations round-robin (a, b, c, a, b, c, …) until each has had its runs, so a
- * change in machine load over time affects every side alike. The edge's request log is cleared
- * before and read after each run.
- */
-async function measureRoundRobin(
-  operations: readonly Measured[],
-  admin: EdgeAdmin | undefined,
-  clients: readonly string[],
-): Promise<Side[]> {
-  const sides: Side[] = operations.map((op) => ({ label: op.label, samples: [], attempted: 0, failures: [] }));
-  const counts: ApiCounts[][] = operations.map(() => []);
-  const rounds = Math.max(...operations.map((op) => op.runs));
-  for (let round = 0; round < rounds; round += 1) {
-    for (const [index, op] of operations.entries()) {
-      if (round >= op.runs) continue;
-      const side = sides[index]!;
-      if (admin && op.countApi) await admin.clearRequests();
-      progress(`  ${op.label} — run ${round + 1}/${op.runs}`);
-      side.attempted += 1;
-      let outcome: BaselineRun;
-      try {
-        outcome = await op.run();
-      } catch (error) {
-        outcome = { ms: 0, failures: [error instanceof Error ? error.message : String(error)] };
-      }
-      if (outcome.failures.length === 0) {
-        side.samples.push(outcome.ms);
-        if (admin && op.countApi) counts[index]!.push(countRequests(await admin.requests(), clients));
-      } else {
-        const more = outcome.failures.length > 1 ? ` (and ${outcome.failures.length - 1} more)` : '';
-        side.failures.push(`run ${round + 1}: ${outcome.failures[0]}${more}`);
-      }
-      progress(`    ${outcome.failures.length === 0 ? `${(outcome.ms / 1000).toFixed(2)} s` : 'failed'}`);
-    }
-  }
-  sides.forEach((side, index) => {
-    const list = counts[index]!;
-    if (list.length > 0) {
-      side.apiPerClient = median(list.map((count) => count.perClient));
-      side.apiUnattributed = median(list.map((count) => count.unattributed));
-      side.apiMs = median(list.map((count) => count.totalMs));
-    }
-  });
-  return sides;
-}
 
 function formatSeconds(ms: number | null): string {
   return ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function fromResult(result: RunResult): BaselineRun {
-  return { ms: result.ms, failures: result.exitCode === 0 ? [] : [describeFailure(result)] };
 }
 
 async function main(): Promise<number> {
@@ -328,7 +153,7 @@ async function main(): Promise<number> {
       if (hasDeploy) {
         await mustRun(
           'mcp-fleet deploy --all --local (warm-up)',
-          runFleet(projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 900_000 }),
+          runFleet(projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 1_800_000 }),
         );
       } else {
         const deployed = await deployLoop(ctx);
@@ -352,18 +177,8 @@ async function main(): Promise<number> {
           : undefined;
 
       if (opts.only.has('deploy')) {
-        progress('deploy: wrangler deploy per client vs mcp-fleet deploy --all');
-        const baseline: Measured = { label: LABELS.deployLoop, runs: opts.slowRuns, countApi: true, run: () => deployLoop(ctx) };
-        const fleet = fleetOp('mcp-fleet deploy --all --local', ['deploy', '--all', '--local'], hasDeploy, opts.deployRuns);
-        const [b, f] = await measureRoundRobin(fleet ? [baseline, fleet] : [baseline], admin, clients);
-        rows.push({
-          id: 'deploy',
-          operation: 'deploy --all',
-          unit: 'ms',
-          baseline: b!,
-          fleet: f ?? notAvailable('mcp-fleet deploy --all --local', missing('deploy')),
-          note: "mcp-fleet deploy (4 clients at once by default) also uploads each client's secrets with its code and runs the verify checks on every worker afterwards; the baseline does neither",
-        });
+        if (hasDeploy) rows.push(...(await deployRows(ctx, admin, opts, env)));
+        else rows.push(...unavailableRows('deploy', checkTool, missing('deploy')));
         endPhase('deploy');
       }
 
@@ -420,6 +235,7 @@ async function main(): Promise<number> {
     runs: opts.runs,
     slowRuns: opts.slowRuns,
     deployRuns: opts.deployRuns,
+    baselineClients: opts.baselineClients,
     startupRuns: opts.startupRuns,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -455,6 +271,13 @@ async function main(): Promise<number> {
   process.stdout.write(`${renderReport(summaries)}\n\n`);
   for (const note of meta.notes) process.stdout.write(`- ${note}\n`);
   for (const summary of summaries) if (summary.note) process.stdout.write(`- ${summary.operation}: ${summary.note}\n`);
+  for (const summary of summaries) {
+    if (!summary.perClientMs) continue;
+    const show = (ms: number | null) => (ms === null ? '—' : `${ms} ms`);
+    process.stdout.write(
+      `- ${summary.operation}, time per client (${opts.clients} clients): baseline ${show(summary.perClientMs.baseline)}, mcp-fleet ${show(summary.perClientMs.fleet)}\n`,
+    );
+  }
   const apiTimes = summaries
     .filter((summary) => summary.apiTimeMs.baseline !== null || summary.apiTimeMs.fleet !== null)
     .map((summary) => `${summary.id} ${formatSeconds(summary.apiTimeMs.baseline)} / ${formatSeconds(summary.apiTimeMs.fleet)}`);
@@ -473,106 +296,6 @@ async function main(): Promise<number> {
     return 1;
   }
   return summaries.some((summary) => summary.status === 'failed' || summary.status === 'partial') ? 1 : 0;
-}
-
-async function startupRows(
-  runs: number,
-  clientCount: number,
-  projectDir: string,
-  env: NodeJS.ProcessEnv,
-  memory: MemoryMethod | undefined,
-): Promise<Row[]> {
-  const commands = {
-    wrangler: { label: 'wrangler --version', file: process.execPath, args: [wranglerBin, '--version'] },
-    version: { label: 'mcp-fleet --version', file: process.execPath, args: [join(repoRoot, 'bin', 'mcp-fleet.js'), '--version'] },
-    list: { label: 'mcp-fleet list', file: process.execPath, args: [join(repoRoot, 'bin', 'mcp-fleet.js'), '-C', projectDir, 'list'] },
-  };
-  const time: Record<keyof typeof commands, Side> = {
-    wrangler: { label: commands.wrangler.label, samples: [], attempted: 0, failures: [] },
-    version: { label: commands.version.label, samples: [], attempted: 0, failures: [] },
-    list: { label: commands.list.label, samples: [], attempted: 0, failures: [] },
-  };
-  const rss: Record<keyof typeof commands, Side> = {
-    wrangler: { ...time.wrangler, samples: [], failures: [] },
-    version: { ...time.version, samples: [], failures: [] },
-    list: { ...time.list, samples: [], failures: [] },
-  };
-  for (let round = 0; round < runs; round += 1) {
-    for (const key of Object.keys(commands) as Array<keyof typeof commands>) {
-      const command = commands[key];
-      const result = await runTimed(command.file, command.args, { cwd: projectDir, env, memory, timeoutMs: 60_000 });
-      time[key].attempted += 1;
-      rss[key].attempted += memory ? 1 : 0;
-      if (result.exitCode !== 0) {
-        time[key].failures.push(`run ${round + 1}: ${describeFailure(result)}`);
-        continue;
-      }
-      time[key].samples.push(result.ms);
-      if (result.peakRssKb !== undefined) rss[key].samples.push(result.peakRssKb);
-    }
-  }
-  const noMemory = (side: Side): Side => (memory ? side : notAvailable(side.label, 'no way to read peak memory on this machine'));
-  return [
-    { id: 'startup-version', operation: '--version: start-up time', unit: 'ms', baseline: time.wrangler, fleet: time.version },
-    {
-      id: 'startup-list',
-      operation: `list (${clientCount} clients): start-up time`,
-      unit: 'ms',
-      baseline: time.wrangler,
-      fleet: time.list,
-    },
-    { id: 'memory-version', operation: '--version: peak RSS', unit: 'KB', baseline: noMemory(rss.wrangler), fleet: noMemory(rss.version) },
-    {
-      id: 'memory-list',
-      operation: `list (${clientCount} clients): peak RSS`,
-      unit: 'KB',
-      baseline: noMemory(rss.wrangler),
-      fleet: noMemory(rss.list),
-    },
-  ];
-}
-
-function unavailableRows(group: 'deploy' | 'secrets' | 'verify', tool: HttpCheckTool, reason: string): Row[] {
-  const na = (label: string) => notAvailable(label, reason);
-  switch (group) {
-    case 'deploy':
-      return [
-        {
-          id: 'deploy',
-          operation: 'deploy --all',
-          unit: 'ms',
-          baseline: na(LABELS.deployLoop),
-          fleet: na('mcp-fleet deploy --all --local'),
-        },
-      ];
-    case 'secrets':
-      return [
-        {
-          id: 'secrets-put',
-          operation: 'secrets push --all',
-          unit: 'ms',
-          baseline: na(LABELS.putLoop),
-          fleet: na('mcp-fleet secrets push --all --local'),
-        },
-        {
-          id: 'secrets-bulk',
-          operation: 'secrets push --all',
-          unit: 'ms',
-          baseline: na(LABELS.bulkLoop),
-          fleet: na('mcp-fleet secrets push --all --local'),
-        },
-      ];
-    case 'verify':
-      return [
-        {
-          id: 'verify',
-          operation: 'verify --all',
-          unit: 'ms',
-          baseline: na(LABELS.checks(tool)),
-          fleet: na('mcp-fleet verify --all --local'),
-        },
-      ];
-  }
 }
 
 process.exitCode = await main();

@@ -13,7 +13,7 @@ import { bundleAnnotations } from './bundles.js';
 import { type PreparedClient, prepareRollout, type WaveOptions } from './prepare.js';
 import { type DeployResult, shortId, type WaveListener } from './results.js';
 import { settleFailedWave } from './settle-wave.js';
-import { shipDirect } from './ship-direct.js';
+import { deployUploaded, uploadDirect } from './ship-direct.js';
 import { shipWithWrangler } from './ship-wrangler.js';
 import { verifyDeployed } from './verify-wave.js';
 
@@ -100,65 +100,86 @@ interface ShipContext extends RolloutOptions {
   waveLabel: string;
 }
 
-/** Uploads a wave's clients: direct uploads and wrangler deploys side by side, each with its own concurrency. Returns those that shipped. */
+/**
+ * Ships a wave's clients in two steps: every upload first (direct uploads and wrangler deploys side by
+ * side, each with its own concurrency), then the deployments of the uploaded versions all at once, so
+ * the wave goes live together. Returns the clients that shipped.
+ */
 async function shipWave(wave: readonly PreparedClient[], context: ShipContext): Promise<PreparedClient[]> {
   const concurrency = context.concurrency ?? DEFAULT_CONCURRENCY.upload;
   const byClient = new Map(wave.map((entry) => [entry.client.name, entry]));
-  const run = (entries: PreparedClient[], limit: number) =>
+  const started = Date.now();
+  const pending: PreparedClient[] = [];
+  const run = (
+    entries: readonly PreparedClient[],
+    limit: number,
+    step: (entry: PreparedClient, result: DeployResult, say: (detail: string) => void) => Promise<void>,
+  ) =>
     forEachClient<DeployResult>({
       clients: entries.map((entry) => entry.client),
       concurrency: limit,
       onProgress: context.onProgress,
       start: (client) => (byClient.get(client.name) as PreparedClient).result,
       work: (client, result, progress) =>
-        shipOne(byClient.get(client.name) as PreparedClient, result, context, (detail) =>
-          progress('working', `${context.waveLabel} · ${detail}`),
-        ),
+        step(byClient.get(client.name) as PreparedClient, result, (detail) => progress('working', `${context.waveLabel} · ${detail}`)),
       failedLine: (failure) => ['failed', `not deployed: ${failure.message}`],
     });
   const wrangler = wave.filter((entry) => entry.settings.wranglerOnly !== undefined);
+  const direct = wave.filter((entry) => !wrangler.includes(entry));
   await Promise.all([
-    run(
-      wave.filter((entry) => !wrangler.includes(entry)),
-      concurrency,
-    ),
-    run(wrangler, Math.min(concurrency, DEFAULT_CONCURRENCY.deploy)),
+    run(direct, concurrency, async (entry, result, say) => {
+      result.stage = 'deploy';
+      const uploaded = await uploadDirect({ ...shipOptions(entry, context), progress: say });
+      Object.assign(result, { deployedVersionId: uploaded.versionId, versionId: uploaded.live ? uploaded.versionId : result.versionId });
+      result.plan.newWorker = uploaded.newWorker;
+      if (uploaded.live) return finishShipped(entry, context, started, say);
+      pending.push(entry);
+      say(`uploaded ${shortId(uploaded.versionId)}; deploying with its wave`);
+    }),
+    run(wrangler, Math.min(concurrency, DEFAULT_CONCURRENCY.deploy), async (entry, result, say) => {
+      result.stage = 'deploy';
+      result.deployedVersionId = await shipWithWrangler({
+        ...context,
+        client: entry.client,
+        secrets: entry.secrets,
+        result,
+        progress: say,
+      });
+      result.versionId = result.deployedVersionId;
+      await finishShipped(entry, context, started, say);
+    }),
   ]);
-  for (const entry of wave) if (entry.result.error && entry.result.outcome !== 'not-deployed') entry.result.outcome = 'not-deployed';
+  // Deployments are small; all of the wave's at once, so it goes live together.
+  await run(pending, Math.max(1, pending.length), async (entry, result, say) => {
+    say('deploying');
+    await deployUploaded(shipOptions(entry, context), result.deployedVersionId as string);
+    result.versionId = result.deployedVersionId;
+    await finishShipped(entry, context, started, say);
+  });
+  for (const entry of wave) if (entry.result.error) entry.result.outcome = 'not-deployed';
   return wave.filter((entry) => entry.result.error === undefined);
 }
 
-async function shipOne(
-  entry: PreparedClient,
-  result: DeployResult,
-  context: ShipContext,
-  progress: (detail: string) => void,
-): Promise<void> {
-  const started = Date.now();
-  result.stage = 'deploy';
-  if (entry.settings.wranglerOnly === undefined && entry.bundle) {
-    const shipped = await shipDirect({
-      api: context.api,
-      settings: entry.settings,
-      bundle: entry.bundle,
-      secrets: entry.secrets,
-      remote: entry.remote,
-      annotations: bundleAnnotations(entry.bundle, context.fleetVersion),
-      progress,
-    });
-    result.deployedVersionId = shipped.versionId;
-    result.plan.newWorker = shipped.newWorker;
-  } else {
-    const versionId = await shipWithWrangler({ ...context, client: entry.client, secrets: entry.secrets, result, progress });
-    result.deployedVersionId = versionId;
-  }
-  result.versionId = result.deployedVersionId;
+function shipOptions(entry: PreparedClient, context: ShipContext) {
+  const bundle = entry.bundle as NonNullable<PreparedClient['bundle']>;
+  return {
+    api: context.api,
+    settings: entry.settings,
+    bundle,
+    secrets: entry.secrets,
+    remote: entry.remote,
+    annotations: bundleAnnotations(bundle, context.fleetVersion),
+  };
+}
+
+async function finishShipped(entry: PreparedClient, context: ShipContext, started: number, say: (detail: string) => void): Promise<void> {
+  const { result } = entry;
   result.durationMs = Date.now() - started;
   result.url = (await clientUrl(entry.client, context.target, new Map())).url;
   const deployed = `deployed ${shortId(result.versionId)} (${(result.durationMs / 1000).toFixed(1)} s)`;
   if (context.verify) {
     result.stage = 'verify';
-    progress(`${deployed}; waiting to verify`);
+    say(`${deployed}; waiting to verify`);
   }
 }
 

@@ -8,16 +8,19 @@ import { type ClientSettings, uploadBindings } from './client-settings.js';
 /**
  * Ships one client through the Workers API, as `wrangler deploy --env <client>` would land it:
  * - an existing worker: one version upload (code, vars, dataset, secrets, annotations), then one
- *   deployment of it at 100% — 2 calls; a third only when tags or observability drifted;
+ *   deployment of it at 100% — 2 calls; a third only when tags or observability drifted. The two are
+ *   separate steps, so a wave uploads all its versions first and then makes them live together;
  * - a new worker: one script upload (created and deployed at once), then its workers.dev URL — 2
  *   calls; 3 when the worker vanished between the account's list and the upload.
  * Secrets from the file are sent in the upload, so code and secrets land as one version; secrets
  * only the worker has are kept (as wrangler keeps them), so a key in its grace period survives.
  */
 
-export interface ShipOutcome {
+export interface Uploaded {
   versionId: string;
   newWorker: boolean;
+  /** A new worker's upload is live at once; an existing worker's waits for deployUploaded. */
+  live: boolean;
 }
 
 export interface ShipDirectOptions {
@@ -53,22 +56,15 @@ export function clientUpload(
   return { metadata, modules: bundle.modules };
 }
 
-export async function shipDirect(options: ShipDirectOptions): Promise<ShipOutcome> {
-  const { api, settings, remote } = options;
+/** Step one: the upload (a new version of an existing worker, or a new worker, live at once). */
+export async function uploadDirect(options: ShipDirectOptions): Promise<Uploaded> {
+  const { api, settings } = options;
   const worker = settings.client.workerName;
   const upload = clientUpload(settings, options.bundle, options.secrets, options.annotations);
-  if (remote) {
+  if (options.remote) {
     options.progress('uploading a version');
     const versionId = await api.uploadVersion(worker, upload);
-    if (versionId !== 'missing') {
-      options.progress('deploying');
-      const deployed = await api.deploy(worker, [{ version_id: versionId, percentage: 100 }], options.annotations['workers/message'] ?? '');
-      // The newest version is never refused for its secrets; anything else here is Cloudflare's surprise.
-      if (deployed !== 'ok') throw new FleetError(`deploying worker ${worker}: Cloudflare refused its own newest version (10220)`);
-      const drift = settingsDrift(settings, remote);
-      if (drift) await api.patchScriptSettings(worker, drift);
-      return { versionId, newWorker: false };
-    }
+    if (versionId !== 'missing') return { versionId, newWorker: false, live: false };
   }
   options.progress('creating the worker');
   const versionId = await api.createScript(worker, {
@@ -77,7 +73,21 @@ export async function shipDirect(options: ShipDirectOptions): Promise<ShipOutcom
   });
   options.progress('enabling workers.dev');
   await api.enableWorkersDev(worker, settings.previewUrls);
-  return { versionId, newWorker: true };
+  return { versionId, newWorker: true, live: true };
+}
+
+/** Step two, for an existing worker: its new version becomes the deployment (and drifted settings are set back). */
+export async function deployUploaded(
+  options: Pick<ShipDirectOptions, 'api' | 'settings' | 'remote' | 'annotations'>,
+  versionId: string,
+): Promise<void> {
+  const { api, settings, remote } = options;
+  const worker = settings.client.workerName;
+  const deployed = await api.deploy(worker, [{ version_id: versionId, percentage: 100 }], options.annotations['workers/message'] ?? '');
+  // The newest version is never refused for its secrets; anything else here is Cloudflare's surprise.
+  if (deployed !== 'ok') throw new FleetError(`deploying worker ${worker}: Cloudflare refused its own newest version (10220)`);
+  const drift = remote ? settingsDrift(settings, remote) : undefined;
+  if (drift) await api.patchScriptSettings(worker, drift);
 }
 
 /**
