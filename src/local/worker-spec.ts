@@ -16,6 +16,8 @@ export interface WorkerSpec {
 export interface WorkerModule {
   name: string;
   type: ModuleType;
+  /** sha256 of the contents, as the store keeps it (so a sync can tell what changed without hashing code again). */
+  hash?: string;
   contents: Uint8Array;
 }
 
@@ -35,7 +37,12 @@ export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Prom
       analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
   }
   const modules = await Promise.all(
-    version.modules.map(async (ref) => ({ name: ref.name, type: ref.type, contents: await store.readModule(script.name, ref) })),
+    version.modules.map(async (ref) => ({
+      name: ref.name,
+      type: ref.type,
+      hash: ref.hash,
+      contents: await store.readModule(script.name, ref),
+    })),
   );
   return {
     name: script.name,

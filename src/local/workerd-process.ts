@@ -177,8 +177,9 @@ export class WorkerdProcess {
 
 function fingerprint(spec: WorkerSpec): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ ...spec, modules: spec.modules.map((m) => [m.name, m.type]) }));
-  for (const module of spec.modules) hash.update(module.contents);
+  hash.update(JSON.stringify({ ...spec, modules: spec.modules.map((m) => [m.name, m.type, m.hash]) }));
+  // The store's content hash names a module already; hashing contents again made every sync cost the whole fleet's code.
+  for (const module of spec.modules) if (module.hash === undefined) hash.update(module.contents);
   return hash.digest('hex');
 }
 
