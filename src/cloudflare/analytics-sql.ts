@@ -1,14 +1,6 @@
+import { systemClock } from '../util/clock.js';
 import { ExitCode, FleetError } from '../util/errors.js';
-import {
-  backoffMs,
-  type FetchLike,
-  type Pacer,
-  pacedFetch,
-  type RetryPolicy,
-  retryPolicyFromEnv,
-  sharedPacer,
-  systemClock,
-} from './pacer.js';
+import { backoffMs, type FetchLike, type Pacer, pacedFetch, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
 /**

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../util/clock.js';
 import { usageError } from '../util/errors.js';
 import { parseRate } from '../util/rate.js';
 
@@ -34,31 +35,6 @@ export function parseRateLimit(text: string, source: string): RateLimit {
   }
   return { requests: rate.requests, windowMs: Math.round(rate.seconds * 1000) };
 }
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 export interface PacerStats {
   /** Request slots handed out (a wrangler deploy counts as its reserved cost). */

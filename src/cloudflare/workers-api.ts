@@ -1,6 +1,7 @@
 import type Cloudflare from 'cloudflare';
+import { systemClock } from '../util/clock.js';
 import type { CreateApiOptions } from './api.js';
-import { backoffMs, type Pacer, type RetryPolicy, retryPolicyFromEnv, sharedPacer, systemClock } from './pacer.js';
+import { backoffMs, type Pacer, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 import { type UploadBinding, uploadForm, type WorkerUpload } from './worker-upload.js';
 

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Clock, systemClock } from '../cloudflare/pacer.js';
 import { API_KEY, PREVIOUS_API_KEY } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { mapWithConcurrency } from '../util/concurrency.js';
 import { describeError } from '../util/errors.js';
 import { statePaths } from '../util/state-dir.js';

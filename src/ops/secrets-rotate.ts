@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import type { FleetApi } from '../cloudflare/api.js';
-import { type Clock, systemClock } from '../cloudflare/pacer.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../fleet/fleet.js';
 import { generateApiKey } from '../secrets/generate.js';
 import { refuseIfTracked } from '../secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, tightenedWarning, updateSecretsFile } from '../secrets/secrets-file.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { FleetError, usageError } from '../util/errors.js';
 import { sweepStaleTempFiles } from '../util/files.js';
 import { statePaths } from '../util/state-dir.js';

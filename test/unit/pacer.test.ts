@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   backoffMs,
-  type Clock,
   DEFAULT_RETRY_POLICY,
   type FetchLike,
   Pacer,
@@ -10,6 +9,7 @@ import {
   type RetryPolicy,
   retryAfterMs,
 } from '../../src/cloudflare/pacer.js';
+import type { Clock } from '../../src/util/clock.js';
 
 /** A clock whose sleeps advance time instantly, in order; records every sleep. */
 function fakeClock(start = 0): Clock & { sleeps: number[]; time: () => number } {

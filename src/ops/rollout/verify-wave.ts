@@ -1,6 +1,6 @@
-import { systemClock } from '../../cloudflare/pacer.js';
 import type { Target } from '../../cloudflare/target.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
+import { systemClock } from '../../util/clock.js';
 import { clientFailure } from '../client-failure.js';
 import { describeFetchError } from '../verify/auth-probe.js';
 import { resolveClientUrls } from '../verify/client-urls.js';
