@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { API_KEY, PREVIOUS_API_KEY } from '../fleet/fleet.js';
 import { readSecretsFile } from '../secrets/secrets-file.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -120,7 +120,7 @@ export async function keysFromBackups(
   const stale: StaleKey[] = [];
   const unreadable: string[] = [];
   for (const name of names) {
-    const source = join('.mcp-fleet', 'backups', client, name);
+    const source = relative(projectDir, join(dir, name));
     let values: ReadonlyMap<string, string>;
     try {
       values = (await readSecretsFile(join(dir, name), { displayName: source }))?.values ?? new Map();
