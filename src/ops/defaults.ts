@@ -20,3 +20,12 @@ export const DEFAULT_CONCURRENCY = {
 
 /** The window `metrics` reports on when --since is not given. */
 export const DEFAULT_METRICS_SINCE = '1h';
+
+/** Workers an account may hold on Workers Paid (100 on Free): `status` reports the fleet's share of it. */
+export const DEFAULT_WORKERS_LIMIT = 500;
+
+/** `status` warns once the account holds this share of its workers limit. */
+export const CAPACITY_WARNING_SHARE = 0.8;
+
+/** `logs --follow`: waits before opening a tail again after it closed unexpectedly; then the client fails. */
+export const TAIL_RECONNECT_BACKOFF_MS = [1000, 2000, 4000, 8000, 16000] as const;

@@ -6,10 +6,12 @@ import { registerDeploy } from './deploy.js';
 import { registerInit } from './init.js';
 import { registerList } from './list.js';
 import { registerLocal } from './local.js';
+import { registerLogs } from './logs.js';
 import { registerMetrics } from './metrics.js';
 import { registerRemove } from './remove.js';
 import { registerRollback } from './rollback.js';
 import { registerSecrets } from './secrets.js';
+import { registerStatus } from './status.js';
 import { registerVerify } from './verify.js';
 
 /**
@@ -26,7 +28,9 @@ export function registerCommands(program: Command): void {
   registerDeploy(program);
   registerRollback(program);
   registerSecrets(program);
+  registerStatus(program);
   registerConnect(program);
+  registerLogs(program);
   registerMetrics(program);
   registerLocal(program);
   registerDemo(program);

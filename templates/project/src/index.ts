@@ -52,7 +52,14 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
   // read 405 as "no stream offered".
   if (request.method !== 'POST') return { response: methodNotAllowed(['POST', 'OPTIONS']), protocol: '' };
   const rejection = await rejectUnauthorized(request, env);
-  if (rejection) return { response: rejection, protocol: '' };
+  if (rejection) {
+    // Tells the operator why a caller was turned away (mcp-fleet logs, Workers Logs): the
+    // status and whether a key came at all, never the header or the key itself.
+    console.warn(
+      `auth: refused ${rejection.status}, ${rejection.status === 503 ? 'no API_KEY secret set' : request.headers.has('authorization') ? 'key not valid' : 'no key sent'}`,
+    );
+    return { response: rejection, protocol: '' };
+  }
   // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet): stay closed
   // rather than serve half a client. Names only, as on /ready.
   const missing = missingSecrets(env);

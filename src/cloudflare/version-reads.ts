@@ -1,0 +1,63 @@
+import { type CreateApiOptions, createSdk, toFleetError } from './api.js';
+import type { Target } from './target.js';
+
+/**
+ * One version of a worker as `GET …/workers/scripts/<worker>/versions/<id>` describes it, without
+ * its code or binding values: what `status` needs to tell which code and runtime a deployment runs.
+ */
+export interface VersionSummary {
+  id: string;
+  number: number | undefined;
+  createdOn: string | undefined;
+  /** `workers/message`, `workers/tag`, `workers/triggered_by`. */
+  annotations: Record<string, string>;
+  compatibilityDate: string | undefined;
+  compatibilityFlags: string[];
+}
+
+export interface VersionReads {
+  /** One call, through the shared pacer. */
+  getVersion(script: string, versionId: string): Promise<VersionSummary>;
+}
+
+export function createVersionReads(target: Target, options: CreateApiOptions = {}): VersionReads {
+  const sdk = createSdk(target, options);
+  const base = `/accounts/${target.accountId}/workers/scripts`;
+  return {
+    async getVersion(script, versionId) {
+      try {
+        const body = (await sdk.get(`${base}/${encodeURIComponent(script)}/versions/${encodeURIComponent(versionId)}`)) as {
+          result?: RawVersion | null;
+        };
+        return summaryOf(body.result ?? {}, versionId);
+      } catch (error) {
+        throw toFleetError(error, `reading version ${versionId} of worker ${script}`, target);
+      }
+    },
+  };
+}
+
+interface RawVersion {
+  id?: string;
+  number?: number;
+  metadata?: { created_on?: string } | null;
+  annotations?: Record<string, unknown> | null;
+  resources?: { script_runtime?: { compatibility_date?: string; compatibility_flags?: string[] } | null } | null;
+}
+
+/** Reads the answer defensively: a field Cloudflare leaves out reads as unknown, never as a crash. */
+export function summaryOf(raw: RawVersion, versionId: string): VersionSummary {
+  const runtime = raw.resources?.script_runtime ?? {};
+  const annotations: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw.annotations ?? {})) if (typeof value === 'string') annotations[key] = value;
+  return {
+    id: typeof raw.id === 'string' ? raw.id : versionId,
+    number: typeof raw.number === 'number' ? raw.number : undefined,
+    createdOn: typeof raw.metadata?.created_on === 'string' ? raw.metadata.created_on : undefined,
+    annotations,
+    compatibilityDate: typeof runtime.compatibility_date === 'string' ? runtime.compatibility_date : undefined,
+    compatibilityFlags: Array.isArray(runtime.compatibility_flags)
+      ? runtime.compatibility_flags.filter((flag): flag is string => typeof flag === 'string')
+      : [],
+  };
+}

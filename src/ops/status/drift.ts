@@ -1,0 +1,104 @@
+import type { Deployment } from '../../cloudflare/workers-api.js';
+import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
+import { ExitCode } from '../../util/errors.js';
+import { type ClientFailure, fleetExitCode } from '../client-failure.js';
+import { bundleAnnotations } from '../rollout/bundles.js';
+
+/**
+ * What `status` concludes from what it read, with no I/O: which deployment's versions hold the code
+ * that runs, whether that code is the current local build, and how the fleet uses its account.
+ */
+
+export type CodeState = 'current' | 'behind' | 'unknown';
+
+/** The tag a deploy gives a version built from `bundle` (bundles.ts writes it; the fleet version does not enter it). */
+export function expectedTag(bundle: Pick<BuiltBundle, 'hash'>): string {
+  return bundleAnnotations(bundle as BuiltBundle, '')['workers/tag'] as string;
+}
+
+const BUNDLE_TAG = /^bundle-[0-9a-f]{16}$/;
+const BUNDLE_MESSAGE = /\bbundle sha256:([0-9a-f]{64})\b/;
+
+/**
+ * The deployment whose versions carry the code that runs now. A secret change makes a new version of
+ * the live one (Cloudflare allows it only while the newest version runs at 100%) and deploys it at
+ * once, annotated `workers/triggered_by: secret`; such a version has its predecessor's code but none
+ * of its annotations, so the walk goes back past those deployments to the one that shipped the code.
+ * Undefined when the list ends first (Cloudflare lists the recent deployments only).
+ */
+export function codeDeployment(deployments: readonly Deployment[]): Deployment | undefined {
+  for (const deployment of deployments) {
+    if (deployment.annotations?.['workers/triggered_by'] !== 'secret') return deployment;
+  }
+  return undefined;
+}
+
+export interface CodeVerdict {
+  state: CodeState;
+  /** Why, when the state is not `current`. */
+  why?: string;
+}
+
+/** Compares a version's annotations with the local bundle's hash (undefined when there is none to compare with). */
+export function codeVerdict(annotations: Readonly<Record<string, string>>, localHash: string | undefined, noLocal?: string): CodeVerdict {
+  const tag = annotations['workers/tag'];
+  const fullHash = BUNDLE_MESSAGE.exec(annotations['workers/message'] ?? '')?.[1];
+  if (tag === undefined || !BUNDLE_TAG.test(tag)) {
+    return { state: 'unknown', why: 'the deployed version carries no mcp-fleet bundle tag (deployed by wrangler or by hand)' };
+  }
+  if (localHash === undefined) return { state: 'unknown', why: noLocal ?? 'no local build to compare with' };
+  const matches = fullHash !== undefined ? fullHash === localHash : tag === expectedTag({ hash: localHash });
+  return matches ? { state: 'current' } : { state: 'behind', why: `runs ${tag}; the local build is ${expectedTag({ hash: localHash })}` };
+}
+
+/** The version with the biggest share first. */
+export function bySharesDescending<T extends { percentage: number }>(versions: readonly T[]): T[] {
+  return [...versions].sort((a, b) => b.percentage - a.percentage);
+}
+
+export interface Capacity {
+  /** Workers in the account (every worker, not only the fleet's). */
+  workers: number;
+  limit: number;
+  /** workers / limit, 0 to 1 (above 1 when the limit given is below what the account holds). */
+  share: number;
+  warning: boolean;
+}
+
+export function capacityOf(workers: number, limit: number, warnShare: number): Capacity {
+  const share = limit > 0 ? workers / limit : 1;
+  return { workers, limit, share, warning: share >= warnShare };
+}
+
+/** The parts of a client's status that can drift; each says what it found. */
+export interface DriftInput {
+  exists: boolean;
+  code: CodeState | undefined;
+  split: boolean;
+  secretsInSync: boolean;
+  compatibilityMatches: boolean | undefined;
+  verifyOk: boolean | undefined;
+}
+
+/**
+ * What differs from the project, in words (empty when everything matches). A code state that cannot
+ * be told counts: status promises that what runs is what the project says, and "unknown" is not that.
+ */
+export function driftOf(input: DriftInput): string[] {
+  if (!input.exists) return ['no worker'];
+  const drift: string[] = [];
+  if (input.code === 'behind') drift.push('code behind');
+  if (input.code === 'unknown') drift.push('code unknown');
+  if (input.split) drift.push('traffic split');
+  if (!input.secretsInSync) drift.push('secrets differ');
+  if (input.compatibilityMatches === false) drift.push('compatibility date');
+  if (input.verifyOk === false) drift.push('verify failed');
+  return drift;
+}
+
+/** A failed read decides as any fleet command's failure does; otherwise any drift is exit 1. */
+export function statusExitCode(results: readonly { error?: ClientFailure | undefined; inSync: boolean }[]): ExitCode {
+  const errors = results.map((result) => result.error);
+  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
+  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
+}

@@ -1,0 +1,55 @@
+import { isCloudflareApiError } from '../../cloudflare/api.js';
+import type { VersionReads, VersionSummary } from '../../cloudflare/version-reads.js';
+import type { Deployment, WorkersApi } from '../../cloudflare/workers-api.js';
+import { bySharesDescending, codeDeployment } from './drift.js';
+
+/** The reads `status` makes of the account and of each worker (all through the shared pacer). */
+export interface StatusReads {
+  workers: Pick<WorkersApi, 'listScripts' | 'listDeployments'>;
+  versions: VersionReads;
+}
+
+/** What one worker runs, as read: its live deployment and the versions whose code runs. */
+export interface RemoteState {
+  exists: boolean;
+  live: Deployment | undefined;
+  /** The versions that hold the running code, biggest share first (see codeDeployment). */
+  codeVersions: VersionSummary[];
+  /** Set when the code's origin could not be found among the deployments Cloudflare lists. */
+  codeUnknown?: string;
+}
+
+/** Cloudflare's codes for "no such worker". */
+const NOT_FOUND = new Set([10007, 10090]);
+
+/**
+ * One worker's deployments (one call), then each version of the deployment that shipped the code
+ * that runs (one call, two during a traffic split). A worker that vanished since the account's list
+ * was read reads as absent.
+ */
+export async function readRemoteState(reads: StatusReads, worker: string): Promise<RemoteState> {
+  let deployments: Deployment[];
+  try {
+    deployments = await reads.workers.listDeployments(worker);
+  } catch (error) {
+    if (isCloudflareApiError(error) && error.codes.some((code) => NOT_FOUND.has(code))) {
+      return { exists: false, live: undefined, codeVersions: [] };
+    }
+    throw error;
+  }
+  const live = deployments[0];
+  if (!live) return { exists: true, live: undefined, codeVersions: [], codeUnknown: 'the worker has no deployment' };
+  const code = codeDeployment(deployments);
+  if (!code) {
+    return {
+      exists: true,
+      live,
+      codeVersions: [],
+      codeUnknown: 'every deployment Cloudflare lists is a secret change; the one that shipped the code is older',
+    };
+  }
+  const codeVersions = await Promise.all(
+    bySharesDescending(code.versions).map((entry) => reads.versions.getVersion(worker, entry.version_id)),
+  );
+  return { exists: true, live, codeVersions };
+}
