@@ -7,7 +7,7 @@ import { clientFromEnv } from '../../src/fleet/fleet.js';
 import { bundleAnnotations } from '../../src/ops/rollout/bundles.js';
 import type { ClientSettings } from '../../src/ops/rollout/client-settings.js';
 import { applyRemote, emptyStatus, settleDrift } from '../../src/ops/status/client-status.js';
-import { capacityOf, codeDeployment, codeVerdict, driftOf, expectedTag, statusExitCode } from '../../src/ops/status/drift.js';
+import { capacityOf, codeVerdict, driftOf, expectedTag, statusExitCode } from '../../src/ops/status/drift.js';
 import { readRemoteState, type StatusReads } from '../../src/ops/status/remote.js';
 import { ageOf, capacityLine } from '../../src/ui/status-report.js';
 
@@ -52,29 +52,6 @@ describe('which code runs', () => {
       why: 'the local build failed: boom',
     });
   });
-
-  test('the code of a secret change is that of the deployment before it', () => {
-    const list = [
-      deployment('d3', [['v3', 100]], 'secret'),
-      deployment('d2', [['v2', 100]], 'secret'),
-      deployment('d1', [['v1', 100]], 'deployment'),
-    ];
-    expect(codeDeployment(list)?.id).toBe('d1');
-    expect(codeDeployment(list.slice(0, 2))).toBeUndefined();
-    expect(
-      codeDeployment([
-        deployment(
-          'd4',
-          [
-            ['a', 90],
-            ['b', 10],
-          ],
-          'deployment',
-        ),
-        ...list,
-      ])?.id,
-    ).toBe('d4');
-  });
 });
 
 function reads(deployments: Deployment[] | Error, versions: Record<string, VersionSummary>) {
@@ -114,6 +91,30 @@ describe('one client, from what was read', () => {
     settleDrift(result);
     expect(result).toMatchObject({ exists: true, versionId: 'v2', deployedBy: 'secret', code: 'current', drift: [], inSync: true });
     expect(result.traffic).toEqual([{ versionId: 'v2', percentage: 100, code: 'current', tag: shipped(HASH)['workers/tag'] }]);
+  });
+
+  test('secret changes are stepped over: by the deployment when it says so, else by the version (one call each)', async () => {
+    const marked = reads(
+      [deployment('d3', [['v3', 100]], 'secret'), deployment('d2', [['v2', 100]], 'secret'), deployment('d1', [['v1', 100]], 'deployment')],
+      { v1: version('v1', shipped(HASH)) },
+    );
+    expect((await readRemoteState(marked.api, 'acme')).codeVersions.map((v) => v.id)).toEqual(['v1']);
+    expect(marked.calls).toEqual(['deployments acme', 'version acme v1']);
+
+    const secret = { 'workers/triggered_by': 'secret' };
+    const unmarked = reads([deployment('d2', [['v2', 100]], ''), deployment('d1', [['v1', 100]], '')], {
+      v2: version('v2', secret),
+      v1: version('v1', shipped(HASH)),
+    });
+    expect((await readRemoteState(unmarked.api, 'acme')).codeVersions.map((v) => v.id)).toEqual(['v1']);
+    expect(unmarked.calls).toEqual(['deployments acme', 'version acme v2', 'version acme v1']);
+
+    const onlySecrets = reads([deployment('d2', [['v2', 100]], 'secret')], {});
+    expect(await readRemoteState(onlySecrets.api, 'acme')).toMatchObject({
+      exists: true,
+      codeVersions: [],
+      codeUnknown: expect.stringMatching(/all secret changes/),
+    });
   });
 
   test('a traffic split: one call per version, each version judged, the split is drift', async () => {

@@ -1,4 +1,3 @@
-import type { Deployment } from '../../cloudflare/workers-api.js';
 import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
 import { ExitCode } from '../../util/errors.js';
 import { type ClientFailure, fleetExitCode } from '../client-failure.js';
@@ -20,17 +19,14 @@ const BUNDLE_TAG = /^bundle-[0-9a-f]{16}$/;
 const BUNDLE_MESSAGE = /\bbundle sha256:([0-9a-f]{64})\b/;
 
 /**
- * The deployment whose versions carry the code that runs now. A secret change makes a new version of
- * the live one (Cloudflare allows it only while the newest version runs at 100%) and deploys it at
- * once, annotated `workers/triggered_by: secret`; such a version has its predecessor's code but none
- * of its annotations, so the walk goes back past those deployments to the one that shipped the code.
- * Undefined when the list ends first (Cloudflare lists the recent deployments only).
+ * A secret change makes a new version of the live one (Cloudflare allows it only while the newest
+ * version runs at 100%) and deploys it at once, annotated `workers/triggered_by: secret`: it runs its
+ * predecessor's code but carries none of its annotations. So the code that runs is found by going
+ * back past such deployments (the local edge and, where it says so, Cloudflare annotate the
+ * deployment too) or such versions (when only the version says so) to the one that shipped it.
  */
-export function codeDeployment(deployments: readonly Deployment[]): Deployment | undefined {
-  for (const deployment of deployments) {
-    if (deployment.annotations?.['workers/triggered_by'] !== 'secret') return deployment;
-  }
-  return undefined;
+export function isSecretChange(annotations: Readonly<Record<string, string>> | undefined): boolean {
+  return annotations?.['workers/triggered_by'] === 'secret' && annotations['workers/tag'] === undefined;
 }
 
 export interface CodeVerdict {

@@ -1,7 +1,7 @@
 import { isCloudflareApiError } from '../../cloudflare/api.js';
 import type { VersionReads, VersionSummary } from '../../cloudflare/version-reads.js';
 import type { Deployment, WorkersApi } from '../../cloudflare/workers-api.js';
-import { bySharesDescending, codeDeployment } from './drift.js';
+import { bySharesDescending, isSecretChange } from './drift.js';
 
 /** The reads `status` makes of the account and of each worker (all through the shared pacer). */
 export interface StatusReads {
@@ -13,7 +13,7 @@ export interface StatusReads {
 export interface RemoteState {
   exists: boolean;
   live: Deployment | undefined;
-  /** The versions that hold the running code, biggest share first (see codeDeployment). */
+  /** The versions that hold the running code, biggest share first (see readRemoteState). */
   codeVersions: VersionSummary[];
   /** Set when the code's origin could not be found among the deployments Cloudflare lists. */
   codeUnknown?: string;
@@ -22,10 +22,13 @@ export interface RemoteState {
 /** Cloudflare's codes for "no such worker". */
 const NOT_FOUND = new Set([10007, 10090]);
 
+/** Versions read to step back past secret changes the deployments do not mark, at most. */
+const MAX_UNMARKED_STEPS = 3;
+
 /**
  * One worker's deployments (one call), then each version of the deployment that shipped the code
- * that runs (one call, two during a traffic split). A worker that vanished since the account's list
- * was read reads as absent.
+ * that runs (one call, two during a traffic split; one more per secret change since, when only the
+ * version marks it, up to 3). A worker that vanished since the account's list was read reads as absent.
  */
 export async function readRemoteState(reads: StatusReads, worker: string): Promise<RemoteState> {
   let deployments: Deployment[];
@@ -39,17 +42,23 @@ export async function readRemoteState(reads: StatusReads, worker: string): Promi
   }
   const live = deployments[0];
   if (!live) return { exists: true, live: undefined, codeVersions: [], codeUnknown: 'the worker has no deployment' };
-  const code = codeDeployment(deployments);
-  if (!code) {
-    return {
-      exists: true,
-      live,
-      codeVersions: [],
-      codeUnknown: 'every deployment Cloudflare lists is a secret change; the one that shipped the code is older',
-    };
+  let unmarked = 0;
+  for (const deployment of deployments) {
+    if (isSecretChange(deployment.annotations)) continue;
+    const versions = await Promise.all(
+      bySharesDescending(deployment.versions).map((entry) => reads.versions.getVersion(worker, entry.version_id)),
+    );
+    const only = versions.length === 1 ? versions[0] : undefined;
+    if (only && isSecretChange(only.annotations) && unmarked < MAX_UNMARKED_STEPS) {
+      unmarked += 1;
+      continue;
+    }
+    return { exists: true, live, codeVersions: versions };
   }
-  const codeVersions = await Promise.all(
-    bySharesDescending(code.versions).map((entry) => reads.versions.getVersion(worker, entry.version_id)),
-  );
-  return { exists: true, live, codeVersions };
+  return {
+    exists: true,
+    live,
+    codeVersions: [],
+    codeUnknown: 'the deployments Cloudflare lists are all secret changes; the one that shipped the code is older',
+  };
 }

@@ -22,7 +22,8 @@ export type { ClientStatus, TrafficShare } from './client-status.js';
  * deployed or changed; the local bundle is built (or reused from the build cache) exactly as a
  * deploy builds it, so "current" means "a deploy now would upload these very bytes".
  * API calls: 1 per command (the account's workers) and per client 1 (secret names) + 1 (deployments)
- * + 1 per version holding the running code (1; 2 during a traffic split); 1 for a client without a worker.
+ * + 1 per version holding the running code (1; 2 during a traffic split; see remote.ts for secret
+ * changes Cloudflare marks on the version only); 1 for a client without a worker.
  */
 
 export interface BundleStatus {
