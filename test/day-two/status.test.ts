@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import type { Target } from '../../src/cloudflare/target.js';
+import { createWorkersApi } from '../../src/cloudflare/workers-api.js';
 import { callsPerScript, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -191,6 +193,60 @@ describe('status', () => {
     const [acme] = result.json.clients;
     expect(acme?.compatibilityDate.matches).toBe(false);
     expect(acme?.drift).toContain('compatibility date');
+  });
+
+  test('a traffic split shows both versions with their share; it is drift; each version costs one call', async () => {
+    const { info } = fleet.edge;
+    const target: Target = {
+      kind: 'local',
+      apiBaseUrl: info.apiBaseUrl,
+      accountId: info.accountId,
+      token: info.token,
+      workerUrl: async (worker) => fleet.workerUrl(worker),
+      childEnv: () => ({}),
+    };
+    const workers = createWorkersApi(target);
+    const [live] = await workers.listDeployments('globex');
+    const current = live?.versions[0]?.version_id as string;
+    // The same code again as a second version (a gradual rollout of an unchanged build), then 90/10.
+    const version = await workers.getVersionWithCode('globex', current);
+    const again = await workers.uploadVersion('globex', {
+      metadata: {
+        main_module: version.main_module,
+        bindings: version.bindings.filter((binding) => !binding.type.startsWith('secret')),
+        ...(version.compatibility_date ? { compatibility_date: version.compatibility_date } : {}),
+        compatibility_flags: version.compatibility_flags,
+        keep_bindings: ['secret_text', 'secret_key'],
+        annotations: version.annotations,
+      },
+      modules: version.modules.map((m) => ({
+        name: m.name,
+        contentType: m.content_type,
+        contents: Buffer.from(m.content_base64, 'base64'),
+      })),
+    });
+    expect(again).not.toBe('missing');
+    const split = [
+      { version_id: again as string, percentage: 90 },
+      { version_id: current, percentage: 10 },
+    ];
+    expect(await workers.deploy('globex', split, 'status test: a split')).toBe('ok');
+    onTestFinished(async () => {
+      await workers.deploy('globex', [{ version_id: again as string, percentage: 100 }], 'status test: the split ends');
+    });
+
+    const { result, calls } = await status(['globex']);
+    expect(result.exitCode).toBe(1);
+    const [globex] = result.json.clients;
+    expect(globex?.traffic.map((share) => [share.versionId, share.percentage, share.code])).toEqual([
+      [again, 90, 'current'],
+      [current, 10, 'current'],
+    ]);
+    expect(globex).toMatchObject({ versionId: again, code: 'current', drift: ['traffic split'] });
+    expect(calls.get('globex')).toBe(4);
+    const human = await fleet.cli(['status', 'globex', '--local']);
+    expect(human.stdout).toMatch(new RegExp(`${(again as string).slice(0, 8)} 90% current · ${current.slice(0, 8)} 10% current`));
+    expect(human.stdout).toMatch(/globex: two versions share the traffic/);
   });
 
   test('bad input is exit 2 naming the flag', async () => {
