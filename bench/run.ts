@@ -297,5 +297,4 @@ async function main(): Promise<number> {
   }
   return summaries.some((summary) => summary.status === 'failed' || summary.status === 'partial') ? 1 : 0;
 }
-
 process.exitCode = await main();
