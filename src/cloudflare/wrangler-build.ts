@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
+import { dieWithParentOptions } from '../local/die-with-parent.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
 import { recordChild, resolveWrangler } from './wrangler.js';
@@ -59,9 +60,12 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
     const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
     log.write(`# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --dry-run --env ${options.env}\n`);
     const tail: string[] = [];
+    // A build killed with mcp-fleet must not keep running on its own (see dieWithParentOptions).
+    const dieWithUs = dieWithParentOptions();
     const child = execa(wrangler.file, args, {
       cwd: options.projectDir,
       env: {
+        ...dieWithUs.env,
         CI: '1',
         WRANGLER_SEND_METRICS: 'false',
         WRANGLER_SEND_ERROR_REPORTS: 'false',
@@ -73,7 +77,8 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
         CLOUDFLARE_API_TOKEN: '',
       },
       extendEnv: true,
-      stdin: 'ignore',
+      stdio: dieWithUs.stdio,
+      detached: dieWithUs.detached,
       all: true,
       reject: false,
       timeout: options.timeoutMs ?? 5 * 60_000,

@@ -1,6 +1,5 @@
 import pc from 'picocolors';
 import type { ClientFailure } from '../ops/client-failure.js';
-import type { DeployResult } from '../ops/deploy.js';
 import type { PushResult } from '../ops/secrets-push.js';
 import type { RetireResult } from '../ops/secrets-retire.js';
 import type { RotateResult } from '../ops/secrets-rotate.js';
@@ -45,25 +44,6 @@ export function renderProblems(
 function summary(verb: string, ok: number, failed: number, seconds?: number): string {
   const text = `${ok} ${verb}, ${failed} failed${seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`}`;
   return failed === 0 ? pc.green(text) : pc.red(text);
-}
-
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
-}
-
-export function renderDeployReport(results: readonly DeployResult[], elapsedMs: number): string {
-  const rows = results.map((result) => [
-    result.ok ? OK : FAIL,
-    result.client,
-    result.ok ? 'deployed' : `failed at ${result.stage}`,
-    result.versionId?.slice(0, 8) ?? '-',
-    result.verify ? (result.verify.ok ? 'ok' : 'failed') : '-',
-    seconds(result.durationMs),
-    result.url ?? '-',
-  ]);
-  const lines = [renderTable(['', 'CLIENT', 'RESULT', 'VERSION', 'VERIFY', 'TIME', 'URL'], rows)];
-  lines.push('', summary('deployed', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length, elapsedMs / 1000));
-  return lines.join('\n');
 }
 
 export function renderPushReport(results: readonly PushResult[]): string {
