@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Target } from '../../cloudflare/target.js';
 import { HOSTS } from '../../ops/connect/hosts.js';
 import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
+import { prepareWorkerUrlRun } from '../worker-url-run.js';
 
 interface ConnectFlags {
   all?: boolean;
@@ -35,11 +35,7 @@ export function registerConnect(program: Command): void {
     .action(
       action(async (names: string[], flags: ConnectFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
-        const [{ isHost, HOST_FORMATS, documentText }, { loadFleet, selectClients }, { parseUrlOverrides }] = await Promise.all([
-          import('../../ops/connect/host-configs.js'),
-          import('../../fleet/fleet.js'),
-          import('../../ops/verify/client-urls.js'),
-        ]);
+        const { isHost, HOST_FORMATS, documentText } = await import('../../ops/connect/host-configs.js');
         const host = flags.for;
         if (host === undefined || !isHost(host)) {
           throw usageError(
@@ -58,24 +54,7 @@ export function registerConnect(program: Command): void {
         }
         if (flags.write !== undefined && flags.write.trim() === '') throw usageError('--write needs a directory');
 
-        const fleet = await loadFleet(ctx.cwd);
-        const clients = selectClients(fleet, names, Boolean(flags.all));
-        const overrides = parseUrlOverrides(
-          flags.url ?? [],
-          fleet.clients.map((client) => client.name),
-        );
-        if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
-          (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
-        }
-        // The target is resolved only if a client needs it: a route or --url needs no API token.
-        const local = Boolean(flags.local);
-        let target: Promise<Target> | undefined;
-        const getTarget = async (): Promise<Target> => {
-          const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
-          target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
-          return target;
-        };
-        if (local) await getTarget();
+        const { clients, overrides, target } = await prepareWorkerUrlRun(ctx, names, flags);
 
         const format = HOST_FORMATS[host];
         if (flags.write !== undefined) {
@@ -95,7 +74,7 @@ export function registerConnect(program: Command): void {
           clients,
           host,
           inlineKey,
-          target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
+          target,
           overrides,
           ...(flags.write === undefined ? {} : { writeDir: flags.write }),
           concurrency: DEFAULT_CONCURRENCY.api,

@@ -3,6 +3,7 @@ import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 import { parseConcurrency, parseTimeoutSeconds } from '../flags.js';
+import { prepareWorkerUrlRun } from '../worker-url-run.js';
 
 interface VerifyFlags {
   all?: boolean;
@@ -29,39 +30,13 @@ export function registerVerify(program: Command): void {
         const ctx = commandContext(cmd);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.verify);
         const timeoutMs = parseTimeoutSeconds(flags.timeout);
-        const [
-          { loadFleet, selectClients },
-          { parseUrlOverrides },
-          { verifyFleet, verifyExitCode },
-          { renderVerifyReport, verifyJson },
-          { parseProtocolRequirement },
-        ] = await Promise.all([
-          import('../../fleet/fleet.js'),
-          import('../../ops/verify/client-urls.js'),
+        const [{ verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }, { parseProtocolRequirement }] = await Promise.all([
           import('../../ops/verify/verify-fleet.js'),
           import('../../ui/verify-report.js'),
           import('../../ops/verify/protocol.js'),
         ]);
         const protocol = parseProtocolRequirement(flags.protocol);
-        const fleet = await loadFleet(ctx.cwd);
-        const clients = selectClients(fleet, names, Boolean(flags.all));
-        const overrides = parseUrlOverrides(
-          flags.url ?? [],
-          fleet.clients.map((client) => client.name),
-        );
-        if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
-          // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
-          (await import('../../local/localhost-resolver.js')).installLocalhostResolver();
-        }
-        const local = Boolean(flags.local);
-        // The target is resolved only if a client needs its URL, so --url for every client needs no API token.
-        let target: Promise<import('../../cloudflare/target.js').Target> | undefined;
-        const getTarget = async (): Promise<import('../../cloudflare/target.js').Target> => {
-          const { resolveTarget } = await import('../../cloudflare/resolve-target.js');
-          target ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
-          return target;
-        };
-        if (local) await getTarget();
+        const { fleet, clients, overrides, local, target } = await prepareWorkerUrlRun(ctx, names, flags);
 
         ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
         // A live count only where a person watches; logs and pipes get the report alone.
@@ -70,7 +45,7 @@ export function registerVerify(program: Command): void {
         const report = await verifyFleet({
           fleet,
           clients,
-          target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await getTarget()).workerUrl(worker) },
+          target,
           urls: overrides,
           concurrency,
           timeoutMs,
