@@ -14,11 +14,11 @@ async function testFiles(dir: string): Promise<string[]> {
 }
 
 /** Issue 10, case 21: a fresh clone with nothing beside it must pass, so no test reaches past the repository. */
-test('case 21: no test file reads a sibling of the repository (../shared, a sibling checkout)', async () => {
+test('case 21: no test file reads a sibling of the repository (the shared folder, a sibling checkout)', async () => {
   const offenders: string[] = [];
   for (const file of await testFiles(join(repoRoot, 'test'))) {
     const text = await readFile(file, 'utf8');
-    // repoRoot joined with '..' (or a literal ../shared) names something beside the clone.
+    // repoRoot joined with '..' (or a literal parent-relative shared path) names something beside the clone.
     if (/repoRoot,\s*['"]\.\.['"]|['"]\.\.\/(\.\.\/)*shared\b|['"]\.\.['"],\s*['"]shared['"]/.test(text))
       offenders.push(relative(repoRoot, file));
   }
