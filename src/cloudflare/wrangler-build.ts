@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { dieWithParentOptions } from '../local/die-with-parent.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
-import { recordChild, resolveWrangler } from './wrangler.js';
+import { envArgs, recordChild, resolveWrangler } from './wrangler.js';
 
 /**
  * Bundles the worker once with wrangler itself (`wrangler deploy --dry-run --outdir`), so what is
@@ -19,8 +19,8 @@ import { recordChild, resolveWrangler } from './wrangler.js';
 
 export interface BuildOptions {
   projectDir: string;
-  /** The wrangler environment whose settings the bundle is built with (any client of the build group). */
-  env: string;
+  /** The wrangler environment whose settings the bundle is built with (any client of the build group); undefined for the top level. */
+  env: string | undefined;
   /** Upload the source map with the code (wrangler's default unless `upload_source_maps` is false). */
   sourceMaps: boolean;
   /** A short name for the log file. */
@@ -55,10 +55,12 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
   const outDir = join(workDir, 'out');
   const metafile = join(workDir, 'meta.json');
   try {
-    const args = [...wrangler.prefix, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile, '--env', options.env];
+    const args = [...wrangler.prefix, 'deploy', '--dry-run', '--outdir', outDir, '--metafile', metafile, ...envArgs(options.env)];
     await recordChild([wrangler.file, ...args]);
     const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
-    log.write(`# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --dry-run --env ${options.env}\n`);
+    log.write(
+      `# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) ${['deploy', '--dry-run', ...envArgs(options.env)].join(' ')}\n`,
+    );
     const tail: string[] = [];
     // A build killed with mcp-fleet must not keep running on its own (see dieWithParentOptions).
     const dieWithUs = dieWithParentOptions();

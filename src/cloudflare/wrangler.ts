@@ -52,8 +52,10 @@ export async function resolveWrangler(projectDir: string): Promise<WranglerComma
 
 export interface WranglerDeployOptions {
   projectDir: string;
-  /** The wrangler environment (= client name). */
-  env: string;
+  /** The wrangler environment (= client name); undefined for the top-level worker, deployed without `--env`. */
+  env: string | undefined;
+  /** Names the log files (the client). */
+  label: string;
   target: Target;
   /**
    * Secrets uploaded with the code, so the new version has exactly these values. Always given by
@@ -79,8 +81,13 @@ export interface WranglerDeployResult {
   wrangler: 'project' | 'mcp-fleet';
 }
 
+/** `--env <name>` for an env's worker; nothing for the top-level worker (wrangler's default). */
+export function envArgs(env: string | undefined): string[] {
+  return env === undefined ? [] : ['--env', env];
+}
+
 /**
- * Runs `wrangler deploy --env <client>` against the target. The token and base URL travel in the
+ * Runs `wrangler deploy --env <client>` (or plain `wrangler deploy` for the top-level worker) against the target. The token and base URL travel in the
  * child's environment only; secret values in a JSON file in a fresh 0700 directory under the
  * project's `.mcp-fleet/tmp/`, removed when wrangler exits, whatever happened. A run killed before
  * it could remove it (SIGKILL) leaves it in the project's private state, never in a shared /tmp, and
@@ -92,15 +99,15 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
   const logs = statePaths.logs(options.projectDir);
   await ensureStateDir(options.projectDir, statePaths.wranglerLogs(options.projectDir));
   const stamp = fileStamp();
-  const logPath = join(logs, `${options.env}-${stamp}.log`);
-  const outputPath = join(logs, `${options.env}-${stamp}.output.jsonl`);
+  const logPath = join(logs, `${options.label}-${stamp}.log`);
+  const outputPath = join(logs, `${options.label}-${stamp}.output.jsonl`);
 
   const tmp = await ensureStateDir(options.projectDir, statePaths.tmp(options.projectDir));
   await sweepDeployTemp(options.projectDir);
   const workDir = await mkdtemp(join(tmp, `${DEPLOY_DIR_PREFIX}${process.pid}-`));
   guardTempDir(workDir);
   try {
-    const args = [...wrangler.prefix, 'deploy', '--env', options.env];
+    const args = [...wrangler.prefix, 'deploy', ...envArgs(options.env)];
     if (options.secrets !== undefined) {
       const secretsPath = join(workDir, 'secrets.json');
       // JSON, not dotenv: wrangler expands $VAR in dotenv files and a value may contain `$`.
@@ -111,7 +118,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
 
     const log = createWriteStream(logPath, { mode: 0o600, flags: 'wx' });
     log.write(
-      `# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) deploy --env ${options.env} → ${options.target.kind} ${options.target.apiBaseUrl}\n`,
+      `# mcp-fleet: wrangler (${wrangler.source}: ${wrangler.binPath}) ${['deploy', ...envArgs(options.env)].join(' ')} → ${options.target.kind} ${options.target.apiBaseUrl}\n`,
     );
     const tail: string[] = [];
     let pending = '';

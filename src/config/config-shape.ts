@@ -62,20 +62,22 @@ const route: Check = (value, path) =>
     ? undefined
     : fields('a pattern string or an object with a "pattern"', { pattern: { check: string, required: true } })(value, path);
 
-const envSection = fields('an object (the settings of one client)', {
+/** What a client's worker is read from: an env section, or the top level for the default worker. */
+const workerSettings = {
   name: { check: string },
   vars: { check: anyObject('an object of variables') },
   analytics_engine_datasets: { check: datasets },
   routes: { check: listOf(route, 'a list of routes') },
   route: { check: route },
   workers_dev: { check: boolean },
-});
+};
+
+const envSection = fields('an object (the settings of one client)', workerSettings);
 
 const topLevel = fields('an object (the wrangler config)', {
-  name: { check: string },
+  ...workerSettings,
   main: { check: string },
   account_id: { check: string },
-  analytics_engine_datasets: { check: datasets },
   env: { check: anyObject('an object with one section per client') },
 });
 

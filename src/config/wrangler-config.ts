@@ -19,13 +19,11 @@ export interface WranglerEnv {
   [key: string]: unknown;
 }
 
-export interface WranglerConfig {
-  name?: string;
+/** The top level: the settings of the top-level worker (as an env's), the envs, and the account. */
+export interface WranglerConfig extends WranglerEnv {
   main?: string;
   account_id?: string;
-  analytics_engine_datasets?: { binding: string; dataset?: string }[];
   env?: Record<string, WranglerEnv>;
-  [key: string]: unknown;
 }
 
 /** Finds the project's wrangler config; TOML is not supported because edits must keep comments. */
@@ -96,12 +94,18 @@ export function detectLayout(text: string): Layout {
  */
 export function addEnvSection(text: string, client: string, section: WranglerEnv, path = 'wrangler.jsonc'): string {
   const doc = parseDocument(text, path);
-  const env = nodeAt(doc, ['env']);
-  const layout = detectLayout(text);
-  const body = env
-    ? appendProperty(doc.body, env, client, section, layout)
-    : appendProperty(doc.body, doc.root, 'env', { [client]: section }, layout);
-  return doc.bom + body;
+  return nodeAt(doc, ['env']) ? addMember(text, ['env'], client, section, path) : addMember(text, [], 'env', { [client]: section }, path);
+}
+
+/**
+ * Adds `key: value` as the last member of the object at `objectPath` ([] for the top level), which
+ * must exist; every other byte stays as it was, but for a separating comma.
+ */
+export function addMember(text: string, objectPath: JSONPath, key: string, value: unknown, path = 'wrangler.jsonc'): string {
+  const doc = parseDocument(text, path);
+  const object = objectPath.length === 0 ? doc.root : nodeAt(doc, objectPath);
+  if (object?.type !== 'object') throw new Error(`${path}: no object at ${objectPath.join('.')} to add ${key} to`);
+  return doc.bom + appendProperty(doc.body, object, key, value, detectLayout(text));
 }
 
 /** Removes env.<client> with the comments it owns; every other byte stays as it was. */

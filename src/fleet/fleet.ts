@@ -3,7 +3,7 @@ import { type ConfigFile, readConfig, type WranglerConfig, type WranglerEnv } fr
 import { secretsFileName } from '../secrets/secrets-file.js';
 import { templateKeys } from '../secrets/template.js';
 import { usageError } from '../util/errors.js';
-import { readFileIfExists } from '../util/files.js';
+import { exists, readFileIfExists } from '../util/files.js';
 import { datasetName, envNameProblem, workerNameProblem } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
@@ -14,10 +14,16 @@ export const API_KEY = 'API_KEY';
 /** The key before the last rotation, which the worker still accepts during a grace period. */
 export const PREVIOUS_API_KEY = 'API_KEY_PREVIOUS';
 
-/** One client of the fleet: one wrangler env, one worker, one secrets file. */
+/**
+ * One client of the fleet: one worker, one secrets file, and usually one wrangler env. The
+ * top-level (default) worker is a client too when it has a secrets file of its own name: a
+ * project laid out before it had a fleet often serves its first customer from there.
+ */
 export interface Client {
   name: string;
-  /** The worker's name (env.<client>.name; by convention the client's name). */
+  /** The wrangler env (`--env`) that deploys it; undefined for the top-level worker, deployed without one. */
+  envName: string | undefined;
+  /** The worker's name (env.<client>.name, or the top-level name; by convention the client's name). */
   workerName: string;
   /** The ANALYTICS dataset bound in the env, if any. */
   dataset: string | undefined;
@@ -25,6 +31,7 @@ export interface Client {
   secretsPath: string;
   /** Routes or custom domains of the env, when it has them (then the worker's URL is not workers.dev). */
   routes: string[];
+  /** Its section of the config: env.<client>, or the top level (without `env`) for the default worker. */
   env: WranglerEnv;
 }
 
@@ -34,7 +41,7 @@ export interface Fleet {
   configPath: string;
   configText: string;
   config: WranglerConfig;
-  /** The top-level worker name (never a client name). */
+  /** The top-level worker name (a client's only when that worker is the default client). */
   topLevelName: string | undefined;
   accountId: string | undefined;
   clients: Client[];
@@ -57,6 +64,7 @@ export function clientFromEnv(dir: string, name: string, env: WranglerEnv): Clie
   const analytics = env.analytics_engine_datasets?.find((binding) => binding.binding === 'ANALYTICS');
   return {
     name,
+    envName: name,
     workerName: typeof env.name === 'string' && env.name !== '' ? env.name : name,
     dataset: analytics?.dataset ?? undefined,
     secretsPath: join(dir, secretsFileName(name)),
@@ -82,6 +90,34 @@ function checkClientNames(file: ConfigFile): void {
   }
 }
 
+/** Top-level keys that are not the default worker's settings (the envs, and what only the CLI reads). */
+const NOT_WORKER_SETTINGS = new Set(['$schema', 'account_id', 'env', 'dev', 'send_metrics']);
+
+/**
+ * Why the top-level worker cannot be a client, or undefined when it can: it needs a name that is
+ * a valid client name, of a worker no env deploys too (two clients must never share a worker or a
+ * secrets file). Checked before its secrets file is looked for, so a hostile name is never a path.
+ */
+export function defaultWorkerProblem(config: WranglerConfig): string | undefined {
+  const name = config.name;
+  if (typeof name !== 'string' || name === '') return 'the top level has no "name"';
+  const problem = envNameProblem(name);
+  if (problem) return `its name ${JSON.stringify(name)} ${problem}`;
+  for (const [key, env] of Object.entries(config.env ?? {})) {
+    if (key === name) return `env.${key} is a client of the same name`;
+    if (env.name === name) return `env.${key} deploys a worker of the same name`;
+  }
+  return undefined;
+}
+
+/** The top-level worker as a client: its settings are the top level's, deployed without `--env`. */
+export function defaultClient(dir: string, config: WranglerConfig): Client | undefined {
+  if (defaultWorkerProblem(config) !== undefined) return undefined;
+  const name = config.name as string;
+  const section = Object.fromEntries(Object.entries(config).filter(([key]) => !NOT_WORKER_SETTINGS.has(key))) as WranglerEnv;
+  return { ...clientFromEnv(dir, name, section), envName: undefined };
+}
+
 export async function loadFleet(dir: string): Promise<Fleet> {
   const file = await readConfig(dir);
   checkClientNames(file);
@@ -89,6 +125,10 @@ export async function loadFleet(dir: string): Promise<Fleet> {
   const templatePath = join(dir, TEMPLATE_FILE);
   const templateText = await readFileIfExists(templatePath);
   const envs = config.env ?? {};
+  const topLevel = defaultClient(dir, config);
+  const clients = Object.entries(envs).map(([name, env]) => clientFromEnv(dir, name, env));
+  // The default worker is a client once it has a secrets file: `add <name> --default` writes one.
+  if (topLevel && (await exists(topLevel.secretsPath))) clients.unshift(topLevel);
   return {
     dir,
     configPath: path,
@@ -96,7 +136,7 @@ export async function loadFleet(dir: string): Promise<Fleet> {
     config,
     topLevelName: typeof config.name === 'string' ? config.name : undefined,
     accountId: typeof config.account_id === 'string' ? config.account_id : undefined,
-    clients: Object.entries(envs).map(([name, env]) => clientFromEnv(dir, name, env)),
+    clients,
     requiredKeys: templateText === undefined ? [] : templateKeys(templateText, templatePath),
     templatePath,
     templateText,
@@ -127,9 +167,12 @@ export function selectClients(fleet: Fleet, names: readonly string[], all: boole
   const unknown = names.filter((name) => !findClient(fleet, name));
   if (unknown.length > 0) {
     const known = fleet.clients.map((client) => client.name).join(', ') || 'none';
+    const topLevel = unknown.find((name) => name === fleet.topLevelName);
     throw usageError(
       `unknown client${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (not an env in ${fleet.configPath})`,
-      `Clients: ${known}`,
+      topLevel === undefined
+        ? `Clients: ${known}`
+        : `Clients: ${known}. ${topLevel} is the top-level worker, a client once it has a secrets file; if it serves one: mcp-fleet add ${topLevel} --default`,
     );
   }
   return [...new Set(names)].map((name) => findClient(fleet, name) as Client);

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { addEnvSection, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
-import { API_KEY, datasetBoundBy, type Fleet, findClient } from '../fleet/fleet.js';
+import { addEnvSection, addMember, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
+import { API_KEY, datasetBoundBy, defaultWorkerProblem, type Fleet, findClient } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
 import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
 import { generateApiKey } from '../secrets/generate.js';
@@ -23,14 +23,21 @@ export interface AddOptions {
   ask?: (key: string) => Promise<string | undefined>;
   /** Replace an existing secrets file (a backup is kept). */
   force: boolean;
+  /** The client is the top-level worker (deployed without --env), not a new env section. */
+  asDefault?: boolean;
   /** Refuse before writing anything when a required value is missing; names why (e.g. "--deploy"). */
   requireComplete?: string;
 }
 
 export interface AddResult {
   client: string;
+  /** The top-level worker made a client (`--default`). */
+  default: boolean;
   worker: string;
-  dataset: string;
+  /** null when the top-level worker binds no ANALYTICS dataset of its own (its metrics are then unavailable). */
+  dataset: string | null;
+  /** What was added to the config, as paths. */
+  configAdded: string[];
   secretsFile: string;
   /** Where each key's value came from; never the values. */
   sources: Record<string, 'generated' | 'flag' | 'env' | 'prompt' | 'missing'>;
@@ -74,17 +81,84 @@ export function envSectionFor(client: string): WranglerEnv {
   };
 }
 
-export async function addClient(options: AddOptions): Promise<AddResult> {
-  const { fleet, client } = options;
-  assertClientName(client);
+/** The config edit that makes a client, and what it names. */
+interface ClientConfigPlan {
+  configText: string;
+  worker: string;
+  dataset: string | undefined;
+  /** What was added to the config, as paths (e.g. "env.acme", "vars.CLIENT_ID"). */
+  added: string[];
+}
+
+/** A new env.<client> section: its own worker, dataset and CLIENT_ID. */
+function planEnvClient(fleet: Fleet, client: string): ClientConfigPlan {
   if (findClient(fleet, client)) throw usageError(`${client} is already a client (env.${client} in ${fleet.configPath})`);
   if (client === fleet.topLevelName)
-    throw usageError(`${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`);
+    throw usageError(
+      `${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`,
+      `If the top-level worker serves ${client} itself: mcp-fleet add ${client} --default`,
+    );
   const taken = fleet.clients.find((other) => other.workerName === client);
   if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
   const boundBy = datasetBoundBy(fleet, datasetName(client));
   if (boundBy)
     throw usageError(`dataset ${datasetName(client)} is already bound by ${boundBy} in ${fleet.configPath}; pick another client name`);
+  const configText = addEnvSection(fleet.configText, client, envSectionFor(client), fleet.configPath);
+  return { configText, worker: client, dataset: datasetName(client), added: [`env.${client}`] };
+}
+
+/**
+ * The top-level worker made a client: it keeps its settings, and gets what every client's worker
+ * has when it lacks it (a CLIENT_ID var, an ANALYTICS dataset). Its secrets file is what marks it.
+ */
+function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
+  const { config, configPath } = fleet;
+  if (client !== config.name) {
+    throw usageError(
+      `--default: ${client} is not the top-level worker's name in ${configPath} (${config.name === undefined ? 'it has none' : JSON.stringify(config.name)})`,
+      config.name === undefined ? `Give the top level a "name" in ${configPath} first.` : `Run: mcp-fleet add ${config.name} --default`,
+    );
+  }
+  const problem = defaultWorkerProblem(config);
+  if (problem)
+    throw usageError(`--default: the top-level worker cannot be a client: ${problem}`, `Fix it in ${configPath}; nothing was written.`);
+  let configText = fleet.configText;
+  const added: string[] = [];
+  if (config.vars === undefined) {
+    configText = addMember(configText, [], 'vars', { CLIENT_ID: client }, configPath);
+    added.push('vars');
+  } else if (!Object.hasOwn(config.vars, 'CLIENT_ID')) {
+    configText = addMember(configText, ['vars'], 'CLIENT_ID', client, configPath);
+    added.push('vars.CLIENT_ID');
+  }
+  const own = config.analytics_engine_datasets?.find((binding) => binding.binding === 'ANALYTICS');
+  let dataset = own?.dataset;
+  if (config.analytics_engine_datasets === undefined) {
+    const boundBy = datasetBoundBy(fleet, datasetName(client));
+    if (boundBy)
+      throw usageError(
+        `dataset ${datasetName(client)} is already bound by ${boundBy} in ${configPath}`,
+        'Bind another one to ANALYTICS at the top level.',
+      );
+    configText = addMember(
+      configText,
+      [],
+      'analytics_engine_datasets',
+      [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
+      configPath,
+    );
+    added.push('analytics_engine_datasets');
+    dataset = datasetName(client);
+  }
+  return { configText, worker: client, dataset, added };
+}
+
+export async function addClient(options: AddOptions): Promise<AddResult> {
+  const { fleet, client } = options;
+  assertClientName(client);
+  // Everything that can fail on bad input is checked before the first write.
+  const plan = options.asDefault ? planDefaultClient(fleet, client) : planEnvClient(fleet, client);
+  parseConfigText(plan.configText, fleet.configPath);
   if (fleet.templateText === undefined) {
     throw usageError(`${fleet.templatePath} is missing: it lists the keys every client needs`, 'Create it, or run: mcp-fleet init --adopt');
   }
@@ -104,10 +178,6 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   }
   await refuseIfTracked(fleet.dir, secretsPath);
   if (existing) await readSecretsFile(secretsPath); // a malformed file is reported rather than silently replaced
-
-  // Everything that can fail on bad input is checked before the first write.
-  const configText = addEnvSection(fleet.configText, client, envSectionFor(client), fleet.configPath);
-  parseConfigText(configText, fleet.configPath);
 
   const values = new Map<string, string>();
   const sources: AddResult['sources'] = {};
@@ -146,7 +216,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   try {
     await ensureSecretsIgnored(fleet.dir, [`${STATE_DIR_NAME}/`]);
     await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
-    await writeConfigText(fleet.configPath, configText);
+    if (plan.configText !== fleet.configText) await writeConfigText(fleet.configPath, plan.configText);
   } catch (error) {
     // A failed add leaves every file as it was.
     await restore(secretsPath, before.secrets, (text) => writeSecretsText(secretsPath, text));
@@ -155,8 +225,10 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   }
   return {
     client,
-    worker: client,
-    dataset: datasetName(client),
+    default: Boolean(options.asDefault),
+    worker: plan.worker,
+    dataset: plan.dataset ?? null,
+    configAdded: plan.added,
     secretsFile: secretsPath,
     sources,
     missing,

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { CONFIG_FILES } from '../config/wrangler-config.js';
-import { TEMPLATE_FILE } from '../fleet/fleet.js';
+import { defaultWorkerProblem, loadFleet, TEMPLATE_FILE } from '../fleet/fleet.js';
 import { clientNameProblem } from '../fleet/names.js';
 import { ensureSecretsIgnored } from '../secrets/git-guard.js';
 import { FleetError, usageError } from '../util/errors.js';
@@ -33,6 +33,10 @@ export interface InitResult {
   adopted: boolean;
   created: string[];
   deps: DepsMode;
+  /** Adopted: the clients found (env sections, and the top-level worker when it has a secrets file). */
+  clients?: string[];
+  /** Adopted: the top-level worker, whether it is a client, and whether `add <name> --default` could make it one. */
+  topLevel?: { name: string; client: boolean; canBeClient: boolean };
 }
 
 function templateDir(): string {
@@ -105,6 +109,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode): Promise<InitResult> {
   if (!configPresent)
     throw usageError(`--adopt: ${dir} has no wrangler.jsonc to adopt`, 'Run mcp-fleet init without --adopt to scaffold a new project.');
+  // A config mcp-fleet cannot read is reported before anything is added beside it.
+  const fleet = await loadFleet(dir);
   const created: string[] = [];
   const templatePath = join(dir, TEMPLATE_FILE);
   if (!(await exists(templatePath))) {
@@ -112,7 +118,23 @@ async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode)
     created.push(TEMPLATE_FILE);
   }
   if (await ensureSecretsIgnored(dir, [`${STATE_DIR_NAME}/`])) created.push('.gitignore');
-  return { dir, name: undefined, adopted: true, created, deps: deps === 'install' ? deps : 'none' };
+  const topLevel = fleet.topLevelName;
+  return {
+    dir,
+    name: undefined,
+    adopted: true,
+    created,
+    deps: deps === 'install' ? deps : 'none',
+    clients: fleet.clients.map((client) => client.name),
+    topLevel:
+      topLevel === undefined
+        ? undefined
+        : {
+            name: topLevel,
+            client: fleet.clients.some((client) => client.envName === undefined),
+            canBeClient: defaultWorkerProblem(fleet.config) === undefined,
+          },
+  };
 }
 
 /**

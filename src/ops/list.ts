@@ -5,6 +5,8 @@ import { describeError } from '../util/errors.js';
 
 export interface ClientListing {
   client: string;
+  /** The wrangler env that deploys it; null for the top-level (default) worker. */
+  env: string | null;
   worker: string;
   dataset: string | null;
   url: string | null;
@@ -31,7 +33,7 @@ export async function listClients(fleet: Fleet, urlOf?: (worker: string) => Prom
         secrets = { file: 'invalid', missing: [], empty: [], error: describeError(error) };
       }
       const url = urlOf ? await urlOf(client.workerName).catch(() => null) : null;
-      return { client: client.name, worker: client.workerName, dataset: client.dataset ?? null, url, secrets };
+      return { client: client.name, env: client.envName ?? null, worker: client.workerName, dataset: client.dataset ?? null, url, secrets };
     }),
   );
 }

@@ -11,6 +11,8 @@ export interface RemoveResult {
   client: string;
   /** Where the secrets file was moved (recoverable), or undefined when there was none. */
   secretsKeptAt: string | undefined;
+  /** False for the top-level worker: its settings stay, only its secrets file is kept aside. */
+  configChanged: boolean;
 }
 
 /** Offboards a client locally: its env section goes, its secrets file is kept aside, never deleted. */
@@ -20,8 +22,10 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
     const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
     throw usageError(`${name} is not a client (no env.${name} in ${fleet.configPath})`, `Clients: ${known}`);
   }
-  const configText = removeEnvSection(fleet.configText, name, fleet.configPath);
-  parseConfigText(configText, fleet.configPath);
+  // The top-level worker stays in the config (it is the project's own); it stops being a client
+  // when its secrets file goes.
+  const configText = client.envName === undefined ? undefined : removeEnvSection(fleet.configText, client.envName, fleet.configPath);
+  if (configText !== undefined) parseConfigText(configText, fleet.configPath);
 
   let secretsKeptAt: string | undefined;
   if (await exists(client.secretsPath)) {
@@ -32,10 +36,10 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
     await rename(client.secretsPath, secretsKeptAt);
   }
   try {
-    await writeConfigText(fleet.configPath, configText);
+    if (configText !== undefined) await writeConfigText(fleet.configPath, configText);
   } catch (error) {
     if (secretsKeptAt) await rename(secretsKeptAt, client.secretsPath);
     throw error;
   }
-  return { client: name, secretsKeptAt };
+  return { client: name, secretsKeptAt, configChanged: configText !== undefined };
 }

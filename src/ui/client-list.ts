@@ -17,7 +17,7 @@ export function renderClientList(listing: readonly ClientListing[]): string {
   const withUrls = listing.some((row) => row.url);
   const header = ['CLIENT', 'WORKER', 'DATASET', ...(withUrls ? ['URL'] : []), 'SECRETS'];
   const rows = listing.map((row) => [
-    row.client,
+    row.env === null ? `${row.client} ${pc.dim('(top-level)')}` : row.client,
     row.worker,
     row.dataset ?? '-',
     ...(withUrls ? [row.url ?? '-'] : []),

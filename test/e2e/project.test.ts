@@ -247,9 +247,10 @@ describe('mcp-fleet remove and list', () => {
     const json = await runCli(['list', '--json'], { cwd: dir });
     expect(json.exitCode, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([
-      { client: 'acme', worker: 'acme', dataset: 'acme_metrics', url: null, secrets: { file: 'present', missing: [], empty: [] } },
+      { client: 'acme', env: 'acme', worker: 'acme', dataset: 'acme_metrics', url: null, secrets: { file: 'present', missing: [], empty: [] } },
       {
         client: 'beta',
+        env: 'beta',
         worker: 'beta',
         dataset: 'beta_metrics',
         url: null,
@@ -257,6 +258,7 @@ describe('mcp-fleet remove and list', () => {
       },
       {
         client: 'gone',
+        env: 'gone',
         worker: 'gone',
         dataset: 'gone_metrics',
         url: null,

@@ -25,6 +25,13 @@ export function registerInit(program: Command): void {
         ctx.output.result(result);
         if (result.adopted) {
           ctx.output.success(`adopted ${target}${result.created.length ? ` (added ${result.created.join(', ')})` : ' (nothing to add)'}`);
+          const top = result.topLevel;
+          const clients = (result.clients ?? []).map((name) => (top?.client && name === top.name ? `${name} (top-level worker)` : name));
+          ctx.output.info(`  clients: ${clients.join(', ') || 'none yet'}`);
+          if (top && !top.client && top.canBeClient)
+            ctx.output.info(
+              `  the top-level worker ${top.name} is not a client; if it serves one: ${cliInvocation()} -C ${target} add ${top.name} --default`,
+            );
         } else {
           ctx.output.success(`created fleet project ${result.name} in ${target}`);
           for (const file of result.created) ctx.output.info(`  ${file}`);

@@ -36,7 +36,11 @@ export function registerRemove(program: Command): void {
             );
           const result = await removeClient(fleet, client);
           ctx.output.result(worker ? { ...result, worker } : result);
-          ctx.output.success(`removed ${client} from ${fleet.configPath}`);
+          ctx.output.success(
+            result.configChanged
+              ? `removed ${client} from ${fleet.configPath}`
+              : `${client} is no longer a client; the top-level worker's settings in ${fleet.configPath} were left as they are`,
+          );
           if (result.secretsKeptAt) ctx.output.info(`  secrets kept at ${result.secretsKeptAt} (restore by moving it back)`);
         });
       }),

@@ -47,7 +47,7 @@ export async function buildBundles(
     const result = await cachedBuild({
       settingsKey: group.key,
       projectDir: fleet.dir,
-      env: first.client.name,
+      env: first.client.envName,
       sourceMaps: group.sourceMaps,
       label: groups.length === 1 ? 'fleet' : `group${group.index}`,
     });

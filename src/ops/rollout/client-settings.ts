@@ -4,7 +4,8 @@ import type { Client, Fleet } from '../../fleet/fleet.js';
 
 /**
  * What `wrangler deploy --env <client>` would make of a client's env section, read the way wrangler
- * reads it (an env inherits the top level's build and runtime settings, never its bindings), for
+ * reads it (an env inherits the top level's build and runtime settings, never its bindings), or
+ * `wrangler deploy` of the top level for the default worker (its section is the top level), for
  * the direct upload: the settings that shape the bundle, and those that travel with each version.
  * A section that uses anything the direct upload does not reproduce is shipped by wrangler instead.
  */
@@ -94,9 +95,16 @@ export function clientSettings(fleet: Fleet, client: Client): ClientSettings {
     observability: effective('observability'),
     sourceMaps: effective('upload_source_maps') !== false,
     previewUrls: typeof effective('preview_urls') === 'boolean' ? (effective('preview_urls') as boolean) : undefined,
-    tags: fleet.topLevelName ? [`cf:service=${fleet.topLevelName}`, `cf:environment=${client.name}`] : [],
+    tags: serviceTags(fleet, client),
     bindings: bindingsOf(env),
   };
+}
+
+/** wrangler tags an env's worker with its service and env, and the top-level worker with its service only. */
+function serviceTags(fleet: Fleet, client: Client): string[] {
+  if (!fleet.topLevelName) return [];
+  const service = `cf:service=${fleet.topLevelName}`;
+  return client.envName === undefined ? [service] : [service, `cf:environment=${client.envName}`];
 }
 
 function wranglerOnlyReason(top: Record<string, unknown>, env: Record<string, unknown>): string | undefined {

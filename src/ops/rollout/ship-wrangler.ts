@@ -1,6 +1,6 @@
 import type { Pacer } from '../../cloudflare/pacer.js';
 import type { Target } from '../../cloudflare/target.js';
-import { WRANGLER_DEPLOY_API_CALLS, wranglerDeploy } from '../../cloudflare/wrangler.js';
+import { envArgs, WRANGLER_DEPLOY_API_CALLS, wranglerDeploy } from '../../cloudflare/wrangler.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { FleetError } from '../../util/errors.js';
 import type { DeployResult } from './results.js';
@@ -28,7 +28,8 @@ export async function shipWithWrangler(options: ShipWranglerOptions): Promise<st
   options.progress('wrangler deploy');
   const run = await wranglerDeploy({
     projectDir: options.fleet.dir,
-    env: client.name,
+    env: client.envName,
+    label: client.name,
     target: options.target,
     secrets: options.secrets,
     onLine: (line) => {
@@ -39,7 +40,7 @@ export async function shipWithWrangler(options: ShipWranglerOptions): Promise<st
   result.logPath = run.logPath;
   if (!run.ok) {
     result.output = run.tail;
-    throw new FleetError(`wrangler deploy --env ${client.name} failed: ${run.failure ?? 'see the log'}`, {
+    throw new FleetError(`${['wrangler deploy', ...envArgs(client.envName)].join(' ')} failed: ${run.failure ?? 'see the log'}`, {
       hint: `Full output: ${run.logPath}`,
     });
   }
