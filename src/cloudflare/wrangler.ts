@@ -81,9 +81,12 @@ export interface WranglerDeployResult {
   wrangler: 'project' | 'mcp-fleet';
 }
 
-/** `--env <name>` for an env's worker; nothing for the top-level worker (wrangler's default). */
+/**
+ * `--env <name>` for an env's worker; `--env=` for the top-level worker: an empty env is wrangler's
+ * documented way to name the top level when envs are defined (without it, it warns of a mistake).
+ */
 export function envArgs(env: string | undefined): string[] {
-  return env === undefined ? [] : ['--env', env];
+  return env === undefined ? ['--env='] : ['--env', env];
 }
 
 /**

@@ -26,13 +26,13 @@ afterAll(async () => {
 });
 
 /** Unmodified wrangler against the edge, with the client's secrets in a JSON file (as mcp-fleet's fallback hands them). */
-async function wranglerDeploy(client: string): Promise<void> {
+async function wranglerDeploy(client: string, env: readonly string[] = ['--env', client]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'fidelity-secrets-'));
   try {
     const secretsPath = join(dir, 'secrets.json');
     await writeFile(secretsPath, JSON.stringify(Object.fromEntries(await fleet.secrets(client))), { mode: 0o600 });
     const { info } = fleet.edge;
-    const result = await execa(process.execPath, [wranglerBin, 'deploy', '--env', client, '--secrets-file', secretsPath], {
+    const result = await execa(process.execPath, [wranglerBin, 'deploy', ...env, '--secrets-file', secretsPath], {
       cwd: fleet.dir,
       env: {
         CLOUDFLARE_API_BASE_URL: info.apiBaseUrl,
@@ -114,5 +114,23 @@ describe('direct upload fidelity', () => {
     console.log(`[api calls] direct upload of acme: new worker ${newCalls}, existing worker ${existingCalls}`);
     expect(newCalls).toBeLessThanOrEqual(3);
     expect(existingCalls).toBeLessThanOrEqual(2);
+  });
+
+  test('the top-level worker made a client (add --default) lands as wrangler deploy of the top level lands it', async () => {
+    // The project's top-level worker is named after its directory.
+    const added = await fleet.cli(['add', 'fleet', '--default', '--from-env', '--yes'], { env: { UPSTREAM_TOKEN: 'upstream-of-fleet' } });
+    expect(added.exitCode, added.stderr).toBe(0);
+
+    await wranglerDeploy('fleet', ['--env=']);
+    const byWrangler = await landed('fleet');
+    await deleteWorker('fleet');
+    await mcpFleetDeploy('fleet');
+    const byApi = await landed('fleet');
+
+    expect(byApi).toEqual(byWrangler);
+    expect(byApi.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
+      ['analytics_engine:ANALYTICS', 'plain_text:CLIENT_ID', 'secret_text:API_KEY', 'secret_text:UPSTREAM_TOKEN'].sort(),
+    );
+    expect(byApi.settings.tags).toEqual(['cf:service=fleet']);
   });
 });
