@@ -120,7 +120,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
     ]);
   });
 
-  test('secrets push, rotate and status act on the top-level worker alone', async () => {
+  test('secrets push, rotate and status act on the top-level worker alone, and on both with --all', async () => {
     const evergreenKey = (await fleet.secrets('evergreen')).get('API_KEY') as string;
     const oldKey = (await fleet.secrets('resin')).get('API_KEY') as string;
     await fleet.setSecret('resin', 'UPSTREAM_TOKEN', randomValue('up-resin-2'));
@@ -134,6 +134,22 @@ describe('an adopted project whose top-level worker serves a client', () => {
     expect(await fleet.accepts('resin', newKey)).toBe(true);
     expect(await fleet.refuses('resin', oldKey)).toBe(true);
     expect(await fleet.accepts('evergreen', evergreenKey)).toBe(true);
+
+    // And with --all, the top-level worker and the env client each get their own new key.
+    const before = { resin: newKey, evergreen: evergreenKey };
+    const all = await fleet.cliJson<FleetJson>(['secrets', 'rotate', '--all', '--local']);
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect(all.json.clients.map((c) => [c.client, c.ok])).toEqual([
+      ['resin', true],
+      ['evergreen', true],
+    ]);
+    for (const client of ['resin', 'evergreen'] as const) {
+      const key = (await fleet.secrets(client)).get('API_KEY') as string;
+      expect(key).not.toBe(before[client]);
+      expect(await fleet.accepts(client, key)).toBe(true);
+      expect(await fleet.refuses(client, before[client])).toBe(true);
+      expect(await fleet.refuses(client === 'resin' ? 'evergreen' : 'resin', key)).toBe(true);
+    }
 
     const status = await fleet.cliJson<{ clients: { client: string; inSync: boolean }[] }>(['secrets', 'status', '--all', '--local']);
     expect(status.exitCode, status.stderr).toBe(0);

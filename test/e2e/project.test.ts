@@ -247,7 +247,14 @@ describe('mcp-fleet remove and list', () => {
     const json = await runCli(['list', '--json'], { cwd: dir });
     expect(json.exitCode, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([
-      { client: 'acme', env: 'acme', worker: 'acme', dataset: 'acme_metrics', url: null, secrets: { file: 'present', missing: [], empty: [] } },
+      {
+        client: 'acme',
+        env: 'acme',
+        worker: 'acme',
+        dataset: 'acme_metrics',
+        url: null,
+        secrets: { file: 'present', missing: [], empty: [] },
+      },
       {
         client: 'beta',
         env: 'beta',
