@@ -86,7 +86,13 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     tails,
     guard: await installWorkerdGuard(statePaths.workerdGuard(projectDir)),
   });
-  const controlPlane = createControlPlane({ store, sync: () => runtime.sync(), tails, analytics });
+  const controlPlane = createControlPlane({
+    store,
+    sync: () => runtime.sync(),
+    tails,
+    analytics,
+    propagationMs: () => faults.current.propagationMs,
+  });
   const proxy = createWorkerProxy(runtime);
   const startedAt = new Date().toISOString();
   const workerUrl = (name: string) => `http://${name}.localhost:${port}`;

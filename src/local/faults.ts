@@ -22,6 +22,8 @@ export const FaultSettingsSchema = z.object({
   throttle: ThrottleLimitSchema.nullable().default(null),
   /** The next N API requests answer 503, whatever errorRate says. */
   failNext: z.number().int().min(0).default(0),
+  /** A deployment takes effect this long after the API answered it (the old code answers meanwhile). */
+  propagationMs: z.number().int().min(0).max(600_000).default(0),
 });
 export type FaultSettings = z.infer<typeof FaultSettingsSchema>;
 
@@ -31,6 +33,7 @@ export const FaultPatchSchema = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   throttle: ThrottleLimitSchema.nullable().optional(),
   failNext: z.number().int().min(0).optional(),
+  propagationMs: z.number().int().min(0).max(600_000).optional(),
 });
 export type FaultPatch = z.infer<typeof FaultPatchSchema>;
 

@@ -13,6 +13,13 @@ export interface WorkerSpec {
   analytics: Array<{ binding: string; dataset: string }>;
 }
 
+/** What a version_metadata binding holds on Cloudflare: the id, tag and upload time of the version that runs. */
+export interface VersionMetadata {
+  id: string;
+  tag: string;
+  timestamp: string;
+}
+
 export interface WorkerModule {
   name: string;
   type: ModuleType;
@@ -33,6 +40,7 @@ export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Prom
     if (binding.type === 'plain_text' && typeof binding.text === 'string') text[binding.name] = binding.text;
     else if (binding.type === 'json') json[binding.name] = binding.json;
     else if (binding.type === 'secret_text' && secrets[binding.name] !== undefined) text[binding.name] = secrets[binding.name] as string;
+    else if (binding.type === 'version_metadata') json[binding.name] = versionMetadataOf(version);
     else if (binding.type === 'analytics_engine')
       analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
   }
@@ -54,6 +62,10 @@ export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Prom
     json,
     analytics,
   };
+}
+
+function versionMetadataOf(version: { id: string; created_on: string; annotations?: Record<string, string> }): VersionMetadata {
+  return { id: version.id, tag: version.annotations?.['workers/tag'] ?? '', timestamp: version.created_on };
 }
 
 /** Every script that has a live version. */

@@ -73,11 +73,15 @@ async function restore(path: string, previous: string | undefined, write: (text:
   else await write(previous);
 }
 
+/** The binding through which the worker's /health names its version (see rollout/verify-wave.ts). */
+export const VERSION_METADATA_BINDING = 'CF_VERSION_METADATA';
+
 export function envSectionFor(client: string): WranglerEnv {
   return {
     name: client,
     analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
     vars: { CLIENT_ID: client },
+    version_metadata: { binding: VERSION_METADATA_BINDING },
   };
 }
 
@@ -149,6 +153,10 @@ function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
     );
     added.push('analytics_engine_datasets');
     dataset = datasetName(client);
+  }
+  if (config.version_metadata === undefined) {
+    configText = addMember(configText, [], 'version_metadata', { binding: VERSION_METADATA_BINDING }, configPath);
+    added.push('version_metadata');
   }
   return { configText, worker: client, dataset, added };
 }

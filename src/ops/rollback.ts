@@ -97,7 +97,12 @@ export async function rollbackFleet(options: RollbackOptions): Promise<RollbackR
   });
   const rolledBack = runnable.filter((client) => resultOf(client).versionId !== undefined);
   if (options.verify && rolledBack.length > 0) {
-    const checks = await verifyDeployed(fleet, rolledBack, target);
+    const checks = await verifyDeployed(
+      fleet,
+      rolledBack,
+      target,
+      new Map(rolledBack.map((client) => [client.name, resultOf(client).versionId])),
+    );
     for (const client of rolledBack) {
       const result = resultOf(client);
       result.verify = checks.get(client.name) ?? { ok: false, detail: 'not verified' };

@@ -20,6 +20,7 @@ const SEED_CONFIG = (compatibilityDate: string) => `// Resin MCP server: one cod
   "compatibility_date": "${compatibilityDate}",
   "vars": { "CLIENT_ID": "resin" },
   "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "resin_metrics" }],
+  "version_metadata": { "binding": "CF_VERSION_METADATA" },
   "env": {
     "evergreen": {
       "name": "evergreen",

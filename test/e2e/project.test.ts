@@ -99,7 +99,7 @@ describe('mcp-fleet add', () => {
     const suffix = before.slice(insertAt);
     expect(after.endsWith(suffix)).toBe(true);
     expect(after.slice(insertAt, after.length - suffix.length)).toBe(
-      '\n    "acme": {\n      "name": "acme",\n      "analytics_engine_datasets": [\n        {\n          "binding": "ANALYTICS",\n          "dataset": "acme_metrics"\n        }\n      ],\n      "vars": {\n        "CLIENT_ID": "acme"\n      }\n    }\n  ',
+      '\n    "acme": {\n      "name": "acme",\n      "analytics_engine_datasets": [\n        {\n          "binding": "ANALYTICS",\n          "dataset": "acme_metrics"\n        }\n      ],\n      "vars": {\n        "CLIENT_ID": "acme"\n      },\n      "version_metadata": {\n        "binding": "CF_VERSION_METADATA"\n      }\n    }\n  ',
     );
   });
 

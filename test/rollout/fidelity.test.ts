@@ -106,7 +106,14 @@ describe('direct upload fidelity', () => {
     // The comparison covers what matters: code, a source map, vars of both kinds, the dataset, both secrets, settings.
     expect(byApiNew.version.modules.map((m) => m.type)).toEqual(['esm', 'sourcemap']);
     expect(byApiNew.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
-      ['analytics_engine:ANALYTICS', 'json:LIMITS', 'plain_text:CLIENT_ID', 'secret_text:API_KEY', 'secret_text:UPSTREAM_TOKEN'].sort(),
+      [
+        'analytics_engine:ANALYTICS',
+        'json:LIMITS',
+        'plain_text:CLIENT_ID',
+        'secret_text:API_KEY',
+        'secret_text:UPSTREAM_TOKEN',
+        'version_metadata:CF_VERSION_METADATA',
+      ].sort(),
     );
     expect(Object.keys(byApiNew.secrets ?? {}).sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
     expect(byApiNew.settings).toMatchObject({ observability: { enabled: true }, subdomain: { enabled: true } });
@@ -129,7 +136,13 @@ describe('direct upload fidelity', () => {
 
     expect(byApi).toEqual(byWrangler);
     expect(byApi.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
-      ['analytics_engine:ANALYTICS', 'plain_text:CLIENT_ID', 'secret_text:API_KEY', 'secret_text:UPSTREAM_TOKEN'].sort(),
+      [
+        'analytics_engine:ANALYTICS',
+        'plain_text:CLIENT_ID',
+        'secret_text:API_KEY',
+        'secret_text:UPSTREAM_TOKEN',
+        'version_metadata:CF_VERSION_METADATA',
+      ].sort(),
     );
     expect(byApi.settings.tags).toEqual(['cf:service=fleet']);
   });

@@ -58,6 +58,7 @@ describe('wrangler.jsonc editing', () => {
       name: 'acme',
       analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'acme_metrics' }],
       vars: { CLIENT_ID: 'acme' },
+      version_metadata: { binding: 'CF_VERSION_METADATA' },
     });
     // Removing the section again gives back the original text exactly.
     expect(removeEnvSection(next, 'acme')).toBe(base);

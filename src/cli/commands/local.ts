@@ -14,6 +14,7 @@ interface StartOptions {
   detach?: boolean;
   allowLoopbackUpstream?: boolean;
   latencyMs?: string;
+  propagationMs?: string;
   errorRate?: string;
   throttle?: string;
 }
@@ -30,6 +31,7 @@ export function registerLocal(program: Command): void {
     .option('--detach', 'run in the background and return once it is ready')
     .option('--allow-loopback-upstream', "let workers fetch this machine's loopback (a mock upstream); Cloudflare never allows it")
     .option('--latency-ms <n>', 'delay every API answer by N milliseconds')
+    .option('--propagation-ms <n>', 'a deployment takes effect N milliseconds after the API answered (the old code answers meanwhile)')
     .option('--error-rate <r>', 'answer this fraction (0..1) of API calls with a 5xx')
     .option('--throttle <requests/seconds>', 'answer 429 with Retry-After above N requests per SECONDS, e.g. 100/60')
     .action(
@@ -191,14 +193,17 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parseMs(flag: string, text: string): number {
+  const ms = Number(text);
+  if (!/^\d+$/.test(text.trim()) || ms > 600_000)
+    throw usageError(`${flag} must be a whole number of milliseconds from 0 to 600000 (got "${text}")`);
+  return ms;
+}
+
 function parseFaults(options: StartOptions): Partial<FaultSettings> {
   const faults: Partial<FaultSettings> = {};
-  if (options.latencyMs !== undefined) {
-    const ms = Number(options.latencyMs);
-    if (!/^\d+$/.test(options.latencyMs.trim()) || ms > 600_000)
-      throw usageError(`--latency-ms must be a whole number of milliseconds from 0 to 600000 (got "${options.latencyMs}")`);
-    faults.latencyMs = ms;
-  }
+  if (options.latencyMs !== undefined) faults.latencyMs = parseMs('--latency-ms', options.latencyMs);
+  if (options.propagationMs !== undefined) faults.propagationMs = parseMs('--propagation-ms', options.propagationMs);
   if (options.errorRate !== undefined) {
     const rate = Number(options.errorRate);
     if (options.errorRate.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
@@ -218,6 +223,7 @@ function parseFaults(options: StartOptions): Partial<FaultSettings> {
 function forwardedArgs(options: StartOptions): string[] {
   const args: string[] = options.allowLoopbackUpstream ? ['--allow-loopback-upstream'] : [];
   if (options.latencyMs !== undefined) args.push('--latency-ms', options.latencyMs);
+  if (options.propagationMs !== undefined) args.push('--propagation-ms', options.propagationMs);
   if (options.errorRate !== undefined) args.push('--error-rate', options.errorRate);
   if (options.throttle !== undefined) args.push('--throttle', options.throttle);
   return args;

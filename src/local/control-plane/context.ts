@@ -12,6 +12,12 @@ export interface ControlPlaneOptions {
   /** The account's workers.dev subdomain name (fixed). */
   subdomain?: string;
   now?: () => Date;
+  /**
+   * Injected propagation delay (ms, read per deployment): a deployment is answered at once and the
+   * workers keep running the old code this long, as while Cloudflare spreads a deployment over its
+   * locations. Startup failures are then not reported by the API.
+   */
+  propagationMs?: () => number;
 }
 
 /** Who the edge says made every version and deployment: there is one user. */
@@ -76,6 +82,12 @@ export function createPlaneContext(options: ControlPlaneOptions): PlaneContext {
       await store.saveScript(record, all);
     },
     async syncOrRollback(name, undo) {
+      const delay = options.propagationMs?.() ?? 0;
+      if (delay > 0) {
+        // A stopped runtime refuses the sync; nothing is left to update then.
+        setTimeout(() => void options.sync().catch(() => undefined), delay);
+        return 0;
+      }
       const started = performance.now();
       const result = await options.sync();
       const failure = result.failures[name];

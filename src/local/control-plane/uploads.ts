@@ -6,7 +6,7 @@ import { AUTHOR, nextNumber, type PlaneContext } from './context.js';
 import { type RequestContext, sourceOf, stringRecord } from './router.js';
 
 const DEFAULT_COMPATIBILITY_DATE = '2025-01-01';
-const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine'];
+const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine', 'version_metadata'];
 
 export interface UploadOrigin {
   /** "wrangler" or "api" (see sourceOf). */
@@ -71,6 +71,9 @@ export async function versionFromUpload(
         break;
       case 'analytics_engine':
         add({ type: 'analytics_engine', name: raw.name, dataset: typeof raw.dataset === 'string' ? raw.dataset : raw.name });
+        break;
+      case 'version_metadata':
+        add({ type: 'version_metadata', name: raw.name });
         break;
       case 'inherit': {
         const oldName = typeof raw.old_name === 'string' ? raw.old_name : raw.name;

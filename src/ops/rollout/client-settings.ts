@@ -26,7 +26,7 @@ const BUILD_KEYS = [
 /** Handled too, but they do not change the bundle. */
 const RUNTIME_KEYS = ['observability', 'workers_dev', 'preview_urls'] as const;
 /** Only in an env section: its name and bindings (`define` changes the bundle). */
-const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'define'] as const;
+const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'version_metadata', 'define'] as const;
 /** Top-level keys that never reach an env's deploy, or are not about the deploy at all. */
 const TOP_LEVEL_IGNORED = new Set(['$schema', 'name', 'account_id', 'env', 'dev', 'send_metrics']);
 /** Wrangler does not let an env inherit these from the top level (bindings and the like). */
@@ -118,13 +118,22 @@ function wranglerOnlyReason(top: Record<string, unknown>, env: Record<string, un
   if (Array.isArray(datasets) && datasets.some((entry) => typeof (entry as { binding?: unknown }).binding !== 'string')) {
     return 'has an analytics_engine_datasets entry without a binding name';
   }
+  if (env.version_metadata !== undefined && versionMetadataBinding(env) === undefined) {
+    return 'has a version_metadata without a binding name';
+  }
   return undefined;
 }
 
-/** Wrangler's order: vars as plain_text (strings) then json (anything else), then (after secrets) the datasets. */
+function versionMetadataBinding(env: Record<string, unknown>): string | undefined {
+  const section = env.version_metadata as { binding?: unknown } | undefined;
+  return typeof section?.binding === 'string' ? section.binding : undefined;
+}
+
+/** Wrangler's order: vars as plain_text (strings) then json (anything else), then (after secrets) the datasets, then version metadata. */
 function bindingsOf(env: WranglerEnv): UploadBinding[] {
   const vars = Object.entries(env.vars ?? {});
   const datasets = env.analytics_engine_datasets ?? [];
+  const versionMetadata = versionMetadataBinding(env);
   return [
     ...vars.filter(([, value]) => typeof value === 'string').map(([name, text]) => ({ name, type: 'plain_text', text })),
     ...vars.filter(([, value]) => typeof value !== 'string').map(([name, json]) => ({ name, type: 'json', json })),
@@ -133,16 +142,17 @@ function bindingsOf(env: WranglerEnv): UploadBinding[] {
       type: 'analytics_engine',
       ...(entry.dataset === undefined ? {} : { dataset: entry.dataset }),
     })),
+    ...(versionMetadata === undefined ? [] : [{ name: versionMetadata, type: 'version_metadata' }]),
   ];
 }
 
-/** The upload's bindings: vars, then the secrets (in file order), then the datasets, as wrangler sends them. */
+/** The upload's bindings: vars, then the secrets (in file order), then the datasets and version metadata, as wrangler sends them. */
 export function uploadBindings(settings: ClientSettings, secrets: ReadonlyMap<string, string>): UploadBinding[] {
-  const isDataset = (binding: UploadBinding) => binding.type === 'analytics_engine';
+  const afterSecrets = (binding: UploadBinding) => binding.type === 'analytics_engine' || binding.type === 'version_metadata';
   return [
-    ...settings.bindings.filter((binding) => !isDataset(binding)),
+    ...settings.bindings.filter((binding) => !afterSecrets(binding)),
     ...[...secrets].map(([name, text]) => ({ name, type: 'secret_text', text })),
-    ...settings.bindings.filter(isDataset),
+    ...settings.bindings.filter(afterSecrets),
   ];
 }
 

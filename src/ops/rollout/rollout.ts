@@ -64,6 +64,7 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
         fleet,
         shipped.map((entry) => entry.client),
         target,
+        new Map(shipped.map((entry) => [entry.client.name, entry.result.versionId])),
       );
       for (const entry of shipped) entry.result.verify = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
     }

@@ -23,6 +23,11 @@ export interface Env {
   API_KEY_PREVIOUS?: string;
   /** Secret: the client's own credential for the upstream API. */
   UPSTREAM_TOKEN?: string;
+  /**
+   * The version this worker runs (`version_metadata` in wrangler.jsonc). /health reports its id,
+   * so a rollout can tell the new version answering from the old one still propagating.
+   */
+  CF_VERSION_METADATA?: { id: string; tag: string; timestamp: string };
   /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
   ANALYTICS?: AnalyticsEngineDataset;
 }
