@@ -187,7 +187,7 @@ function hintFor(
     return `Cloudflare is rate-limiting this token${after ? ` for ${after} s` : ''}; re-run after that (mcp-fleet paces itself, but other tools may share the token). Lower the budget with --rate-limit or MCP_FLEET_RATE_LIMIT.`;
   }
   if (codes.some((code) => ROLLOUT_CODES.has(code))) {
-    return 'The worker does not run its newest version (a gradual rollout, or a rollback): deploy first (mcp-fleet deploy), then change secrets.';
+    return 'The worker runs a gradual deployment (two versions): finish it (mcp-fleet deploy), then change secrets.';
   }
   if (status !== undefined && status >= 500) return 'Cloudflare had an internal error after several retries; re-running is safe.';
   return undefined;

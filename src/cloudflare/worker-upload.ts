@@ -50,8 +50,3 @@ export function uploadForm(upload: WorkerUpload): FormData {
   }
   return form;
 }
-
-/** Annotations Cloudflare stores on a version: `workers/message` (free text) and `workers/tag` (a short label). */
-export function versionAnnotations(message: string, tag: string): Record<string, string> {
-  return { 'workers/message': message, 'workers/tag': tag };
-}

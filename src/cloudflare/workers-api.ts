@@ -40,6 +40,36 @@ export interface VersionWithCode {
 }
 
 /**
+ * A version's code and compatibility uploaded again, with the bindings given (a rollback, secrets
+ * after one). Annotations Cloudflare stores: `workers/message` (free text), `workers/tag` (a label;
+ * mcp-fleet's names the bundle).
+ */
+export function uploadFromVersion(
+  version: VersionWithCode,
+  bindings: UploadBinding[],
+  options: { message: string; tag: string | undefined; keepBindings?: string[] },
+): WorkerUpload {
+  return {
+    metadata: {
+      main_module: version.main_module,
+      bindings,
+      ...(version.compatibility_date ? { compatibility_date: version.compatibility_date } : {}),
+      compatibility_flags: version.compatibility_flags,
+      ...(options.keepBindings ? { keep_bindings: options.keepBindings } : {}),
+      annotations: {
+        'workers/message': options.message,
+        ...(options.tag === undefined ? {} : { 'workers/tag': options.tag }),
+      },
+    },
+    modules: version.modules.map((module) => ({
+      name: module.name,
+      contentType: module.content_type,
+      contents: Buffer.from(module.content_base64, 'base64'),
+    })),
+  };
+}
+
+/**
  * The Workers Versions and Deployments calls of a rollout. One request each (retries aside): a
  * version upload carries code, bindings and secrets; a deployment makes versions live. Every call
  * goes through the shared pacer. Version uploads and deployments are POSTs, which pacedFetch does

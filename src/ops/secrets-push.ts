@@ -5,6 +5,7 @@ import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { forEachClient } from './fleet-runner.js';
 import { notDeployed } from './not-deployed.js';
 import type { ProgressListener } from './progress.js';
+import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
 import { readSecretsToSend } from './secrets-preflight.js';
 
 export interface PushOptions {
@@ -47,7 +48,12 @@ export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
       result.skippedEmpty = skippedEmpty;
       result.warnings = warnings;
       progress('working', `pushing ${result.keys.length} secret${result.keys.length === 1 ? '' : 's'}`);
-      if ((await api.bulkSetSecrets(client.workerName, send)) === 'missing') throw notDeployed(client, api.target);
+      const change = await changeSecrets(api, client.workerName, send, {
+        reason: 'secrets push',
+        progress: (detail) => progress('working', detail),
+      });
+      if (change.outcome === 'missing') throw notDeployed(client, api.target);
+      if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
       result.ok = true;
       progress('done', `pushed ${result.keys.join(', ')}`);
     },

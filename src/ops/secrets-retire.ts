@@ -11,6 +11,7 @@ import { forEachClient } from './fleet-runner.js';
 import { notDeployed } from './not-deployed.js';
 import type { ProgressListener } from './progress.js';
 import { proveRotation, type RotationProof } from './rotation-proof.js';
+import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
 import { assertNoUnsettledRotation, readRequiredSecretsFile } from './secrets-preflight.js';
 import { clientUrl } from './verify/client-urls.js';
 
@@ -66,8 +67,12 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
         return;
       }
       progress('working', `deleting ${PREVIOUS_API_KEY}`);
-      const outcome = await api.bulkSetSecrets(client.workerName, new Map([[PREVIOUS_API_KEY, null]]));
-      if (outcome === 'missing') throw notDeployed(client, api.target);
+      const change = await changeSecrets(api, client.workerName, new Map([[PREVIOUS_API_KEY, null]]), {
+        reason: `secrets retire ${PREVIOUS_API_KEY}`,
+        progress: (detail) => progress('working', detail),
+      });
+      if (change.outcome === 'missing') throw notDeployed(client, api.target);
+      if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
       await updateSecretsFile(file, new Map([[PREVIOUS_API_KEY, null]]), basename(client.secretsPath));
       result.retired = true;
       if (current !== undefined && current !== '' && previous !== '') {

@@ -17,6 +17,7 @@ import type { ClientProgress, ProgressListener } from './progress.js';
 import { keysFromBackups, proveRotation, type RotationProof } from './rotation-proof.js';
 import { pushFailure } from './rotation-push-failure.js';
 import { assertRotatableKey, isGeneratedKey } from './rotation-value.js';
+import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
 import { readRequiredSecretsFile } from './secrets-preflight.js';
 import { clientUrl } from './verify/client-urls.js';
 
@@ -171,7 +172,12 @@ async function rotateOne(
   );
   let outcome: 'ok' | 'missing';
   try {
-    outcome = await api.bulkSetSecrets(client.workerName, changes);
+    const change = await changeSecrets(api, client.workerName, changes, {
+      reason: `secrets rotate ${key}`,
+      progress: (detail) => progress('working', detail),
+    });
+    outcome = change.outcome;
+    if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
   } catch (error) {
     const failure = await pushFailure(error, { fleet, api, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
     if (failure.changed === 'unknown') result.reached = 'unknown';

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
-import { liveVersion } from './edge-state.js';
+import { liveVersion, storedWorker } from './edge-state.js';
 
 /**
  * `mcp-fleet rollback` through the built binary: back to the previous deployment as it was when the
@@ -88,6 +90,48 @@ describe('rollback', () => {
     expect(await liveVersion(fleet, 'acme')).toBe(entry?.versionId);
     expect(await fleet.eventuallyAccepts('acme', current)).toBe(true);
     expect(await fleet.refuses('acme', revoked)).toBe(true);
+  });
+
+  test('after a plain rollback, secrets still change: the rolled-back code goes out again with them, never the newer code', async () => {
+    const older = await deploy('beta');
+    const source = join(fleet.dir, 'src', 'index.ts');
+    const original = await readFile(source, 'utf8');
+    onTestFinished(async () => {
+      await writeFile(source, original);
+      await deploy('beta');
+    });
+    await writeFile(source, `${original}\n// a newer build\n`);
+    const newer = await deploy('beta');
+    const back = await fleet.cliJson<RollbackJson>(['rollback', 'beta', '--local']);
+    expect(back.json.clients[0]).toMatchObject({ how: 'redeployed', versionId: older });
+
+    // Cloudflare refuses to edit secrets now (10215): the edit would start from the newer version.
+    const revoked = (await fleet.secrets('beta')).get('API_KEY') as string;
+    const since = await fleet.lastSeq();
+    const rotated = await fleet.cliJson<{ clients: { ok: boolean; warnings: string[] }[] }>(['secrets', 'rotate', 'beta', '--local']);
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    expect(rotated.json.clients[0]?.warnings.join(' ')).toMatch(/earlier version .*rollback.* went out again/);
+    const calls = (await fleet.requests(since)).filter((entry) => entry.script === 'beta');
+    expect(calls.length).toBeLessThanOrEqual(5);
+
+    const current = (await fleet.secrets('beta')).get('API_KEY') as string;
+    expect(await fleet.accepts('beta', current)).toBe(true);
+    expect(await fleet.refuses('beta', revoked)).toBe(true);
+    // What runs is a new version with the older version's code, not the newer code.
+    const live = (await liveVersion(fleet, 'beta')) as string;
+    expect([older, newer]).not.toContain(live);
+    const { script } = await storedWorker(fleet, 'beta');
+    const code = (id: string) => script.versions.find((v) => v.id === id)?.modules.map((m) => m.hash);
+    expect(code(live)).toEqual(code(older));
+    expect(code(live)).not.toEqual(code(newer));
+    // UPSTREAM_TOKEN was not changed: it was inherited, and the worker is ready.
+    expect((await fetch(`${fleet.workerUrl('beta')}/ready`)).status).toBe(200);
+
+    // The newest version is the live one again, so the next change is one ordinary request.
+    const sincePush = await fleet.lastSeq();
+    const pushed = await fleet.cli(['secrets', 'push', 'beta', '--local']);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    expect((await fleet.requests(sincePush)).filter((entry) => entry.script === 'beta')).toHaveLength(1);
   });
 
   test('--to needs exactly one client; a client with no earlier deployment fails, naming --to', async () => {

@@ -1,6 +1,5 @@
 import type { UploadBinding, WorkerUpload } from '../../cloudflare/worker-upload.js';
-import { versionAnnotations } from '../../cloudflare/worker-upload.js';
-import type { Deployment, DeploymentVersion, WorkersApi } from '../../cloudflare/workers-api.js';
+import { type Deployment, type DeploymentVersion, uploadFromVersion, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { FleetError } from '../../util/errors.js';
 import { shortId } from './results.js';
 
@@ -106,19 +105,9 @@ function reupload(
     ...version.bindings.filter((binding) => binding.type !== 'secret_text' && binding.type !== 'secret_key'),
     ...[...secrets].map(([name, text]) => ({ name, type: 'secret_text', text })),
   ];
-  return {
-    metadata: {
-      main_module: version.main_module,
-      bindings,
-      ...(version.compatibility_date ? { compatibility_date: version.compatibility_date } : {}),
-      compatibility_flags: version.compatibility_flags,
-      keep_bindings: ['secret_text', 'secret_key'],
-      annotations: versionAnnotations(message, version.annotations['workers/tag'] ?? `rollback-${shortId(version.id)}`),
-    },
-    modules: version.modules.map((module) => ({
-      name: module.name,
-      contentType: module.content_type,
-      contents: Buffer.from(module.content_base64, 'base64'),
-    })),
-  };
+  return uploadFromVersion(version, bindings, {
+    message,
+    tag: version.annotations['workers/tag'] ?? `rollback-${shortId(version.id)}`,
+    keepBindings: ['secret_text', 'secret_key'],
+  });
 }
