@@ -45,6 +45,15 @@ export function renderRolloutReport(results: readonly DeployResult[], elapsedMs:
     lines.push('', pc.dim('Deployed through wrangler (the direct upload does not handle their config):'));
     for (const result of wrangler) lines.push(pc.dim(`  ${result.client}: ${result.plan.wranglerReason}`));
   }
+  const unnamed = results.filter((result) => result.verify && !result.plan.namesVersion);
+  if (unnamed.length > 0) {
+    lines.push(
+      '',
+      pc.dim(
+        `Verified on whichever version answered (no "version_metadata" in their section, so /health cannot name it): ${unnamed.map((result) => result.client).join(', ')}`,
+      ),
+    );
+  }
   // Why each failed client is where it is goes to stderr with the other problems (cli/fleet-run.ts).
   const notStarted = results.filter((result) => result.outcome === 'not-started');
   if (notStarted.length > 0) {

@@ -96,6 +96,11 @@ describe('an adopted project whose top-level worker serves a client', () => {
       ['resin', true],
       ['evergreen', true],
     ]);
+    // The top level binds version_metadata, the older env section does not: only resin's checks can wait for the new version.
+    expect(deploy.json.clients.map((c) => [c.client, (c.plan as { namesVersion: boolean }).namesVersion])).toEqual([
+      ['resin', true],
+      ['evergreen', false],
+    ]);
     const calls = callsPerScript(await fleet.requests(since));
     expect(calls.get('resin')).toBe(calls.get('evergreen'));
     expect(calls.get('resin')).toBeLessThanOrEqual(3);

@@ -28,16 +28,18 @@ export function clientPlan(
 ): ClientPlan {
   const existing = remote?.get(settings.client.workerName);
   const newWorker = remote === undefined ? undefined : existing === undefined;
+  const namesVersion = settings.bindings.some((binding) => binding.type === 'version_metadata');
   if (settings.wranglerOnly) {
     return {
       newWorker,
+      namesVersion,
       method: 'wrangler',
       wranglerReason: settings.wranglerOnly,
       apiCalls: newWorker ? API_CALLS.wranglerNew : API_CALLS.wranglerExisting,
     };
   }
   const calls = existing ? API_CALLS.existing + (settingsDrift(settings, existing) ? API_CALLS.settingsDrift : 0) : API_CALLS.created;
-  return { newWorker, method: 'api', apiCalls: calls, ...(buildGroup === undefined ? {} : { buildGroup }) };
+  return { newWorker, namesVersion, method: 'api', apiCalls: calls, ...(buildGroup === undefined ? {} : { buildGroup }) };
 }
 
 export interface RolloutEstimate {

@@ -159,7 +159,7 @@ function emptyResult(client: Client): DeployResult {
     deployedVersionId: undefined,
     bundleHash: undefined,
     bundleReused: undefined,
-    plan: { newWorker: undefined, method: 'api', apiCalls: 0 },
+    plan: { newWorker: undefined, method: 'api', apiCalls: 0, namesVersion: false },
     logPath: undefined,
     durationMs: undefined,
     output: undefined,

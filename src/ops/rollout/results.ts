@@ -14,6 +14,11 @@ export interface ClientPlan {
   wave?: number;
   /** API calls this client's deploy makes (retries aside). */
   apiCalls: number;
+  /**
+   * The config binds version_metadata, so /health can name the version that answers and the
+   * checks wait for the new one; without it they take whichever version answers.
+   */
+  namesVersion: boolean;
   /** Why nothing will be deployed for this client (preflight). */
   skip?: string;
 }
