@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,6 +11,6 @@ export default defineConfig({
     pool: 'forks',
     // Most of a file's time is spent waiting on workerd, wrangler and the edge, not on a core: on
     // 2 cores the default (one file at a time) took 587 s for the suite, 3 at once 370 s.
-    maxWorkers: 3,
+    maxWorkers: Math.max(3, availableParallelism() - 1),
   },
 });
