@@ -1,5 +1,7 @@
-import { Response as MiniflareResponse } from 'miniflare';
-import type { MiniflareWorker } from './worker-options.js';
+import { type MiniflareOptions, Response as MiniflareResponse } from 'miniflare';
+
+/** One worker as Miniflare takes it. */
+export type MiniflareWorker = MiniflareOptions['workers'][number];
 
 /**
  * One worker of the edge's own in every workerd process, beside the deployed ones: their tail

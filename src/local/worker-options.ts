@@ -1,7 +1,6 @@
-import type { MiniflareOptions } from 'miniflare';
 import { analyticsBridge } from './analytics-bridge.js';
 import type { DataPoint } from './analytics-store.js';
-import { tailConsumerOf } from './edge-internal-worker.js';
+import { type MiniflareWorker, tailConsumerOf } from './edge-internal-worker.js';
 import type { EgressHandler } from './egress.js';
 import type { ModuleType } from './store.js';
 import type { WorkerSpec } from './worker-spec.js';
@@ -11,7 +10,6 @@ import type { WorkerSpec } from './worker-spec.js';
  * proxy, its subrequests through the edge's egress (egress.ts) and the edge's tail consumer.
  */
 
-export type MiniflareWorker = MiniflareOptions['workers'][number];
 type Env = NonNullable<MiniflareWorker['config']['env']>;
 
 export interface WorkerHooks {

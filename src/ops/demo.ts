@@ -12,7 +12,8 @@ import { deployFleet } from './deploy.js';
 import { initProject } from './init.js';
 import type { ProgressListener } from './progress.js';
 import { rotateSecrets } from './secrets-rotate.js';
-import { type FleetVerification, verifyFleet } from './verify/verify-fleet.js';
+import type { FleetVerification } from './verify/verification.js';
+import { verifyFleet } from './verify/verify-fleet.js';
 
 export const DEMO_CLIENTS = ['acme', 'globex', 'initech'] as const;
 

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { CheckResult } from '../ops/verify/checks.js';
 import type { GenerationReport } from '../ops/verify/mcp-checks.js';
-import type { ClientVerification, FleetVerification } from '../ops/verify/verify-fleet.js';
+import type { ClientVerification, FleetVerification } from '../ops/verify/verification.js';
 import { renderTable } from './table.js';
 
 function formatMs(ms: number): string {

@@ -1,7 +1,7 @@
 import { API_KEY, type Client } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { describeError, usageError } from '../../util/errors.js';
-import type { ClientVerification } from './verify-fleet.js';
+import type { ClientVerification } from './verification.js';
 
 /** API_KEY per client, and every value of the clients' secrets files (to redact from reports). */
 export async function readKeysAndValues(clients: readonly Client[]): Promise<{ keys: Map<string, string>; values: string[] }> {

@@ -8,33 +8,13 @@ import type { ProgressListener } from '../progress.js';
 import { type CheckResult, checkAuth, checkHealth, checkReady, originCheck, probeOrigin } from './checks.js';
 import { type ClientUrl, resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
 import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolation.js';
-import { type GenerationReport, generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
-import { type McpServerInfo, probeMcp } from './mcp-probe.js';
+import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
+import { probeMcp } from './mcp-probe.js';
 import type { ProtocolRequirement } from './protocol.js';
 import { readKeysAndValues, redactResult, redactText } from './run-secrets.js';
+import type { ClientVerification, FleetVerification } from './verification.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-
-export interface ClientVerification {
-  client: string;
-  url: string;
-  ok: boolean;
-  /** Wall time of all of this client's checks. */
-  ms: number;
-  checks: CheckResult[];
-  /** What the MCP session reported (the modern one when it worked), when one got that far. */
-  mcp?: McpServerInfo;
-  /** Per generation (modern, legacy): whether the worker serves it and which revisions. */
-  protocols?: GenerationReport[];
-}
-
-export interface FleetVerification {
-  ok: boolean;
-  ms: number;
-  /** The MCP generations every worker had to speak (--protocol). */
-  protocol: ProtocolRequirement;
-  clients: ClientVerification[];
-}
 
 export interface VerifyFleetOptions {
   /** The project the clients belong to. */
