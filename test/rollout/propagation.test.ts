@@ -62,6 +62,7 @@ describe('rollouts while a deployment propagates', () => {
     await editConfigForThisTest(fleet, '"CLIENT_ID": "beta"', '"CLIENT_ID": "beta", "GREETING": "hello"');
     const deploy = await deployAll();
     expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect(deploy.stderr).toMatch(/waiting for [0-9a-f]{8} to answer \(the old version still does\)/);
     for (const entry of deploy.clients) {
       expect(entry.verify?.ok, entry.client).toBe(true);
       // Without the wait, the checks pass on the old code and this still names the old version.

@@ -65,6 +65,7 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
         shipped.map((entry) => entry.client),
         target,
         new Map(shipped.map((entry) => [entry.client.name, entry.result.versionId])),
+        (client, detail) => onProgress?.(client, 'working', detail),
       );
       for (const entry of shipped) entry.result.verify = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
     }

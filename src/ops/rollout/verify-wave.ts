@@ -21,9 +21,11 @@ export async function verifyDeployed(
   target: Target,
   /** The version each client should now run, by client name. */
   versions: ReadonlyMap<string, string | undefined> = new Map(),
+  /** Said once per client while the old version still answers. */
+  onWaiting?: (client: string, detail: string) => void,
 ): Promise<Map<string, PostDeployCheck>> {
   try {
-    return await verifyOrThrow(fleet, clients, target, versions);
+    return await verifyOrThrow(fleet, clients, target, versions, onWaiting);
   } catch (error) {
     const failure = clientFailure(error);
     return new Map(clients.map((client) => [client.name, { ok: false, detail: failure.message }]));
@@ -35,12 +37,16 @@ async function verifyOrThrow(
   clients: readonly Client[],
   target: Target,
   versions: ReadonlyMap<string, string | undefined>,
+  onWaiting: ((client: string, detail: string) => void) | undefined,
 ): Promise<Map<string, PostDeployCheck>> {
   const urls = await resolveClientUrls(clients, target, new Map());
   const checks = new Map<string, PostDeployCheck>();
   await Promise.all(
     clients.map(async (client) => {
-      const serving = await waitUntilServing(urls.get(client.name)?.url as string, { versionId: versions.get(client.name) });
+      const serving = await waitUntilServing(urls.get(client.name)?.url as string, {
+        versionId: versions.get(client.name),
+        onWaiting: onWaiting && ((detail) => onWaiting(client.name, detail)),
+      });
       if (!serving.ok) checks.set(client.name, serving);
     }),
   );
@@ -66,11 +72,12 @@ async function verifyOrThrow(
  */
 export async function waitUntilServing(
   url: string,
-  options: { timeoutMs?: number; versionId?: string | undefined } = {},
+  options: { timeoutMs?: number; versionId?: string | undefined; onWaiting?: (detail: string) => void } = {},
 ): Promise<PostDeployCheck> {
   const clock = systemClock;
   const deadline = clock.now() + (options.timeoutMs ?? 30_000);
   let detail = '';
+  let said = false;
   for (;;) {
     try {
       const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
@@ -86,6 +93,10 @@ export async function waitUntilServing(
         response.status === 200
           ? `still answered by version ${serving?.slice(0, 8)}, not the new ${options.versionId?.slice(0, 8)}`
           : `GET /health answered ${response.status}`;
+      if (response.status === 200 && !said) {
+        said = true;
+        options.onWaiting?.(`waiting for ${options.versionId?.slice(0, 8)} to answer (the old version still does)`);
+      }
     } catch (error) {
       detail = `GET /health: ${describeFetchError(error, 5_000)}`;
     }
