@@ -298,6 +298,9 @@ describe('the top-level worker without a secrets file', () => {
       const secrets = await readFile(join(fleet.dir, '.secrets.resin'), 'utf8');
       const added = await fleet.cli(['add', 'resin', '--default', '--force', '--yes']);
       expect(added.exitCode).toBe(2);
+      const unnamed = await fleet.cli(['add']);
+      expect(unnamed.exitCode).toBe(2);
+      expect(unnamed.stderr).toContain('mcp-fleet add --default');
       expect(added.stderr).toContain('env.evergreen deploys a worker of the same name');
       expect(await readFile(configPath(), 'utf8')).toBe(clash);
       expect(await readFile(join(fleet.dir, '.secrets.resin'), 'utf8')).toBe(secrets);

@@ -27,7 +27,11 @@ export function registerAdd(program: Command): void {
     .action(
       action(async (named: string | undefined, flags: AddFlags, cmd: Command) => {
         const ctx = commandContext(cmd);
-        if (named === undefined && !flags.default) throw usageError("missing required argument 'client'", 'Usage: mcp-fleet add <client>');
+        if (named === undefined && !flags.default)
+          throw usageError(
+            "missing required argument 'client'",
+            'Usage: mcp-fleet add <client>, or mcp-fleet add --default for the top-level worker',
+          );
         return withProjectLock(cmd, ctx, flags, async () => {
           const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
             import('../../fleet/fleet.js'),
