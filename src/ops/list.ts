@@ -1,7 +1,10 @@
-import type { Fleet } from '../fleet/fleet.js';
-import { readSecretsFile } from '../secrets/secrets-file.js';
+import { join } from 'node:path';
+import { defaultWorkerProblem, type Fleet } from '../fleet/fleet.js';
+import { envNameProblem } from '../fleet/names.js';
+import { readSecretsFile, secretsFileName } from '../secrets/secrets-file.js';
 import { checkCompleteness } from '../secrets/template.js';
 import { describeError } from '../util/errors.js';
+import { exists } from '../util/files.js';
 
 export interface ClientListing {
   client: string;
@@ -36,4 +39,19 @@ export async function listClients(fleet: Fleet, urlOf?: (worker: string) => Prom
       return { client: client.name, env: client.envName ?? null, worker: client.workerName, dataset: client.dataset ?? null, url, secrets };
     }),
   );
+}
+
+/**
+ * Why a top-level worker with a secrets file of its name is still not a client (an env clashes
+ * with it), so the file is not silently ignored; undefined otherwise. An invalid name is never
+ * looked up as a file.
+ */
+export async function topLevelNotice(fleet: Fleet): Promise<string | undefined> {
+  const name = fleet.topLevelName;
+  if (name === undefined || envNameProblem(name) !== undefined) return undefined;
+  if (fleet.clients.some((client) => client.envName === undefined)) return undefined;
+  const problem = defaultWorkerProblem(fleet.config);
+  const file = secretsFileName(name);
+  if (problem === undefined || !(await exists(join(fleet.dir, file)))) return undefined;
+  return `${file} is there, but the top-level worker ${name} is not a client: ${problem}`;
 }

@@ -307,6 +307,8 @@ describe('the top-level worker without a secrets file', () => {
       // Two clients never share one worker: the top-level one is not a client while the clash lasts.
       const list = await fleet.cliJson<ListJson[]>(['list']);
       expect(list.json.map((c) => c.client)).toEqual(['evergreen']);
+      // …and list says why, rather than ignoring its secrets file in silence.
+      expect(list.stderr).toContain('.secrets.resin is there, but the top-level worker resin is not a client: env.evergreen deploys');
     } finally {
       await writeFile(configPath(), seeded);
     }

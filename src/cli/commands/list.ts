@@ -10,7 +10,7 @@ export function registerList(program: Command): void {
     .action(
       action(async (flags: { local?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
-        const [{ loadFleet }, { listClients }, { renderClientList }] = await Promise.all([
+        const [{ loadFleet }, { listClients, topLevelNotice }, { renderClientList }] = await Promise.all([
           import('../../fleet/fleet.js'),
           import('../../ops/list.js'),
           import('../../ui/client-list.js'),
@@ -28,6 +28,8 @@ export function registerList(program: Command): void {
         const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
         ctx.output.result(listing);
         if (!ctx.json) ctx.output.info(renderClientList(listing));
+        const notice = await topLevelNotice(fleet);
+        if (notice) ctx.output.warn(notice);
       }),
     );
 }
