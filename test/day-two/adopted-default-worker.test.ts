@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { callsPerScript, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 import { storedWorker } from '../rollout/edge-state.js';
 
 /**
@@ -63,13 +63,7 @@ beforeAll(async () => {
   await writeSeedSecrets('evergreen');
 }, 180_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 describe('an adopted project whose top-level worker serves a client', () => {
   test('init --adopt finds both clients, the top-level worker among them, and changes no config byte', async () => {

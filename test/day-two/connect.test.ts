@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { HOSTS } from '../../src/ops/connect/hosts.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * `mcp-fleet connect` through the built binary: for every host the configuration parses in that
@@ -32,9 +32,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
+    await closeTestFleet(fleet);
   } finally {
-    await fleet?.cleanup();
     await outside?.cleanup();
   }
 });

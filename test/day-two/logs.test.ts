@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { binPath } from '../helpers/cli.js';
-import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * `mcp-fleet logs` through the built binary against workers on the local edge: what requests made
@@ -18,13 +18,7 @@ beforeAll(async () => {
   if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stderr}`);
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 interface Running {
   child: ResultPromise;

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { metricsSql, parseSince } from '../../src/ops/metrics/sql.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * `mcp-fleet metrics` through the built binary against workers on the local edge: after a known
@@ -36,13 +36,7 @@ beforeAll(async () => {
   if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stderr}`);
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { Target } from '../../src/cloudflare/target.js';
 import { createWorkersApi } from '../../src/cloudflare/workers-api.js';
-import { callsPerScript, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * `mcp-fleet status` through the built binary against workers on the local edge: all current and in
@@ -45,13 +45,7 @@ beforeAll(async () => {
   if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stderr}`);
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 /** A call to the edge's Cloudflare API, as any other tool with the token would make it. */
 async function api(method: string, path: string, body?: unknown): Promise<void> {

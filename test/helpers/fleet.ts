@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { type RunningEdge, startEdge } from '../../src/local/edge.js';
 import { installLocalhostResolver } from '../../src/local/localhost-resolver.js';
 import { keyAccepted } from '../../src/ops/verify/auth-probe.js';
@@ -159,6 +160,16 @@ export async function createTestFleet(prefix: string, clients: readonly string[]
   };
   for (const client of clients) await fleet.add(client);
   return fleet;
+}
+
+/** After a file's tests: no secret value leaked in anything any of them ran, and the fleet and its edge are gone. */
+export async function closeTestFleet(fleet: TestFleet | undefined): Promise<void> {
+  if (!fleet) return;
+  try {
+    expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
+  } finally {
+    await fleet.cleanup();
+  }
 }
 
 /** API calls per script among edge log entries. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { editConfigForThisTest, liveVersion } from './edge-state.js';
 
 /**
@@ -24,13 +24,7 @@ beforeAll(async () => {
   fleet = await createTestFleet('propagation', CLIENTS);
 }, 180_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 async function servedVersion(client: string): Promise<string | undefined> {
   const response = await fetch(`${fleet.workerUrl(client)}/health`);

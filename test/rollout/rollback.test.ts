@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { liveVersion, storedWorker } from './edge-state.js';
 
 /**
@@ -32,13 +32,7 @@ beforeAll(async () => {
   if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stderr}`);
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 async function deploy(client: string): Promise<string> {
   const result = await fleet.cliJson<{ clients: { versionId: string }[] }>(['deploy', client, '--local', '--no-verify']);

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
-import { callsPerScript, createTestFleet, type EdgeRequest, type TestFleet } from '../helpers/fleet.js';
+import { callsPerScript, closeTestFleet, createTestFleet, type EdgeRequest, type TestFleet } from '../helpers/fleet.js';
 import { apiGet, deploymentsOf, editConfigForThisTest, liveVersion } from './edge-state.js';
 
 /**
@@ -40,13 +40,7 @@ beforeAll(async () => {
   firstDeploy = { result, calls: await fleet.requests(since) };
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 async function deployAll(args: string[] = []): Promise<{ result: CliResult & { json: DeployJson }; calls: EdgeRequest[] }> {
   const since = await fleet.lastSeq();

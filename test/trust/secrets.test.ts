@@ -8,7 +8,7 @@ import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
 import { entriesToMap, parseSecrets } from '../../src/secrets/dotfile.js';
 import { binPath, runCli, tempDir } from '../helpers/cli.js';
-import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * Issue 10, cases 6, 8, 12, 13 and 14: secrets files under crashes, stale remote state, odd files
@@ -52,13 +52,7 @@ beforeAll(async () => {
   await writeFile(hook, HANG_ON_RENAME);
 }, 300_000);
 
-afterAll(async () => {
-  try {
-    if (fleet) expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
-  } finally {
-    await fleet?.cleanup();
-  }
-});
+afterAll(() => closeTestFleet(fleet));
 
 /**
  * Loaded into the mcp-fleet process with --import: the rename that would put `<target>` in place
