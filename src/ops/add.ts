@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { addEnvSection, addMember, parseConfigText, type WranglerEnv, writeConfigText } from '../config/wrangler-config.js';
+import { addEnvSection, parseConfigText, writeConfigText } from '../config/wrangler-config.js';
 import { API_KEY, datasetBoundBy, defaultWorkerProblem, type Fleet, findClient } from '../fleet/fleet.js';
 import { assertClientName, datasetName } from '../fleet/names.js';
 import { isValidKey, updateSecretsText } from '../secrets/dotfile.js';
@@ -10,6 +10,7 @@ import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText }
 import { usageError } from '../util/errors.js';
 import { exists, readFileIfExists, sweepStaleTempFiles, writeFileAtomic } from '../util/files.js';
 import { STATE_DIR_NAME } from '../util/state-dir.js';
+import { completeSection, envSectionFor } from './client-section.js';
 
 export interface AddOptions {
   fleet: Fleet;
@@ -73,18 +74,6 @@ async function restore(path: string, previous: string | undefined, write: (text:
   else await write(previous);
 }
 
-/** The binding through which the worker's /health names its version (see rollout/verify-wave.ts). */
-export const VERSION_METADATA_BINDING = 'CF_VERSION_METADATA';
-
-export function envSectionFor(client: string): WranglerEnv {
-  return {
-    name: client,
-    analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
-    vars: { CLIENT_ID: client },
-    version_metadata: { binding: VERSION_METADATA_BINDING },
-  };
-}
-
 /** The config edit that makes a client, and what it names. */
 interface ClientConfigPlan {
   configText: string;
@@ -112,8 +101,8 @@ function planEnvClient(fleet: Fleet, client: string): ClientConfigPlan {
 }
 
 /**
- * The top-level worker made a client: it keeps its settings, and gets what every client's worker
- * has when it lacks it (a CLIENT_ID var, an ANALYTICS dataset). Its secrets file is what marks it.
+ * The top-level worker made a client: it keeps its settings, and gets what every client's section
+ * has when it lacks it (see client-section.ts). Its secrets file is what marks it.
  */
 function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
   const { config, configPath } = fleet;
@@ -126,38 +115,7 @@ function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
   const problem = defaultWorkerProblem(config);
   if (problem)
     throw usageError(`--default: the top-level worker cannot be a client: ${problem}`, `Fix it in ${configPath}; nothing was written.`);
-  let configText = fleet.configText;
-  const added: string[] = [];
-  if (config.vars === undefined) {
-    configText = addMember(configText, [], 'vars', { CLIENT_ID: client }, configPath);
-    added.push('vars');
-  } else if (!Object.hasOwn(config.vars, 'CLIENT_ID')) {
-    configText = addMember(configText, ['vars'], 'CLIENT_ID', client, configPath);
-    added.push('vars.CLIENT_ID');
-  }
-  const own = config.analytics_engine_datasets?.find((binding) => binding.binding === 'ANALYTICS');
-  let dataset = own?.dataset;
-  if (config.analytics_engine_datasets === undefined) {
-    const boundBy = datasetBoundBy(fleet, datasetName(client));
-    if (boundBy)
-      throw usageError(
-        `dataset ${datasetName(client)} is already bound by ${boundBy} in ${configPath}`,
-        'Bind another one to ANALYTICS at the top level.',
-      );
-    configText = addMember(
-      configText,
-      [],
-      'analytics_engine_datasets',
-      [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
-      configPath,
-    );
-    added.push('analytics_engine_datasets');
-    dataset = datasetName(client);
-  }
-  if (config.version_metadata === undefined) {
-    configText = addMember(configText, [], 'version_metadata', { binding: VERSION_METADATA_BINDING }, configPath);
-    added.push('version_metadata');
-  }
+  const { configText, added, dataset } = completeSection(fleet, fleet.configText, [], config, client);
   return { configText, worker: client, dataset, added };
 }
 

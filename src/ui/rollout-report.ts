@@ -50,7 +50,7 @@ export function renderRolloutReport(results: readonly DeployResult[], elapsedMs:
     lines.push(
       '',
       pc.dim(
-        `Verified on whichever version answered (no "version_metadata" in their section, so /health cannot name it): ${unnamed.map((result) => result.client).join(', ')}`,
+        `Verified on whichever version answered (no "version_metadata" in their section, so /health cannot name it; mcp-fleet upgrade-config --all adds it): ${unnamed.map((result) => result.client).join(', ')}`,
       ),
     );
   }

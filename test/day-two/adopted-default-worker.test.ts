@@ -120,6 +120,40 @@ describe('an adopted project whose top-level worker serves a client', () => {
     ]);
   });
 
+  test('upgrade-config gives the older env section the version_metadata it lacks, and nothing else', async () => {
+    interface UpgradeJson {
+      ok: boolean;
+      changed: boolean;
+      clients: { client: string; section: string; added: string[] }[];
+    }
+    const before = await readFile(configPath(), 'utf8');
+    const check = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all', '--check']);
+    expect(check.exitCode).toBe(1);
+    expect(check.json).toMatchObject({ ok: false, changed: true });
+    expect(check.json.clients).toEqual([
+      { client: 'resin', section: 'the top level', added: [] },
+      { client: 'evergreen', section: 'env.evergreen', added: ['version_metadata'] },
+    ]);
+    expect(await readFile(configPath(), 'utf8')).toBe(before);
+
+    const upgraded = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all']);
+    expect(upgraded.exitCode, upgraded.stderr).toBe(0);
+    const after = await readFile(configPath(), 'utf8');
+    // One insertion in evergreen's section (and the comma before it); every other byte as it was.
+    const start = [...before].findIndex((char, index) => char !== after[index]);
+    const inserted = after.slice(start, after.length - (before.length - start));
+    expect(after).toBe(before.slice(0, start) + inserted + before.slice(start));
+    expect(inserted.replace(/\s/g, '')).toBe(',"version_metadata":{"binding":"CF_VERSION_METADATA"}');
+    expect(after.indexOf(inserted)).toBeGreaterThan(after.indexOf('"evergreen": {'));
+
+    const again = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all', '--check']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.json).toMatchObject({ ok: true, changed: false });
+    const deploy = await fleet.cliJson<FleetJson>(['deploy', 'evergreen', '--local']);
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect((deploy.json.clients[0]?.plan as { namesVersion: boolean }).namesVersion).toBe(true);
+  });
+
   test('secrets push, rotate and status act on the top-level worker alone, and on both with --all', async () => {
     const evergreenKey = (await fleet.secrets('evergreen')).get('API_KEY') as string;
     const oldKey = (await fleet.secrets('resin')).get('API_KEY') as string;

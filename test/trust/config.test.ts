@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { envSectionFor } from '../../src/ops/add.js';
+import { envSectionFor } from '../../src/ops/client-section.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/snapshot.js';
 import { scaffoldTemplateProject } from '../helpers/template.js';

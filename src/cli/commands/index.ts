@@ -12,6 +12,7 @@ import { registerRemove } from './remove.js';
 import { registerRollback } from './rollback.js';
 import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
+import { registerUpgradeConfig } from './upgrade-config.js';
 import { registerVerify } from './verify.js';
 
 /**
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerInit(program);
   registerAdd(program);
   registerRemove(program);
+  registerUpgradeConfig(program);
   registerList(program);
   registerVerify(program);
   registerDeploy(program);
