@@ -151,7 +151,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
     expect(again.json).toMatchObject({ ok: true, changed: false });
     const deploy = await fleet.cliJson<FleetJson>(['deploy', 'evergreen', '--local']);
     expect(deploy.exitCode, deploy.stderr).toBe(0);
-    expect((deploy.json.clients[0]?.plan as { namesVersion: boolean }).namesVersion).toBe(true);
+    expect(deploy.json.clients[0]?.plan).toMatchObject({ namesVersion: true });
   });
 
   test('secrets push, rotate and status act on the top-level worker alone, and on both with --all', async () => {
