@@ -3,6 +3,8 @@
  * No processes, no files, no clock.
  */
 
+import type { Options } from './options.js';
+
 export type Unit = 'ms' | 'KB';
 
 /** One side (the baseline or mcp-fleet) of a row. */
@@ -185,17 +187,12 @@ export function renderReport(summaries: readonly RowSummary[]): string {
   return notes.length ? `${table}\n\nNot measured or failed:\n${notes.join('\n')}` : table;
 }
 
-export interface BenchMeta {
+/** The run's settings as given (baselineClients: the wrangler loop's time is scaled to all clients when fewer). */
+type BenchSettings = Pick<Options, 'clients' | 'latencyMs' | 'runs' | 'slowRuns' | 'deployRuns' | 'baselineClients' | 'startupRuns'>;
+
+export interface BenchMeta extends BenchSettings {
   date: string;
-  clients: number;
   secretsPerClient: number;
-  latencyMs: number;
-  runs: number;
-  slowRuns: number;
-  deployRuns: number;
-  /** Clients the wrangler deploy loop ran on (its time scaled to all clients when fewer). */
-  baselineClients: number;
-  startupRuns: number;
   node: string;
   platform: string;
   cpus: number;

@@ -14,7 +14,7 @@ export interface WorkerSpec {
 }
 
 /** What a version_metadata binding holds on Cloudflare: the id, tag and upload time of the version that runs. */
-export interface VersionMetadata {
+interface VersionMetadata {
   id: string;
   tag: string;
   timestamp: string;

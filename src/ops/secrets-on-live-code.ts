@@ -11,23 +11,16 @@ import { FleetError } from '../util/errors.js';
  * version is deployed. Secrets not being changed are inherited; a plain rollback only goes back to
  * a version whose secrets are the newest version's (Cloudflare refuses others with 10220), so they
  * are the same whichever of the two they are inherited from. A gradual deployment (two versions)
- * is left alone. 4 calls instead of 1: deployments, the live version, the upload, the deployment.
+ * is left alone. 4 calls after the refused one: deployments, the live version, the upload, the deployment.
  */
 
 /** 10215: the worker's newest version is not the one deployed. */
 const NOT_LATEST_DEPLOYED = 10215;
 
 export interface SecretsChange {
-  /** 'bulk': the usual secrets-bulk request; 'redeployed': the live code went out again with them (after a rollback). */
-  how: 'bulk' | 'redeployed';
   outcome: 'ok' | 'missing';
-  /** The version made for the change, when it was redeployed. */
-  versionId?: string;
-}
-
-/** What a command reports when the change went out as a new version of the live code. */
-export function redeployedNote(versionId: string | undefined): string {
-  return `the worker ran an earlier version than its newest (a rollback): that code went out again with the new secrets as version ${versionId?.slice(0, 8) ?? '?'}`;
+  /** Said when the change went out as a new version of the live code (after a rollback), for the command's warnings. */
+  warning?: string;
 }
 
 /** Sets secrets (null deletes one) as secrets-bulk does, also on a worker that was rolled back. */
@@ -38,13 +31,16 @@ export async function changeSecrets(
   options: { reason: string; progress?: (detail: string) => void },
 ): Promise<SecretsChange> {
   try {
-    return { how: 'bulk', outcome: await api.bulkSetSecrets(worker, changes) };
+    return { outcome: await api.bulkSetSecrets(worker, changes) };
   } catch (error) {
     if (!isCloudflareApiError(error) || !error.codes.includes(NOT_LATEST_DEPLOYED)) throw error;
     const workers = createWorkersApi(api.target, { pacer: api.pacer });
     options.progress?.('the worker runs an earlier version (a rollback): sending its code again with the new secrets');
     const versionId = await redeployLiveCode(workers, worker, changes, options.reason, error);
-    return { how: 'redeployed', outcome: 'ok', versionId };
+    return {
+      outcome: 'ok',
+      warning: `the worker ran an earlier version than its newest (a rollback): that code went out again with the new secrets as version ${versionId.slice(0, 8)}`,
+    };
   }
 }
 

@@ -5,7 +5,7 @@ import { DEFAULT_CONCURRENCY } from './defaults.js';
 import { forEachClient } from './fleet-runner.js';
 import { notDeployed } from './not-deployed.js';
 import type { ProgressListener } from './progress.js';
-import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
+import { changeSecrets } from './secrets-on-live-code.js';
 import { readSecretsToSend } from './secrets-preflight.js';
 
 export interface PushOptions {
@@ -53,7 +53,7 @@ export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
         progress: (detail) => progress('working', detail),
       });
       if (change.outcome === 'missing') throw notDeployed(client, api.target);
-      if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
+      if (change.warning) result.warnings.push(change.warning);
       result.ok = true;
       progress('done', `pushed ${result.keys.join(', ')}`);
     },

@@ -11,7 +11,7 @@ import { forEachClient } from './fleet-runner.js';
 import { notDeployed } from './not-deployed.js';
 import type { ProgressListener } from './progress.js';
 import { proveRotation, type RotationProof } from './rotation-proof.js';
-import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
+import { changeSecrets } from './secrets-on-live-code.js';
 import { assertNoUnsettledRotation, readRequiredSecretsFile } from './secrets-preflight.js';
 import { clientUrl } from './verify/client-urls.js';
 
@@ -72,7 +72,7 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
         progress: (detail) => progress('working', detail),
       });
       if (change.outcome === 'missing') throw notDeployed(client, api.target);
-      if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
+      if (change.warning) result.warnings.push(change.warning);
       await updateSecretsFile(file, new Map([[PREVIOUS_API_KEY, null]]), basename(client.secretsPath));
       result.retired = true;
       if (current !== undefined && current !== '' && previous !== '') {

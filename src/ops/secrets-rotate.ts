@@ -17,7 +17,7 @@ import type { ClientProgress, ProgressListener } from './progress.js';
 import { keysFromBackups, proveRotation, type RotationProof } from './rotation-proof.js';
 import { pushFailure } from './rotation-push-failure.js';
 import { assertRotatableKey, isGeneratedKey } from './rotation-value.js';
-import { changeSecrets, redeployedNote } from './secrets-on-live-code.js';
+import { changeSecrets } from './secrets-on-live-code.js';
 import { readRequiredSecretsFile } from './secrets-preflight.js';
 import { clientUrl } from './verify/client-urls.js';
 
@@ -177,7 +177,7 @@ async function rotateOne(
       progress: (detail) => progress('working', detail),
     });
     outcome = change.outcome;
-    if (change.how === 'redeployed') result.warnings.push(redeployedNote(change.versionId));
+    if (change.warning) result.warnings.push(change.warning);
   } catch (error) {
     const failure = await pushFailure(error, { fleet, api, client, key, newValue, oldValue, resumed: result.resumed, pendingPath });
     if (failure.changed === 'unknown') result.reached = 'unknown';

@@ -88,6 +88,16 @@ async function listen(server: Server | NetServer, port = 0): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
+/** A loopback HTTP listener that records every request it gets (a worker must reach none). */
+async function recordingListener(): Promise<{ server: Server; port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createHttpServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    res.end('reached');
+  });
+  return { server, port: await listen(server), hits };
+}
+
 /** A loopback port nothing listens on: bound, then let go. */
 async function freedPort(): Promise<number> {
   const server = createNetServer();
@@ -301,12 +311,7 @@ describe('case 7: a killed deploy or edge leaves no secrets file behind and no c
 
 describe('case 18: workers cannot reach this machine', () => {
   test("case 18: a worker's fetch to loopback never reaches the listener there; it gets Cloudflare's refusal", async () => {
-    const hits: string[] = [];
-    const upstream = createHttpServer((req, res) => {
-      hits.push(`${req.method} ${req.url}`);
-      res.end('reached');
-    });
-    const port = await listen(upstream);
+    const { server: upstream, port, hits } = await recordingListener();
     try {
       await uploadWorker(
         'prober',
@@ -341,12 +346,7 @@ describe('case 18: workers cannot reach this machine', () => {
 
 describe('case 18: an upstream on this machine does not look healthy', () => {
   test("case 18: /ready of a client whose upstream is on loopback says a worker cannot reach it (Cloudflare's 1003), and the listener gets nothing", async () => {
-    const hits: string[] = [];
-    const upstream = createHttpServer((req, res) => {
-      hits.push(`${req.method} ${req.url}`);
-      res.end('reached');
-    });
-    const port = await listen(upstream);
+    const { server: upstream, port, hits } = await recordingListener();
     try {
       await fleet.add('loopy');
       const configPath = join(fleet.dir, 'wrangler.jsonc');

@@ -1,24 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { WranglerEnv } from '../../src/config/wrangler-config.js';
-import { type Client, clientFromEnv } from '../../src/fleet/fleet.js';
 import { clientUrl, parseUrlOverrides, resolveClientUrls, routeBaseUrl, type WorkerUrlSource } from '../../src/ops/verify/client-urls.js';
 import { FleetError } from '../../src/util/errors.js';
-
-function client(name: string, env: WranglerEnv = {}): Client {
-  return clientFromEnv('/project', name, { name, ...env });
-}
-
-function target(kind: 'cloudflare' | 'local' = 'cloudflare'): WorkerUrlSource & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    kind,
-    calls,
-    workerUrl: (worker) => {
-      calls.push(worker);
-      return Promise.resolve(kind === 'local' ? `http://${worker}.localhost:8787` : `https://${worker}.team.workers.dev/`);
-    },
-  };
-}
+import { envClient as client, fakeTarget as target } from '../helpers/url-target.js';
 
 function usage(fn: () => unknown): FleetError {
   try {

@@ -1,27 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import type { WranglerEnv } from '../../src/config/wrangler-config.js';
-import { type Client, clientFromEnv } from '../../src/fleet/fleet.js';
-import type { ClientUrl, WorkerUrlSource } from '../../src/ops/verify/client-urls.js';
+import type { ClientUrl } from '../../src/ops/verify/client-urls.js';
 import { checkIsolation, mayPresentOtherKeys, otherKeysBarred, sameBaseUrl } from '../../src/ops/verify/isolation.js';
+import { envClient as client, fakeTarget as target } from '../helpers/url-target.js';
 
 /** Issue 10, case 2: the URL rule of verify's isolation probe — another client's key goes only to a URL the target itself forms. */
-
-function client(name: string, env: WranglerEnv = {}): Client {
-  return clientFromEnv('/project', name, { name, ...env });
-}
-
-function target(kind: 'cloudflare' | 'local', fail = false): WorkerUrlSource & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    kind,
-    calls,
-    workerUrl: (worker) => {
-      calls.push(worker);
-      if (fail) return Promise.reject(new Error('no Cloudflare API token'));
-      return Promise.resolve(kind === 'local' ? `http://${worker}.localhost:8787` : `https://${worker}.team.workers.dev`);
-    },
-  };
-}
 
 const override = (url: string): ClientUrl => ({ url, source: 'override' });
 

@@ -81,21 +81,17 @@ export async function waitUntilServing(
   for (;;) {
     try {
       const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
-      const serving = response.status === 200 ? servedVersion(await response.text().catch(() => '')) : undefined;
-      if (response.status !== 200) await response.body?.cancel().catch(() => undefined);
-      if (response.status === 200 && (options.versionId === undefined || serving === undefined || serving === options.versionId)) {
-        return {
-          ok: true,
-          detail: serving === undefined ? 'GET /health answered 200' : `GET /health answered 200 from ${serving.slice(0, 8)}`,
-        };
-      }
-      detail =
-        response.status === 200
-          ? `still answered by version ${serving?.slice(0, 8)}, not the new ${options.versionId?.slice(0, 8)}`
-          : `GET /health answered ${response.status}`;
-      if (response.status === 200 && !said) {
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => undefined);
+        detail = `GET /health answered ${response.status}`;
+      } else {
+        const serving = servedVersion(await response.text().catch(() => ''));
+        if (serving === undefined) return { ok: true, detail: 'GET /health answered 200' };
+        if (options.versionId === undefined || serving === options.versionId)
+          return { ok: true, detail: `GET /health answered 200 from ${serving.slice(0, 8)}` };
+        detail = `still answered by version ${serving.slice(0, 8)}, not the new ${options.versionId.slice(0, 8)}`;
+        if (!said) options.onWaiting?.(`waiting for ${options.versionId.slice(0, 8)} to answer (the old version still does)`);
         said = true;
-        options.onWaiting?.(`waiting for ${options.versionId?.slice(0, 8)} to answer (the old version still does)`);
       }
     } catch (error) {
       detail = `GET /health: ${describeFetchError(error, 5_000)}`;
