@@ -1,5 +1,5 @@
-import { createWriteStream, rmSync } from 'node:fs';
-import { appendFile, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { appendFile, readFile, realpath, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -7,8 +7,8 @@ import { execa } from 'execa';
 import { dieWithParentOptions } from '../local/die-with-parent.js';
 import { FleetError } from '../util/errors.js';
 import { exists } from '../util/files.js';
-import { isAlive } from '../util/process-alive.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
+import { makeDeployTempDir, removeDeployTempDir } from './deploy-temp.js';
 import type { Target } from './target.js';
 
 /** API calls a `wrangler deploy` makes (9 for a new worker, 9–10 for an existing one), rounded up for its own retries. */
@@ -90,11 +90,11 @@ export function envArgs(env: string | undefined): string[] {
 }
 
 /**
- * Runs `wrangler deploy --env <client>` (or plain `wrangler deploy` for the top-level worker) against the target. The token and base URL travel in the
- * child's environment only; secret values in a JSON file in a fresh 0700 directory under the
- * project's `.mcp-fleet/tmp/`, removed when wrangler exits, whatever happened. A run killed before
- * it could remove it (SIGKILL) leaves it in the project's private state, never in a shared /tmp, and
- * the next deploy sweeps it. wrangler dies with this process (see dieWithParentOptions).
+ * Runs `wrangler deploy --env <client>` (`--env=` for the top-level worker) against the target. The
+ * token and base URL travel in the child's environment only; secret values in a JSON file in a fresh
+ * 0700 directory under the project's `.mcp-fleet/tmp/`, removed when wrangler exits, whatever
+ * happened (see deploy-temp.ts for Ctrl-C and SIGKILL). wrangler dies with this process (see
+ * dieWithParentOptions).
  */
 export async function wranglerDeploy(options: WranglerDeployOptions): Promise<WranglerDeployResult> {
   const started = Date.now();
@@ -105,10 +105,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
   const logPath = join(logs, `${options.label}-${stamp}.log`);
   const outputPath = join(logs, `${options.label}-${stamp}.output.jsonl`);
 
-  const tmp = await ensureStateDir(options.projectDir, statePaths.tmp(options.projectDir));
-  await sweepDeployTemp(options.projectDir);
-  const workDir = await mkdtemp(join(tmp, `${DEPLOY_DIR_PREFIX}${process.pid}-`));
-  guardTempDir(workDir);
+  const workDir = await makeDeployTempDir(options.projectDir);
   try {
     const args = [...wrangler.prefix, 'deploy', ...envArgs(options.env)];
     if (options.secrets !== undefined) {
@@ -187,52 +184,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       wrangler: wrangler.source,
     };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
-    liveTempDirs.delete(workDir);
-  }
-}
-
-const DEPLOY_DIR_PREFIX = 'deploy-';
-
-/** Removes the deploy directories (and the secrets files in them) of runs whose process is gone. */
-export async function sweepDeployTemp(projectDir: string): Promise<string[]> {
-  const tmp = statePaths.tmp(projectDir);
-  const names = await readdir(tmp).catch(() => [] as string[]);
-  const removed: string[] = [];
-  for (const name of names) {
-    const pid = /^deploy-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
-    await rm(join(tmp, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
-/**
- * Temp directories holding secrets files while wrangler runs. A `finally` does not run when the
- * process is killed by Ctrl-C or SIGTERM, so these are also removed on exit and on those signals.
- */
-const liveTempDirs = new Set<string>();
-let guardsInstalled = false;
-
-function removeLiveTempDirs(): void {
-  for (const dir of liveTempDirs) rmSync(dir, { recursive: true, force: true });
-  liveTempDirs.clear();
-}
-
-function guardTempDir(dir: string): void {
-  liveTempDirs.add(dir);
-  if (guardsInstalled) return;
-  guardsInstalled = true;
-  process.on('exit', removeLiveTempDirs);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = (): void => {
-      removeLiveTempDirs();
-      // Then die of the same signal, as the process would have without this handler.
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
+    await removeDeployTempDir(workDir);
   }
 }
 
