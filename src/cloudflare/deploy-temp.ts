@@ -11,6 +11,7 @@ import { ensureStateDir, statePaths } from '../util/state-dir.js';
  * reach of any handler (SIGKILL) is swept by the next deploy, its pid being gone.
  */
 const PREFIX = 'deploy-';
+const OWNER_PID = new RegExp(`^${PREFIX}(\\d+)-`);
 
 /**
  * Creates a fresh deploy directory. The signal guard is armed before the directory exists and finds
@@ -34,7 +35,7 @@ export async function sweepDeployTemp(projectDir: string): Promise<string[]> {
   const names = await readdir(tmp).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = OWNER_PID.exec(name)?.[1];
     if (pid === undefined || isAlive(Number(pid))) continue;
     await rm(join(tmp, name), { recursive: true, force: true });
     removed.push(name);
