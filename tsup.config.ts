@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { cli: 'src/cli/main.ts', 'localhost-resolver': 'src/local/localhost-resolver.ts' },
+  entry: { cli: 'src/cli/main.ts', 'localhost-resolver': 'src/util/localhost-resolver.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node22',

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { FleetApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
-import type { ClientOutcome } from '../ops/fleet-runner.js';
-import type { ProgressListener } from '../ops/progress.js';
+import type { ProgressListener } from '../ops/fleet/progress.js';
+import type { ClientOutcome } from '../ops/fleet/runner.js';
 import type { ExitCode } from '../util/errors.js';
 import { type CommandContext, commandContext } from './context.js';
 import { withProjectLock } from './project-lock.js';
@@ -77,7 +77,7 @@ export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: Fle
   const [{ createFleetProgress }, { fleetJson, renderProblems }, { fleetExitCode }] = await Promise.all([
     import('../ui/fleet-progress.js'),
     import('../ui/fleet-report.js'),
-    import('../ops/client-failure.js'),
+    import('../ops/fleet/client-failure.js'),
   ]);
   const started = Date.now();
   let results: R[];

@@ -36,7 +36,7 @@ export async function prepareWorkerUrlRun(
   );
   if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
     // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
-    (await import('../local/localhost-resolver.js')).installLocalhostResolver();
+    (await import('../util/localhost-resolver.js')).installLocalhostResolver();
   }
   const local = Boolean(flags.local);
   let resolved: Promise<Target> | undefined;

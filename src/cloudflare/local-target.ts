@@ -1,6 +1,6 @@
-import { edgeFilePath, readEdgeInfo, workerUrlFromTemplate } from '../local/edge-file.js';
-import { edgeProblemError, verifyEdge } from '../local/edge-identity.js';
-import { installLocalhostResolver } from '../local/localhost-resolver.js';
+import { edgeFilePath, readEdgeInfo, workerUrlFromTemplate } from '../local/lifecycle/edge-file.js';
+import { edgeProblemError, verifyEdge } from '../local/lifecycle/edge-identity.js';
+import { installLocalhostResolver } from '../util/localhost-resolver.js';
 import type { Target } from './target.js';
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
-import { dieWithParentOptions } from '../local/die-with-parent.js';
+import { dieWithParentOptions } from '../local/lifecycle/die-with-parent.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
 import { envArgs, recordChild, resolveWrangler } from './wrangler.js';

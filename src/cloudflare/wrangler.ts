@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
-import { dieWithParentOptions } from '../local/die-with-parent.js';
+import { dieWithParentOptions } from '../local/lifecycle/die-with-parent.js';
 import { FleetError } from '../util/errors.js';
 import { exists } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';

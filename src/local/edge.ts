@@ -1,24 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { statePaths } from '../util/state-dir.js';
-import { ADMIN_PREFIX, createAdminRoutes } from './admin-routes.js';
-import { AnalyticsStore } from './analytics-store.js';
+import { type FaultSettings, Faults } from './admin/faults.js';
+import { pathOnly, RequestLog } from './admin/request-log.js';
+import { ADMIN_PREFIX, createAdminRoutes } from './admin/routes.js';
+import { AnalyticsStore } from './analytics/store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
-import { installWorkerdGuard } from './die-with-parent.js';
-import type { EdgeInfo } from './edge-file.js';
-import { identityProof } from './edge-identity.js';
-import { claimProject, goLive, listenOnLoopback, shutDown } from './edge-lifecycle.js';
-import { createEgress } from './egress.js';
-import { type ApiResponse, CfCode, errors, fail } from './envelope.js';
-import { type FaultSettings, Faults } from './faults.js';
-import { toWebRequest, writeApi } from './http-bridge.js';
-import { pathOnly, RequestLog } from './request-log.js';
-import { createRuntime, type WorkerLog } from './runtime.js';
+import { installWorkerdGuard } from './lifecycle/die-with-parent.js';
+import type { EdgeInfo } from './lifecycle/edge-file.js';
+import { identityProof } from './lifecycle/edge-identity.js';
+import { claimProject, goLive, listenOnLoopback, shutDown } from './lifecycle/edge-lifecycle.js';
+import { type ApiResponse, CfCode, errors, fail } from './net/envelope.js';
+import { toWebRequest, writeApi } from './net/http-bridge.js';
+import { createEgress } from './runtime/egress.js';
+import { createRuntime, type WorkerLog } from './runtime/runtime.js';
+import { TailHub } from './runtime/tail-hub.js';
+import { createWorkerProxy, WORKER_HEADER, type WorkerTarget } from './runtime/worker-proxy.js';
+import { desiredWorkers } from './runtime/worker-spec.js';
+import { summarizeWorkers } from './runtime/worker-summary.js';
 import { EdgeStore } from './store.js';
-import { TailHub } from './tail-hub.js';
-import { createWorkerProxy, WORKER_HEADER, type WorkerTarget } from './worker-proxy.js';
-import { desiredWorkers } from './worker-spec.js';
-import { summarizeWorkers } from './worker-summary.js';
 
 /**
  * The local edge: one HTTP server on loopback that serves

@@ -7,11 +7,11 @@ import { localTarget } from '../cloudflare/local-target.js';
 import { type Fleet, loadFleet } from '../fleet/fleet.js';
 import { type RunningEdge, startEdge } from '../local/edge.js';
 import { describeError } from '../util/errors.js';
-import { addClient } from './add.js';
-import { deployFleet } from './deploy.js';
-import { initProject } from './init.js';
-import type { ProgressListener } from './progress.js';
-import { rotateSecrets } from './secrets-rotate.js';
+import { deployFleet } from './deploy/deploy.js';
+import type { ProgressListener } from './fleet/progress.js';
+import { addClient } from './project/add.js';
+import { initProject } from './project/init.js';
+import { rotateSecrets } from './secrets/rotate.js';
 import type { FleetVerification } from './verify/verification.js';
 import { verifyFleet } from './verify/verify-fleet.js';
 

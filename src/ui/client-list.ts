@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { ClientListing } from '../ops/list.js';
+import type { ClientListing } from '../ops/project/list.js';
 import { renderTable } from './table.js';
 
 function secretsState(secrets: ClientListing['secrets']): string {

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { ClientPhase, ProgressListener } from '../ops/progress.js';
+import type { ClientPhase, ProgressListener } from '../ops/fleet/progress.js';
 import type { Output } from './output.js';
 
 /**

@@ -1,9 +1,9 @@
 import pc from 'picocolors';
-import type { ClientFailure } from '../ops/client-failure.js';
-import type { PushResult } from '../ops/secrets-push.js';
-import type { RetireResult } from '../ops/secrets-retire.js';
-import type { RotateResult } from '../ops/secrets-rotate.js';
-import type { StatusResult } from '../ops/secrets-status.js';
+import type { ClientFailure } from '../ops/fleet/client-failure.js';
+import type { PushResult } from '../ops/secrets/push.js';
+import type { RetireResult } from '../ops/secrets/retire.js';
+import type { RotateResult } from '../ops/secrets/rotate.js';
+import type { StatusResult } from '../ops/secrets/status.js';
 import { renderTable } from './table.js';
 
 /** Summary tables and --json documents of the fleet operations. Results hold names, never values. */

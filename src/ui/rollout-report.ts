@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import type { DeployOutcome, DeployResult } from '../ops/deploy.js';
-import type { RollbackResult } from '../ops/rollback.js';
-import type { DeployPlan } from '../ops/rollout/plan-deploy.js';
+import type { DeployOutcome, DeployResult } from '../ops/deploy/deploy.js';
+import type { RollbackResult } from '../ops/deploy/rollback.js';
+import type { DeployPlan } from '../ops/deploy/rollout/plan-deploy.js';
 import { renderTable } from './table.js';
 
 /** The deploy (rollout), deploy --plan and rollback reports. Names and version ids only, never a value. */

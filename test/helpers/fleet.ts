@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type RunningEdge, startEdge } from '../../src/local/edge.js';
-import { installLocalhostResolver } from '../../src/local/localhost-resolver.js';
 import { keyAccepted } from '../../src/ops/verify/auth-probe.js';
+import { installLocalhostResolver } from '../../src/util/localhost-resolver.js';
 import { type CliResult, type RunOptions, runCli, tempDir } from './cli.js';
 import { LeakWatch } from './leaks.js';
 

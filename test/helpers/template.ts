@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { initProject, TEMPLATE_COMPATIBILITY_DATE } from '../../src/ops/init.js';
+import { initProject, TEMPLATE_COMPATIBILITY_DATE } from '../../src/ops/project/init.js';
 import { repoRoot } from './cli.js';
 
 export const templateDir = join(repoRoot, 'templates', 'project');

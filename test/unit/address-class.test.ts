@@ -8,7 +8,7 @@ import {
   guardedLookup,
   type Resolver,
   reachable,
-} from '../../src/local/address-class.js';
+} from '../../src/local/runtime/address-class.js';
 
 /**
  * Issue 10, case 18: the classifier that keeps workers on the local edge away from this machine and

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi, isCloudflareApiError } from '../../src/cloudflare/api.js';
 import { DEFAULT_RETRY_POLICY, Pacer } from '../../src/cloudflare/pacer.js';
 import type { Target } from '../../src/cloudflare/target.js';
-import { fleetExitCode } from '../../src/ops/client-failure.js';
+import { fleetExitCode } from '../../src/ops/fleet/client-failure.js';
 
 const target: Target = {
   kind: 'cloudflare',

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { envArgs } from '../../src/cloudflare/wrangler.js';
 import { addMember, type WranglerConfig } from '../../src/config/wrangler-config.js';
 import { defaultClient, defaultWorkerProblem, type Fleet, loadFleet } from '../../src/fleet/fleet.js';
-import { clientSettings } from '../../src/ops/rollout/client-settings.js';
+import { clientSettings } from '../../src/ops/deploy/rollout/client-settings.js';
 
 /** When the top-level worker is a client, and how it is read, deployed and edited. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { EdgeInfo } from '../../src/local/edge-file.js';
-import { edgeProblemError, edgeUrlProblem, identityProof, isValidNonce } from '../../src/local/edge-identity.js';
+import type { EdgeInfo } from '../../src/local/lifecycle/edge-file.js';
+import { edgeProblemError, edgeUrlProblem, identityProof, isValidNonce } from '../../src/local/lifecycle/edge-identity.js';
 
 /** Issue 10, case 3: what edge.json may point at, and the challenge only the edge can answer. */
 

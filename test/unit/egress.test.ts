@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Request as MiniflareRequest } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type BlockedFetch, createEgress } from '../../src/local/egress.js';
+import { type BlockedFetch, createEgress } from '../../src/local/runtime/egress.js';
 
 /**
  * Issue 10, case 18: the edge's egress, called as workerd calls it (a miniflare Request), against a

@@ -4,7 +4,7 @@ import { stripVTControlCharacters as plain } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { connectTail, type TailApi, type TailConnection } from '../../src/cloudflare/tail.js';
 import { clientFromEnv } from '../../src/fleet/fleet.js';
-import { acceptWebSocket, type WebSocketConnection } from '../../src/local/websocket.js';
+import { acceptWebSocket, type WebSocketConnection } from '../../src/local/net/websocket.js';
 import { parseTailMessage, redactUrl } from '../../src/ops/logs/events.js';
 import { streamLogs } from '../../src/ops/logs/logs.js';
 import { escapeControls, eventJsonLine, formatEvent } from '../../src/ui/logs-format.js';

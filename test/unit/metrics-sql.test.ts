@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import type { DataPoint } from '../../src/local/analytics-store.js';
-import { runAnalyticsQuery, weightedQuantile } from '../../src/local/control-plane/analytics-sql-engine.js';
-import { parseAnalyticsSql, SqlError } from '../../src/local/control-plane/analytics-sql-parser.js';
+import { runAnalyticsQuery, weightedQuantile } from '../../src/local/analytics/sql-engine.js';
+import { parseAnalyticsSql, SqlError } from '../../src/local/analytics/sql-parser.js';
+import type { DataPoint } from '../../src/local/analytics/store.js';
 import { readMetricsRows, totalsOf } from '../../src/ops/metrics/rows.js';
 import { bucketEdges, metricsSql, parseSince } from '../../src/ops/metrics/sql.js';
 import { sparkline } from '../../src/ui/sparkline.js';

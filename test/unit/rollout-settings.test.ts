@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { WranglerConfig } from '../../src/config/wrangler-config.js';
 import { type Client, clientFromEnv, type Fleet } from '../../src/fleet/fleet.js';
-import { buildGroups } from '../../src/ops/rollout/bundles.js';
-import { clientSettings, uploadBindings } from '../../src/ops/rollout/client-settings.js';
-import { settingsDrift } from '../../src/ops/rollout/ship-direct.js';
+import { buildGroups } from '../../src/ops/deploy/rollout/bundles.js';
+import { clientSettings, uploadBindings } from '../../src/ops/deploy/rollout/client-settings.js';
+import { settingsDrift } from '../../src/ops/deploy/rollout/ship-direct.js';
 
 /** How a client's env section reads for the direct upload: bindings in wrangler's order, build groups, and what sends it to wrangler. */
 

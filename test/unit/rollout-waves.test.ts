@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WAVES, parseCanary, parseWaves, planWaves } from '../../src/ops/rollout/waves.js';
+import { DEFAULT_WAVES, parseCanary, parseWaves, planWaves } from '../../src/ops/deploy/rollout/waves.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `c${i + 1}`);
 const sizes = (n: number, waves = DEFAULT_WAVES, canary?: string[]) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rotationChanges } from '../../src/ops/secrets-rotate.js';
+import { rotationChanges } from '../../src/ops/secrets/rotate.js';
 
 describe('what a rotation sets', () => {
   it('replaces API_KEY and clears the previous slot when there is no grace period', () => {

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Client, Fleet } from '../../src/fleet/fleet.js';
-import { parseSetFlags } from '../../src/ops/add.js';
-import { keysFromBackups, proveRotation } from '../../src/ops/rotation-proof.js';
-import { suppliedValues } from '../../src/ops/rotation-value.js';
-import { assertUsableApiKey } from '../../src/ops/secrets-preflight.js';
+import { parseSetFlags } from '../../src/ops/project/add.js';
+import { assertUsableApiKey } from '../../src/ops/secrets/preflight.js';
+import { keysFromBackups, proveRotation } from '../../src/ops/secrets/rotation/proof.js';
+import { suppliedValues } from '../../src/ops/secrets/rotation/value.js';
 import { ensureSecretsIgnored, withSecretsIgnored } from '../../src/secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, tightenedWarning, writeSecretsText } from '../../src/secrets/secrets-file.js';
 import { FleetError } from '../../src/util/errors.js';
 import { sweepStaleTempFiles, tempPathFor } from '../../src/util/files.js';
 import { tempDir } from '../helpers/cli.js';
 
-/** The secrets layer's guards, case by case (issue 10): the end-to-end versions are in test/trust/secrets.test.ts. */
+/** The secrets layer's guards, case by case (issue 10): the end-to-end versions are in test/hardening/secret-leaks.test.ts. */
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => Promise.all(cleanups.map((cleanup) => cleanup())));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VersionWithCode } from '../../src/cloudflare/workers-api.js';
-import { uploadWithSecrets } from '../../src/ops/secrets-on-live-code.js';
+import { uploadWithSecrets } from '../../src/ops/secrets/on-live-code.js';
 
 /** Secrets changed on a rolled-back worker: the live version's code again, its other secrets inherited. */
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addEnvSection, parseConfigText, removeEnvSection } from '../../src/config/wrangler-config.js';
-import { envSectionFor } from '../../src/ops/client-section.js';
+import { envSectionFor } from '../../src/ops/project/client-section.js';
 import { repoRoot } from '../helpers/cli.js';
 
 /**

@@ -35,7 +35,7 @@ export function registerAdd(program: Command): void {
         return withProjectLock(cmd, ctx, flags, async () => {
           const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
             import('../../fleet/fleet.js'),
-            import('../../ops/add.js'),
+            import('../../ops/project/add.js'),
             import('../../ui/prompts.js'),
           ]);
           const set = parseSetFlags(flags.set ?? []);

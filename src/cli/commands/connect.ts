@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HOSTS } from '../../ops/connect/hosts.js';
-import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
@@ -66,7 +66,7 @@ export function registerConnect(program: Command): void {
         }
         const [{ connectClients }, { fleetExitCode }, { renderProblems }, report] = await Promise.all([
           import('../../ops/connect/connect.js'),
-          import('../../ops/client-failure.js'),
+          import('../../ops/fleet/client-failure.js'),
           import('../../ui/fleet-report.js'),
           import('../../ui/connect-report.js'),
         ]);

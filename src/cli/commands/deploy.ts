@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
-import type { DeployOptions, DeployResult } from '../../ops/deploy.js';
-import { DEFAULT_WAVES } from '../../ops/rollout/waves.js';
+import type { DeployOptions, DeployResult } from '../../ops/deploy/deploy.js';
+import { DEFAULT_WAVES } from '../../ops/deploy/rollout/waves.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
@@ -57,7 +57,7 @@ async function waveOptions(
   run: Pick<FleetRun, 'clients'>,
   rollout: RolloutFlags | undefined,
 ): Promise<NonNullable<DeployOptions['waves']>> {
-  const { parseCanary, parseWaves } = await import('../../ops/rollout/waves.js');
+  const { parseCanary, parseWaves } = await import('../../ops/deploy/rollout/waves.js');
   return {
     ...(rollout?.waves ? { steps: parseWaves(rollout.waves) } : {}),
     ...(rollout?.canary
@@ -80,7 +80,7 @@ export async function deployOp(
   rollout?: RolloutFlags,
 ): Promise<FleetOp<DeployResult>> {
   const [{ deployFleet }, { renderRolloutReport }, { createFleetProgress }] = await Promise.all([
-    import('../../ops/deploy.js'),
+    import('../../ops/deploy/deploy.js'),
     import('../../ui/rollout-report.js'),
     import('../../ui/fleet-progress.js'),
   ]);
@@ -128,9 +128,9 @@ async function planCommand(
 ): Promise<ExitCode> {
   const run = await prepareFleetRun(cmd, names, flags);
   const [{ planDeploy }, { renderPlan }, { DEFAULT_WAVES: defaults, parseWaves }] = await Promise.all([
-    import('../../ops/rollout/plan-deploy.js'),
+    import('../../ops/deploy/rollout/plan-deploy.js'),
     import('../../ui/rollout-report.js'),
-    import('../../ops/rollout/waves.js'),
+    import('../../ops/deploy/rollout/waves.js'),
   ]);
   const waves = await waveOptions(run, rollout);
   const plan = await planDeploy({

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { DepsMode } from '../../ops/init.js';
+import type { DepsMode } from '../../ops/project/init.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { commandContext } from '../context.js';
@@ -17,7 +17,7 @@ export function registerInit(program: Command): void {
       action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string; wait?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
         if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);
-        const { initProject } = await import('../../ops/init.js');
+        const { initProject } = await import('../../ops/project/init.js');
         const target = resolve(ctx.cwd, dir ?? '.');
         const init = () => initProject({ dir: target, adopt: Boolean(opts.adopt), deps: opts.deps as DepsMode, name: opts.name });
         // Adopting changes a project others may be working on; a new project has no other writer yet.

@@ -12,7 +12,7 @@ export function registerList(program: Command): void {
         const ctx = commandContext(cmd);
         const [{ loadFleet }, { listClients, topLevelNotice }, { renderClientList }] = await Promise.all([
           import('../../fleet/fleet.js'),
-          import('../../ops/list.js'),
+          import('../../ops/project/list.js'),
           import('../../ui/client-list.js'),
         ]);
         const fleet = await loadFleet(ctx.cwd);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { EdgeInfo } from '../../local/edge-file.js';
-import type { FaultSettings } from '../../local/faults.js';
+import type { FaultSettings } from '../../local/admin/faults.js';
+import type { EdgeInfo } from '../../local/lifecycle/edge-file.js';
 import type { Output } from '../../ui/output.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { parseRate } from '../../util/rate.js';
@@ -41,7 +41,7 @@ export function registerLocal(program: Command): void {
         // 8787 is wrangler dev's default too: unless it was asked for by name, a taken 8787 means any free port.
         const portNamed = command.getOptionValueSource('port') === 'cli';
         const faults = parseFaults(options);
-        const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/process.js');
+        const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/lifecycle/detach.js');
         const notePort = (actual: number) => {
           if (!portNamed && actual !== port)
             ctx.output.warn(`port ${port} is taken (wrangler dev uses it too), so the edge listens on port ${actual}`);
@@ -58,7 +58,7 @@ export function registerLocal(program: Command): void {
           return;
         }
         const { startEdge } = await import('../../local/edge.js');
-        const { edgeFilePath: edgeFilePathOf } = await import('../../local/edge-file.js');
+        const { edgeFilePath: edgeFilePathOf } = await import('../../local/lifecycle/edge-file.js');
         // Miniflare installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit at once; the
         // foreground edge takes those signals over so that it stops cleanly (edge.json removed, exit 0).
         const inherited = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
@@ -103,9 +103,9 @@ export function registerLocal(program: Command): void {
     .action(
       action(async (_options: unknown, command: Command) => {
         const ctx = commandContext(command);
-        const { edgeFilePath, readEdgeInfo } = await import('../../local/edge-file.js');
-        const { edgeProblemError, verifyEdge } = await import('../../local/edge-identity.js');
-        const { edgeEnv, nodeResolverHint } = await import('../../local/process.js');
+        const { edgeFilePath, readEdgeInfo } = await import('../../local/lifecycle/edge-file.js');
+        const { edgeProblemError, verifyEdge } = await import('../../local/lifecycle/edge-identity.js');
+        const { edgeEnv, nodeResolverHint } = await import('../../local/lifecycle/detach.js');
         const info = await readEdgeInfo(ctx.cwd);
         // These lines point wrangler at the recorded port with the token: only if the edge there proves itself.
         const problem = await verifyEdge(info);
@@ -126,7 +126,7 @@ export function registerLocal(program: Command): void {
     .action(
       action(async (_options: unknown, command: Command): Promise<ExitCode> => {
         const ctx = commandContext(command);
-        const { edgeStatus, nodeResolverHint } = await import('../../local/process.js');
+        const { edgeStatus, nodeResolverHint } = await import('../../local/lifecycle/detach.js');
         const status = await edgeStatus(ctx.cwd);
         if (ctx.json) {
           ctx.output.result({
@@ -167,7 +167,7 @@ export function registerLocal(program: Command): void {
     .action(
       action(async (_options: unknown, command: Command) => {
         const ctx = commandContext(command);
-        const { stopEdge } = await import('../../local/process.js');
+        const { stopEdge } = await import('../../local/lifecycle/detach.js');
         const outcome = await stopEdge(ctx.cwd);
         if (ctx.json) {
           ctx.output.result(outcome.kind === 'stopped' ? { stopped: true, pid: outcome.pid } : { stopped: false, running: false });

@@ -38,7 +38,7 @@ export function registerLogs(program: Command): void {
           import('../../ops/logs/logs.js'),
           import('../../cloudflare/tail.js'),
           import('../../ui/logs-format.js'),
-          import('../../ops/client-failure.js'),
+          import('../../ops/fleet/client-failure.js'),
           import('../../ui/fleet-report.js'),
         ]);
         const { output, json } = run.ctx;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY, DEFAULT_METRICS_SINCE } from '../../ops/defaults.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_METRICS_SINCE } from '../../ops/fleet/defaults.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
 import { addFleetOptions, type FleetFlags, fleetCommand } from '../fleet-run.js';

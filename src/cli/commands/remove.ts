@@ -15,7 +15,7 @@ export function registerRemove(program: Command): void {
         return withProjectLock(cmd, ctx, flags, async () => {
           const [{ findClient, loadFleet }, { removeClient }, { confirm }] = await Promise.all([
             import('../../fleet/fleet.js'),
-            import('../../ops/remove.js'),
+            import('../../ops/project/remove.js'),
             import('../../ui/prompts.js'),
           ]);
           const fleet = await loadFleet(ctx.cwd);
@@ -28,7 +28,7 @@ export function registerRemove(program: Command): void {
             if (!(await confirm(`${what} from ${fleet.configPath}?`))) throw usageError('not confirmed; nothing was changed');
           }
           const worker = flags.deleteWorker
-            ? await (await import('../../ops/delete-worker.js')).deleteClientWorker(fleet, client, Boolean(flags.local))
+            ? await (await import('../../ops/project/delete-worker.js')).deleteClientWorker(fleet, client, Boolean(flags.local))
             : undefined;
           if (worker)
             ctx.output.success(

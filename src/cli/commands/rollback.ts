@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
@@ -32,7 +32,7 @@ export function registerRollback(program: Command): void {
       if (flags.to !== undefined && !/^[0-9a-f-]{8,64}$/i.test(flags.to)) throw usageError(`--to ${flags.to}: not a version id`);
       return fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ rollbackFleet }, { renderRollbackReport }] = await Promise.all([
-          import('../../ops/rollback.js'),
+          import('../../ops/deploy/rollback.js'),
           import('../../ui/rollout-report.js'),
         ]);
         return {

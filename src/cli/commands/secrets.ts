@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
 import { addFleetOptions, type FleetFlags, fleetApi, fleetCommand } from '../fleet-run.js';
@@ -17,7 +17,7 @@ export function registerSecrets(program: Command): void {
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ pushSecrets }, { renderPushReport }, api] = await Promise.all([
-          import('../../ops/secrets-push.js'),
+          import('../../ops/secrets/push.js'),
           import('../../ui/fleet-report.js'),
           fleetApi(run),
         ]);
@@ -40,7 +40,7 @@ export function registerSecrets(program: Command): void {
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'read', async (run) => {
         const [{ secretsStatus, statusExitCode }, { renderStatusReport }, api] = await Promise.all([
-          import('../../ops/secrets-status.js'),
+          import('../../ops/secrets/status.js'),
           import('../../ui/fleet-report.js'),
           fleetApi(run),
         ]);
@@ -66,8 +66,8 @@ export function registerSecrets(program: Command): void {
     action((names: string[], flags: FleetFlags & { key: string; grace?: boolean; fromEnv?: boolean }, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ rotateSecrets }, { suppliedValues }, { renderRotateReport }, { askSecret }, api] = await Promise.all([
-          import('../../ops/secrets-rotate.js'),
-          import('../../ops/rotation-value.js'),
+          import('../../ops/secrets/rotate.js'),
+          import('../../ops/secrets/rotation/value.js'),
           import('../../ui/fleet-report.js'),
           import('../../ui/prompts.js'),
           fleetApi(run),
@@ -103,7 +103,7 @@ export function registerSecrets(program: Command): void {
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
         const [{ retirePreviousKeys }, { renderRetireReport }, api] = await Promise.all([
-          import('../../ops/secrets-retire.js'),
+          import('../../ops/secrets/retire.js'),
           import('../../ui/fleet-report.js'),
           fleetApi(run),
         ]);

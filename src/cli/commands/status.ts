@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CAPACITY_WARNING_SHARE, DEFAULT_CONCURRENCY, DEFAULT_WORKERS_LIMIT } from '../../ops/defaults.js';
+import { CAPACITY_WARNING_SHARE, DEFAULT_CONCURRENCY, DEFAULT_WORKERS_LIMIT } from '../../ops/fleet/defaults.js';
 import type { ClientStatus } from '../../ops/status/status.js';
 import type { ExitCode } from '../../util/errors.js';
 import { usageError } from '../../util/errors.js';

@@ -15,7 +15,7 @@ export function registerUpgradeConfig(program: Command): void {
         return withProjectLock(cmd, ctx, flags, async () => {
           const [{ loadFleet, selectClients }, { upgradeConfig }] = await Promise.all([
             import('../../fleet/fleet.js'),
-            import('../../ops/upgrade-config.js'),
+            import('../../ops/project/upgrade-config.js'),
           ]);
           const fleet = await loadFleet(ctx.cwd);
           const clients = selectClients(fleet, names, Boolean(flags.all));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONCURRENCY } from '../../ops/defaults.js';
+import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { action } from '../action.js';
 import { collect, commandContext } from '../context.js';
 import { parseConcurrency, parseTimeoutSeconds } from '../flags.js';

@@ -1,4 +1,4 @@
-import { ok, paged } from '../envelope.js';
+import { ok, paged } from '../net/envelope.js';
 import { AUTHOR, type PlaneContext } from './context.js';
 import { positiveInt, type Router } from './router.js';
 

@@ -1,7 +1,7 @@
-import type { AnalyticsStore } from '../analytics-store.js';
-import { errors } from '../envelope.js';
-import { runAnalyticsQuery } from './analytics-sql-engine.js';
-import { parseAnalyticsSql, SqlError } from './analytics-sql-parser.js';
+import { runAnalyticsQuery } from '../analytics/sql-engine.js';
+import { parseAnalyticsSql, SqlError } from '../analytics/sql-parser.js';
+import type { AnalyticsStore } from '../analytics/store.js';
+import { errors } from '../net/envelope.js';
 import type { PlaneContext } from './context.js';
 import type { Router } from './router.js';
 

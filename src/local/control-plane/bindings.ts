@@ -1,4 +1,4 @@
-import { errors } from '../envelope.js';
+import { errors } from '../net/envelope.js';
 
 /** Rules for bindings that hold whether they come with an upload or through the secrets routes. */
 

@@ -1,7 +1,7 @@
-import { errors } from '../envelope.js';
-import type { SyncResult } from '../runtime.js';
+import { errors } from '../net/envelope.js';
+import type { SyncResult } from '../runtime/runtime.js';
+import type { TailHub } from '../runtime/tail-hub.js';
 import { type DeploymentRecord, type EdgeStore, newId, type ScriptRecord, type VersionRecord } from '../store.js';
-import type { TailHub } from '../tail-hub.js';
 
 export interface ControlPlaneOptions {
   store: EdgeStore;

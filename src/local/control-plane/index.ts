@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { AnalyticsStore } from '../analytics-store.js';
-import { ApiError, type ApiResponse, CfCode, errors, fail } from '../envelope.js';
+import type { AnalyticsStore } from '../analytics/store.js';
+import { ApiError, type ApiResponse, CfCode, errors, fail } from '../net/envelope.js';
 import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerAnalyticsSqlRoutes } from './analytics-sql-routes.js';

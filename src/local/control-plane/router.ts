@@ -1,4 +1,4 @@
-import { type ApiResponse, errors } from '../envelope.js';
+import { type ApiResponse, errors } from '../net/envelope.js';
 
 /** The names of a pattern's `:name` segments: `/a/:x/b/:y` → `'x' | 'y'`. */
 type ParamNames<Pattern extends string> = Pattern extends `${string}:${infer Name}/${infer Rest}`

@@ -1,7 +1,7 @@
-import { ApiError, errors, ok } from '../envelope.js';
-import { parseUpload } from '../multipart.js';
+import { ApiError, errors, ok } from '../net/envelope.js';
 import { type EdgeStore, newTag, type ScriptRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
+import { parseUpload } from './multipart.js';
 import { type Handler, type Router, readJsonObject, readSettingsBody } from './router.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 

@@ -1,4 +1,4 @@
-import { ApiError, errors, ok } from '../envelope.js';
+import { ApiError, errors, ok } from '../net/envelope.js';
 import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
 import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
 import { nextNumber, type PlaneContext } from './context.js';

@@ -1,8 +1,8 @@
-import { errors } from '../envelope.js';
-import type { ParsedUpload } from '../multipart.js';
+import { errors } from '../net/envelope.js';
 import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
 import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
 import { AUTHOR, nextNumber, type PlaneContext } from './context.js';
+import type { ParsedUpload } from './multipart.js';
 import { type RequestContext, sourceOf, stringRecord } from './router.js';
 
 const DEFAULT_COMPATIBILITY_DATE = '2025-01-01';

@@ -1,7 +1,7 @@
-import { ApiError, CfCode, errors, ok, paged } from '../envelope.js';
-import { parseUpload } from '../multipart.js';
+import { ApiError, CfCode, errors, ok, paged } from '../net/envelope.js';
 import type { DeploymentRecord, EdgeStore, ScriptRecord, VersionRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
+import { parseUpload } from './multipart.js';
 import { positiveInt, type Router, readJsonObject, sourceOf, stringRecord } from './router.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 

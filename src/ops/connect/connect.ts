@@ -4,7 +4,7 @@ import { API_KEY, type Client } from '../../fleet/fleet.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
+import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
 import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
 

@@ -1,9 +1,9 @@
 import type { TailApi, TailConnection } from '../../cloudflare/tail.js';
 import type { Client } from '../../fleet/fleet.js';
 import { FleetError } from '../../util/errors.js';
-import { TAIL_RECONNECT_BACKOFF_MS } from '../defaults.js';
-import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
-import type { ProgressListener } from '../progress.js';
+import { TAIL_RECONNECT_BACKOFF_MS } from '../fleet/defaults.js';
+import type { ProgressListener } from '../fleet/progress.js';
+import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { parseTailMessage, type TailEvent } from './events.js';
 
 /**

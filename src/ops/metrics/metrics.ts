@@ -1,8 +1,8 @@
 import type { AnalyticsQuery } from '../../cloudflare/analytics-sql.js';
 import type { Client } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
-import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressListener } from '../fleet/progress.js';
+import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { type MetricsTotals, type RouteMetrics, readMetricsRows, totalsOf } from './rows.js';
 import { bucketEdges, type MetricsWindow, metricsSql } from './sql.js';
 

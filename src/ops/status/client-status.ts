@@ -1,6 +1,6 @@
 import type { Client } from '../../fleet/fleet.js';
-import type { ClientOutcome } from '../fleet-runner.js';
-import type { ClientSettings } from '../rollout/client-settings.js';
+import type { ClientSettings } from '../deploy/rollout/client-settings.js';
+import type { ClientOutcome } from '../fleet/runner.js';
 import { type CodeState, codeVerdict, driftOf, expectedTag } from './drift.js';
 import type { RemoteState } from './remote.js';
 

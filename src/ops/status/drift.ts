@@ -1,7 +1,7 @@
 import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
 import { ExitCode } from '../../util/errors.js';
-import { type ClientFailure, fleetExitCode } from '../client-failure.js';
-import { bundleAnnotations } from '../rollout/bundles.js';
+import { bundleAnnotations } from '../deploy/rollout/bundles.js';
+import { type ClientFailure, fleetExitCode } from '../fleet/client-failure.js';
 
 /**
  * What `status` concludes from what it read, with no I/O: which deployment's versions hold the code

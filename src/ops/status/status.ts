@@ -1,12 +1,12 @@
 import type { FleetApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { FleetError } from '../../util/errors.js';
-import { DEFAULT_CONCURRENCY } from '../defaults.js';
-import { forEachClient } from '../fleet-runner.js';
-import type { ProgressListener } from '../progress.js';
-import { buildBundles, buildGroups, type GroupBuild } from '../rollout/bundles.js';
-import { type ClientSettings, clientSettings } from '../rollout/client-settings.js';
-import { secretsStatus } from '../secrets-status.js';
+import { buildBundles, buildGroups, type GroupBuild } from '../deploy/rollout/bundles.js';
+import { type ClientSettings, clientSettings } from '../deploy/rollout/client-settings.js';
+import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
+import type { ProgressListener } from '../fleet/progress.js';
+import { forEachClient } from '../fleet/runner.js';
+import { secretsStatus } from '../secrets/status.js';
 import type { WorkerUrlSource } from '../verify/client-urls.js';
 import { verifyFleet } from '../verify/verify-fleet.js';
 import { applyRemote, type ClientStatus, emptyStatus, settleDrift } from './client-status.js';

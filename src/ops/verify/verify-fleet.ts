@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { ExitCode, usageError } from '../../util/errors.js';
-import type { ClientFailure } from '../client-failure.js';
-import { DEFAULT_CONCURRENCY } from '../defaults.js';
-import { type ClientOutcome, forEachClient } from '../fleet-runner.js';
-import type { ProgressListener } from '../progress.js';
+import type { ClientFailure } from '../fleet/client-failure.js';
+import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
+import type { ProgressListener } from '../fleet/progress.js';
+import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { type CheckResult, checkAuth, checkHealth, checkReady, originCheck, probeOrigin } from './checks.js';
 import { type ClientUrl, resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
 import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolation.js';

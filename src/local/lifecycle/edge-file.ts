@@ -1,0 +1,80 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { usageError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { statePaths } from '../../util/state-dir.js';
+
+/** Where a fleet project keeps its local edge's state and connection details. */
+export function localEdgeDir(projectDir: string): string {
+  return statePaths.localEdge(projectDir);
+}
+
+export function edgeFilePath(projectDir: string): string {
+  return join(localEdgeDir(projectDir), 'edge.json');
+}
+
+/** Connection details of a running local edge (written 0600: it holds the edge's token). */
+export const EdgeInfoSchema = z.object({
+  /** e.g. http://127.0.0.1:8787/client/v4 */
+  apiBaseUrl: z.string().url(),
+  accountId: z.string().min(1),
+  token: z.string().min(1),
+  pid: z.number().int(),
+  port: z.number().int(),
+  /** e.g. http://{name}.localhost:8787 */
+  workerUrlTemplate: z.string().includes('{name}'),
+  /** For clients that cannot resolve *.localhost: e.g. http://127.0.0.1:8787/__workers/{name} (path prefix stripped). */
+  workerPathUrlTemplate: z.string().includes('{name}').optional(),
+  /** Admin routes (fault injection, request log, analytics), same bearer token. */
+  adminUrl: z.string().url(),
+  startedAt: z.string(),
+});
+export type EdgeInfo = z.infer<typeof EdgeInfoSchema>;
+
+/** Records a running edge; 0600, as the file holds its token. */
+export async function writeEdgeInfo(projectDir: string, info: EdgeInfo): Promise<void> {
+  await writeFileAtomic(edgeFilePath(projectDir), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function removeEdgeFile(projectDir: string): Promise<void> {
+  await rm(edgeFilePath(projectDir), { force: true });
+}
+
+/** Reads edge.json of a fleet project; a missing or broken file is bad input (exit 2). */
+export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
+  const path = edgeFilePath(projectDir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw usageError(`no local edge is recorded for this project (${path} is missing)`, 'Start one with: mcp-fleet local start --detach');
+  }
+  const parsed = EdgeInfoSchema.safeParse(safeJson(text));
+  if (!parsed.success) {
+    throw usageError(`${path} is not a valid local edge file`, 'Restart the edge: mcp-fleet local stop && mcp-fleet local start --detach');
+  }
+  return parsed.data;
+}
+
+/** edge.json if present and valid, else undefined (never throws). */
+export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
+  try {
+    const parsed = EdgeInfoSchema.safeParse(safeJson(await readFile(edgeFilePath(projectDir), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function workerUrlFromTemplate(template: string, name: string): string {
+  return template.replaceAll('{name}', name);
+}

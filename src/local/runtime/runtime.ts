@@ -1,0 +1,112 @@
+import type { DataPoint } from '../analytics/store.js';
+import type { WorkerdGuard } from '../lifecycle/die-with-parent.js';
+import type { TailSink } from './edge-internal-worker.js';
+import type { EgressHandler } from './egress.js';
+import type { WorkerSpec } from './worker-spec.js';
+import { type SyncResult, WorkerdProcess, type WorkerLog } from './workerd-process.js';
+
+/**
+ * The edge's runtime: the deployed workers, spread over a few workerd processes (shards) of at most
+ * `workersPerProcess` workers each. A worker stays in the process it was first placed in, so a sync
+ * restarts only the processes whose workers changed; concurrent syncs queue, and each applies the
+ * desired set as it is when its turn comes. Every worker gets a direct loopback socket, which the
+ * edge's worker proxy forwards Host-routed traffic to.
+ */
+
+export type { SyncResult, WorkerLog } from './workerd-process.js';
+
+export interface RuntimeOptions {
+  /** The workers that should run now (read at the start of every sync). */
+  desired: () => Promise<WorkerSpec[]>;
+  onDataPoint?: (point: DataPoint) => void;
+  onLog?: (log: WorkerLog) => void;
+  /** Each worker's subrequests; without it workerd lets them reach any address. */
+  egress?: (worker: string) => EgressHandler;
+  /** Where tailed workers' trace items go, for `wrangler tail`. */
+  tails?: TailSink;
+  /** Runs workerd so that it dies with this process. */
+  guard?: WorkerdGuard;
+  /**
+   * Workers per workerd process. A change restarts only its own process, so an upload or a
+   * secret change costs the start-up of at most this many workers, whatever the fleet size;
+   * each process costs about 75 MB on top of about 17 MB per (template-sized) worker.
+   */
+  workersPerProcess?: number;
+}
+
+export interface Runtime {
+  /** Applies the current desired set; resolves once the workers it changed run (or failed to start). */
+  sync(): Promise<SyncResult>;
+  /** Resolves when no restart is in progress for this worker's process (or any, without a name). */
+  idle(name?: string): Promise<void>;
+  /** The direct loopback URL of a running worker. */
+  workerOrigin(name: string): URL | undefined;
+  running(): string[];
+  dispose(): Promise<void>;
+}
+
+export const DEFAULT_WORKERS_PER_PROCESS = 4;
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const perProcess = Math.max(1, options.workersPerProcess ?? DEFAULT_WORKERS_PER_PROCESS);
+  const shards: WorkerdProcess[] = [];
+  const shardOf = new Map<string, WorkerdProcess>();
+  let planning: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+
+  /** Assigns workers to processes (a worker stays in its process) and asks changed processes to restart. */
+  async function plan(): Promise<Array<Promise<SyncResult>>> {
+    const specs = await options.desired();
+    const wanted = new Set(specs.map((spec) => spec.name));
+    for (const [name, shard] of shardOf) {
+      if (!wanted.has(name)) {
+        shardOf.delete(name);
+        shard.names.delete(name);
+      }
+    }
+    for (const spec of specs) {
+      if (shardOf.has(spec.name)) continue;
+      let shard = shards.find((candidate) => candidate.names.size < perProcess);
+      if (!shard) {
+        shard = new WorkerdProcess(options);
+        shards.push(shard);
+      }
+      shard.names.add(spec.name);
+      shardOf.set(spec.name, shard);
+    }
+    const waits: Array<Promise<SyncResult>> = [];
+    for (const shard of shards) {
+      const subset = specs.filter((spec) => shardOf.get(spec.name) === shard);
+      waits.push(shard.want(subset));
+    }
+    return waits;
+  }
+
+  return {
+    async sync() {
+      if (disposed) throw new Error('the runtime is stopped');
+      const planned = planning.then(plan);
+      planning = planned.catch(() => undefined);
+      const results = await Promise.all(await planned);
+      // Processes left with no workers have stopped; forget them.
+      const kept = shards.filter((shard) => shard.names.size > 0 || !shard.stopped);
+      shards.splice(0, shards.length, ...kept);
+      return { failures: Object.assign({}, ...results.map((result) => result.failures)) as Record<string, string> };
+    },
+    async idle(name) {
+      await planning;
+      const shard = name === undefined ? undefined : shardOf.get(name);
+      if (shard) await shard.idle();
+      else if (name === undefined) await Promise.all(shards.map((s) => s.idle()));
+    },
+    workerOrigin: (name) => shardOf.get(name)?.origins.get(name),
+    running: () => shards.flatMap((shard) => [...shard.origins.keys()]).sort(),
+    async dispose() {
+      disposed = true;
+      await planning;
+      await Promise.all(shards.map((shard) => shard.dispose()));
+      shards.length = 0;
+      shardOf.clear();
+    },
+  };
+}

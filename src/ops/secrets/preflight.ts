@@ -1,0 +1,104 @@
+import { basename } from 'node:path';
+import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
+import { readSecretsFile, type SecretsFile, tightenedWarning } from '../../secrets/secrets-file.js';
+import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
+import { FleetError, usageError } from '../../util/errors.js';
+import { readPendingRotation } from './rotation/pending.js';
+
+/**
+ * What push, deploy, rotate and retire check about a client's secrets file before sending
+ * anything for that client. Nothing here returns or prints a value except to its caller.
+ */
+
+/** The fewest bytes an API_KEY may have: below this a key can be guessed (mcp-fleet generates 32). */
+export const MIN_API_KEY_BYTES = 16;
+
+/**
+ * Reads a client's secrets file strictly, to use its values; a missing or malformed file or a
+ * symbolic link is bad input naming the file. A file other users can read is made 0600 on the
+ * way (`tightenedFrom` is set: the caller shows tightenedWarning).
+ */
+export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Promise<SecretsFile> {
+  const name = basename(client.secretsPath);
+  const file = await readSecretsFile(client.secretsPath, { displayName: name, tighten: true });
+  if (!file) {
+    throw usageError(
+      `${name} does not exist`,
+      `Create it with: mcp-fleet add ${client.name} --force (or copy ${basename(fleet.templatePath)} and fill it in)`,
+    );
+  }
+  return file;
+}
+
+/** Every key of `.secrets.template` must be present and non-empty, or nothing is sent for this client. */
+export function assertComplete(fleet: Fleet, client: Client, values: ReadonlyMap<string, string>): void {
+  const completeness = checkCompleteness(fleet.requiredKeys, values);
+  if (!isComplete(completeness)) {
+    throw usageError(
+      `${basename(client.secretsPath)} is incomplete: ${describeIncomplete(completeness)} (required by ${basename(fleet.templatePath)}); nothing was sent for ${client.name}`,
+      `Fill in the value${completeness.missing.length + completeness.empty.length > 1 ? 's' : ''} in ${client.secretsPath}, then re-run.`,
+    );
+  }
+}
+
+/**
+ * An API_KEY of spaces or a few characters opens the worker to anyone who guesses it: refused
+ * before it is sent. Says how long it is, never what it is.
+ */
+export function assertUsableApiKey(client: Client, values: ReadonlyMap<string, string>): void {
+  const key = values.get(API_KEY);
+  if (key === undefined || key === '') return;
+  const name = basename(client.secretsPath);
+  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: mcp-fleet secrets rotate ${client.name}`;
+  if (key.trim() === '') throw usageError(`${name}: ${API_KEY} is only whitespace; nothing was sent for ${client.name}`, hint);
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes < MIN_API_KEY_BYTES) {
+    throw usageError(
+      `${name}: ${API_KEY} is ${bytes} byte${bytes === 1 ? '' : 's'} long, under the ${MIN_API_KEY_BYTES} a key needs; nothing was sent for ${client.name}`,
+      hint,
+    );
+  }
+}
+
+/** The entries worth sending: empty values of optional keys are left out (a required one fails assertComplete first). */
+export function valuesToSend(values: ReadonlyMap<string, string>): { send: Map<string, string>; skippedEmpty: string[] } {
+  const send = new Map<string, string>();
+  const skippedEmpty: string[] = [];
+  for (const [key, value] of values) {
+    if (value === '') skippedEmpty.push(key);
+    else send.set(key, value);
+  }
+  return { send, skippedEmpty };
+}
+
+/**
+ * Push and deploy send the file's values. While a rotation is unsettled (its new value may be
+ * live but is not in the file yet) that would silently undo it, so they refuse until it is finished.
+ */
+export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, values: ReadonlyMap<string, string>): Promise<void> {
+  const pending = await readPendingRotation(fleet.dir, client.name);
+  if (pending && values.get(pending.key) !== pending.value) {
+    throw new FleetError(
+      `${client.name} has an unfinished rotation of ${pending.key} (started ${pending.startedAt}): the worker may already use the new value`,
+      {
+        hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === API_KEY ? '' : ` --key ${pending.key}`}`,
+      },
+    );
+  }
+}
+
+/**
+ * The full check before a client's file is sent as a whole (push, deploy): the values to send, and
+ * warnings for the user (a file that was readable by others and is now 0600).
+ */
+export async function readSecretsToSend(
+  fleet: Fleet,
+  client: Client,
+): Promise<{ send: Map<string, string>; skippedEmpty: string[]; warnings: string[] }> {
+  const file = await readRequiredSecretsFile(fleet, client);
+  const warnings = [tightenedWarning(file)].filter((warning): warning is string => warning !== undefined);
+  assertComplete(fleet, client, file.values);
+  assertUsableApiKey(client, file.values);
+  await assertNoUnsettledRotation(fleet, client, file.values);
+  return { ...valuesToSend(file.values), warnings };
+}

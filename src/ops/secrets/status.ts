@@ -1,0 +1,87 @@
+import type { FleetApi } from '../../cloudflare/api.js';
+import type { Client, Fleet } from '../../fleet/fleet.js';
+import { readSecretsFile } from '../../secrets/secrets-file.js';
+import { ExitCode } from '../../util/errors.js';
+import { type ClientFailure, fleetExitCode } from '../fleet/client-failure.js';
+import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
+import { forEachClient } from '../fleet/runner.js';
+import { readPendingRotation } from './rotation/pending.js';
+
+export interface StatusOptions {
+  fleet: Fleet;
+  clients: readonly Client[];
+  api: FleetApi;
+  concurrency?: number;
+}
+
+/**
+ * Names only: Cloudflare never returns a secret's value, so a changed value with the same name
+ * cannot be seen here (push is idempotent; re-pushing is the way to be sure).
+ */
+export interface StatusResult {
+  client: string;
+  worker: string;
+  /** Whether the worker exists; undefined when the check itself failed. */
+  deployed: boolean | undefined;
+  /** Keys with a value in `.secrets.<client>`. */
+  local: string[];
+  /** Secret names on the worker. */
+  remote: string[];
+  /** Set locally, not on the worker: push them. */
+  missingRemotely: string[];
+  /** On the worker, not in the local file. */
+  extraRemotely: string[];
+  /** Required by `.secrets.template` but absent or empty in the local file. */
+  missingLocally: string[];
+  /** A rotation that has not finished (its key). */
+  pendingRotation: string | undefined;
+  inSync: boolean;
+  error?: ClientFailure;
+}
+
+export async function secretsStatus(options: StatusOptions): Promise<StatusResult[]> {
+  const { fleet, api } = options;
+  return forEachClient<StatusResult>({
+    clients: options.clients,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.api,
+    // Not in sync until proven so.
+    start: (client) => ({
+      client: client.name,
+      worker: client.workerName,
+      deployed: undefined,
+      local: [],
+      remote: [],
+      missingRemotely: [],
+      extraRemotely: [],
+      missingLocally: [],
+      pendingRotation: undefined,
+      inSync: false,
+    }),
+    async work(client, result) {
+      const file = await readSecretsFile(client.secretsPath);
+      const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
+      result.local = [...local.keys()];
+      result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
+      result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
+      const remote = await api.listSecretNames(client.workerName);
+      result.deployed = remote !== undefined;
+      result.remote = remote ?? [];
+      const remoteSet = new Set(result.remote);
+      result.missingRemotely = result.local.filter((key) => !remoteSet.has(key));
+      result.extraRemotely = result.remote.filter((key) => !local.has(key));
+      result.inSync =
+        result.deployed &&
+        result.missingRemotely.length === 0 &&
+        result.extraRemotely.length === 0 &&
+        result.missingLocally.length === 0 &&
+        result.pendingRotation === undefined;
+    },
+  });
+}
+
+/** A failed check decides as any fleet command's failure does; otherwise any difference is exit 1. */
+export function statusExitCode(results: readonly StatusResult[]): ExitCode {
+  const errors = results.map((result) => result.error);
+  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
+  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
+}

@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
+import { type StoredScript, type StoredVersion, storedWorker } from '../helpers/edge-state.js';
+import { callsPerScript, createTestFleet, type TestFleet } from '../helpers/fleet.js';
+
+/**
+ * What the direct upload lands is what `wrangler deploy --env <client>` with the same secrets lands:
+ * the same client deployed both ways on one local edge, as a new worker and as an existing one, and
+ * the stored script, its settings, the version's modules (by content hash), compatibility, bindings
+ * and secret values compared. Only what names the upload may differ: ids, times, source, annotations.
+ */
+
+const wranglerBin = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+let fleet: TestFleet;
+
+beforeAll(async () => {
+  fleet = await createTestFleet('fidelity', ['acme']);
+}, 180_000);
+
+afterAll(async () => {
+  await fleet?.cleanup();
+});
+
+/** Unmodified wrangler against the edge, with the client's secrets in a JSON file (as mcp-fleet's fallback hands them). */
+async function wranglerDeploy(client: string, env: readonly string[] = ['--env', client]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fidelity-secrets-'));
+  try {
+    const secretsPath = join(dir, 'secrets.json');
+    await writeFile(secretsPath, JSON.stringify(Object.fromEntries(await fleet.secrets(client))), { mode: 0o600 });
+    const { info } = fleet.edge;
+    const result = await execa(process.execPath, [wranglerBin, 'deploy', ...env, '--secrets-file', secretsPath], {
+      cwd: fleet.dir,
+      env: {
+        CLOUDFLARE_API_BASE_URL: info.apiBaseUrl,
+        CLOUDFLARE_API_TOKEN: info.token,
+        CLOUDFLARE_ACCOUNT_ID: info.accountId,
+        CI: '1',
+        WRANGLER_SEND_METRICS: 'false',
+      },
+      reject: false,
+    });
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function mcpFleetDeploy(client: string): Promise<void> {
+  const result = await fleet.cli(['deploy', client, '--local', '--no-verify']);
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+/** Everything about the live version and the script that the way of uploading must not change. */
+async function landed(client: string) {
+  const { script, secrets } = await storedWorker(fleet, client);
+  const version = script.versions[0] as StoredVersion;
+  const { versions: _versions, ...settings } = script as StoredScript & Record<string, unknown>;
+  const { id, annotations: _annotations, ...rest } = version as StoredVersion & Record<string, unknown>;
+  for (const volatile of ['number', 'created_on', 'source', 'author_email']) delete rest[volatile];
+  for (const volatile of ['name', 'tag', 'etag', 'created_on', 'modified_on', 'last_deployed_from', 'deployments'])
+    delete settings[volatile];
+  return { settings, version: rest, secrets: secrets[id] };
+}
+
+/** Deletes the worker through the API, leaving the client (its env section and secrets file) as it is. */
+async function deleteWorker(worker: string): Promise<void> {
+  const { info } = fleet.edge;
+  const response = await fetch(`${info.apiBaseUrl}/accounts/${info.accountId}/workers/scripts/${worker}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${info.token}` },
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('direct upload fidelity', () => {
+  test('a new worker and an existing one land as wrangler deploy lands them', async () => {
+    // A json var too, and observability from the top level: wrangler splits vars by type.
+    const config = join(fleet.dir, 'wrangler.jsonc');
+    const text = await readFile(config, 'utf8');
+    // The last mention: the template's comments show an example env section too.
+    const at = text.lastIndexOf('"CLIENT_ID": "acme"');
+    await writeFile(config, `${text.slice(0, at)}"LIMITS": { "rpm": 60, "burst": [1, 2] }, ${text.slice(at)}`);
+
+    await wranglerDeploy('acme');
+    const byWranglerNew = await landed('acme');
+    await wranglerDeploy('acme');
+    const byWranglerExisting = await landed('acme');
+
+    await deleteWorker('acme');
+
+    const since = await fleet.lastSeq();
+    await mcpFleetDeploy('acme');
+    const newCalls = callsPerScript(await fleet.requests(since)).get('acme');
+    const byApiNew = await landed('acme');
+    const sinceExisting = await fleet.lastSeq();
+    await mcpFleetDeploy('acme');
+    const existingCalls = callsPerScript(await fleet.requests(sinceExisting)).get('acme');
+    const byApiExisting = await landed('acme');
+
+    expect(byApiNew).toEqual(byWranglerNew);
+    expect(byApiExisting).toEqual(byWranglerExisting);
+    // The comparison covers what matters: code, a source map, vars of both kinds, the dataset, both secrets, settings.
+    expect(byApiNew.version.modules.map((m) => m.type)).toEqual(['esm', 'sourcemap']);
+    expect(byApiNew.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
+      [
+        'analytics_engine:ANALYTICS',
+        'json:LIMITS',
+        'plain_text:CLIENT_ID',
+        'secret_text:API_KEY',
+        'secret_text:UPSTREAM_TOKEN',
+        'version_metadata:CF_VERSION_METADATA',
+      ].sort(),
+    );
+    expect(Object.keys(byApiNew.secrets ?? {}).sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect(byApiNew.settings).toMatchObject({ observability: { enabled: true }, subdomain: { enabled: true } });
+    expect(byApiNew.settings.tags).toEqual(expect.arrayContaining(['cf:environment=acme']));
+    console.log(`[api calls] direct upload of acme: new worker ${newCalls}, existing worker ${existingCalls}`);
+    expect(newCalls).toBeLessThanOrEqual(3);
+    expect(existingCalls).toBeLessThanOrEqual(2);
+  });
+
+  test('the top-level worker made a client (add --default) lands as wrangler deploy of the top level lands it', async () => {
+    // The project's top-level worker is named after its directory.
+    const added = await fleet.cli(['add', 'fleet', '--default', '--from-env', '--yes'], { env: { UPSTREAM_TOKEN: 'upstream-of-fleet' } });
+    expect(added.exitCode, added.stderr).toBe(0);
+
+    await wranglerDeploy('fleet', ['--env=']);
+    const byWrangler = await landed('fleet');
+    await deleteWorker('fleet');
+    await mcpFleetDeploy('fleet');
+    const byApi = await landed('fleet');
+
+    expect(byApi).toEqual(byWrangler);
+    expect(byApi.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
+      [
+        'analytics_engine:ANALYTICS',
+        'plain_text:CLIENT_ID',
+        'secret_text:API_KEY',
+        'secret_text:UPSTREAM_TOKEN',
+        'version_metadata:CF_VERSION_METADATA',
+      ].sort(),
+    );
+    expect(byApi.settings.tags).toEqual(['cf:service=fleet']);
+  });
+});
