@@ -59,12 +59,14 @@ export async function fleetApi(run: FleetRun): Promise<FleetApi> {
   return (await import('../cloudflare/api.js')).createApi(run.target);
 }
 
-/** What a fleet command runs: the op, how its results read as a table, and (when not the default) its exit policy. */
-export interface FleetOp<R extends ClientOutcome> {
+/** What a fleet command runs: the op, how its results read as a table and as --json, and (when not the default) its exit policy. */
+export interface FleetOp<R extends ClientOutcome, D> {
   run: (onProgress: ProgressListener | undefined) => Promise<R[]>;
   /** One live line per client while it runs (status-like reads skip it). */
   progress: boolean;
   render: (results: readonly R[], elapsedMs: number) => string;
+  /** The --json document (a mapping of ui/json/); ok when the command succeeded. */
+  json: (results: readonly R[], ok: boolean) => D;
   /** Default: fleetExitCode of the clients' failures. */
   exitCode?: (results: readonly R[]) => ExitCode;
 }
@@ -73,8 +75,8 @@ export interface FleetOp<R extends ClientOutcome> {
  * Runs a fleet operation (with live progress when asked), prints its report as human text, and
  * returns its exit code and --json document. The one place a fleet command turns results into output.
  */
-export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: FleetOp<R>): Promise<{ exitCode: ExitCode; json: unknown }> {
-  const [{ createFleetProgress }, { fleetJson, renderProblems }, { fleetExitCode }] = await Promise.all([
+export async function runFleetOp<R extends ClientOutcome, D>(run: FleetRun, op: FleetOp<R, D>): Promise<{ exitCode: ExitCode; json: D }> {
+  const [{ createFleetProgress }, { renderProblems }, { fleetExitCode }] = await Promise.all([
     import('../ui/fleet-progress.js'),
     import('../ui/fleet-report.js'),
     import('../ops/fleet/client-failure.js'),
@@ -94,19 +96,19 @@ export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: Fle
   const problems = renderProblems(results);
   if (problems.length > 0) run.ctx.output.problem(['', ...problems].join('\n'));
   const exitCode = op.exitCode ? op.exitCode(results) : fleetExitCode(results.map((result) => result.error));
-  return { exitCode, json: fleetJson(results, exitCode === 0) };
+  return { exitCode, json: op.json(results, exitCode === 0) };
 }
 
 /**
  * A whole fleet command: load the project and target, run the op, print JSON and report, return
  * the exit code. A command that writes (files or remote state) does all of it holding the project lock.
  */
-export async function fleetCommand<R extends ClientOutcome>(
+export async function fleetCommand<R extends ClientOutcome, D>(
   cmd: Command,
   names: readonly string[],
   flags: FleetFlags,
   access: 'read' | 'write',
-  op: (run: FleetRun) => FleetOp<R> | Promise<FleetOp<R>>,
+  op: (run: FleetRun) => FleetOp<R, D> | Promise<FleetOp<R, D>>,
 ): Promise<ExitCode> {
   const whole = async (): Promise<ExitCode> => {
     const run = await prepareFleetRun(cmd, names, flags);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Option } from 'commander';
+import { failureJson } from '../ui/json/common.js';
 import { printError } from '../ui/output.js';
 import { describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { exitCodeOf } from './action.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .description('Run a fleet of per-client MCP servers on Cloudflare Workers from one codebase')
     .version(packageVersion(), '-V, --version')
     .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
-    .option('--json', 'machine-readable output on stdout (human text goes to stderr)')
+    .option('--json', 'machine-readable output on stdout: one JSON document (logs: NDJSON, one event per line); human text goes to stderr')
     .option('-y, --yes', 'never prompt; take defaults and confirm')
     .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
     .showHelpAfterError()
@@ -56,12 +57,15 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (json) printJsonFailure(error.message, error.hint, error.exitCode);
       return error.exitCode;
     }
-    printError(`unexpected error: ${describeError(error)}`, 'This is a bug in mcp-fleet; please report it with the command you ran.');
+    const message = `unexpected error: ${describeError(error)}`;
+    const hint = 'This is a bug in mcp-fleet; please report it with the command you ran.';
+    printError(message, hint);
+    if (json) printJsonFailure(message, hint, ExitCode.failed);
     if (process.env.MCP_FLEET_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return ExitCode.failed;
   }
 }
 
 function printJsonFailure(message: string, hint: string | undefined, exitCode: ExitCode): void {
-  process.stdout.write(`${JSON.stringify({ ok: false, error: { message, hint: hint ?? null, exitCode } }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(failureJson(message, hint, exitCode), null, 2)}\n`);
 }

@@ -44,27 +44,3 @@ export function renderWrittenConfigs(result: ConnectResult): string {
   ]);
   return renderTable(['', 'CLIENT', 'FILE', 'MODE', 'KEY'], rows);
 }
-
-/** The --json document: per client its URL, variable, file and its own configuration (with the key only under --inline-key). */
-export function connectJson(result: ConnectResult, ok: boolean): unknown {
-  const format = HOST_FORMATS[result.host];
-  const servers = new Map(result.servers.map((server) => [server.name, server]));
-  return {
-    ok,
-    host: result.host,
-    fileName: format.fileName,
-    clients: result.entries.map((entry) => {
-      const server = servers.get(entry.client);
-      return {
-        client: entry.client,
-        url: entry.url,
-        urlSource: entry.urlSource,
-        envName: entry.envName,
-        keyEmbedded: entry.keyEmbedded && server !== undefined,
-        file: entry.file ? { path: entry.file.path, mode: `0${entry.file.mode.toString(8)}` } : null,
-        config: server ? format.document([server]) : null,
-        ...(entry.error ? { error: entry.error } : {}),
-      };
-    }),
-  };
-}

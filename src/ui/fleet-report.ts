@@ -6,7 +6,7 @@ import type { RotateResult } from '../ops/secrets/rotate.js';
 import type { StatusResult } from '../ops/secrets/status.js';
 import { renderTable } from './table.js';
 
-/** Summary tables and --json documents of the fleet operations. Results hold names, never values. */
+/** Summary tables of the fleet operations (their --json documents are in json/). Results hold names, never values. */
 
 const OK = pc.green('✔');
 const FAIL = pc.red('✖');
@@ -128,9 +128,4 @@ export function renderRetireReport(results: readonly RetireResult[]): string {
   const lines = [renderTable(['', 'CLIENT', 'RESULT', 'PROOF'], rows)];
   lines.push('', summary('done', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
   return lines.join('\n');
-}
-
-/** The --json document of a fleet operation: `{ok, clients: [...]}`, ok when the command succeeded for every client. */
-export function fleetJson(results: readonly unknown[], ok: boolean): unknown {
-  return { ok, clients: results };
 }

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { TailEvent } from '../ops/logs/events.js';
 import type { ClientLogs } from '../ops/logs/logs.js';
+import { logEventJson } from './json/logs.js';
 
 /**
  * How `logs` prints events: one line per request (or other trigger) and one per console line and
@@ -85,9 +86,9 @@ export function formatEvent(event: TailEvent, format: LogsFormat): string[] {
   return lines;
 }
 
-/** One event as one line of JSON; C1 control characters escaped too (JSON.stringify leaves them raw). */
+/** One event as one line of JSON (its declared document); C1 control characters escaped too (JSON.stringify leaves them raw). */
 export function eventJsonLine(event: TailEvent): string {
-  return escapeWhere(JSON.stringify(event), isC1);
+  return escapeWhere(JSON.stringify(logEventJson(event)), isC1);
 }
 
 /** The closing line: what each client's stream did. */

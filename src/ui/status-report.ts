@@ -126,9 +126,3 @@ export function renderFleetStatus(status: FleetStatus, options: { verify: boolea
   lines.push(capacityLine(status.capacity));
   return lines.join('\n');
 }
-
-/** The --json document: every client, the local build and the account's capacity; what is not known is null, so every field is always there. */
-export function fleetStatusJson(status: FleetStatus, ok: boolean): unknown {
-  const document = { ok, clients: status.clients, bundles: status.bundles, capacity: status.capacity };
-  return JSON.parse(JSON.stringify(document, (_key, value: unknown) => (value === undefined ? null : value)));
-}

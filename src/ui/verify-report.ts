@@ -67,32 +67,3 @@ export function summaryLine(report: FleetVerification): string {
   const note = skipped === 0 ? '' : pc.yellow(`; ${skipped} check${skipped === 1 ? '' : 's'} skipped`);
   return (failed === 0 ? pc.green(text) : pc.red(text)) + note;
 }
-
-/**
- * The --json document: {ok, clients:[{client, url, ok, checks:[{name, ok, ms, detail}]}]} plus
- * timings, MCP details, and per client the generations and revisions served (`protocols`). A check
- * that was not run carries `skipped: true` (its `detail` says why); one with `ok` and `skipped` proved nothing.
- */
-export function verifyJson(report: FleetVerification): unknown {
-  return {
-    ok: report.ok,
-    ms: report.ms,
-    protocol: report.protocol,
-    clients: report.clients.map((client) => ({
-      client: client.client,
-      url: client.url,
-      ok: client.ok,
-      ms: client.ms,
-      checks: client.checks.map((check) => ({
-        name: check.name,
-        ok: check.ok,
-        ms: check.ms,
-        detail: check.detail,
-        ...(check.skipped ? { skipped: true } : {}),
-        ...(check.advisory ? { advisory: true } : {}),
-      })),
-      ...(client.mcp ? { mcp: client.mcp } : {}),
-      ...(client.protocols ? { protocols: client.protocols } : {}),
-    })),
-  };
-}

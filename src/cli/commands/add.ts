@@ -33,10 +33,11 @@ export function registerAdd(program: Command): void {
             'Usage: mcp-fleet add <client>, or mcp-fleet add --default for the top-level worker',
           );
         return withProjectLock(cmd, ctx, flags, async () => {
-          const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }] = await Promise.all([
+          const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }, { addJson }] = await Promise.all([
             import('../../fleet/fleet.js'),
             import('../../ops/project/add.js'),
             import('../../ui/prompts.js'),
+            import('../../ui/json/project.js'),
           ]);
           const set = parseSetFlags(flags.set ?? []);
           const fleet = await loadFleet(ctx.cwd);
@@ -55,7 +56,7 @@ export function registerAdd(program: Command): void {
             asDefault: Boolean(flags.default),
             requireComplete: flags.deploy ? '--deploy' : undefined,
           });
-          if (!flags.deploy) ctx.output.result(result);
+          if (!flags.deploy) ctx.output.result(addJson(result));
           ctx.output.success(
             result.default
               ? `${client} is a client: the top-level worker ${result.worker}, deployed without --env, dataset ${result.dataset ?? 'none'}`
@@ -78,7 +79,7 @@ export function registerAdd(program: Command): void {
           const { deployOp } = await import('./deploy.js');
           const run = await prepareFleetRun(cmd, [client], { local: flags.local }, target);
           const deployed = await runFleetOp(run, await deployOp(run, 1, true));
-          ctx.output.result({ ...result, deploy: deployed.json });
+          ctx.output.result(addJson(result, deployed.json));
           return deployed.exitCode;
         });
       }),

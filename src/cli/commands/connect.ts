@@ -64,11 +64,12 @@ export function registerConnect(program: Command): void {
             clients.map((client) => join(client.name, format.fileName)),
           );
         }
-        const [{ connectClients }, { fleetExitCode }, { renderProblems }, report] = await Promise.all([
+        const [{ connectClients }, { fleetExitCode }, { renderProblems }, report, { connectJson }] = await Promise.all([
           import('../../ops/connect/connect.js'),
           import('../../ops/fleet/client-failure.js'),
           import('../../ui/fleet-report.js'),
           import('../../ui/connect-report.js'),
+          import('../../ui/json/connect.js'),
         ]);
         const result = await connectClients({
           clients,
@@ -80,11 +81,11 @@ export function registerConnect(program: Command): void {
           concurrency: DEFAULT_CONCURRENCY.api,
         });
         const exitCode = fleetExitCode(result.entries.map((entry) => entry.error));
-        ctx.output.result(report.connectJson(result, exitCode === 0));
-        if (!ctx.json) {
-          if (flags.write !== undefined) ctx.output.info(report.renderWrittenConfigs(result));
-          else if (result.servers.length > 0) ctx.output.info(documentText(format, result.servers).trimEnd());
-        }
+        ctx.output.result(connectJson(result, exitCode === 0));
+        // Under --json the human text goes to stderr too, but not a configuration that holds the key
+        // (--inline-key): the document on stdout has it already, and CI logs keep stderr.
+        if (flags.write !== undefined) ctx.output.info(report.renderWrittenConfigs(result));
+        else if (result.servers.length > 0 && !(ctx.json && inlineKey)) ctx.output.info(documentText(format, result.servers).trimEnd());
         // Guidance and failures go to stderr: stdout stays exactly the configuration.
         ctx.output.write(`${report.renderConnectGuidance(result, inlineKey)}\n`);
         const problems = renderProblems(result.entries);

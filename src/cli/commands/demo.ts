@@ -14,12 +14,14 @@ export function registerDemo(program: Command): void {
     .action(
       action(async (dir: string | undefined, _flags: Record<string, unknown>, cmd: Command) => {
         const ctx = commandContext(cmd);
-        const [{ runDemo }, { createFleetProgress }, { renderVerifyReport }, { nextSteps, renderDemoTable }] = await Promise.all([
-          import('../../ops/demo.js'),
-          import('../../ui/fleet-progress.js'),
-          import('../../ui/verify-report.js'),
-          import('../../ui/demo-report.js'),
-        ]);
+        const [{ runDemo }, { createFleetProgress }, { renderVerifyReport }, { nextSteps, renderDemoTable }, { demoJson }] =
+          await Promise.all([
+            import('../../ops/demo.js'),
+            import('../../ui/fleet-progress.js'),
+            import('../../ui/verify-report.js'),
+            import('../../ui/demo-report.js'),
+            import('../../ui/json/demo.js'),
+          ]);
         const out = ctx.output;
         let progress: FleetProgress | undefined;
         const stepStarted = new Map<string, number>();
@@ -46,7 +48,7 @@ export function registerDemo(program: Command): void {
             },
           },
         });
-        out.result(result);
+        out.result(demoJson(result));
         out.info('');
         out.info(renderDemoTable(result));
         out.info('');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DeployOptions, DeployResult } from '../../ops/deploy/deploy.js';
 import { DEFAULT_WAVES } from '../../ops/deploy/rollout/waves.js';
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
+import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { action } from '../action.js';
 import { parseConcurrency } from '../flags.js';
@@ -78,11 +79,12 @@ export async function deployOp(
   concurrency: number,
   verify: boolean,
   rollout?: RolloutFlags,
-): Promise<FleetOp<DeployResult>> {
-  const [{ deployFleet }, { renderRolloutReport }, { createFleetProgress }] = await Promise.all([
+): Promise<FleetOp<DeployResult, DeployJson>> {
+  const [{ deployFleet }, { renderRolloutReport }, { createFleetProgress }, { deployJson }] = await Promise.all([
     import('../../ops/deploy/deploy.js'),
     import('../../ui/rollout-report.js'),
     import('../../ui/fleet-progress.js'),
+    import('../../ui/json/deploy.js'),
   ]);
   const waves = await waveOptions(run, rollout);
   // One line per wave above the clients' lines; lines a smaller rollout does not need are marked so at the end.
@@ -115,6 +117,7 @@ export async function deployOp(
       }
     },
     render: renderRolloutReport,
+    json: deployJson,
   };
 }
 
@@ -127,10 +130,11 @@ async function planCommand(
   rollout: RolloutFlags,
 ): Promise<ExitCode> {
   const run = await prepareFleetRun(cmd, names, flags);
-  const [{ planDeploy }, { renderPlan }, { DEFAULT_WAVES: defaults, parseWaves }] = await Promise.all([
+  const [{ planDeploy }, { renderPlan }, { DEFAULT_WAVES: defaults, parseWaves }, { deployPlanJson }] = await Promise.all([
     import('../../ops/deploy/rollout/plan-deploy.js'),
     import('../../ui/rollout-report.js'),
     import('../../ops/deploy/rollout/waves.js'),
+    import('../../ui/json/deploy.js'),
   ]);
   const waves = await waveOptions(run, rollout);
   const plan = await planDeploy({
@@ -142,6 +146,6 @@ async function planCommand(
     waves: { steps: waves.steps ?? parseWaves(defaults), canary: waves.canary, allAtOnce: waves.allAtOnce || !flags.verify },
   });
   run.ctx.output.info(renderPlan(plan));
-  run.ctx.output.result({ ok: true, plan: plan.estimate, clients: plan.clients });
+  run.ctx.output.result(deployPlanJson(plan));
   return ExitCode.ok;
 }

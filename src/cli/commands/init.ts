@@ -17,12 +17,15 @@ export function registerInit(program: Command): void {
       action(async (dir: string | undefined, opts: { adopt?: boolean; name?: string; deps: string; wait?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
         if (!['link', 'install', 'none'].includes(opts.deps)) throw usageError(`--deps ${opts.deps}: expected link, install or none`);
-        const { initProject } = await import('../../ops/project/init.js');
+        const [{ initProject }, { initJson }] = await Promise.all([
+          import('../../ops/project/init.js'),
+          import('../../ui/json/project.js'),
+        ]);
         const target = resolve(ctx.cwd, dir ?? '.');
         const init = () => initProject({ dir: target, adopt: Boolean(opts.adopt), deps: opts.deps as DepsMode, name: opts.name });
         // Adopting changes a project others may be working on; a new project has no other writer yet.
         const result = opts.adopt ? await withProjectLock(cmd, ctx, opts, init, target) : await init();
-        ctx.output.result(result);
+        ctx.output.result(initJson(result));
         if (result.adopted) {
           ctx.output.success(`adopted ${target}${result.created.length ? ` (added ${result.created.join(', ')})` : ' (nothing to add)'}`);
           const top = result.topLevel;

@@ -10,10 +10,11 @@ export function registerList(program: Command): void {
     .action(
       action(async (flags: { local?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
-        const [{ loadFleet }, { listClients, topLevelNotice }, { renderClientList }] = await Promise.all([
+        const [{ loadFleet }, { listClients, topLevelNotice }, { renderClientList }, { listJson }] = await Promise.all([
           import('../../fleet/fleet.js'),
           import('../../ops/project/list.js'),
           import('../../ui/client-list.js'),
+          import('../../ui/json/project.js'),
         ]);
         const fleet = await loadFleet(ctx.cwd);
         // URLs need a target; without --local or a token, list stays offline and shows none.
@@ -26,8 +27,8 @@ export function registerList(program: Command): void {
             })
           : undefined;
         const listing = await listClients(fleet, target ? (worker) => target.workerUrl(worker) : undefined);
-        ctx.output.result(listing);
-        if (!ctx.json) ctx.output.info(renderClientList(listing));
+        ctx.output.result(listJson(listing));
+        ctx.output.info(renderClientList(listing));
         const notice = await topLevelNotice(fleet);
         if (notice) ctx.output.warn(notice);
       }),

@@ -42,6 +42,7 @@ export function registerLocal(program: Command): void {
         const portNamed = command.getOptionValueSource('port') === 'cli';
         const faults = parseFaults(options);
         const { DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached } = await import('../../local/lifecycle/detach.js');
+        const { localEdgeJson } = await import('../../ui/json/local.js');
         const notePort = (actual: number) => {
           if (!portNamed && actual !== port)
             ctx.output.warn(`port ${port} is taken (wrangler dev uses it too), so the edge listens on port ${actual}`);
@@ -50,11 +51,9 @@ export function registerLocal(program: Command): void {
           const args = [...(portNamed ? ['--port', String(port)] : []), ...forwardedArgs(options)];
           const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
           notePort(info.port);
-          if (ctx.json) ctx.output.result(publicInfo(info));
-          else {
-            ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
-            printConnection(ctx.output, info, nodeResolverHint());
-          }
+          ctx.output.result(localEdgeJson(info));
+          ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
+          printConnection(ctx.output, info, nodeResolverHint());
           return;
         }
         const { startEdge } = await import('../../local/edge.js');
@@ -74,15 +73,13 @@ export function registerLocal(program: Command): void {
             ),
         });
         notePort(edge.info.port);
-        if (ctx.json) ctx.output.result(publicInfo(edge.info));
-        else {
-          // A detached edge writes to edge.log: its token stays in edge.json (0600) only.
-          if (process.env[DETACHED_ENV])
-            ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
-          else printEnv(ctx.output, edgeEnv(edge.info));
-          printConnection(ctx.output, edge.info, nodeResolverHint());
-          ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
-        }
+        ctx.output.result(localEdgeJson(edge.info));
+        // A detached edge writes to edge.log, and CI keeps the stderr of a --json run: the token stays in edge.json (0600) only.
+        if (process.env[DETACHED_ENV] || ctx.json)
+          ctx.output.info(`# connection details (with the token): ${edgeFilePathOf(ctx.cwd)} — or run: mcp-fleet local env`);
+        else printEnv(ctx.output, edgeEnv(edge.info));
+        printConnection(ctx.output, edge.info, nodeResolverHint());
+        ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
         for (const signal of SIGNALS) {
           for (const listener of process.listeners(signal)) if (!inherited.get(signal)?.has(listener)) process.off(signal, listener);
         }
@@ -106,16 +103,15 @@ export function registerLocal(program: Command): void {
         const { edgeFilePath, readEdgeInfo } = await import('../../local/lifecycle/edge-file.js');
         const { edgeProblemError, verifyEdge } = await import('../../local/lifecycle/edge-identity.js');
         const { edgeEnv, nodeResolverHint } = await import('../../local/lifecycle/detach.js');
+        const { localEnvJson } = await import('../../ui/json/local.js');
         const info = await readEdgeInfo(ctx.cwd);
         // These lines point wrangler at the recorded port with the token: only if the edge there proves itself.
         const problem = await verifyEdge(info);
         if (problem) throw edgeProblemError(problem, edgeFilePath(ctx.cwd));
         const env = edgeEnv(info);
-        if (ctx.json) {
-          ctx.output.result({ ...env, workerUrlTemplate: info.workerUrlTemplate, ...nodeResolverHint() });
-          return;
-        }
-        printEnv(ctx.output, env);
+        ctx.output.result(localEnvJson(env, info, nodeResolverHint()));
+        // The export line is the token itself: under --json it is in the document only, not on stderr too.
+        if (!ctx.json) printEnv(ctx.output, env);
         ctx.output.info(`# Node clients resolve *.localhost with: NODE_OPTIONS="${nodeResolverHint().nodeOptions}"`);
       }),
     );
@@ -127,17 +123,9 @@ export function registerLocal(program: Command): void {
       action(async (_options: unknown, command: Command): Promise<ExitCode> => {
         const ctx = commandContext(command);
         const { edgeStatus, nodeResolverHint } = await import('../../local/lifecycle/detach.js');
+        const { localStatusJson } = await import('../../ui/json/local.js');
         const status = await edgeStatus(ctx.cwd);
-        if (ctx.json) {
-          ctx.output.result({
-            running: status.running,
-            stale: status.stale,
-            ...(status.running ? publicInfo(status.info) : {}),
-            workers: status.running ? (status.workers ?? []) : [],
-            ...(status.running ? nodeResolverHint() : {}),
-          });
-          return status.running ? ExitCode.ok : ExitCode.failed;
-        }
+        ctx.output.result(localStatusJson(status, nodeResolverHint()));
         if (!status.running) {
           ctx.output.info(
             status.stale
@@ -168,11 +156,9 @@ export function registerLocal(program: Command): void {
       action(async (_options: unknown, command: Command) => {
         const ctx = commandContext(command);
         const { stopEdge } = await import('../../local/lifecycle/detach.js');
+        const { localStopJson } = await import('../../ui/json/local.js');
         const outcome = await stopEdge(ctx.cwd);
-        if (ctx.json) {
-          ctx.output.result(outcome.kind === 'stopped' ? { stopped: true, pid: outcome.pid } : { stopped: false, running: false });
-          return;
-        }
+        ctx.output.result(localStopJson(outcome));
         if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
         else {
           const orphans =
@@ -227,13 +213,6 @@ function forwardedArgs(options: StartOptions): string[] {
   if (options.errorRate !== undefined) args.push('--error-rate', options.errorRate);
   if (options.throttle !== undefined) args.push('--throttle', options.throttle);
   return args;
-}
-
-/** Connection details without the token (the token is printed only by `local env`). */
-function publicInfo(info: EdgeInfo): Omit<EdgeInfo, 'token'> {
-  const { token: _token, ...rest } = info;
-  void _token;
-  return rest;
 }
 
 function shellQuote(value: string): string {

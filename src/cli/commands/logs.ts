@@ -34,13 +34,15 @@ export function registerLogs(program: Command): void {
           );
         }
         const run = await prepareFleetRun(cmd, names, flags);
-        const [{ streamLogs }, { createTailApi, connectTail }, format, { fleetExitCode }, { renderProblems }] = await Promise.all([
-          import('../../ops/logs/logs.js'),
-          import('../../cloudflare/tail.js'),
-          import('../../ui/logs-format.js'),
-          import('../../ops/fleet/client-failure.js'),
-          import('../../ui/fleet-report.js'),
-        ]);
+        const [{ streamLogs }, { createTailApi, connectTail }, format, { fleetExitCode }, { renderProblems }, { logsJson }] =
+          await Promise.all([
+            import('../../ops/logs/logs.js'),
+            import('../../cloudflare/tail.js'),
+            import('../../ui/logs-format.js'),
+            import('../../ops/fleet/client-failure.js'),
+            import('../../ui/fleet-report.js'),
+            import('../../ui/json/logs.js'),
+          ]);
         const { output, json } = run.ctx;
         const clients = run.clients.map((client) => client.name);
         const controller = new AbortController();
@@ -76,7 +78,7 @@ export function registerLogs(program: Command): void {
           const problems = renderProblems(results);
           if (problems.length > 0) output.problem(problems.join('\n'));
           const exitCode = fleetExitCode(results.map((result) => result.error));
-          if (json) process.stdout.write(`${JSON.stringify({ ok: exitCode === 0, clients: results })}\n`);
+          if (json) process.stdout.write(`${JSON.stringify(logsJson(results, exitCode === 0))}\n`);
           return exitCode;
         } finally {
           process.off('SIGINT', stop);

@@ -20,10 +20,11 @@ export function registerMetrics(program: Command): void {
       const window = parseSince(flags.since);
       const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.metrics);
       return fleetCommand(cmd, names, flags, 'read', async (run) => {
-        const [{ fleetMetrics }, { createAnalyticsQuery }, { renderMetricsReport }] = await Promise.all([
+        const [{ fleetMetrics }, { createAnalyticsQuery }, { renderMetricsReport }, { metricsJson }] = await Promise.all([
           import('../../ops/metrics/metrics.js'),
           import('../../cloudflare/analytics-sql.js'),
           import('../../ui/metrics-report.js'),
+          import('../../ui/json/metrics.js'),
         ]);
         const query = createAnalyticsQuery(run.target);
         // The trend needs a terminal; pipes and --json get the numbers (and the buckets in --json).
@@ -32,6 +33,7 @@ export function registerMetrics(program: Command): void {
           run: (onProgress) => fleetMetrics({ clients: run.clients, window, query, concurrency, onProgress }),
           progress: false,
           render: (results) => renderMetricsReport(results, { sparklines }),
+          json: metricsJson,
         };
       });
     }),

@@ -13,10 +13,11 @@ export function registerRemove(program: Command): void {
       action(async (client: string, flags: { deleteWorker?: boolean; local?: boolean; wait?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
         return withProjectLock(cmd, ctx, flags, async () => {
-          const [{ findClient, loadFleet }, { removeClient }, { confirm }] = await Promise.all([
+          const [{ findClient, loadFleet }, { removeClient }, { confirm }, { removeJson }] = await Promise.all([
             import('../../fleet/fleet.js'),
             import('../../ops/project/remove.js'),
             import('../../ui/prompts.js'),
+            import('../../ui/json/project.js'),
           ]);
           const fleet = await loadFleet(ctx.cwd);
           if (findClient(fleet, client) && !ctx.yes) {
@@ -35,7 +36,7 @@ export function registerRemove(program: Command): void {
               worker.outcome === 'deleted' ? `deleted worker ${worker.worker}` : `worker ${worker.worker} did not exist; nothing to delete`,
             );
           const result = await removeClient(fleet, client);
-          ctx.output.result(worker ? { ...result, worker } : result);
+          ctx.output.result(removeJson(result, worker));
           ctx.output.success(
             result.configChanged
               ? `removed ${client} from ${fleet.configPath}`

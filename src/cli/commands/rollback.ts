@@ -31,9 +31,10 @@ export function registerRollback(program: Command): void {
       }
       if (flags.to !== undefined && !/^[0-9a-f-]{8,64}$/i.test(flags.to)) throw usageError(`--to ${flags.to}: not a version id`);
       return fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ rollbackFleet }, { renderRollbackReport }] = await Promise.all([
+        const [{ rollbackFleet }, { renderRollbackReport }, { rollbackJson }] = await Promise.all([
           import('../../ops/deploy/rollback.js'),
           import('../../ui/rollout-report.js'),
+          import('../../ui/json/deploy.js'),
         ]);
         return {
           progress: true,
@@ -48,6 +49,7 @@ export function registerRollback(program: Command): void {
               onProgress,
             }),
           render: renderRollbackReport,
+          json: rollbackJson,
         };
       });
     }),

@@ -16,9 +16,10 @@ export function registerSecrets(program: Command): void {
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ pushSecrets }, { renderPushReport }, api] = await Promise.all([
+        const [{ pushSecrets }, { renderPushReport }, { pushJson }, api] = await Promise.all([
           import('../../ops/secrets/push.js'),
           import('../../ui/fleet-report.js'),
+          import('../../ui/json/secrets.js'),
           fleetApi(run),
         ]);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.api);
@@ -26,6 +27,7 @@ export function registerSecrets(program: Command): void {
           progress: true,
           run: (onProgress) => pushSecrets({ fleet: run.fleet, clients: run.clients, api, concurrency, onProgress }),
           render: renderPushReport,
+          json: pushJson,
         };
       }),
     ),
@@ -39,9 +41,10 @@ export function registerSecrets(program: Command): void {
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'read', async (run) => {
-        const [{ secretsStatus, statusExitCode }, { renderStatusReport }, api] = await Promise.all([
+        const [{ secretsStatus, statusExitCode }, { renderStatusReport }, { secretsStatusJson }, api] = await Promise.all([
           import('../../ops/secrets/status.js'),
           import('../../ui/fleet-report.js'),
+          import('../../ui/json/secrets.js'),
           fleetApi(run),
         ]);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.api);
@@ -49,6 +52,7 @@ export function registerSecrets(program: Command): void {
           progress: false,
           run: () => secretsStatus({ fleet: run.fleet, clients: run.clients, api, concurrency }),
           render: renderStatusReport,
+          json: secretsStatusJson,
           exitCode: statusExitCode,
         };
       }),
@@ -65,10 +69,11 @@ export function registerSecrets(program: Command): void {
   ).action(
     action((names: string[], flags: FleetFlags & { key: string; grace?: boolean; fromEnv?: boolean }, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ rotateSecrets }, { suppliedValues }, { renderRotateReport }, { askSecret }, api] = await Promise.all([
+        const [{ rotateSecrets }, { suppliedValues }, { renderRotateReport }, { rotateJson }, { askSecret }, api] = await Promise.all([
           import('../../ops/secrets/rotate.js'),
           import('../../ops/secrets/rotation/value.js'),
           import('../../ui/fleet-report.js'),
+          import('../../ui/json/secrets.js'),
           import('../../ui/prompts.js'),
           fleetApi(run),
         ]);
@@ -89,6 +94,7 @@ export function registerSecrets(program: Command): void {
           run: (onProgress) =>
             rotateSecrets({ fleet: run.fleet, clients: run.clients, api, key: flags.key, values, grace, concurrency, onProgress }),
           render: renderRotateReport,
+          json: rotateJson,
         };
       }),
     ),
@@ -102,9 +108,10 @@ export function registerSecrets(program: Command): void {
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ retirePreviousKeys }, { renderRetireReport }, api] = await Promise.all([
+        const [{ retirePreviousKeys }, { renderRetireReport }, { retireJson }, api] = await Promise.all([
           import('../../ops/secrets/retire.js'),
           import('../../ui/fleet-report.js'),
+          import('../../ui/json/secrets.js'),
           fleetApi(run),
         ]);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.api);
@@ -112,6 +119,7 @@ export function registerSecrets(program: Command): void {
           progress: true,
           run: (onProgress) => retirePreviousKeys({ fleet: run.fleet, clients: run.clients, api, concurrency, onProgress }),
           render: renderRetireReport,
+          json: retireJson,
         };
       }),
     ),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CAPACITY_WARNING_SHARE, DEFAULT_CONCURRENCY, DEFAULT_WORKERS_LIMIT } from '../../ops/fleet/defaults.js';
 import type { ClientStatus } from '../../ops/status/status.js';
+import type { StatusJson } from '../../ui/json/status.js';
 import type { ExitCode } from '../../util/errors.js';
 import { usageError } from '../../util/errors.js';
 import { action } from '../action.js';
@@ -35,8 +36,9 @@ export function registerStatus(program: Command): void {
         import('../../cloudflare/api.js'),
         import('../../ui/status-report.js'),
       ]);
+      const { statusJson } = await import('../../ui/json/status.js');
       let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
-      const outcome = await runFleetOp<ClientStatus>(run, {
+      const outcome = await runFleetOp<ClientStatus, StatusJson>(run, {
         progress: false,
         run: async (onProgress) => {
           status = await fleetStatus({
@@ -53,9 +55,11 @@ export function registerStatus(program: Command): void {
           return status.clients;
         },
         render: () => (status ? report.renderFleetStatus(status, { verify: Boolean(flags.verify) }) : ''),
+        // The account's capacity and the local build are the run's, not a client's.
+        json: (clients, ok) => statusJson({ clients: [...clients], bundles: status?.bundles ?? [], capacity: status?.capacity }, ok),
         exitCode: statusExitCode,
       });
-      if (status) run.ctx.output.result(report.fleetStatusJson(status, outcome.exitCode === 0));
+      run.ctx.output.result(outcome.json);
       return outcome.exitCode;
     }),
   );

@@ -13,15 +13,16 @@ export function registerUpgradeConfig(program: Command): void {
       action(async (names: string[], flags: { all?: boolean; check?: boolean; wait?: boolean }, cmd: Command) => {
         const ctx = commandContext(cmd);
         return withProjectLock(cmd, ctx, flags, async () => {
-          const [{ loadFleet, selectClients }, { upgradeConfig }] = await Promise.all([
+          const [{ loadFleet, selectClients }, { upgradeConfig }, { upgradeConfigJson }] = await Promise.all([
             import('../../fleet/fleet.js'),
             import('../../ops/project/upgrade-config.js'),
+            import('../../ui/json/project.js'),
           ]);
           const fleet = await loadFleet(ctx.cwd);
           const clients = selectClients(fleet, names, Boolean(flags.all));
           const check = Boolean(flags.check);
           const result = await upgradeConfig(fleet, clients, { check });
-          ctx.output.result({ ok: !(check && result.changed), ...result });
+          ctx.output.result(upgradeConfigJson(result, !(check && result.changed)));
           for (const entry of result.clients) {
             ctx.output.info(
               entry.added.length === 0

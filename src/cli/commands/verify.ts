@@ -30,9 +30,10 @@ export function registerVerify(program: Command): void {
         const ctx = commandContext(cmd);
         const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.verify);
         const timeoutMs = parseTimeoutSeconds(flags.timeout);
-        const [{ verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }, { parseProtocolRequirement }] = await Promise.all([
+        const [{ verifyFleet, verifyExitCode }, { renderVerifyReport }, { verifyJson }, { parseProtocolRequirement }] = await Promise.all([
           import('../../ops/verify/verify-fleet.js'),
           import('../../ui/verify-report.js'),
+          import('../../ui/json/verify.js'),
           import('../../ops/verify/protocol.js'),
         ]);
         const protocol = parseProtocolRequirement(flags.protocol);

@@ -120,8 +120,15 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
   return { kind: 'stopped', pid: info.pid };
 }
 
-/** The environment that points shell tools at the edge. */
-export function edgeEnv(info: EdgeInfo): Record<string, string> {
+/** The environment that points shell tools at the edge (named, so that `local env --json` declares each variable). */
+export type EdgeEnv = {
+  CLOUDFLARE_API_BASE_URL: string;
+  CLOUDFLARE_BASE_URL: string;
+  CLOUDFLARE_API_TOKEN: string;
+  CLOUDFLARE_ACCOUNT_ID: string;
+};
+
+export function edgeEnv(info: EdgeInfo): EdgeEnv {
   return {
     CLOUDFLARE_API_BASE_URL: info.apiBaseUrl,
     CLOUDFLARE_BASE_URL: info.apiBaseUrl,

@@ -1,0 +1,157 @@
+import type { AddResult } from '../../ops/project/add.js';
+import type { DeleteWorkerResult } from '../../ops/project/delete-worker.js';
+import type { InitResult } from '../../ops/project/init.js';
+import type { ClientListing } from '../../ops/project/list.js';
+import type { RemoveResult } from '../../ops/project/remove.js';
+import type { ConfigUpgrade } from '../../ops/project/upgrade-config.js';
+import { SCHEMA_VERSION, type SchemaVersion } from './common.js';
+import type { DeployJson } from './deploy.js';
+
+/** The documents of init, add, remove, upgrade-config and list: what changed in the project, by path and name (never a value). */
+
+/** `init --json`. */
+export interface InitJson {
+  schemaVersion: SchemaVersion;
+  dir: string;
+  name: string | undefined;
+  adopted: boolean;
+  /** Files written, relative to dir. */
+  created: string[];
+  deps: 'link' | 'install' | 'none';
+  /** Adopted: the clients found. */
+  clients: string[] | undefined;
+  /** Adopted: the top-level worker, whether it is a client, and whether `add <name> --default` could make it one. */
+  topLevel: { name: string; client: boolean; canBeClient: boolean } | undefined;
+}
+
+export function initJson(result: InitResult): InitJson {
+  const top = result.topLevel;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    dir: result.dir,
+    name: result.name,
+    adopted: result.adopted,
+    created: [...result.created],
+    deps: result.deps,
+    clients: result.clients ? [...result.clients] : undefined,
+    topLevel: top ? { name: top.name, client: top.client, canBeClient: top.canBeClient } : undefined,
+  };
+}
+
+/** Where a secret's value came from (the value itself is never in a document). */
+export type SecretSourceJson = 'generated' | 'flag' | 'env' | 'prompt' | 'missing';
+
+/** `add --json`. */
+export interface AddJson {
+  schemaVersion: SchemaVersion;
+  client: string;
+  /** The top-level worker made a client (`--default`). */
+  default: boolean;
+  worker: string;
+  /** null when the top-level worker binds no ANALYTICS dataset of its own. */
+  dataset: string | null;
+  /** What was added to the config, as paths. */
+  configAdded: string[];
+  secretsFile: string;
+  sources: Record<string, SecretSourceJson>;
+  missing: string[];
+  /** The previous secrets file, kept (--force). */
+  backup: string | undefined;
+  /** With --deploy: the deploy's own document. */
+  deploy: DeployJson | undefined;
+}
+
+export function addJson(result: AddResult, deploy?: DeployJson): AddJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    client: result.client,
+    default: result.default,
+    worker: result.worker,
+    dataset: result.dataset,
+    configAdded: [...result.configAdded],
+    secretsFile: result.secretsFile,
+    sources: Object.fromEntries(Object.entries(result.sources)),
+    missing: [...result.missing],
+    backup: result.backup,
+    deploy,
+  };
+}
+
+/** `remove --json`. */
+export interface RemoveJson {
+  schemaVersion: SchemaVersion;
+  client: string;
+  /** Where the secrets file was moved (recoverable); undefined when there was none. */
+  secretsKeptAt: string | undefined;
+  /** False for the top-level worker: its settings stay. */
+  configChanged: boolean;
+  /** With --delete-worker. */
+  worker: { worker: string; outcome: 'deleted' | 'absent' } | undefined;
+}
+
+export function removeJson(result: RemoveResult, worker?: DeleteWorkerResult): RemoveJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    client: result.client,
+    secretsKeptAt: result.secretsKeptAt,
+    configChanged: result.configChanged,
+    worker: worker ? { worker: worker.worker, outcome: worker.outcome } : undefined,
+  };
+}
+
+/** `upgrade-config --json`: ok is false when --check found a section lacking something. */
+export interface UpgradeConfigJson {
+  schemaVersion: SchemaVersion;
+  ok: boolean;
+  /** Whether the config changed (with --check: would change). */
+  changed: boolean;
+  clients: { client: string; section: string; added: string[] }[];
+}
+
+export function upgradeConfigJson(result: ConfigUpgrade, ok: boolean): UpgradeConfigJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    ok,
+    changed: result.changed,
+    clients: result.clients.map((entry) => ({ client: entry.client, section: entry.section, added: [...entry.added] })),
+  };
+}
+
+/** One client of `list --json`. The document is an array of these, so each carries the schema version. */
+export interface ListClientJson {
+  schemaVersion: SchemaVersion;
+  client: string;
+  /** The wrangler env that deploys it; null for the top-level worker. */
+  env: string | null;
+  worker: string;
+  dataset: string | null;
+  /** null without --local or a token (list then stays offline). */
+  url: string | null;
+  secrets: {
+    file: 'present' | 'absent' | 'invalid';
+    missing: string[];
+    empty: string[];
+    /** Why the file does not parse (invalid). */
+    error: string | undefined;
+  };
+}
+
+/** `list --json`. */
+export type ListJson = ListClientJson[];
+
+export function listJson(listing: readonly ClientListing[]): ListJson {
+  return listing.map((entry) => ({
+    schemaVersion: SCHEMA_VERSION,
+    client: entry.client,
+    env: entry.env,
+    worker: entry.worker,
+    dataset: entry.dataset,
+    url: entry.url,
+    secrets: {
+      file: entry.secrets.file,
+      missing: [...entry.secrets.missing],
+      empty: [...entry.secrets.empty],
+      error: entry.secrets.error,
+    },
+  }));
+}
