@@ -188,7 +188,7 @@ describe('connect --json', () => {
           config: {
             url: 'https://acme-mcp.example.workers.dev/mcp',
             transport: 'streamable-http',
-            headers: { Authorization: 'Bearer ${MCP_FLEET_ACME_API_KEY}' },
+            headers: { Authorization: `Bearer \${MCP_FLEET_ACME_API_KEY}` },
           },
         },
         {
