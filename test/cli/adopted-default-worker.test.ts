@@ -1,6 +1,20 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type {
+  AddJson,
+  ConnectJson,
+  DeployJson,
+  ListJson,
+  MetricsJson,
+  PushJson,
+  RemoveJson,
+  RotateJson,
+  SecretsStatusJson,
+  StatusJson,
+  UpgradeConfigJson,
+  VerifyJson,
+} from '../../src/ui/json/index.js';
 import { storedWorker } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
@@ -30,18 +44,6 @@ const SEED_CONFIG = (compatibilityDate: string) => `// Resin MCP server: one cod
   }
 }
 `;
-
-interface ListJson {
-  client: string;
-  env: string | null;
-  worker: string;
-  dataset: string | null;
-}
-
-interface FleetJson {
-  ok: boolean;
-  clients: { client: string; ok: boolean; [key: string]: unknown }[];
-}
 
 let fleet: TestFleet;
 const configPath = () => join(fleet.dir, 'wrangler.jsonc');
@@ -73,7 +75,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
     expect(adopted.stdout + adopted.stderr).toContain('clients: resin (top-level worker), evergreen');
     expect(await readFile(configPath(), 'utf8')).toBe(before);
 
-    const list = await fleet.cliJson<ListJson[]>(['list']);
+    const list = await fleet.cliJson<ListJson>(['list']);
     expect(list.json.map(({ client, env, worker, dataset }) => ({ client, env, worker, dataset }))).toEqual([
       { client: 'resin', env: null, worker: 'resin', dataset: 'resin_metrics' },
       { client: 'evergreen', env: 'evergreen', worker: 'evergreen', dataset: 'evergreen_metrics' },
@@ -84,14 +86,14 @@ describe('an adopted project whose top-level worker serves a client', () => {
 
   test('deploy --all ships the top-level worker as its own worker, for as many API calls as an env client', async () => {
     const since = await fleet.lastSeq();
-    const deploy = await fleet.cliJson<FleetJson>(['deploy', '--all', '--local']);
+    const deploy = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']);
     expect(deploy.exitCode, deploy.stderr).toBe(0);
     expect(deploy.json.clients.map((c) => [c.client, c.ok])).toEqual([
       ['resin', true],
       ['evergreen', true],
     ]);
     // The top level binds version_metadata, the older env section does not: only resin's checks can wait for the new version.
-    expect(deploy.json.clients.map((c) => [c.client, (c.plan as { namesVersion: boolean }).namesVersion])).toEqual([
+    expect(deploy.json.clients.map((c) => [c.client, c.plan.namesVersion])).toEqual([
       ['resin', true],
       ['evergreen', false],
     ]);
@@ -112,7 +114,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
   });
 
   test('verify proves both, whoami included (the top-level worker answers as resin)', async () => {
-    const verify = await fleet.cliJson<FleetJson>(['verify', '--all', '--local']);
+    const verify = await fleet.cliJson<VerifyJson>(['verify', '--all', '--local']);
     expect(verify.exitCode, verify.stderr).toBe(0);
     expect(verify.json.clients.map((c) => [c.client, c.ok])).toEqual([
       ['resin', true],
@@ -121,13 +123,8 @@ describe('an adopted project whose top-level worker serves a client', () => {
   });
 
   test('upgrade-config gives the older env section the version_metadata it lacks, and nothing else', async () => {
-    interface UpgradeJson {
-      ok: boolean;
-      changed: boolean;
-      clients: { client: string; section: string; added: string[] }[];
-    }
     const before = await readFile(configPath(), 'utf8');
-    const check = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all', '--check']);
+    const check = await fleet.cliJson<UpgradeConfigJson>(['upgrade-config', '--all', '--check']);
     expect(check.exitCode).toBe(1);
     expect(check.json).toMatchObject({ ok: false, changed: true });
     expect(check.json.clients).toEqual([
@@ -136,7 +133,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
     ]);
     expect(await readFile(configPath(), 'utf8')).toBe(before);
 
-    const upgraded = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all']);
+    const upgraded = await fleet.cliJson<UpgradeConfigJson>(['upgrade-config', '--all']);
     expect(upgraded.exitCode, upgraded.stderr).toBe(0);
     const after = await readFile(configPath(), 'utf8');
     // One insertion in evergreen's section (and the comma before it); every other byte as it was.
@@ -146,10 +143,10 @@ describe('an adopted project whose top-level worker serves a client', () => {
     expect(inserted.replace(/\s/g, '')).toBe(',"version_metadata":{"binding":"CF_VERSION_METADATA"}');
     expect(after.indexOf(inserted)).toBeGreaterThan(after.indexOf('"evergreen": {'));
 
-    const again = await fleet.cliJson<UpgradeJson>(['upgrade-config', '--all', '--check']);
+    const again = await fleet.cliJson<UpgradeConfigJson>(['upgrade-config', '--all', '--check']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.json).toMatchObject({ ok: true, changed: false });
-    const deploy = await fleet.cliJson<FleetJson>(['deploy', 'evergreen', '--local']);
+    const deploy = await fleet.cliJson<DeployJson>(['deploy', 'evergreen', '--local']);
     expect(deploy.exitCode, deploy.stderr).toBe(0);
     expect(deploy.json.clients[0]?.plan).toMatchObject({ namesVersion: true });
   });
@@ -158,10 +155,10 @@ describe('an adopted project whose top-level worker serves a client', () => {
     const evergreenKey = (await fleet.secrets('evergreen')).get('API_KEY') as string;
     const oldKey = (await fleet.secrets('resin')).get('API_KEY') as string;
     await fleet.setSecret('resin', 'UPSTREAM_TOKEN', randomValue('up-resin-2'));
-    const push = await fleet.cliJson<FleetJson>(['secrets', 'push', 'resin', '--local']);
+    const push = await fleet.cliJson<PushJson>(['secrets', 'push', 'resin', '--local']);
     expect(push.exitCode, push.stderr).toBe(0);
 
-    const rotate = await fleet.cliJson<FleetJson>(['secrets', 'rotate', 'resin', '--local']);
+    const rotate = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'resin', '--local']);
     expect(rotate.exitCode, rotate.stderr).toBe(0);
     const newKey = (await fleet.secrets('resin')).get('API_KEY') as string;
     expect(newKey).not.toBe(oldKey);
@@ -171,7 +168,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
 
     // And with --all, the top-level worker and the env client each get their own new key.
     const before = { resin: newKey, evergreen: evergreenKey };
-    const all = await fleet.cliJson<FleetJson>(['secrets', 'rotate', '--all', '--local']);
+    const all = await fleet.cliJson<RotateJson>(['secrets', 'rotate', '--all', '--local']);
     expect(all.exitCode, all.stderr).toBe(0);
     expect(all.json.clients.map((c) => [c.client, c.ok])).toEqual([
       ['resin', true],
@@ -185,7 +182,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
       expect(await fleet.refuses(client === 'resin' ? 'evergreen' : 'resin', key)).toBe(true);
     }
 
-    const status = await fleet.cliJson<{ clients: { client: string; inSync: boolean }[] }>(['secrets', 'status', '--all', '--local']);
+    const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', '--all', '--local']);
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.json.clients.map((c) => [c.client, c.inSync])).toEqual([
       ['resin', true],
@@ -194,34 +191,20 @@ describe('an adopted project whose top-level worker serves a client', () => {
   });
 
   test('status, connect and metrics treat it as a client', async () => {
-    const status = await fleet.cliJson<{ clients: { client: string; code: string | null; inSync: boolean }[] }>([
-      'status',
-      '--all',
-      '--local',
-    ]);
+    const status = await fleet.cliJson<StatusJson>(['status', '--all', '--local']);
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.json.clients.map((c) => [c.client, c.code])).toEqual([
       ['resin', 'current'],
       ['evergreen', 'current'],
     ]);
 
-    const connect = await fleet.cliJson<{ clients: { client: string; url: string; config: { url: string } }[] }>([
-      'connect',
-      'resin',
-      '--for',
-      'json',
-      '--local',
-    ]);
+    const connect = await fleet.cliJson<ConnectJson>(['connect', 'resin', '--for', 'json', '--local']);
     expect(connect.exitCode, connect.stderr).toBe(0);
-    expect(connect.json.clients[0]?.config.url).toBe(`${fleet.workerUrl('resin')}/mcp`);
+    expect(connect.json.clients[0]?.config).toMatchObject({ url: `${fleet.workerUrl('resin')}/mcp` });
 
     // Verify and the deploy's checks called /health too: the 3 requests made here are the difference.
     const healthRequests = async (): Promise<number> => {
-      const metrics = await fleet.cliJson<{ clients: { dataset: string; routes: { route: string; requests: number }[] }[] }>([
-        'metrics',
-        'resin',
-        '--local',
-      ]);
+      const metrics = await fleet.cliJson<MetricsJson>(['metrics', 'resin', '--local']);
       expect(metrics.exitCode, metrics.stderr).toBe(0);
       expect(metrics.json.clients[0]?.dataset).toBe('resin_metrics');
       return metrics.json.clients[0]?.routes.find((r) => r.route === '/health')?.requests ?? 0;
@@ -239,11 +222,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
     // A setting only wrangler deploys; at the top level every env inherits it, so only resin is deployed.
     await writeFile(configPath(), text.replace('"main": "src/index.ts",', '"main": "src/index.ts", "limits": { "cpu_ms": 30000 },'));
     try {
-      const deploy = await fleet.cliJson<FleetJson & { clients: { logPath: string | null; plan: { method: string } }[] }>([
-        'deploy',
-        'resin',
-        '--local',
-      ]);
+      const deploy = await fleet.cliJson<DeployJson>(['deploy', 'resin', '--local']);
       expect(deploy.exitCode, deploy.stderr).toBe(0);
       expect(deploy.json.clients[0]?.plan.method).toBe('wrangler');
       const log = await readFile(deploy.json.clients[0]?.logPath as string, 'utf8');
@@ -261,13 +240,13 @@ describe('an adopted project whose top-level worker serves a client', () => {
 describe('the top-level worker without a secrets file', () => {
   test('remove resin keeps the top-level config and the worker, and it is no client any more', async () => {
     const before = await readFile(configPath(), 'utf8');
-    const removed = await fleet.cliJson<{ secretsKeptAt: string; configChanged: boolean }>(['remove', 'resin', '--yes']);
+    const removed = await fleet.cliJson<RemoveJson>(['remove', 'resin', '--yes']);
     expect(removed.exitCode, removed.stderr).toBe(0);
     expect(removed.json.configChanged).toBe(false);
     expect(await readFile(configPath(), 'utf8')).toBe(before);
-    expect((await stat(removed.json.secretsKeptAt)).mode & 0o777).toBe(0o600);
+    expect((await stat(removed.json.secretsKeptAt ?? 'not kept')).mode & 0o777).toBe(0o600);
 
-    const list = await fleet.cliJson<ListJson[]>(['list']);
+    const list = await fleet.cliJson<ListJson>(['list']);
     expect(list.json.map((c) => c.client)).toEqual(['evergreen']);
     const deploy = await fleet.cli(['deploy', 'resin', '--local']);
     expect(deploy.exitCode).toBe(2);
@@ -277,15 +256,14 @@ describe('the top-level worker without a secrets file', () => {
 
   test('add resin --default makes it a client again, adding nothing the top level already has', async () => {
     const before = await readFile(configPath(), 'utf8');
-    const added = await fleet.cliJson<{ default: boolean; configAdded: string[]; dataset: string }>(
-      ['add', 'resin', '--default', '--from-env', '--yes'],
-      { env: { UPSTREAM_TOKEN: randomValue('up-resin-3') } },
-    );
+    const added = await fleet.cliJson<AddJson>(['add', 'resin', '--default', '--from-env', '--yes'], {
+      env: { UPSTREAM_TOKEN: randomValue('up-resin-3') },
+    });
     expect(added.exitCode, added.stderr).toBe(0);
     expect(added.json).toMatchObject({ default: true, configAdded: [], dataset: 'resin_metrics' });
     expect(await readFile(configPath(), 'utf8')).toBe(before);
     expect((await stat(join(fleet.dir, '.secrets.resin'))).mode & 0o777).toBe(0o600);
-    const list = await fleet.cliJson<ListJson[]>(['list']);
+    const list = await fleet.cliJson<ListJson>(['list']);
     expect(list.json.map((c) => [c.client, c.env])).toEqual([
       ['resin', null],
       ['evergreen', 'evergreen'],
@@ -301,7 +279,7 @@ describe('the top-level worker without a secrets file', () => {
     await writeFile(configPath(), bare);
     try {
       await fleet.cli(['remove', 'resin', '--yes']);
-      const added = await fleet.cliJson<{ configAdded: string[]; dataset: string }>(['add', '--default', '--from-env', '--yes'], {
+      const added = await fleet.cliJson<AddJson>(['add', '--default', '--from-env', '--yes'], {
         env: { UPSTREAM_TOKEN: randomValue('up-resin-4') },
       });
       expect(added.exitCode, added.stderr).toBe(0);
@@ -309,9 +287,9 @@ describe('the top-level worker without a secrets file', () => {
       const after = await readFile(configPath(), 'utf8');
       // Every byte of the file before stays, in order; the additions are the two new members.
       expect(after.startsWith(bare.slice(0, bare.lastIndexOf('}')).trimEnd())).toBe(true);
-      const list = await fleet.cliJson<ListJson[]>(['list']);
+      const list = await fleet.cliJson<ListJson>(['list']);
       expect(list.json[0]).toMatchObject({ client: 'resin', env: null, dataset: 'resin_metrics' });
-      const verify = await fleet.cliJson<FleetJson>(['deploy', 'resin', '--local']);
+      const verify = await fleet.cliJson<DeployJson>(['deploy', 'resin', '--local']);
       expect(verify.exitCode, verify.stderr).toBe(0);
     } finally {
       await writeFile(configPath(), seeded);
@@ -333,7 +311,7 @@ describe('the top-level worker without a secrets file', () => {
       expect(await readFile(configPath(), 'utf8')).toBe(clash);
       expect(await readFile(join(fleet.dir, '.secrets.resin'), 'utf8')).toBe(secrets);
       // Two clients never share one worker: the top-level one is not a client while the clash lasts.
-      const list = await fleet.cliJson<ListJson[]>(['list']);
+      const list = await fleet.cliJson<ListJson>(['list']);
       expect(list.json.map((c) => c.client)).toEqual(['evergreen']);
       // …and list says why, rather than ignoring its secrets file in silence.
       expect(list.stderr).toContain('.secrets.resin is there, but the top-level worker resin is not a client: env.evergreen deploys');

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { HOSTS } from '../../src/ops/connect/hosts.js';
+import type { ConnectJson } from '../../src/ui/json/index.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -98,13 +99,11 @@ describe('connect', () => {
   });
 
   test('--json carries each configuration, without the key', async () => {
-    const result = await fleet.cliJson<{
-      ok: boolean;
-      host: string;
-      clients: { client: string; url: string; keyEmbedded: boolean; config: unknown }[];
-    }>(['connect', '--all', '--for', 'librechat', '--local']);
+    const result = await fleet.cliJson<ConnectJson>(['connect', '--all', '--for', 'librechat', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json).toMatchObject({ ok: true, host: 'librechat' });
+    // The document on stdout; the human text (the configuration itself) on stderr.
+    expect(result.stderr).toContain(`url: ${fleet.workerUrl('globex')}/mcp`);
     expect(result.json.clients.map((c) => [c.client, c.url, c.keyEmbedded])).toEqual([
       ['acme', `${fleet.workerUrl('acme')}/mcp`, false],
       ['globex', `${fleet.workerUrl('globex')}/mcp`, false],
@@ -138,7 +137,11 @@ describe('connect', () => {
     expect(embedded.stderr).not.toContain(keys.get('acme'));
 
     const json = await runWithKey(['--json', 'connect', 'acme', '--for', 'cursor', '--local', '--inline-key', '--yes']);
-    expect(JSON.parse(json.stdout).clients[0].config.mcpServers.acme.headers.Authorization).toBe(`Bearer ${keys.get('acme')}`);
+    expect((JSON.parse(json.stdout) as ConnectJson).clients[0]?.config).toMatchObject({
+      mcpServers: { acme: { headers: { Authorization: `Bearer ${keys.get('acme')}` } } },
+    });
+    // The document has the key; the human text on stderr does not repeat it.
+    expect(json.stderr).not.toContain(keys.get('acme'));
   });
 
   test('the neutral configuration, filled in as a host would, opens the worker', async () => {

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import type { AddJson, DeployJson, SecretsStatusJson } from '../../src/ui/json/index.js';
 import { binPath, type CliResult } from '../helpers/cli.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type EdgeRequest, randomValue, type TestFleet } from '../helpers/fleet.js';
 
@@ -15,23 +16,6 @@ import { callsPerScript, closeTestFleet, createTestFleet, type EdgeRequest, rand
  * the test about it; every test leaves that fleet as it found it, and a test that needs another
  * client (delta with a broken secrets file or build, a client to remove) adds it and takes it away.
  */
-
-interface DeployJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    ok: boolean;
-    stage: string;
-    url: string | null;
-    versionId: string | null;
-    logPath: string | null;
-    output: string[] | null;
-    verify: { ok: boolean; detail: string } | null;
-    bundleHash: string | null;
-    plan: { method: 'api' | 'wrangler'; wranglerReason?: string; newWorker: boolean | null };
-    error?: { message: string; hint?: string; exitCode: number };
-  }[];
-}
 
 /**
  * Makes a client's env use a setting only wrangler deploys (limits) for the duration of the test.
@@ -130,12 +114,7 @@ describe('deploy', () => {
   });
 
   test('secrets status is clean after deploy', async () => {
-    const result = await fleet.cliJson<{ ok: boolean; clients: { client: string; inSync: boolean }[] }>([
-      'secrets',
-      'status',
-      '--all',
-      '--local',
-    ]);
+    const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', '--all', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.clients.every((c) => c.inSync)).toBe(true);
   });
@@ -281,15 +260,12 @@ describe('deploy', () => {
       await fleet.cli(['remove', 'omega', '--delete-worker', '--local', '--yes']);
     });
     // --from-env, not --set: a value in argv would be visible to every process on the machine.
-    const result = await fleet.cliJson<{ client: string; deploy: DeployJson }>(
-      ['add', 'omega', '--from-env', '--deploy', '--local', '--yes'],
-      {
-        env: { UPSTREAM_TOKEN: randomValue('omega-upstream') },
-      },
-    );
+    const result = await fleet.cliJson<AddJson>(['add', 'omega', '--from-env', '--deploy', '--local', '--yes'], {
+      env: { UPSTREAM_TOKEN: randomValue('omega-upstream') },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.client).toBe('omega');
-    expect(result.json.deploy.clients.map((c) => [c.client, c.ok, c.verify?.ok])).toEqual([['omega', true, true]]);
+    expect(result.json.deploy?.clients.map((c) => [c.client, c.ok, c.verify?.ok])).toEqual([['omega', true, true]]);
     const key = (await fleet.secrets('omega')).get('API_KEY') as string;
     expect(await fleet.accepts('omega', key)).toBe(true);
     expect((await fleet.remoteSecrets('omega'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);

@@ -1,5 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { type LogEventJson, type LogsJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
 import { binPath } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
@@ -139,10 +140,12 @@ describe('logs', () => {
       const ended = await logs.stop();
       expect(ended.exitCode, ended.stderr).toBe(0);
       const lines = ended.stdout.trim().split('\n');
-      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-      const event = parsed.find((entry) => JSON.stringify(entry).includes(marker));
+      const parsed = lines.map((line) => JSON.parse(line) as LogEventJson | LogsJson);
+      // NDJSON: every line is a document of its own, with its schema version.
+      expect(parsed.map((entry) => entry.schemaVersion)).toEqual(parsed.map(() => SCHEMA_VERSION));
+      const event = parsed.find((entry): entry is LogEventJson => !('clients' in entry) && JSON.stringify(entry).includes(marker));
       expect(event).toMatchObject({ client: 'acme', worker: 'acme', outcome: 'ok', request: { method: 'GET', status: 200 } });
-      expect((event?.request as { url?: string } | undefined)?.url).toMatch(new RegExp(`/health\\?m=${marker}$`));
+      expect(event?.request?.url).toMatch(new RegExp(`/health\\?m=${marker}$`));
       expect(ended.stdout).not.toMatch(/"headers"|"cf"/);
       expect(parsed.at(-1)).toMatchObject({ ok: true, clients: [{ client: 'acme', tails: 1, leftOpen: 0, ended: 'stopped' }] });
     }

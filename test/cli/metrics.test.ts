@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { metricsSql, parseSince } from '../../src/ops/metrics/sql.js';
+import type { MetricsJson } from '../../src/ui/json/index.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -10,21 +11,6 @@ import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/flee
  * exactly that many requests, that status split per route, and the latency percentiles of the
  * points the worker wrote; one Analytics Engine SQL query per client, answered by the edge.
  */
-
-interface MetricsJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    dataset: string;
-    requests: number;
-    status2xx: number;
-    status4xx: number;
-    status5xx: number;
-    routes: { route: string; requests: number; status2xx: number; status4xx: number; status5xx: number; p50Ms: number; p95Ms: number }[];
-    buckets: number[];
-    error?: { message: string };
-  }[];
-}
 
 let fleet: TestFleet;
 const keys = new Map<string, string>();

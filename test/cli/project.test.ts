@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecrets } from '../../src/secrets/dotfile.js';
+import { type AddJson, type FailureJson, type ListJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
 import { binPath, type CliResult, runCli, tempDir } from '../helpers/cli.js';
 import { modeOf, snapshotDir } from '../helpers/snapshot.js';
 
@@ -121,7 +122,7 @@ describe('mcp-fleet add', () => {
     const result = await runCli(['add', 'beta', '--from-env', '--json'], { cwd: dir, env: { UPSTREAM_TOKEN: 'from-env-value-123' } });
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await secretsOf(join(dir, '.secrets.beta'))).UPSTREAM_TOKEN).toBe('from-env-value-123');
-    const json = JSON.parse(result.stdout) as { sources: Record<string, string>; missing: string[] };
+    const json = JSON.parse(result.stdout) as AddJson;
     expect(json.sources).toEqual({ API_KEY: 'generated', UPSTREAM_TOKEN: 'env' });
     expect(json.missing).toEqual([]);
     const apiKey = (await secretsOf(join(dir, '.secrets.beta'))).API_KEY ?? '';
@@ -133,7 +134,7 @@ describe('mcp-fleet add', () => {
   it('with --yes and no value leaves the key empty and reports it missing', async () => {
     const result = await runCli(['add', 'gamma', '--yes', '--json'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout).missing).toEqual(['UPSTREAM_TOKEN']);
+    expect((JSON.parse(result.stdout) as AddJson).missing).toEqual(['UPSTREAM_TOKEN']);
     expect(result.stderr).toContain('missing: UPSTREAM_TOKEN');
     expect((await secretsOf(join(dir, '.secrets.gamma'))).UPSTREAM_TOKEN).toBe('');
   });
@@ -246,8 +247,9 @@ describe('mcp-fleet remove and list', () => {
     await writeFile(join(dir, '.secrets.gone'), 'API_KEY=\n', { mode: 0o600 });
     const json = await runCli(['list', '--json'], { cwd: dir });
     expect(json.exitCode, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual([
+    expect(JSON.parse(json.stdout) as ListJson).toEqual([
       {
+        schemaVersion: SCHEMA_VERSION,
         client: 'acme',
         env: 'acme',
         worker: 'acme',
@@ -256,6 +258,7 @@ describe('mcp-fleet remove and list', () => {
         secrets: { file: 'present', missing: [], empty: [] },
       },
       {
+        schemaVersion: SCHEMA_VERSION,
         client: 'beta',
         env: 'beta',
         worker: 'beta',
@@ -264,6 +267,7 @@ describe('mcp-fleet remove and list', () => {
         secrets: { file: 'present', missing: [], empty: ['UPSTREAM_TOKEN'] },
       },
       {
+        schemaVersion: SCHEMA_VERSION,
         client: 'gone',
         env: 'gone',
         worker: 'gone',
@@ -283,7 +287,8 @@ describe('mcp-fleet remove and list', () => {
     const result = await runCli(['list', '--json'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`no wrangler.jsonc in ${dir}`);
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(JSON.parse(result.stdout) as FailureJson).toEqual({
+      schemaVersion: SCHEMA_VERSION,
       ok: false,
       error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 },
     });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import type { DeployClientJson, DeployJson } from '../../src/ui/json/index.js';
 import { editConfigForThisTest, liveVersion } from '../helpers/edge-state.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -8,14 +9,6 @@ import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/flee
  * the version they deployed (which the template's /health names, from its version_metadata
  * binding) instead of passing on the old code.
  */
-
-interface ClientJson {
-  client: string;
-  outcome: string;
-  versionId: string | null;
-  deployedVersionId: string | null;
-  verify: { ok: boolean; detail: string } | null;
-}
 
 const CLIENTS = ['acme', 'beta'];
 let fleet: TestFleet;
@@ -31,8 +24,8 @@ async function servedVersion(client: string): Promise<string | undefined> {
   return ((await response.json()) as { versionId?: string }).versionId;
 }
 
-async function deployAll(): Promise<{ exitCode: number | undefined; stderr: string; clients: ClientJson[] }> {
-  const result = await fleet.cliJson<{ clients: ClientJson[] }>(['deploy', '--all', '--local']);
+async function deployAll(): Promise<{ exitCode: number | undefined; stderr: string; clients: DeployClientJson[] }> {
+  const result = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local']);
   return { exitCode: result.exitCode, stderr: result.stderr, clients: result.json.clients };
 }
 
@@ -71,7 +64,7 @@ describe('rollouts while a deployment propagates', () => {
     await editConfigForThisTest(fleet, '"CLIENT_ID": "acme"', '"CLIENT_ID": "acme", "UPSTREAM_URL": "https://upstream.invalid/"');
     const deploy = await deployAll();
     expect(deploy.exitCode).toBe(1);
-    const acme = deploy.clients.find((c) => c.client === 'acme') as ClientJson;
+    const acme = deploy.clients.find((c) => c.client === 'acme') as DeployClientJson;
     expect(acme.outcome).toBe('rolled-back');
     expect(acme.verify?.detail).toMatch(/ready/);
     expect(acme.versionId).toBe(before.acme);

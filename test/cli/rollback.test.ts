@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import type { DeployJson, RollbackJson, RotateJson } from '../../src/ui/json/index.js';
 import { liveVersion, storedWorker } from '../helpers/edge-state.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -10,19 +11,6 @@ import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/flee
  * old version back with its old key (10220) — the old code re-uploaded with the current secrets, so
  * the current key is accepted and the revoked one refused.
  */
-
-interface RollbackJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    ok: boolean;
-    how: string;
-    fromVersionId: string;
-    targetVersionId: string;
-    versionId: string;
-    verify: { ok: boolean } | null;
-  }[];
-}
 
 let fleet: TestFleet;
 
@@ -35,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => closeTestFleet(fleet));
 
 async function deploy(client: string): Promise<string> {
-  const result = await fleet.cliJson<{ clients: { versionId: string }[] }>(['deploy', client, '--local', '--no-verify']);
+  const result = await fleet.cliJson<DeployJson>(['deploy', client, '--local', '--no-verify']);
   expect(result.exitCode, result.stderr).toBe(0);
   return result.json.clients[0]?.versionId as string;
 }
@@ -102,7 +90,7 @@ describe('rollback', () => {
     // Cloudflare refuses to edit secrets now (10215): the edit would start from the newer version.
     const revoked = (await fleet.secrets('beta')).get('API_KEY') as string;
     const since = await fleet.lastSeq();
-    const rotated = await fleet.cliJson<{ clients: { ok: boolean; warnings: string[] }[] }>(['secrets', 'rotate', 'beta', '--local']);
+    const rotated = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'beta', '--local']);
     expect(rotated.exitCode, rotated.stderr).toBe(0);
     expect(rotated.json.clients[0]?.warnings.join(' ')).toMatch(/earlier version .*rollback.* went out again/);
     const calls = (await fleet.requests(since)).filter((entry) => entry.script === 'beta');

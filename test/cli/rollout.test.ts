@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import type { DeployClientJson, DeployJson, DeployPlanJson } from '../../src/ui/json/index.js';
 import type { CliResult } from '../helpers/cli.js';
 import { apiGet, deploymentsOf, editConfigForThisTest, liveVersion } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type EdgeRequest, type TestFleet } from '../helpers/fleet.js';
@@ -11,23 +12,6 @@ import { callsPerScript, closeTestFleet, createTestFleet, type EdgeRequest, type
  * verification (rolled back, the rest untouched), and convergence under injected 5xx. Tests run in
  * any order: each deploys what it needs and leaves every worker serving its client.
  */
-
-interface ClientJson {
-  client: string;
-  ok: boolean;
-  outcome: string;
-  why: string | null;
-  versionId: string | null;
-  deployedVersionId: string | null;
-  bundleHash: string | null;
-  bundleReused: boolean | null;
-  verify: { ok: boolean; detail: string } | null;
-  plan: { newWorker: boolean; method: string; wave: number; apiCalls: number; buildGroup?: number };
-}
-interface DeployJson {
-  ok: boolean;
-  clients: ClientJson[];
-}
 
 const CLIENTS = ['acme', 'beta', 'gamma', 'delta', 'echo'];
 let fleet: TestFleet;
@@ -78,7 +62,7 @@ describe('rollout', () => {
     const perClient = callsPerScript(calls);
     for (const client of CLIENTS) expect(perClient.get(client), client).toBeLessThanOrEqual(2);
     console.log(`[api calls] rollout, existing workers: ${CLIENTS.map((c) => `${c}=${perClient.get(c)}`).join(' ')}`);
-    const acme = result.json.clients[0] as ClientJson;
+    const acme = result.json.clients[0] as DeployClientJson;
     const version = await apiGet<{ annotations: Record<string, string> }>(fleet, `/workers/scripts/acme/versions/${acme.versionId}`);
     expect(version.annotations['workers/message']).toBe(`mcp-fleet 0.1.0 bundle sha256:${acme.bundleHash}`);
     expect(version.annotations['workers/tag']).toBe(`bundle-${acme.bundleHash?.slice(0, 16)}`);
@@ -102,15 +86,11 @@ describe('rollout', () => {
 
   test('deploy --plan says what would happen and makes no write call', async () => {
     const since = await fleet.lastSeq();
-    const plan = await fleet.cliJson<{
-      ok: boolean;
-      plan: { builds: number; waves: number[]; apiCalls: number };
-      clients: ClientJson['plan'][];
-    }>(['deploy', '--all', '--local', '--plan', '--canary', 'echo']);
+    const plan = await fleet.cliJson<DeployPlanJson>(['deploy', '--all', '--local', '--plan', '--canary', 'echo']);
     expect(plan.exitCode, plan.stderr).toBe(0);
     expect(plan.json.plan).toMatchObject({ builds: 1, waves: [1, 2, 2], apiCalls: 1 + 2 * CLIENTS.length });
     expect(plan.json.clients.map((c) => [c.newWorker, c.method, c.apiCalls])).toEqual(CLIENTS.map(() => [false, 'api', 2]));
-    expect((plan.json.clients as (ClientJson['plan'] & { client: string })[]).find((c) => c.client === 'echo')?.wave).toBe(1);
+    expect(plan.json.clients.find((c) => c.client === 'echo')?.wave).toBe(1);
     expect(plan.stderr).toMatch(/WORKER\s+METHOD\s+BUILD\s+WAVE\s+API CALLS/);
     const calls = await fleet.requests(since);
     expect(calls.length).toBeGreaterThan(0);
@@ -127,7 +107,7 @@ describe('rollout', () => {
 
     const { result } = await deployAll();
     expect(result.exitCode).toBe(1);
-    const acme = result.json.clients.find((c) => c.client === 'acme') as ClientJson;
+    const acme = result.json.clients.find((c) => c.client === 'acme') as DeployClientJson;
     expect(acme.outcome).toBe('rolled-back');
     expect(acme.verify?.ok).toBe(false);
     expect(acme.verify?.detail).toMatch(/ready/);
@@ -136,7 +116,7 @@ describe('rollout', () => {
     expect(acme.why).toMatch(/verification failed .*back on/);
     expect(await liveVersion(fleet, 'acme')).toBe(acmeBefore);
     for (const client of CLIENTS.filter((c) => c !== 'acme')) {
-      const entry = result.json.clients.find((c) => c.client === client) as ClientJson;
+      const entry = result.json.clients.find((c) => c.client === client) as DeployClientJson;
       expect(entry.outcome, client).toBe('not-started');
       expect((await deploymentsOf(fleet, client))[0]?.id, client).toBe(before.get(client));
     }
@@ -154,7 +134,7 @@ describe('rollout', () => {
     await editConfigForThisTest(fleet, '"CLIENT_ID": "beta"', '"CLIENT_ID": "beta", "UPSTREAM_URL": "https://upstream.invalid/"');
     const { result } = await deployAll(['--canary', 'beta', '--no-rollback']);
     expect(result.exitCode).toBe(1);
-    const beta = result.json.clients.find((c) => c.client === 'beta') as ClientJson;
+    const beta = result.json.clients.find((c) => c.client === 'beta') as DeployClientJson;
     expect(beta.outcome).toBe('kept');
     expect(await liveVersion(fleet, 'beta')).toBe(beta.deployedVersionId);
     expect(result.json.clients.filter((c) => c.client !== 'beta').every((c) => c.outcome === 'not-started')).toBe(true);

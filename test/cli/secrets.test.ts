@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vit
 import { createApi } from '../../src/cloudflare/api.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
+import type { ListJson, PushJson, RetireJson, RotateJson, SecretsStatusJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -14,41 +15,6 @@ import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type Test
  * every test leaves that fleet as it found it — deployed, in sync, no other client, no pending
  * rotation. A test that needs more (a never-deployed client, a backups directory) makes it itself.
  */
-
-interface Failure {
-  message: string;
-  hint?: string;
-  exitCode: number;
-}
-interface PushJson {
-  ok: boolean;
-  clients: { client: string; ok: boolean; keys: string[]; error?: Failure }[];
-}
-interface StatusJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    deployed: boolean | null;
-    inSync: boolean;
-    missingRemotely: string[];
-    extraRemotely: string[];
-    missingLocally: string[];
-    pendingRotation?: string;
-  }[];
-}
-interface RotateJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    key: string;
-    ok: boolean;
-    resumed: boolean;
-    reached: string;
-    backup?: string;
-    proof?: { newAccepted: boolean; oldRefused: boolean | null; grace: boolean; ok: boolean; detail: string };
-    error?: Failure;
-  }[];
-}
 
 const CLIENTS = ['acme', 'beta', 'gamma'];
 let fleet: TestFleet;
@@ -84,7 +50,7 @@ async function backupsOf(client: string): Promise<string> {
 
 describe('secrets status', () => {
   test('clean after deploy: exit 0, names only', async () => {
-    const result = await fleet.cliJson<StatusJson>(['secrets', 'status', '--all', '--local']);
+    const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', '--all', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.json.ok).toBe(true);
     for (const client of result.json.clients) {
@@ -99,7 +65,7 @@ describe('secrets status', () => {
     try {
       // beta: a new key only in the file, and UPSTREAM_TOKEN dropped from the file (still on the worker).
       await writeFile(path, `${original.replace(/^UPSTREAM_TOKEN=.*$/m, '')}EXTRA_SETTING=only-local-value-123\n`, { mode: 0o600 });
-      const result = await fleet.cliJson<StatusJson>(['secrets', 'status', 'beta', 'acme', '--local']);
+      const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'beta', 'acme', '--local']);
       expect(result.exitCode).toBe(1);
       const beta = result.json.clients.find((c) => c.client === 'beta');
       expect(beta).toMatchObject({
@@ -117,7 +83,7 @@ describe('secrets status', () => {
 
   test('a client that was never deployed shows as not deployed', async () => {
     await addNeverDeployed();
-    const result = await fleet.cliJson<StatusJson>(['secrets', 'status', 'never', '--local']);
+    const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'never', '--local']);
     expect(result.exitCode).toBe(1);
     expect(result.json.clients[0]).toMatchObject({ deployed: false, inSync: false, missingRemotely: ['API_KEY', 'UPSTREAM_TOKEN'] });
     expect(result.stderr).toContain('not deployed');
@@ -218,7 +184,7 @@ describe('secrets rotate', () => {
     }
     const perClient = callsPerScript(await fleet.requests(since));
     console.log(`[api calls] secrets rotate --all per client: ${CLIENTS.map((c) => `${c}=${perClient.get(c)}`).join(' ')}`);
-    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', ...CLIENTS, '--local']);
+    const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', ...CLIENTS, '--local']);
     expect(status.exitCode).toBe(0);
   });
 
@@ -258,7 +224,7 @@ describe('secrets rotate', () => {
     expect(push.json.clients[0]?.error?.hint).toContain('mcp-fleet secrets rotate gamma');
     const deploy = await fleet.cli(['deploy', 'gamma', '--local']);
     expect(deploy.exitCode).toBe(1);
-    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'gamma', '--local']);
+    const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'gamma', '--local']);
     expect(status.json.clients[0]?.pendingRotation).toBe('API_KEY');
 
     const result = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'gamma', '--local']);
@@ -326,15 +292,10 @@ describe('rotation with a grace period', () => {
     expect(await fleet.accepts('acme', newKey)).toBe(true);
     expect(await fleet.accepts('acme', oldKey)).toBe(true);
     expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'API_KEY_PREVIOUS', 'UPSTREAM_TOKEN']);
-    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme', '--local']);
+    const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'acme', '--local']);
     expect(status.json.clients[0]?.inSync).toBe(true);
 
-    const retired = await fleet.cliJson<{ ok: boolean; clients: { client: string; ok: boolean; retired: boolean }[] }>([
-      'secrets',
-      'retire',
-      'acme',
-      '--local',
-    ]);
+    const retired = await fleet.cliJson<RetireJson>(['secrets', 'retire', 'acme', '--local']);
     expect(retired.exitCode, retired.stderr).toBe(0);
     expect(retired.json.clients).toMatchObject([{ client: 'acme', ok: true, retired: true }]);
     expect((await fleet.secrets('acme')).has('API_KEY_PREVIOUS')).toBe(false);
@@ -342,7 +303,7 @@ describe('rotation with a grace period', () => {
     expect(await fleet.accepts('acme', newKey)).toBe(true);
     expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
 
-    const again = await fleet.cliJson<{ clients: { ok: boolean; retired: boolean }[] }>(['secrets', 'retire', 'acme', '--local']);
+    const again = await fleet.cliJson<RetireJson>(['secrets', 'retire', 'acme', '--local']);
     expect(again.exitCode).toBe(0);
     expect(again.json.clients).toMatchObject([{ ok: true, retired: false }]);
   });
@@ -364,11 +325,11 @@ describe('the Cloudflare target (no --local)', () => {
       CLOUDFLARE_API_TOKEN: fleet.edge.info.token,
       CLOUDFLARE_ACCOUNT_ID: fleet.edge.info.accountId,
     };
-    const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'acme'], { env });
+    const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'acme'], { env });
     expect(status.exitCode, status.stderr).toBe(0);
     expect(status.json.clients.map((c) => [c.client, c.deployed, c.inSync])).toEqual([['acme', true, true]]);
     // Worker URLs come from the account's workers.dev subdomain (one API call).
-    const list = await fleet.cliJson<{ client: string; url: string | null }[]>(['list'], { env });
+    const list = await fleet.cliJson<ListJson>(['list'], { env });
     expect(list.json.find((row) => row.client === 'acme')?.url).toBe('https://acme.local.workers.dev');
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { Target } from '../../src/cloudflare/target.js';
 import { createWorkersApi } from '../../src/cloudflare/workers-api.js';
+import type { StatusJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -12,29 +13,6 @@ import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type Test
  * client "behind" after a change to the worker's source (exit 1), a client without a worker, and
  * --verify. One edge for the file; acme and globex are deployed, newco never is.
  */
-
-interface StatusJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    exists: boolean;
-    versionId: string | null;
-    deployedBy: string | null;
-    code: 'current' | 'behind' | 'unknown' | null;
-    codeWhy: string | null;
-    deployedTag: string | null;
-    localTag: string | null;
-    traffic: { versionId: string; percentage: number; code: string }[];
-    secrets: { missingRemotely: string[]; extraRemotely: string[]; missingLocally: string[]; inSync: boolean };
-    compatibilityDate: { deployed: string | null; config: string | null; matches: boolean | null };
-    verify: { ok: boolean; failed: string[] } | null;
-    drift: string[];
-    inSync: boolean;
-    error?: { message: string };
-  }[];
-  bundles: { tag: string; cached: boolean; ok: boolean }[];
-  capacity: { workers: number; limit: number; share: number; warning: boolean };
-}
 
 const DEPLOYED = ['acme', 'globex'];
 let fleet: TestFleet;

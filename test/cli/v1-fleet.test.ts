@@ -1,6 +1,7 @@
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyJson } from '../../src/ui/json/index.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -12,18 +13,6 @@ import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
  */
 
 const V1_SOURCES = join(repoRoot, 'test', 'fixtures', 'v1-template', 'src');
-
-interface VerifyJson {
-  ok: boolean;
-  protocol: string;
-  clients: {
-    client: string;
-    ok: boolean;
-    checks: { name: string; ok: boolean; detail: string; advisory?: boolean }[];
-    mcp?: { version: string; protocolVersion: string };
-    protocols: { generation: string; required: boolean; ok: boolean; unsupported?: boolean; revisions: string[] }[];
-  }[];
-}
 
 let fleet: TestFleet;
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localChildEnv } from '../../src/cloudflare/local-target.js';
 import { type RunningEdge, startEdge } from '../../src/local/edge.js';
 import { edgeFilePath } from '../../src/local/lifecycle/edge-file.js';
+import type { VerifyJson } from '../../src/ui/json/index.js';
 import { mapWithConcurrency } from '../../src/util/concurrency.js';
 import { type CliResult, linkNodeModules, repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { scaffoldTemplateProject } from '../helpers/template.js';
@@ -92,27 +93,6 @@ async function deployAll(project: { dir: string; secretsJson: Map<string, string
   });
   const failed = results.filter((result) => !result.ok);
   if (failed.length > 0) throw new Error(failed.map((result) => (result.ok ? '' : String(result.error))).join('\n'));
-}
-
-interface VerifyJson {
-  ok: boolean;
-  ms: number;
-  protocol: string;
-  clients: {
-    client: string;
-    url: string;
-    ok: boolean;
-    checks: { name: string; ok: boolean; ms: number; detail: string; skipped?: boolean; advisory?: boolean }[];
-    mcp?: { name: string; version: string; protocolVersion: string; tools: string[] };
-    protocols?: {
-      generation: string;
-      required: boolean;
-      ok: boolean;
-      unsupported?: boolean;
-      revisions: string[];
-      protocolVersion?: string;
-    }[];
-  }[];
 }
 
 const outputs: string[] = [];

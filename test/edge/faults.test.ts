@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { PushJson, RotateJson, SecretsStatusJson } from '../../src/ui/json/index.js';
 import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -9,15 +10,6 @@ import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.j
  * API_KEY must be in its secrets file or in its pending-rotation record — nothing lost — and
  * re-running converges to "file = worker, nothing pending".
  */
-
-interface Failure {
-  message: string;
-  hint?: string;
-}
-interface FleetJson {
-  ok: boolean;
-  clients: { client: string; ok: boolean; resumed?: boolean; reached?: string; error?: Failure }[];
-}
 
 const CLIENTS = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
 let fleet: TestFleet;
@@ -90,7 +82,7 @@ describe('with 5xx errors injected', () => {
     // failNext makes sure some errors happen whatever the dice say.
     await fleet.setFaults({ errorRate: 0.3, failNext: 2 });
     const since = await fleet.lastSeq();
-    const result = await fleet.cliJson<FleetJson>(['secrets', 'push', '--all', '--local']);
+    const result = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local']);
     const counts = await faultCounts(since);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(counts.errors).toBeGreaterThan(0);
@@ -110,7 +102,7 @@ describe('with 5xx errors injected', () => {
     const failuresSeen: string[] = [];
     while (pending.length > 0 && runs < 10) {
       runs++;
-      const result = await fleet.cliJson<FleetJson>(['secrets', 'rotate', ...pending, '--local'], { env });
+      const result = await fleet.cliJson<RotateJson>(['secrets', 'rotate', ...pending, '--local'], { env });
       expect([0, 1]).toContain(result.exitCode);
       for (const client of result.json.clients) {
         if (!client.ok) {
@@ -135,7 +127,7 @@ describe('with 5xx errors injected', () => {
     const before = new Map(await Promise.all(CLIENTS.map(async (c) => [c, (await fleet.secrets(c)).get('API_KEY') as string] as const)));
     await fleet.setFaults({ failNext: 4 });
     const env = { MCP_FLEET_API_ATTEMPTS: '2' };
-    const first = await fleet.cliJson<FleetJson>(['secrets', 'rotate', '--all', '--local', '--concurrency', '1'], { env });
+    const first = await fleet.cliJson<RotateJson>(['secrets', 'rotate', '--all', '--local', '--concurrency', '1'], { env });
     expect(first.exitCode).toBe(1);
     const failed = first.json.clients.filter((c) => !c.ok).map((c) => c.client);
     expect(failed).toEqual(['c1', 'c2']);
@@ -145,7 +137,7 @@ describe('with 5xx errors injected', () => {
       expect((await fleet.secrets(client)).get('API_KEY')).toBe(before.get(client));
       expect(await pendingValue(client)).toBeDefined();
     }
-    const second = await fleet.cliJson<FleetJson>(['secrets', 'rotate', ...failed, '--local'], { env });
+    const second = await fleet.cliJson<RotateJson>(['secrets', 'rotate', ...failed, '--local'], { env });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.json.clients.map((c) => [c.client, c.resumed])).toEqual([
       ['c1', true],
@@ -158,7 +150,7 @@ describe('with 5xx errors injected', () => {
   test('a push that cannot get through keeps the live key and says which it is; re-running finishes', async () => {
     const oldKey = (await fleet.secrets('c1')).get('API_KEY') as string;
     await fleet.setFaults({ errorRate: 1 });
-    const failed = await fleet.cliJson<FleetJson>(['secrets', 'rotate', 'c1', '--local'], { env: { MCP_FLEET_API_ATTEMPTS: '2' } });
+    const failed = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'c1', '--local'], { env: { MCP_FLEET_API_ATTEMPTS: '2' } });
     expect(failed.exitCode).toBe(1);
     const message = failed.json.clients[0]?.error?.message ?? '';
     expect(message).toContain('the worker has the previous API_KEY (in .secrets.c1)');
@@ -168,7 +160,7 @@ describe('with 5xx errors injected', () => {
     expect(await liveKey('c1')).toBe('file');
 
     await fleet.setFaults({ errorRate: 0 });
-    const finished = await fleet.cliJson<FleetJson>(['secrets', 'rotate', 'c1', '--local']);
+    const finished = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'c1', '--local']);
     expect(finished.exitCode, finished.stderr).toBe(0);
     expect(finished.json.clients[0]).toMatchObject({ ok: true, resumed: true, reached: 'proven' });
     expect(await fleet.refuses('c1', oldKey)).toBe(true);
@@ -177,7 +169,7 @@ describe('with 5xx errors injected', () => {
 
   test('secrets status answers through the errors', async () => {
     await fleet.setFaults({ errorRate: 0.3 });
-    const result = await fleet.cliJson<{ ok: boolean }>(['secrets', 'status', '--all', '--local']);
+    const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', '--all', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
   });
 });
@@ -187,9 +179,9 @@ describe('with a rate limit (429 + Retry-After)', () => {
     await fleet.setFaults({ throttle: { limit: 4, windowSeconds: 2 } });
     const since = await fleet.lastSeq();
     const started = Date.now();
-    const push = await fleet.cliJson<FleetJson>(['secrets', 'push', '--all', '--local']);
+    const push = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local']);
     expect(push.exitCode, push.stderr).toBe(0);
-    const rotate = await fleet.cliJson<FleetJson>(['secrets', 'rotate', '--all', '--local']);
+    const rotate = await fleet.cliJson<RotateJson>(['secrets', 'rotate', '--all', '--local']);
     expect(rotate.exitCode, rotate.stderr).toBe(0);
     const counts = await faultCounts(since);
     expect(counts.rateLimited).toBeGreaterThan(0);
@@ -204,7 +196,7 @@ describe('with a rate limit (429 + Retry-After)', () => {
     await fleet.setFaults({ throttle: { limit: 4, windowSeconds: 2 } });
     const since = await fleet.lastSeq();
     const started = Date.now();
-    const push = await fleet.cliJson<FleetJson>(['secrets', 'push', '--all', '--local'], { env: { MCP_FLEET_RATE_LIMIT: '4/2.2' } });
+    const push = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local'], { env: { MCP_FLEET_RATE_LIMIT: '4/2.2' } });
     const elapsed = Date.now() - started;
     expect(push.exitCode, push.stderr).toBe(0);
     const counts = await faultCounts(since);

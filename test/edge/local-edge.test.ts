@@ -13,6 +13,7 @@ import { Faults } from '../../src/local/admin/faults.js';
 import type { RequestLogEntry } from '../../src/local/admin/request-log.js';
 import { type RunningEdge, startEdge, workerFromHost } from '../../src/local/edge.js';
 import { edgeFilePath, readEdgeInfo } from '../../src/local/lifecycle/edge-file.js';
+import type { LocalStatusJson } from '../../src/ui/json/index.js';
 import { isLocalhostName, requestedByNodeFlags } from '../../src/util/localhost-resolver.js';
 import { parseRate } from '../../src/util/rate.js';
 import { linkNodeModules, repoRoot, runCli, tempDir } from '../helpers/cli.js';
@@ -500,7 +501,7 @@ describe('mcp-fleet local (the built binary)', () => {
 
     const status = await runCli(['--cwd', cliProject.dir, '--json', 'local', 'status']);
     expect(status.exitCode, status.stderr).toBe(0);
-    const parsed = JSON.parse(status.stdout) as Record<string, unknown>;
+    const parsed = JSON.parse(status.stdout) as LocalStatusJson;
     expect(parsed).toMatchObject({ running: true, pid: info.pid, apiBaseUrl: info.apiBaseUrl, workers: [] });
     expect(status.stdout).not.toContain(info.token);
 
@@ -524,7 +525,7 @@ describe('mcp-fleet local (the built binary)', () => {
     expect(log).toContain('local edge ready');
     expect(log).not.toContain(info.token);
     const after = await runCli(['--cwd', cliProject.dir, '--json', 'local', 'status']);
-    expect(JSON.parse(after.stdout)).toMatchObject({ running: false });
+    expect(JSON.parse(after.stdout) as LocalStatusJson).toMatchObject({ running: false });
     const again = await runCli(['--cwd', cliProject.dir, 'local', 'stop']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('not running');

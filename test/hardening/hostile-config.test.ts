@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { envSectionFor } from '../../src/ops/project/client-section.js';
+import type { FailureJson, ListJson } from '../../src/ui/json/index.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/snapshot.js';
 import { scaffoldTemplateProject } from '../helpers/template.js';
@@ -76,7 +77,7 @@ describe('case 4: env names are validated wherever the config is loaded', () => 
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stderr).toContain(`${project.configPath}:5:`);
     expect(result.stderr).toContain(`env "${hostile}"`);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(JSON.parse(result.stdout) as FailureJson).toMatchObject({ ok: false, error: { exitCode: 2 } });
     expect(result.stdout + result.stderr).not.toContain(VICTIM_KEY);
     expect(await snapshotDir(project.root)).toEqual(before);
   });
@@ -202,7 +203,7 @@ describe('case 11: a malformed or unusual wrangler.jsonc', () => {
     const project = await projectWith(original);
     const list = await runCli(['list', '--json'], { cwd: project.dir });
     expect(list.exitCode, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout).map((client: { client: string }) => client.client)).toEqual(['alpha', 'bravo', 'charlie']);
+    expect((JSON.parse(list.stdout) as ListJson).map((client) => client.client)).toEqual(['alpha', 'bravo', 'charlie']);
     const added = await runCli(['add', 'delta', '--yes'], { cwd: project.dir });
     expect(added.exitCode, added.stderr).toBe(0);
     const bytes = await readFile(project.configPath);

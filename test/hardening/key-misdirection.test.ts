@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { VerifyJson } from '../../src/ui/json/index.js';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -67,16 +68,6 @@ async function startRecorder(edgePort: number, worker: string, prefix: string): 
         server.close(() => resolve());
       }),
   };
-}
-
-interface VerifyJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    url: string;
-    ok: boolean;
-    checks: { name: string; ok: boolean; ms: number; detail: string; skipped?: boolean }[];
-  }[];
 }
 
 const CLIENTS = ['acme', 'beta', 'gamma'];

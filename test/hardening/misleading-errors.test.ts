@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { RotateJson } from '../../src/ui/json/index.js';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /** Issue 10, case 15: an error says what went wrong, not something comforting or misleading. */
@@ -37,7 +38,7 @@ test('case 9: a rotate whose push answer is lost says the outcome is unknown, ne
   const before = (await fleet.secrets('beta')).get('API_KEY') as string;
   // The edge answers 503 to the push; with one attempt the answer is lost as far as rotate knows.
   await fleet.setFaults({ failNext: 1 });
-  const failed = await fleet.cliJson<{ clients: { reached: string; ok: boolean }[] }>(['secrets', 'rotate', 'beta', '--local'], {
+  const failed = await fleet.cliJson<RotateJson>(['secrets', 'rotate', 'beta', '--local'], {
     env: { MCP_FLEET_API_ATTEMPTS: '1' },
   });
   expect(failed.exitCode).toBe(1);

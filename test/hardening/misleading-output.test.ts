@@ -3,6 +3,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cliInvocation } from '../../src/cli/invocation.js';
+import { type FailureJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
 import { binPath, runCli, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/snapshot.js';
 
@@ -142,7 +143,11 @@ describe('case 24: help and --json tell the whole truth', () => {
   test('with --json a usage error from the argument parser is a {ok:false} document on stdout, exit 2', async () => {
     const result = await runCli(['--json', 'deploy', '--bogus']);
     expect(result.exitCode).toBe(2);
-    const doc = JSON.parse(result.stdout) as { ok: boolean; error: { message: string; exitCode: number } };
-    expect(doc).toEqual({ ok: false, error: { message: "unknown option '--bogus'", hint: null, exitCode: 2 } });
+    const doc = JSON.parse(result.stdout) as FailureJson;
+    expect(doc).toEqual({
+      schemaVersion: SCHEMA_VERSION,
+      ok: false,
+      error: { message: "unknown option '--bogus'", hint: null, exitCode: 2 },
+    });
   });
 });

@@ -7,6 +7,7 @@ import { createApi } from '../../src/cloudflare/api.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
 import { entriesToMap, parseSecrets } from '../../src/secrets/dotfile.js';
+import type { ClientFailureJson, FailureJson, FleetJson, ListJson, RotateJson } from '../../src/ui/json/index.js';
 import { binPath, runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
@@ -16,25 +17,6 @@ import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '..
  * deployed once and is a git repository, as a real project is; every test leaves it as it found it
  * (deployed, in sync, nothing staged or tracked that was not), so the tests run in any order.
  */
-
-interface Failure {
-  message: string;
-  hint?: string;
-  exitCode: number;
-}
-interface RotateJson {
-  ok: boolean;
-  clients: {
-    client: string;
-    key: string;
-    ok: boolean;
-    resumed: boolean;
-    reached: string;
-    warnings: string[];
-    proof?: { ok: boolean; oldRefused: boolean | null; staleChecked: number; staleRefused: boolean | null; detail: string };
-    error?: Failure;
-  }[];
-}
 
 let fleet: TestFleet;
 let hook: string;
@@ -278,7 +260,7 @@ describe('case 12: line endings and symbolic links', () => {
       ['secrets', 'push', 'beta', '--local'],
       ['deploy', 'beta', '--local'],
     ]) {
-      const result = await fleet.cliJson<{ clients: { error?: Failure }[] }>(args);
+      const result = await fleet.cliJson<FleetJson<{ error: ClientFailureJson | undefined }>>(args);
       expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(2);
       expect(result.json.clients[0]?.error?.message).toContain('.secrets.beta is a symbolic link');
     }
@@ -297,7 +279,7 @@ describe('case 13: errors name file, line and key, never a value', () => {
     await writeFile(join(fleet.dir, '.secrets.acme'), `${text}${pasted}\n`, { mode: 0o600 });
     const line = text.split('\n').length;
 
-    const list = await fleet.cliJson<{ client: string; secrets: { file: string; error?: string } }[]>(['list']);
+    const list = await fleet.cliJson<ListJson>(['list']);
     expect(list.json.find((row) => row.client === 'acme')?.secrets).toMatchObject({
       file: 'invalid',
       error: expect.stringContaining(`:${line}: `),
@@ -306,7 +288,7 @@ describe('case 13: errors name file, line and key, never a value', () => {
       ['secrets', 'push', 'acme', '--local'],
       ['secrets', 'rotate', 'acme', '--local'],
     ]) {
-      const result = await fleet.cliJson<{ clients: { error?: Failure }[] }>(args);
+      const result = await fleet.cliJson<FleetJson<{ error: ClientFailureJson | undefined }>>(args);
       expect(result.exitCode, result.stderr).toBe(2);
       expect(result.json.clients[0]?.error?.message).toContain(`.secrets.acme:${line}: the text before "=" is not a valid key`);
       expect(result.stdout + result.stderr).not.toContain('c2stbGl2ZS1wYXN0ZWQ');
@@ -325,7 +307,7 @@ describe('case 13: errors name file, line and key, never a value', () => {
       expect(result.stderr).toContain('--set');
       expect(result.stdout + result.stderr).not.toContain(value);
     }
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(JSON.parse(json.stdout) as FailureJson).toMatchObject({ ok: false, error: { exitCode: 2 } });
     expect(existsSync(join(fleet.dir, '.secrets.zeta'))).toBe(false);
   });
 });
@@ -378,7 +360,7 @@ describe('case 14: secret hygiene', () => {
         ['secrets', 'push', 'acme', '--local'],
         ['deploy', 'acme', '--local', '--no-verify'],
       ]) {
-        const result = await fleet.cliJson<{ clients: { error?: Failure }[] }>(args);
+        const result = await fleet.cliJson<FleetJson<{ error: ClientFailureJson | undefined }>>(args);
         expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(2);
         expect(result.json.clients[0]?.error?.message).toContain(reason);
         expect(result.stdout + result.stderr).not.toContain('short-key-1');

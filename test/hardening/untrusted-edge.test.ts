@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { localChildEnv } from '../../src/cloudflare/local-target.js';
 import { type EdgeInfo, edgeFilePath, readEdgeInfo } from '../../src/local/lifecycle/edge-file.js';
+import type { LocalStatusJson } from '../../src/ui/json/index.js';
 import { isAlive } from '../../src/util/process-alive.js';
 import { binPath, repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
@@ -219,7 +220,7 @@ describe('case 3 and 15: --local trusts edge.json only once the edge proves itse
     expect(status.stdout + status.stderr).toContain('mcp-fleet local start --detach');
     const json = await runCli(['--json', 'local', 'status'], { cwd: stale });
     expect(json.exitCode).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ running: false, stale: true });
+    expect(JSON.parse(json.stdout) as LocalStatusJson).toMatchObject({ running: false, stale: true });
     const none = await runCli(['local', 'status'], { cwd: join(fleet.dir, '..') });
     expect(none.exitCode).toBe(1);
     // The real edge still passes the same check.

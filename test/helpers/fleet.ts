@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type RunningEdge, startEdge } from '../../src/local/edge.js';
 import { keyAccepted } from '../../src/ops/verify/auth-probe.js';
+import { SCHEMA_VERSION } from '../../src/ui/json/index.js';
 import { installLocalhostResolver } from '../../src/util/localhost-resolver.js';
 import { type CliResult, type RunOptions, runCli, tempDir } from './cli.js';
 import { LeakWatch } from './leaks.js';
@@ -95,6 +96,12 @@ export async function createTestFleet(prefix: string, clients: readonly string[]
         json = JSON.parse(result.stdout) as T;
       } catch {
         throw new Error(`mcp-fleet ${args.join(' ')} printed no JSON (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+      }
+      // Every document says its schema version (list: each entry), so a command that loses it fails every test that reads it.
+      for (const document of Array.isArray(json) ? json : [json]) {
+        expect((document as { schemaVersion?: unknown }).schemaVersion, `schemaVersion of mcp-fleet ${args.join(' ')}`).toBe(
+          SCHEMA_VERSION,
+        );
       }
       return { ...result, json };
     },
