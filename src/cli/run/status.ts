@@ -1,0 +1,51 @@
+import { CAPACITY_WARNING_SHARE } from '../../ops/fleet/defaults.js';
+import type { ClientStatus } from '../../ops/status/status.js';
+import type { StatusJson } from '../../ui/json/status.js';
+import type { ExitCode } from '../../util/errors.js';
+import type { CommandContext } from '../define.js';
+import { type FleetFlags, prepareFleetRun, runFleetOp } from '../fleet-command.js';
+
+export interface StatusRequest extends FleetFlags {
+  clients: string[];
+  concurrency: number;
+  verify: boolean;
+  workersLimit: number;
+}
+
+/** `status`: read-only, so it never waits for the project lock (a deploy may hold it; status then shows what runs meanwhile). */
+export async function runStatus(ctx: CommandContext, request: StatusRequest): Promise<ExitCode> {
+  const run = await prepareFleetRun(ctx, request.clients, request);
+  const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createApi }, report] = await Promise.all([
+    import('../../ops/status/status.js'),
+    import('../../ops/status/drift.js'),
+    import('../../cloudflare/workers-api.js'),
+    import('../../cloudflare/version-reads.js'),
+    import('../../cloudflare/api.js'),
+    import('../../ui/status-report.js'),
+  ]);
+  const { statusJson } = await import('../../ui/json/status.js');
+  let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
+  const outcome = await runFleetOp<ClientStatus, StatusJson>(run, {
+    progress: false,
+    run: async (onProgress) => {
+      status = await fleetStatus({
+        fleet: run.fleet,
+        clients: run.clients,
+        reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
+        secretsApi: createApi(run.target),
+        concurrency: request.concurrency,
+        workersLimit: request.workersLimit,
+        warnShare: CAPACITY_WARNING_SHARE,
+        verify: request.verify ? { target: run.target } : undefined,
+        onProgress,
+      });
+      return status.clients;
+    },
+    render: () => (status ? report.renderFleetStatus(status, { verify: request.verify }) : ''),
+    // The account's capacity and the local build are the run's, not a client's.
+    json: (clients, ok) => statusJson({ clients: [...clients], bundles: status?.bundles ?? [], capacity: status?.capacity }, ok),
+    exitCode: statusExitCode,
+  });
+  ctx.output.result(outcome.json);
+  return outcome.exitCode;
+}
