@@ -156,7 +156,7 @@ describe('secrets push', () => {
     const result = await fleet.cliJson<PushJson>(['secrets', 'push', 'never', '--local']);
     expect(result.exitCode).toBe(1);
     expect(result.json.clients[0]?.error?.message).toMatch(/worker never does not exist/);
-    expect(result.json.clients[0]?.error?.hint).toContain('mcp-fleet deploy never');
+    expect(result.json.clients[0]?.error?.hint).toMatch(/mcp-fleet(\.js)? deploy never --local/);
     expect(await fleet.remoteSecrets('never')).toBeUndefined();
     expect((await fleet.requests(since)).filter((c) => c.script === 'never')).toHaveLength(1);
   });
@@ -255,7 +255,7 @@ describe('secrets rotate', () => {
     const push = await fleet.cliJson<PushJson>(['secrets', 'push', 'gamma', '--local']);
     expect(push.exitCode).toBe(1);
     expect(push.json.clients[0]?.error?.message).toContain('unfinished rotation of API_KEY');
-    expect(push.json.clients[0]?.error?.hint).toContain('mcp-fleet secrets rotate gamma');
+    expect(push.json.clients[0]?.error?.hint).toMatch(/mcp-fleet(\.js)? secrets rotate gamma --local/);
     const deploy = await fleet.cli(['deploy', 'gamma', '--local']);
     expect(deploy.exitCode).toBe(1);
     const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'gamma', '--local']);

@@ -162,7 +162,7 @@ describe('with 5xx errors injected', () => {
     expect(failed.exitCode).toBe(1);
     const message = failed.json.clients[0]?.error?.message ?? '';
     expect(message).toContain('the worker has the previous API_KEY (in .secrets.c1)');
-    expect(failed.json.clients[0]?.error?.hint).toContain('Re-run mcp-fleet secrets rotate c1');
+    expect(failed.json.clients[0]?.error?.hint).toMatch(/Re-run .*mcp-fleet(\.js)? secrets rotate c1 --local/);
     expect((await fleet.secrets('c1')).get('API_KEY')).toBe(oldKey);
     expect(await pendingValue('c1')).toBeDefined();
     expect(await liveKey('c1')).toBe('file');
