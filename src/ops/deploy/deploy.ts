@@ -8,9 +8,8 @@ import type { DeployResult, WaveListener } from './rollout/results.js';
 import { runRollout } from './rollout/rollout.js';
 import { DEFAULT_WAVES, parseWaves } from './rollout/waves.js';
 
-export type { ClientPlan, DeployOutcome, DeployResult, PostDeployCheck } from './rollout/results.js';
-export { summarizeWranglerLine } from './rollout/ship-wrangler.js';
-export { verifyDeployed, waitUntilServing } from './rollout/verify-wave.js';
+// deployFleet's result, importable beside DeployOptions.
+export type { DeployResult } from './rollout/results.js';
 
 export interface DeployOptions {
   fleet: Fleet;
