@@ -5,6 +5,7 @@ import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
@@ -78,7 +79,7 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
       if (current !== undefined && current !== '' && previous !== '') {
         progress('working', 'proving: previous key refused, current key accepted');
         const url = (await clientUrl(client, api.target, new Map())).url;
-        result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? 30_000 });
+        result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation });
         if (!result.proof.ok) {
           throw new FleetError(`${client.name}: ${PREVIOUS_API_KEY} is deleted, but the worker ${result.proof.detail}`, {
             hint: `Secrets can take a moment to reach every location; re-run mcp-fleet verify ${client.name} in a minute.`,

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../../util/clock.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
 import { statePaths } from '../../util/state-dir.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ClientProgress, ProgressListener } from '../fleet/progress.js';
@@ -213,7 +214,7 @@ async function rotateOne(
     const { stale, unreadable } = await keysFromBackups(fleet.dir, client.name, named);
     result.warnings.push(...unreadable);
     const proof = await proveRotation(url, newValue, oldValue, {
-      timeoutMs: options.proofTimeoutMs ?? 30_000,
+      timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation,
       clock: options.clock ?? systemClock,
       grace,
       stale,

@@ -92,4 +92,3 @@ export function driftOf(input: DriftInput): string[] {
   if (input.verifyOk === false) drift.push('verify failed');
   return drift;
 }
-
