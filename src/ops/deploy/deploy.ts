@@ -6,7 +6,7 @@ import type { ProgressListener } from '../fleet/progress.js';
 import type { WaveOptions } from './rollout/prepare.js';
 import type { DeployResult, WaveListener } from './rollout/results.js';
 import { runRollout } from './rollout/rollout.js';
-import { DEFAULT_WAVES, parseWaves } from './rollout/waves.js';
+import { DEFAULT_WAVE_STEPS } from './rollout/waves.js';
 
 // deployFleet's result, importable beside DeployOptions.
 export type { DeployResult } from './rollout/results.js';
@@ -43,7 +43,7 @@ export interface DeployOptions {
  */
 export function deployFleet(options: DeployOptions): Promise<DeployResult[]> {
   const waves: WaveOptions = {
-    steps: options.waves?.steps ?? parseWaves(DEFAULT_WAVES),
+    steps: options.waves?.steps ?? DEFAULT_WAVE_STEPS,
     canary: options.waves?.canary,
     // Without verification a wave proves nothing, so everyone goes at once.
     allAtOnce: !options.verify || (options.waves?.allAtOnce ?? false),
