@@ -39,7 +39,7 @@ export function registerSecrets(program: Command): void {
   ).action(
     action((names: string[], flags: FleetFlags, cmd: Command) =>
       fleetCommand(cmd, names, flags, 'read', async (run) => {
-        const [{ secretsStatus, statusExitCode }, { renderStatusReport }, api] = await Promise.all([
+        const [{ secretsStatus, statusExitCode }, { renderSecretsStatusReport }, api] = await Promise.all([
           import('../../ops/secrets/status.js'),
           import('../../ui/fleet-report.js'),
           fleetApi(run),
@@ -48,7 +48,7 @@ export function registerSecrets(program: Command): void {
         return {
           progress: false,
           run: () => secretsStatus({ fleet: run.fleet, clients: run.clients, api, concurrency }),
-          render: renderStatusReport,
+          render: renderSecretsStatusReport,
           exitCode: statusExitCode,
         };
       }),
