@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { FleetApi } from '../cloudflare/api.js';
+import type { SecretsApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { ProgressListener } from '../ops/fleet/progress.js';
@@ -55,8 +55,8 @@ export async function resolveFleetTarget(fleet: Fleet, flags: Pick<FleetFlags, '
   return resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId });
 }
 
-export async function fleetApi(run: FleetRun): Promise<FleetApi> {
-  return (await import('../cloudflare/api.js')).createApi(run.target);
+export async function fleetApi(run: FleetRun): Promise<SecretsApi> {
+  return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }
 
 /** What a fleet command runs: the op, how its results read as a table, and (when not the default) its exit policy. */

@@ -27,14 +27,15 @@ export function registerStatus(program: Command): void {
       const workersLimit = parseWorkersLimit(flags.workersLimit);
       // Read-only: never waits for the project lock (a deploy may hold it; status then shows what runs meanwhile).
       const run = await prepareFleetRun(cmd, names, flags);
-      const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createApi }, report] = await Promise.all([
-        import('../../ops/status/status.js'),
-        import('../../ops/status/drift.js'),
-        import('../../cloudflare/workers-api.js'),
-        import('../../cloudflare/version-reads.js'),
-        import('../../cloudflare/api.js'),
-        import('../../ui/status-report.js'),
-      ]);
+      const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createSecretsApi }, report] =
+        await Promise.all([
+          import('../../ops/status/status.js'),
+          import('../../ops/status/drift.js'),
+          import('../../cloudflare/workers-api.js'),
+          import('../../cloudflare/version-reads.js'),
+          import('../../cloudflare/api.js'),
+          import('../../ui/status-report.js'),
+        ]);
       let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
       const outcome = await runFleetOp<ClientStatus>(run, {
         progress: false,
@@ -43,7 +44,7 @@ export function registerStatus(program: Command): void {
             fleet: run.fleet,
             clients: run.clients,
             reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
-            secretsApi: createApi(run.target),
+            secretsApi: createSecretsApi(run.target),
             concurrency,
             workersLimit,
             warnShare: CAPACITY_WARNING_SHARE,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
@@ -19,7 +19,7 @@ import { proveRotation, type RotationProof } from './rotation/proof.js';
 export interface RetireOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   concurrency?: number;
   onProgress?: ProgressListener;
   proofTimeoutMs?: number;

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { generateApiKey } from '../../secrets/generate.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
@@ -25,7 +25,7 @@ import { assertRotatableKey, isGeneratedKey } from './rotation/value.js';
 export interface RotateOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   key?: string;
   /**
    * The new value per client for a key the client supplies (see suppliedValues); required for

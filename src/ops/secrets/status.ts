@@ -1,4 +1,4 @@
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
@@ -12,7 +12,7 @@ export { statusExitCode } from '../fleet/client-failure.js';
 export interface StatusOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   concurrency?: number;
 }
 

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../../cloudflare/api.js';
+import type { SecretsApi } from '../../../cloudflare/api.js';
 import { isCloudflareApiError } from '../../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet } from '../../../fleet/fleet.js';
 import { FleetError } from '../../../util/errors.js';
@@ -10,7 +10,7 @@ import { clearPendingRotation } from './pending.js';
 
 export interface PushFailureContext {
   fleet: Fleet;
-  api: FleetApi;
+  api: SecretsApi;
   client: Client;
   key: string;
   newValue: string;
