@@ -1,5 +1,6 @@
 import Cloudflare, { APIConnectionError, APIError } from 'cloudflare';
 import { ExitCode, FleetError } from '../util/errors.js';
+import { commandLine } from '../util/next-step.js';
 import { type Pacer, pacedFetch, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
@@ -132,7 +133,10 @@ export function toFleetError(error: unknown, what: string, target: Pick<Target, 
     return new CloudflareApiError(
       `${what}: ${timedOut ? 'the Cloudflare API did not answer in time' : `could not reach ${target.apiBaseUrl}`}`,
       {
-        hint: target.kind === 'local' ? 'Is the local edge running? mcp-fleet local status' : 'Check the network; re-running is safe.',
+        hint:
+          target.kind === 'local'
+            ? `Is the local edge running? ${commandLine('local', 'status')}`
+            : 'Check the network; re-running is safe.',
         applied: 'unknown',
         cause: error,
       },
@@ -171,7 +175,7 @@ function hintFor(
 ): string | undefined {
   if (status === 401 || status === 403 || codes.some((code) => AUTH_CODES.has(code))) {
     return target.kind === 'local'
-      ? 'The local edge refused the token: restart it (mcp-fleet local stop && mcp-fleet local start --detach).'
+      ? `The local edge refused the token: restart it (${commandLine('local', 'stop')} && ${commandLine('local', 'start', '--detach')}).`
       : 'CLOUDFLARE_API_TOKEN was refused: it needs the "Workers Scripts: Edit" permission on this account (dash.cloudflare.com → My Profile → API Tokens).';
   }
   if (status === 429) {
@@ -179,7 +183,7 @@ function hintFor(
     return `Cloudflare is rate-limiting this token${after ? ` for ${after} s` : ''}; re-run after that (mcp-fleet paces itself, but other tools may share the token). Lower the budget with --rate-limit or MCP_FLEET_RATE_LIMIT.`;
   }
   if (codes.some((code) => ROLLOUT_CODES.has(code))) {
-    return 'The worker runs a gradual deployment (two versions): finish it (mcp-fleet deploy), then change secrets.';
+    return `The worker runs a gradual deployment (two versions): finish it (${commandLine('deploy', '<client>')}), then change secrets.`;
   }
   if (status !== undefined && status >= 500) return 'Cloudflare had an internal error after several retries; re-running is safe.';
   return undefined;

@@ -5,6 +5,7 @@ import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
@@ -82,7 +83,7 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
         result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation });
         if (!result.proof.ok) {
           throw new FleetError(`${client.name}: ${PREVIOUS_API_KEY} is deleted, but the worker ${result.proof.detail}`, {
-            hint: `Secrets can take a moment to reach every location; re-run mcp-fleet verify ${client.name} in a minute.`,
+            hint: `Secrets can take a moment to reach every location; re-run ${commandLine('verify', client.name)} in a minute.`,
           });
         }
       }

@@ -7,6 +7,7 @@ import { backupSecretsFile, readSecretsFile, tightenedWarning, updateSecretsFile
 import { type Clock, systemClock } from '../../util/clock.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { statePaths } from '../../util/state-dir.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
@@ -129,7 +130,7 @@ async function rotateOne(
     if (pending.key !== key) {
       throw usageError(
         `${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`,
-        `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`,
+        `Run: ${commandLine('secrets', 'rotate', client.name, '--key', pending.key)}`,
       );
     }
     if (supplied !== undefined && supplied !== pending.value) {
@@ -199,7 +200,7 @@ async function rotateOne(
       throw new FleetError(
         `${client.name}: the worker has the new ${key}, but writing ${fileName} failed (${error instanceof Error ? error.message : String(error)})`,
         {
-          hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
+          hint: `The new value is kept in ${pendingPath}; re-run ${commandLine('secrets', 'rotate', client.name)} to write it.`,
         },
       );
     }
@@ -222,7 +223,7 @@ async function rotateOne(
     result.proof = proof;
     if (!proof.ok) {
       throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
-        hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${fileName}).`,
+        hint: `Secrets can take a moment to reach every location; re-run ${commandLine('secrets', 'rotate', client.name)} to push again and re-check (the new value is in ${fileName}).`,
       });
     }
     result.reached = 'proven';

@@ -3,6 +3,7 @@ import type { SecretsApi } from '../../../cloudflare/api.js';
 import { isCloudflareApiError } from '../../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet } from '../../../fleet/fleet.js';
 import { FleetError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
 import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { keyAccepted } from '../../verify/auth-probe.js';
 import { clientUrl } from '../../verify/client-urls.js';
@@ -57,7 +58,7 @@ export async function pushFailure(error: unknown, context: PushFailureContext): 
     }
   }
   const unknown = new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
-    hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === API_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
+    hint: `Re-run ${key === API_KEY ? commandLine('secrets', 'rotate', client.name) : commandLine('secrets', 'rotate', client.name, '--key', key)} to finish: it pushes that same new value again and saves it.`,
   });
   return { error: unknown, changed: 'unknown' };
 }
