@@ -33,9 +33,6 @@ export function parseWaves(text: string): WaveStep[] {
 /** DEFAULT_WAVES parsed: the steps a rollout takes when --waves is not given. */
 export const DEFAULT_WAVE_STEPS: readonly WaveStep[] = parseWaves(DEFAULT_WAVES);
 
-/** How many waves the default rollout has at most (fewer when small steps add nobody), e.g. for progress lines. */
-export const DEFAULT_WAVE_COUNT = DEFAULT_WAVE_STEPS.length;
-
 /** Client names for --canary, each one of the clients being deployed. */
 export function parseCanary(text: string, clients: readonly string[]): string[] {
   const names = [...new Set(text.split(',').map((name) => name.trim()))];
