@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createApi } from '../../src/cloudflare/api.js';
+import { createSecretsApi } from '../../src/cloudflare/api.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
 import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
@@ -247,7 +247,7 @@ describe('secrets rotate', () => {
       JSON.stringify({ version: 1, client: 'gamma', key: 'API_KEY', value: pendingKey, backup, startedAt: new Date().toISOString() }),
       { mode: 0o600 },
     );
-    const api = createApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
+    const api = createSecretsApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
     expect(await api.bulkSetSecrets('gamma', new Map([['API_KEY', pendingKey]]))).toBe('ok');
     expect(await fleet.eventuallyAccepts('gamma', pendingKey)).toBe(true);
 

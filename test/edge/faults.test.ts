@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * push --all and rotate --all while the local edge injects 5xx errors and 429s (with
@@ -32,9 +32,7 @@ afterEach(async () => {
   await fleet.setFaults({ errorRate: 0, throttle: null, failNext: 0, latencyMs: 0 });
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 async function pendingValue(client: string): Promise<string | undefined> {
   try {

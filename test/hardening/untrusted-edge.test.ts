@@ -11,7 +11,7 @@ import { localChildEnv } from '../../src/cloudflare/local-target.js';
 import { type EdgeInfo, edgeFilePath, readEdgeInfo } from '../../src/local/lifecycle/edge-file.js';
 import { isAlive } from '../../src/util/process-alive.js';
 import { binPath, repoRoot, runCli, tempDir } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * Issue 10, the local edge's cases: 3 (a stale edge.json never gets the token or a secret), 7 (a
@@ -34,9 +34,7 @@ beforeAll(async () => {
   await mkdir(home, { recursive: true });
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 /** Uploads a one-module worker through the API, as the SDK's users do. */
 async function uploadWorker(name: string, source: string): Promise<void> {

@@ -37,7 +37,7 @@ export const secretsStatus = defineCommand({
   access: 'read',
   run: ({ args, flags, ctx }) =>
     fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ secretsStatus, statusExitCode }, { renderStatusReport }, api] = await Promise.all([
+      const [{ secretsStatus, statusExitCode }, { renderSecretsStatusReport }, api] = await Promise.all([
         import('../../ops/secrets/status.js'),
         import('../../ui/fleet-report.js'),
         fleetApi(run),
@@ -45,7 +45,7 @@ export const secretsStatus = defineCommand({
       return {
         progress: false,
         run: () => secretsStatus({ ...run, api, concurrency: flags.concurrency }),
-        render: renderStatusReport,
+        render: renderSecretsStatusReport,
         exitCode: statusExitCode,
       };
     }),
