@@ -1,4 +1,4 @@
-import type { FleetApi } from '../cloudflare/api.js';
+import type { SecretsApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { ProgressListener } from '../ops/fleet/progress.js';
@@ -43,8 +43,8 @@ export async function resolveFleetTarget(fleet: Fleet, local: boolean): Promise<
   return resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
 }
 
-export async function fleetApi(run: FleetRun): Promise<FleetApi> {
-  return (await import('../cloudflare/api.js')).createApi(run.target);
+export async function fleetApi(run: FleetRun): Promise<SecretsApi> {
+  return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }
 
 /** What a fleet command runs: the op, how its results read as a table and as --json, and (when not the default) its exit policy. */

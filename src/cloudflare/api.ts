@@ -36,8 +36,11 @@ export function isCloudflareApiError(error: unknown): error is CloudflareApiErro
   return error instanceof CloudflareApiError;
 }
 
-/** The calls mcp-fleet makes itself; wrangler makes the upload calls of a deploy. */
-export interface FleetApi {
+/**
+ * A worker's secrets, read and changed through the API (the rest of a worker's calls are WorkersApi's).
+ * Carries its target and pacer, so that a command's other calls share them.
+ */
+export interface SecretsApi {
   readonly target: Target;
   readonly pacer: Pacer;
   /** Names of the worker's secrets; undefined when the worker does not exist. One call. */
@@ -48,8 +51,6 @@ export interface FleetApi {
    * `wrangler secret bulk` this never creates a draft worker.
    */
   bulkSetSecrets(script: string, values: ReadonlyMap<string, string | null>): Promise<'ok' | 'missing'>;
-  /** Deletes the worker; 'absent' when there was none. One call. */
-  deleteScript(script: string): Promise<'deleted' | 'absent'>;
 }
 
 export interface CreateApiOptions {
@@ -77,7 +78,7 @@ export function createSdk(target: Target, options: CreateApiOptions = {}): Cloud
   });
 }
 
-export function createApi(target: Target, options: CreateApiOptions = {}): FleetApi {
+export function createSecretsApi(target: Target, options: CreateApiOptions = {}): SecretsApi {
   const pacer = options.pacer ?? sharedPacer();
   const sdk = createSdk(target, { ...options, pacer });
   const account_id = target.accountId;
@@ -114,15 +115,6 @@ export function createApi(target: Target, options: CreateApiOptions = {}): Fleet
         }
       }
       return 'ok';
-    },
-    async deleteScript(script) {
-      try {
-        await sdk.workers.scripts.delete(script, { account_id });
-        return 'deleted';
-      } catch (error) {
-        if (isNotFound(error)) return 'absent';
-        throw toFleetError(error, `deleting worker ${script}`, target);
-      }
     },
   };
 }

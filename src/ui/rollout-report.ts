@@ -1,7 +1,7 @@
 import pc from 'picocolors';
-import type { DeployOutcome, DeployResult } from '../ops/deploy/deploy.js';
 import type { RollbackResult } from '../ops/deploy/rollback.js';
 import type { DeployPlan } from '../ops/deploy/rollout/plan-deploy.js';
+import type { DeployOutcome, DeployResult } from '../ops/deploy/rollout/results.js';
 import { commandLine } from '../util/next-step.js';
 import { renderTable } from './table.js';
 

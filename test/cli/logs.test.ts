@@ -157,7 +157,7 @@ describe('logs', () => {
     const ended = await logs.stop();
     expect(ended.exitCode).toBe(1);
     expect(ended.stderr).toMatch(/newco: worker newco does not exist/);
-    expect(ended.stderr).toMatch(/Deploy it first: \S*mcp-fleet(\.js)? deploy newco --local/);
+    expect(ended.stderr).toMatch(/Deploy it first: .*mcp-fleet(\.js)? deploy newco --local/);
     expect(await tailsOf('acme')).toEqual([]);
 
     const since = await fleet.cli(['logs', 'acme', '--local', '--since', '1h']);

@@ -290,7 +290,7 @@ describe('mcp-fleet remove and list', () => {
     expect(JSON.parse(result.stdout) as FailureJson).toEqual({
       schemaVersion: SCHEMA_VERSION,
       ok: false,
-      error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 },
+      error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringMatching(/mcp-fleet(\.js)? init/), exitCode: 2 },
     });
   });
 

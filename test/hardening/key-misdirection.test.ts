@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { VerifyJson } from '../../src/ui/json/index.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * Issue 10, case 2: a client's key is only ever sent to that client's own URL. verify's isolation
@@ -85,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await recorder?.close();
-  await fleet?.cleanup();
+  await closeTestFleet(fleet);
 });
 
 function checkOf(json: VerifyJson, client: string, name: string): VerifyJson['clients'][number]['checks'][number] {

@@ -39,7 +39,7 @@ export const secretsStatus = defineCommand({
   access: 'read',
   run: ({ args, flags, ctx }) =>
     fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ secretsStatus, statusExitCode }, { renderStatusReport }, { secretsStatusJson }, api] = await Promise.all([
+      const [{ secretsStatus, statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }, api] = await Promise.all([
         import('../../ops/secrets/status.js'),
         import('../../ui/fleet-report.js'),
         import('../../ui/json/secrets.js'),
@@ -48,7 +48,7 @@ export const secretsStatus = defineCommand({
       return {
         progress: false,
         run: () => secretsStatus({ ...run, api, concurrency: flags.concurrency }),
-        render: renderStatusReport,
+        render: renderSecretsStatusReport,
         json: secretsStatusJson,
         exitCode: statusExitCode,
       };

@@ -15,14 +15,15 @@ export interface StatusRequest extends FleetFlags {
 /** `status`: read-only, so it never waits for the project lock (a deploy may hold it; status then shows what runs meanwhile). */
 export async function runStatus(ctx: CommandContext, request: StatusRequest): Promise<ExitCode> {
   const run = await prepareFleetRun(ctx, request.clients, request);
-  const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createApi }, report] = await Promise.all([
-    import('../../ops/status/status.js'),
-    import('../../ops/status/drift.js'),
-    import('../../cloudflare/workers-api.js'),
-    import('../../cloudflare/version-reads.js'),
-    import('../../cloudflare/api.js'),
-    import('../../ui/status-report.js'),
-  ]);
+  const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createSecretsApi }, report] =
+    await Promise.all([
+      import('../../ops/status/status.js'),
+      import('../../ops/status/drift.js'),
+      import('../../cloudflare/workers-api.js'),
+      import('../../cloudflare/version-reads.js'),
+      import('../../cloudflare/api.js'),
+      import('../../ui/status-report.js'),
+    ]);
   const { statusJson } = await import('../../ui/json/status.js');
   let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
   const outcome = await runFleetOp<ClientStatus, StatusJson>(run, {
@@ -32,7 +33,7 @@ export async function runStatus(ctx: CommandContext, request: StatusRequest): Pr
         fleet: run.fleet,
         clients: run.clients,
         reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
-        secretsApi: createApi(run.target),
+        secretsApi: createSecretsApi(run.target),
         concurrency: request.concurrency,
         workersLimit: request.workersLimit,
         warnShare: CAPACITY_WARNING_SHARE,

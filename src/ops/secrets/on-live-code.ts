@@ -1,4 +1,4 @@
-import { type FleetApi, isCloudflareApiError } from '../../cloudflare/api.js';
+import { isCloudflareApiError, type SecretsApi } from '../../cloudflare/api.js';
 import type { UploadBinding, WorkerUpload } from '../../cloudflare/worker-upload.js';
 import { createWorkersApi, uploadFromVersion, type VersionWithCode, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { FleetError } from '../../util/errors.js';
@@ -26,7 +26,7 @@ export interface SecretsChange {
 
 /** Sets secrets (null deletes one) as secrets-bulk does, also on a worker that was rolled back. */
 export async function changeSecrets(
-  api: FleetApi,
+  api: SecretsApi,
   worker: string,
   changes: ReadonlyMap<string, string | null>,
   options: { reason: string; progress?: (detail: string) => void },

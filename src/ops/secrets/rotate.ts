@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { generateApiKey } from '../../secrets/generate.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
@@ -9,6 +9,7 @@ import { FleetError, usageError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
 import { statePaths } from '../../util/state-dir.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ClientProgress, ProgressListener } from '../fleet/progress.js';
@@ -25,7 +26,7 @@ import { assertRotatableKey, isGeneratedKey } from './rotation/value.js';
 export interface RotateOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   key?: string;
   /**
    * The new value per client for a key the client supplies (see suppliedValues); required for
@@ -214,7 +215,7 @@ async function rotateOne(
     const { stale, unreadable } = await keysFromBackups(fleet.dir, client.name, named);
     result.warnings.push(...unreadable);
     const proof = await proveRotation(url, newValue, oldValue, {
-      timeoutMs: options.proofTimeoutMs ?? 30_000,
+      timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation,
       clock: options.clock ?? systemClock,
       grace,
       stale,
