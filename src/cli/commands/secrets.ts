@@ -1,6 +1,6 @@
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { type CommandGroup, clientsArg, defineCommand } from '../define.js';
-import { fleetApi, fleetCommand } from '../fleet-command.js';
+import { fleetCommand, secretsApi } from '../fleet-command.js';
 import { flag, fleetOptions, textWithDefault, yes } from '../options.js';
 
 export const secretsGroup: CommandGroup = {
@@ -19,7 +19,7 @@ export const secretsPush = defineCommand({
       const [{ pushSecrets }, { renderPushReport }, api] = await Promise.all([
         import('../../ops/secrets/push.js'),
         import('../../ui/fleet-report.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: true,
@@ -37,10 +37,11 @@ export const secretsStatus = defineCommand({
   access: 'read',
   run: ({ args, flags, ctx }) =>
     fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ secretsStatus, statusExitCode }, { renderSecretsStatusReport }, api] = await Promise.all([
+      const [{ secretsStatus }, { statusExitCode }, { renderSecretsStatusReport }, api] = await Promise.all([
         import('../../ops/secrets/status.js'),
+        import('../../ops/fleet/client-failure.js'),
         import('../../ui/fleet-report.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: false,
@@ -70,7 +71,7 @@ export const secretsRotate = defineCommand({
         import('../../ops/secrets/rotation/value.js'),
         import('../../ui/fleet-report.js'),
         import('../../ui/prompts.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       // Asked here, before the live progress lines start: a value never comes from argv.
       const values = await suppliedValues({
@@ -101,7 +102,7 @@ export const secretsRetire = defineCommand({
       const [{ retirePreviousKeys }, { renderRetireReport }, api] = await Promise.all([
         import('../../ops/secrets/retire.js'),
         import('../../ui/fleet-report.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: true,
