@@ -43,7 +43,7 @@ export async function resolveFleetTarget(fleet: Fleet, local: boolean): Promise<
   return resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
 }
 
-export async function fleetApi(run: FleetRun): Promise<SecretsApi> {
+export async function secretsApi(run: FleetRun): Promise<SecretsApi> {
   return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { type CommandGroup, clientsArg, defineCommand } from '../define.js';
-import { fleetApi, fleetCommand } from '../fleet-command.js';
+import { fleetCommand, secretsApi } from '../fleet-command.js';
 import { flag, fleetOptions, textWithDefault, yes } from '../options.js';
 
 export const secretsGroup: CommandGroup = {
@@ -20,7 +20,7 @@ export const secretsPush = defineCommand({
         import('../../ops/secrets/push.js'),
         import('../../ui/fleet-report.js'),
         import('../../ui/json/secrets.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: true,
@@ -39,11 +39,12 @@ export const secretsStatus = defineCommand({
   access: 'read',
   run: ({ args, flags, ctx }) =>
     fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ secretsStatus, statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }, api] = await Promise.all([
+      const [{ secretsStatus }, { statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }, api] = await Promise.all([
         import('../../ops/secrets/status.js'),
+        import('../../ops/fleet/client-failure.js'),
         import('../../ui/fleet-report.js'),
         import('../../ui/json/secrets.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: false,
@@ -75,7 +76,7 @@ export const secretsRotate = defineCommand({
         import('../../ui/fleet-report.js'),
         import('../../ui/json/secrets.js'),
         import('../../ui/prompts.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       // Asked here, before the live progress lines start: a value never comes from argv.
       const values = await suppliedValues({
@@ -108,7 +109,7 @@ export const secretsRetire = defineCommand({
         import('../../ops/secrets/retire.js'),
         import('../../ui/fleet-report.js'),
         import('../../ui/json/secrets.js'),
-        fleetApi(run),
+        secretsApi(run),
       ]);
       return {
         progress: true,

@@ -1,4 +1,5 @@
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import { clientsArg, defineCommand } from '../define.js';
 import { all, concurrency, local, textWithDefault, timeout, url } from '../options.js';
 
@@ -11,7 +12,7 @@ export const verify = defineCommand({
     local,
     url,
     concurrency: concurrency(DEFAULT_CONCURRENCY.verify),
-    timeout: timeout(10),
+    timeout: timeout(TIMEOUT_MS.verifyRequest / 1000),
     protocol: textWithDefault(
       '--protocol <generation>',
       'MCP generations every worker must speak: modern (2026-07-28), legacy (2025) or both',

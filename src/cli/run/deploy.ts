@@ -1,6 +1,6 @@
-import type { DeployResult } from '../../ops/deploy/deploy.js';
 import type { WaveOptions } from '../../ops/deploy/rollout/prepare.js';
-import { DEFAULT_WAVES, parseCanary, parseWaves } from '../../ops/deploy/rollout/waves.js';
+import type { DeployResult } from '../../ops/deploy/rollout/results.js';
+import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves } from '../../ops/deploy/rollout/waves.js';
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
@@ -41,7 +41,7 @@ function checkRollout(request: RolloutRequest): void {
 function waveOptions(run: Pick<FleetRun, 'clients'>, rollout: RolloutRequest): WaveOptions {
   const names = run.clients.map((client) => client.name);
   return {
-    steps: parseWaves(rollout.waves ?? DEFAULT_WAVES),
+    steps: rollout.waves ? parseWaves(rollout.waves) : DEFAULT_WAVE_STEPS,
     canary: rollout.canary ? parseCanary(rollout.canary, names) : undefined,
     allAtOnce: rollout.allAtOnce || !rollout.verify,
   };

@@ -18,7 +18,7 @@ export async function runStatus(ctx: CommandContext, request: StatusRequest): Pr
   const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createSecretsApi }, report] =
     await Promise.all([
       import('../../ops/status/status.js'),
-      import('../../ops/status/drift.js'),
+      import('../../ops/fleet/client-failure.js'),
       import('../../cloudflare/workers-api.js'),
       import('../../cloudflare/version-reads.js'),
       import('../../cloudflare/api.js'),

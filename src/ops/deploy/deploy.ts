@@ -9,7 +9,6 @@ import { runRollout } from './rollout/rollout.js';
 import { DEFAULT_WAVE_STEPS } from './rollout/waves.js';
 
 // deployFleet's result, importable beside DeployOptions.
-export type { DeployResult } from './rollout/results.js';
 
 export interface DeployOptions {
   fleet: Fleet;

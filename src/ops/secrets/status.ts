@@ -7,7 +7,6 @@ import { forEachClient } from '../fleet/runner.js';
 import { readPendingRotation } from './rotation/pending.js';
 
 // `secrets status` decides its exit code by the policy every read-only comparison shares (the CLI reads it here).
-export { statusExitCode } from '../fleet/client-failure.js';
 
 export interface StatusOptions {
   fleet: Fleet;

@@ -2,7 +2,6 @@ import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
 import { bundleAnnotations } from '../deploy/rollout/bundles.js';
 
 // `status` decides its exit code by the policy every read-only comparison shares (the CLI reads it here).
-export { statusExitCode } from '../fleet/client-failure.js';
 
 /**
  * What `status` concludes from what it read, with no I/O: which deployment's versions hold the code
