@@ -16,7 +16,7 @@ import {
   templateDir,
 } from '../helpers/template.js';
 
-/** What the template writes per request (see templates/project/src/analytics.ts). */
+/** What the template writes per request (see templates/project/src/platform/analytics.ts). */
 interface DataPoint {
   indexes: string[];
   blobs: string[];
