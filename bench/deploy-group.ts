@@ -23,7 +23,7 @@ export async function deployRows(ctx: BaselineContext, admin: EdgeAdmin, opts: O
   const scaled = sample.length === total ? '' : `; ${sample.length} of ${total} run, time × ${scale.toFixed(1)}`;
   // A comment is enough: the bundle's source map carries the source, so the code to upload differs
   // (and the edge restarts each worker's process with it, for wrangler and mcp-fleet alike).
-  const changeSource = (round: number) => appendFile(join(ctx.projectDir, 'src', 'version.ts'), `// bench run ${round + 1}\n`);
+  const changeSource = (round: number) => appendFile(join(ctx.projectDir, 'src', 'tools.ts'), `// bench run ${round + 1}\n`);
   const loop = async (): Promise<BaselineRun> => {
     const run = await deployLoop({ ...ctx, clients: sample });
     return { ...run, ms: run.ms * scale };

@@ -56,6 +56,17 @@ describe('mcp-fleet init', () => {
     expect(await snapshotDir(dir)).toEqual(before);
   });
 
+  it('keeps a README.md the directory already has (a repository made on a code host starts with one)', async () => {
+    const dir = await freshDir();
+    await writeFile(join(dir, 'README.md'), '# ours\n');
+    const result = await runCli(['--json', 'init', dir, '--deps', 'none']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('# ours\n');
+    const created = (JSON.parse(result.stdout) as { created: string[] }).created;
+    expect(created).toEqual(expect.arrayContaining(['wrangler.jsonc', 'src/tools.ts', 'test/worker.test.ts']));
+    expect(created).not.toContain('README.md');
+  });
+
   it('--adopt adds only the secrets template and .gitignore entries to an existing wrangler project', async () => {
     const dir = await freshDir();
     const config = '{\n  // mine\n  "name": "legacy",\n  "main": "worker.js"\n}\n';

@@ -74,7 +74,7 @@ describe('rollout', () => {
     expect(same.result.exitCode, same.result.stderr).toBe(0);
     expect(same.result.json.clients.every((c) => c.bundleReused)).toBe(true);
     expect(same.result.stderr).toContain('1 build (reused: sources unchanged)');
-    const source = join(fleet.dir, 'src', 'version.ts');
+    const source = join(fleet.dir, 'src', 'tools.ts');
     const original = await readFile(source, 'utf8');
     onTestFinished(() => writeFile(source, original));
     await writeFile(source, `${original}\n// a change\n`);

@@ -120,11 +120,11 @@ describe('status', () => {
     expect(human.stdout).not.toContain(value);
   });
 
-  test('after a change to the worker source every client is behind: exit 1; restored, current again', async () => {
-    const source = join(fleet.dir, 'src', 'version.ts');
+  test("after a version bump (the worker reports package.json's version) every client is behind: exit 1; restored, current again", async () => {
+    const source = join(fleet.dir, 'package.json');
     const original = await readFile(source, 'utf8');
     onTestFinished(() => writeFile(source, original));
-    await writeFile(source, original.replace(/WORKER_VERSION = '[^']*'/, "WORKER_VERSION = '9.9.9-status-test'"));
+    await writeFile(source, original.replace(/"version": "[^"]*"/, '"version": "9.9.9-status-test"'));
     const cold = await status(DEPLOYED);
     expect(cold.result.exitCode, cold.result.stderr).toBe(1);
     expect(cold.result.json.bundles).toEqual([expect.objectContaining({ ok: true, cached: false })]);

@@ -28,7 +28,9 @@ async function scaffoldV1Worker(dir: string): Promise<void> {
   await mkdir(join(dir, 'src'));
   for (const name of await readdir(V1_SOURCES)) await cp(join(V1_SOURCES, name), join(dir, 'src', name.replace(/\.txt$/, '')));
   const pkgPath = join(dir, 'package.json');
-  const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as { dependencies: Record<string, string> };
+  const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as { version?: string; dependencies: Record<string, string> };
+  // The earlier package.json had no version: its worker reported a constant of its own.
+  delete pkg.version;
   delete pkg.dependencies['@modelcontextprotocol/server'];
   pkg.dependencies['@modelcontextprotocol/sdk'] = '^1.32.2';
   await writeFile(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
@@ -113,16 +115,21 @@ describe('a fleet on the 2025 template', () => {
     await cp(join(scratch, 'src'), join(fleet.dir, 'src'), { recursive: true });
     const pkgPath = join(fleet.dir, 'package.json');
     const pkg = JSON.parse(await readFile(pkgPath, 'utf8')) as { dependencies: Record<string, string> };
-    const current = JSON.parse(await readFile(join(scratch, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const current = JSON.parse(await readFile(join(scratch, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies: Record<string, string>;
+    };
     delete pkg.dependencies['@modelcontextprotocol/sdk'];
-    await writeFile(pkgPath, `${JSON.stringify({ ...pkg, dependencies: { ...pkg.dependencies, ...current.dependencies } }, null, 2)}\n`);
+    // The worker reports package.json's version (src/platform/version.ts), so the project needs one.
+    const moved = { version: current.version, ...pkg, dependencies: { ...pkg.dependencies, ...current.dependencies } };
+    await writeFile(pkgPath, `${JSON.stringify(moved, null, 2)}\n`);
     // 2. Deploy, 3. verify both generations.
     const deployed = await fleet.cli(['deploy', '--all', '--local']);
     expect(deployed.exitCode, deployed.stdout + deployed.stderr).toBe(0);
     const { exitCode, json } = await fleet.cliJson<VerifyJson>(['verify', '--all', '--local']);
     expect(exitCode, JSON.stringify(json)).toBe(0);
     for (const client of json.clients) {
-      expect(client.mcp).toMatchObject({ version: '0.2.0', protocolVersion: '2026-07-28' });
+      expect(client.mcp).toMatchObject({ version: '0.1.0', protocolVersion: '2026-07-28' });
       expect(client.checks.every((entry) => entry.ok && !entry.advisory)).toBe(true);
     }
   });

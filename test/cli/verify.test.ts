@@ -243,7 +243,7 @@ describe('verify against the template on the local edge', () => {
     }
     expect(json.protocol).toBe('both');
     expect(checkOf(json, 'acme', 'mcp').detail).toBe(
-      'mcp-fleet-worker 0.2.0: modern 2026-07-28; legacy 2025-11-25, 2025-06-18, 2025-03-26; 2 tools (whoami, fetch_upstream)',
+      'mcp-fleet-worker 0.1.0: modern 2026-07-28; legacy 2025-11-25, 2025-06-18, 2025-03-26; 2 tools (whoami, fetch_upstream)',
     );
     expect(checkOf(json, 'acme', 'identity').detail).toBe('whoami names "acme" (modern and legacy)');
     expect(checkOf(json, 'acme', 'origin').detail).toBe('foreign Origin → 403');

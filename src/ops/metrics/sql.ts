@@ -2,7 +2,7 @@ import { usageError } from '../../util/errors.js';
 
 /**
  * The one Analytics Engine SQL query `metrics` sends per client, and the window it covers. The
- * template worker writes one point per request (templates/project/src/analytics.ts):
+ * template worker writes one point per request (templates/project/src/platform/analytics.ts):
  * blob1 client, blob2 route, blob3 method, blob4 MCP revision; double1 status, double2 ms.
  * Every count is weighted by _sample_interval, so sampled datasets still count requests.
  */

@@ -61,6 +61,9 @@ async function listFiles(dir: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)));
 }
 
+/** A repository made on a code host often starts with one: kept as it is, not a conflict. */
+const KEPT_IF_PRESENT: ReadonlySet<string> = new Set(['README.md']);
+
 /** npm drops files named .gitignore from published packages, so the template keeps it as `gitignore`. */
 function targetName(templatePath: string): string {
   return templatePath === 'gitignore' ? '.gitignore' : templatePath;
@@ -81,9 +84,13 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   if (problem) throw usageError(`--name: ${problem}`);
 
   const source = templateDir();
-  const files = await listFiles(source);
+  const files: string[] = [];
   const conflicts: string[] = [];
-  for (const file of files) if (await exists(join(dir, targetName(file)))) conflicts.push(targetName(file));
+  for (const file of await listFiles(source)) {
+    const present = await exists(join(dir, targetName(file)));
+    if (!present) files.push(file);
+    else if (!KEPT_IF_PRESENT.has(file)) conflicts.push(targetName(file));
+  }
   if (conflicts.length > 0) {
     throw usageError(
       `${dir} already has ${conflicts.join(', ')}`,

@@ -1,12 +1,18 @@
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { Env } from './env';
+import type { Env } from './platform/env';
 import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
 
 /**
- * The tools every client's server offers. They read the client's identity and
- * credentials from `env` only, never from the request: a caller cannot ask to
- * act as another client.
+ * The tools every client's server offers: this is the file to edit. A tool is a name, a
+ * description the model reads, zod schemas for its input and output, and a handler that returns
+ * a result (`result(...)`) or an error the model can read (`failure(...)`).
+ *
+ * Tools read the client's identity and credentials from `env` only, never from the request: a
+ * caller cannot ask to act as another client. By the time a handler runs, the caller has shown
+ * this client's key and every secret in .secrets.template is set (src/platform/ checks both).
+ * To call the client's API, use the helpers in ./upstream.ts: they keep the client's token on
+ * its own host.
  */
 export function registerTools(server: McpServer, env: Env): void {
   server.registerTool(
@@ -53,6 +59,7 @@ function result(data: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
 }
 
+/** An error the model sees as the tool's answer (isError), not a protocol failure. */
 function failure(message: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: message }] };
 }

@@ -1,3 +1,8 @@
+/**
+ * Calling the client's upstream API from a tool (see fetch_upstream in tools.ts): the base URL is
+ * the client's UPSTREAM_URL var, the credential its UPSTREAM_TOKEN secret.
+ */
+
 /** Tool results are meant for a model's context: a preview, not a download. */
 export const MAX_BODY_BYTES = 4 * 1024;
 

@@ -1,5 +1,6 @@
-import { type Env, missingSecrets } from './env';
+import type { Env } from './env';
 import { json } from './http';
+import { missingSecrets } from './secrets';
 
 /** A probe must answer quickly; an upstream slower than this counts as down. */
 const UPSTREAM_TIMEOUT_MS = 3_000;

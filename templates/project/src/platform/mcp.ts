@@ -8,9 +8,9 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import type { Env, ExecutionContext } from './env';
+import { registerTools } from '../tools';
+import type { Env } from './env';
 import { json } from './http';
-import { registerTools } from './tools';
 import { SERVER_NAME, WORKER_VERSION } from './version';
 
 /** The revisions this worker serves: 2026-07-28 (modern) and the 2025-era ones the SDK speaks. */

@@ -1,0 +1,35 @@
+/**
+ * What the worker gets from its environment. Plain settings arrive as `vars` (the client's
+ * section of wrangler.jsonc), credentials as secrets (`mcp-fleet secrets push`; their names are
+ * the keys of .secrets.template), metrics and version as bindings. The binding types
+ * (AnalyticsEngineDataset, WorkerVersionMetadata) come from the Workers runtime's own types,
+ * which `npm run types` writes to worker-configuration.d.ts.
+ */
+export interface Env {
+  /** The client this worker serves; set by `mcp-fleet add` in `vars`. */
+  CLIENT_ID: string;
+  /** Base URL of the client's upstream API; optional, set in `vars`. */
+  UPSTREAM_URL?: string;
+  /**
+   * Browser origins allowed to call /mcp, e.g. "https://app.acme.example, http://localhost:6274";
+   * optional, set in `vars`. Without it only clients that send no Origin (MCP hosts, CLIs,
+   * servers) get in: any page in a browser is refused, whatever key it holds.
+   */
+  ALLOWED_ORIGINS?: string;
+  /** Secret: the bearer key callers must present on /mcp. */
+  API_KEY?: string;
+  /**
+   * Secret, optional: the key before the last rotation, still accepted during a grace period
+   * (`mcp-fleet secrets rotate --grace`) until `mcp-fleet secrets retire` removes it.
+   */
+  API_KEY_PREVIOUS?: string;
+  /** Secret: the client's own credential for the upstream API. */
+  UPSTREAM_TOKEN?: string;
+  /**
+   * The version this worker runs (`version_metadata` in wrangler.jsonc). /health reports its id,
+   * so a rollout can tell the new version answering from the old one still propagating.
+   */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
+  /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
+  ANALYTICS?: AnalyticsEngineDataset;
+}

@@ -1,0 +1,94 @@
+import { recordRequest } from './analytics';
+import { rejectUnauthorized } from './auth';
+import type { Env } from './env';
+import { handleHealth } from './health';
+import { json, methodNotAllowed } from './http';
+import { handleMcp } from './mcp';
+import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
+import { handleReady } from './ready';
+import { missingSecrets } from './secrets';
+
+/**
+ * Route labels written to analytics. Unknown paths share one label so that
+ * scanners cannot blow up the dataset's cardinality.
+ */
+type Route = '/health' | '/ready' | '/mcp' | 'unmatched';
+
+function routeOf(pathname: string): Route {
+  return pathname === '/health' || pathname === '/ready' || pathname === '/mcp' ? pathname : 'unmatched';
+}
+
+interface Answer {
+  response: Response;
+  /** The MCP revision the request spoke, for analytics; '' when none. */
+  protocol: string;
+}
+
+async function dispatch(route: Route, request: Request, env: Env, ctx: ExecutionContext): Promise<Answer> {
+  const readOnly = request.method === 'GET' || request.method === 'HEAD';
+  switch (route) {
+    case '/health':
+      return { response: readOnly ? handleHealth(env) : methodNotAllowed(['GET', 'HEAD']), protocol: '' };
+    case '/ready':
+      return { response: readOnly ? await handleReady(env) : methodNotAllowed(['GET', 'HEAD']), protocol: '' };
+    case '/mcp': {
+      // Origin first, before the key: a page on a foreign site learns nothing, not even whether
+      // the key it guessed is right, and an allowed page's preflight never needs one.
+      const origin = checkOrigin(request, env);
+      if (origin.kind === 'forbidden') return { response: forbiddenOrigin(), protocol: '' };
+      const answer = await serveMcp(request, env, ctx);
+      return origin.kind === 'allowed' ? { ...answer, response: withCors(answer.response, origin.origin) } : answer;
+    }
+    case 'unmatched':
+      // Also /.well-known/oauth-protected-resource: a key-only server must not look like an
+      // OAuth resource, or hosts that find that document (Cursor) drop the configured key.
+      return { response: json(404, { error: 'not_found', path: new URL(request.url).pathname }), protocol: '' };
+  }
+}
+
+async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Promise<Answer> {
+  if (request.method === 'OPTIONS') return { response: preflight(request), protocol: '' };
+  // Neither generation has a use for GET or DELETE here: 2026-07-28 has no standalone stream,
+  // and a stateless 2025 server neither pushes messages nor keeps sessions to end. Clients
+  // read 405 as "no stream offered".
+  if (request.method !== 'POST') return { response: methodNotAllowed(['POST', 'OPTIONS']), protocol: '' };
+  const rejection = await rejectUnauthorized(request, env);
+  if (rejection) {
+    // Tells the operator why a caller was turned away (mcp-fleet logs, Workers Logs): the
+    // status and whether a key came at all, never the header or the key itself.
+    console.warn(
+      `auth: refused ${rejection.status}, ${rejection.status === 503 ? 'no API_KEY secret set' : request.headers.has('authorization') ? 'key not valid' : 'no key sent'}`,
+    );
+    return { response: rejection, protocol: '' };
+  }
+  // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet): stay closed
+  // rather than serve half a client. Names only, as on /ready.
+  const missing = missingSecrets(env);
+  if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
+  const { response, revision } = await handleMcp(request, env, ctx);
+  return { response, protocol: revision ?? '' };
+}
+
+/** The worker's fetch handler: routes, answers, and records one data point per request. */
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    const started = Date.now();
+    const label = routeOf(new URL(request.url).pathname);
+    let answer: Answer;
+    try {
+      answer = await dispatch(label, request, env, ctx);
+    } catch (error) {
+      // Stack traces stay in the logs; callers get a bare 500.
+      console.error('unhandled error', error);
+      answer = { response: json(500, { error: 'internal_error' }), protocol: '' };
+    }
+    recordRequest(env, {
+      route: label,
+      method: request.method,
+      status: answer.response.status,
+      durationMs: Date.now() - started,
+      protocol: answer.protocol,
+    });
+    return answer.response;
+  },
+} satisfies ExportedHandler<Env>;
