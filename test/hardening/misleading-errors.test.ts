@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
-/** Issue 10, case 15: an error says what went wrong, not something comforting or misleading. */
+/** An error says what went wrong, not something comforting or misleading. */
 let fleet: TestFleet;
 
 beforeAll(async () => {
@@ -14,7 +14,7 @@ afterAll(async () => {
   await fleet?.cleanup();
 });
 
-test('case 15: a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
+test('a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
   const huge = `huge_${'x'.repeat(1024 * 1024)}`;
   await fleet.setSecret('acme', 'UPSTREAM_TOKEN', huge);
   const result = await fleet.cli(['secrets', 'push', 'acme', '--local']);
@@ -24,7 +24,7 @@ test('case 15: a request the API refuses as invalid (a 1 MB secret) is not blame
   expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
 });
 
-test('case 15: per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
+test('per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
   // acme still holds the 1 MB value from the test above; beta pushes fine.
   const result = await fleet.cli(['secrets', 'push', '--all', '--local']);
   expect(result.exitCode).toBe(1);
@@ -33,7 +33,7 @@ test('case 15: per-client failure reasons go to stderr, so a redirected report s
   expect(result.stderr).toMatch(/acme: .*Cloudflare answered 4\d\d/);
 });
 
-test('case 9: a rotate whose push answer is lost says the outcome is unknown, never "nothing changed"; a re-run converges', async () => {
+test('a rotate whose push answer is lost says the outcome is unknown, never "nothing changed"; a re-run converges', async () => {
   const before = (await fleet.secrets('beta')).get('API_KEY') as string;
   // The edge answers 503 to the push; with one attempt the answer is lost as far as rotate knows.
   await fleet.setFaults({ failNext: 1 });
