@@ -28,8 +28,7 @@ export async function deployRows(ctx: BaselineContext, admin: EdgeAdmin, opts: O
     const run = await deployLoop({ ...ctx, clients: sample });
     return { ...run, ms: run.ms * scale };
   };
-  const fleetDeploy = async () =>
-    fromResult(await runFleet(ctx.projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 1_800_000 }));
+  const fleetDeploy = async () => fromResult(await runFleet(ctx.projectDir, ['deploy', '--all', '--local'], { env, timeoutMs: 1_800_000 }));
   const operations: Measured[] = [
     {
       label: `${DEPLOY_LOOP_LABEL} (source changed${scaled})`,

@@ -97,7 +97,7 @@ export async function createProject(projectDir: string, clients: readonly string
     for (const key of EXTRA_SECRET_KEYS) values[key] = randomValue();
     await mustRun(
       `mcp-fleet add ${client}`,
-      runFleet(projectDir, ['--yes', 'add', client, '--from-env'], { env: { ...env, ...values }, timeoutMs: 60_000 }),
+      runFleet(projectDir, ['add', client, '--from-env', '--yes'], { env: { ...env, ...values }, timeoutMs: 60_000 }),
     );
   }
 }

@@ -153,7 +153,7 @@ async function main(): Promise<number> {
       if (hasDeploy) {
         await mustRun(
           'mcp-fleet deploy --all --local (warm-up)',
-          runFleet(projectDir, ['--yes', 'deploy', '--all', '--local'], { env, timeoutMs: 1_800_000 }),
+          runFleet(projectDir, ['deploy', '--all', '--local'], { env, timeoutMs: 1_800_000 }),
         );
       } else {
         const deployed = await deployLoop(ctx);
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
               label,
               runs,
               countApi: true,
-              run: async () => fromResult(await runFleet(projectDir, ['--yes', ...args], { env, timeoutMs: 900_000 })),
+              run: async () => fromResult(await runFleet(projectDir, args, { env, timeoutMs: 900_000 })),
             }
           : undefined;
 

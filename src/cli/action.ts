@@ -15,7 +15,7 @@ function root(command: Command): Command {
 }
 
 /** Wraps an action that returns its exit code. Commander passes the running command last. */
-export function action<Args extends unknown[]>(fn: (...args: Args) => Promise<ExitCode> | Promise<void>): (...args: Args) => Promise<void> {
+export function action<Args extends unknown[]>(fn: (...args: Args) => Promise<ExitCode | undefined>): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
     const command = args[args.length - 1] as Command;
     const code = await fn(...args);

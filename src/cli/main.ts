@@ -3,7 +3,8 @@ import { Command, CommanderError, type Option } from 'commander';
 import { printError } from '../ui/output.js';
 import { describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { exitCodeOf } from './action.js';
-import { registerCommands } from './commands/index.js';
+import { COMMAND_GROUPS, COMMANDS } from './commands/index.js';
+import { registerCommands } from './register.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,11 +27,10 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
     .option('--json', 'machine-readable output on stdout (human text goes to stderr)')
-    .option('-y, --yes', 'never prompt; take defaults and confirm')
     .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program);
+  registerCommands(program, COMMAND_GROUPS, COMMANDS);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

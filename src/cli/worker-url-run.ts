@@ -1,7 +1,7 @@
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { WorkerUrlSource } from '../ops/verify/client-urls.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext } from './define.js';
 
 /** What commands that talk to the workers themselves (verify, connect) start from. */
 export interface WorkerUrlRun {
@@ -22,23 +22,23 @@ export interface WorkerUrlRun {
 export async function prepareWorkerUrlRun(
   ctx: CommandContext,
   names: readonly string[],
-  flags: { all?: boolean; local?: boolean; url?: string[] },
+  flags: { all: boolean; local: boolean; url: readonly string[] },
 ): Promise<WorkerUrlRun> {
   const [{ loadFleet, selectClients }, { parseUrlOverrides }] = await Promise.all([
     import('../fleet/fleet.js'),
     import('../ops/verify/client-urls.js'),
   ]);
   const fleet = await loadFleet(ctx.cwd);
-  const clients = selectClients(fleet, names, Boolean(flags.all));
+  const clients = selectClients(fleet, names, flags.all);
   const overrides = parseUrlOverrides(
-    flags.url ?? [],
+    flags.url,
     fleet.clients.map((client) => client.name),
   );
   if ([...overrides.values()].some((url) => /^http:\/\/([^/:]+\.)?localhost(:|\/|$)/i.test(url))) {
     // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
     (await import('../util/localhost-resolver.js')).installLocalhostResolver();
   }
-  const local = Boolean(flags.local);
+  const { local } = flags;
   let resolved: Promise<Target> | undefined;
   const resolveOnce = async (): Promise<Target> => {
     const { resolveTarget } = await import('../cloudflare/resolve-target.js');

@@ -1,5 +1,6 @@
 import { systemClock } from '../util/clock.js';
 import { ExitCode, FleetError } from '../util/errors.js';
+import { commandLine } from '../util/next-step.js';
 import { backoffMs, type FetchLike, type Pacer, pacedFetch, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
@@ -57,7 +58,9 @@ export function createAnalyticsQuery(target: Target, options: AnalyticsSqlOption
           throw new AnalyticsSqlError(
             `${what}: ${timedOut ? 'the Analytics Engine SQL API did not answer in time' : `could not reach ${target.apiBaseUrl}`}`,
             undefined,
-            target.kind === 'local' ? 'Is the local edge running? mcp-fleet local status' : 'Check the network; re-running is safe.',
+            target.kind === 'local'
+              ? `Is the local edge running? ${commandLine('local', 'status')}`
+              : 'Check the network; re-running is safe.',
           );
         }
         pacer.noteRetry();
@@ -104,7 +107,7 @@ function failure(status: number, text: string, what: string, target: Pick<Target
   const hint =
     status === 401 || status === 403
       ? target.kind === 'local'
-        ? 'The local edge refused the token: restart it (mcp-fleet local stop && mcp-fleet local start --detach).'
+        ? `The local edge refused the token: restart it (${commandLine('local', 'stop')} && ${commandLine('local', 'start', '--detach')}).`
         : 'Reading Analytics Engine needs a token with "Account Analytics: Read" on this account (dash.cloudflare.com → My Profile → API Tokens).'
       : status === 429
         ? 'Cloudflare is rate-limiting this token; re-run later, or lower the budget with --rate-limit.'

@@ -1,5 +1,6 @@
 import Cloudflare, { APIConnectionError, APIError } from 'cloudflare';
 import { ExitCode, FleetError } from '../util/errors.js';
+import { commandLine } from '../util/next-step.js';
 import { type Pacer, pacedFetch, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
@@ -35,8 +36,11 @@ export function isCloudflareApiError(error: unknown): error is CloudflareApiErro
   return error instanceof CloudflareApiError;
 }
 
-/** The calls mcp-fleet makes itself; wrangler makes the upload calls of a deploy. */
-export interface FleetApi {
+/**
+ * A worker's secrets, read and changed through the API (the rest of a worker's calls are WorkersApi's).
+ * Carries its target and pacer, so that a command's other calls share them.
+ */
+export interface SecretsApi {
   readonly target: Target;
   readonly pacer: Pacer;
   /** Names of the worker's secrets; undefined when the worker does not exist. One call. */
@@ -47,8 +51,6 @@ export interface FleetApi {
    * `wrangler secret bulk` this never creates a draft worker.
    */
   bulkSetSecrets(script: string, values: ReadonlyMap<string, string | null>): Promise<'ok' | 'missing'>;
-  /** Deletes the worker; 'absent' when there was none. One call. */
-  deleteScript(script: string): Promise<'deleted' | 'absent'>;
 }
 
 export interface CreateApiOptions {
@@ -76,7 +78,7 @@ export function createSdk(target: Target, options: CreateApiOptions = {}): Cloud
   });
 }
 
-export function createApi(target: Target, options: CreateApiOptions = {}): FleetApi {
+export function createSecretsApi(target: Target, options: CreateApiOptions = {}): SecretsApi {
   const pacer = options.pacer ?? sharedPacer();
   const sdk = createSdk(target, { ...options, pacer });
   const account_id = target.accountId;
@@ -114,15 +116,6 @@ export function createApi(target: Target, options: CreateApiOptions = {}): Fleet
       }
       return 'ok';
     },
-    async deleteScript(script) {
-      try {
-        await sdk.workers.scripts.delete(script, { account_id });
-        return 'deleted';
-      } catch (error) {
-        if (isNotFound(error)) return 'absent';
-        throw toFleetError(error, `deleting worker ${script}`, target);
-      }
-    },
   };
 }
 
@@ -140,7 +133,10 @@ export function toFleetError(error: unknown, what: string, target: Pick<Target, 
     return new CloudflareApiError(
       `${what}: ${timedOut ? 'the Cloudflare API did not answer in time' : `could not reach ${target.apiBaseUrl}`}`,
       {
-        hint: target.kind === 'local' ? 'Is the local edge running? mcp-fleet local status' : 'Check the network; re-running is safe.',
+        hint:
+          target.kind === 'local'
+            ? `Is the local edge running? ${commandLine('local', 'status')}`
+            : 'Check the network; re-running is safe.',
         applied: 'unknown',
         cause: error,
       },
@@ -179,7 +175,7 @@ function hintFor(
 ): string | undefined {
   if (status === 401 || status === 403 || codes.some((code) => AUTH_CODES.has(code))) {
     return target.kind === 'local'
-      ? 'The local edge refused the token: restart it (mcp-fleet local stop && mcp-fleet local start --detach).'
+      ? `The local edge refused the token: restart it (${commandLine('local', 'stop')} && ${commandLine('local', 'start', '--detach')}).`
       : 'CLOUDFLARE_API_TOKEN was refused: it needs the "Workers Scripts: Edit" permission on this account (dash.cloudflare.com → My Profile → API Tokens).';
   }
   if (status === 429) {
@@ -187,7 +183,7 @@ function hintFor(
     return `Cloudflare is rate-limiting this token${after ? ` for ${after} s` : ''}; re-run after that (mcp-fleet paces itself, but other tools may share the token). Lower the budget with --rate-limit or MCP_FLEET_RATE_LIMIT.`;
   }
   if (codes.some((code) => ROLLOUT_CODES.has(code))) {
-    return 'The worker runs a gradual deployment (two versions): finish it (mcp-fleet deploy), then change secrets.';
+    return `The worker runs a gradual deployment (two versions): finish it (${commandLine('deploy', '<client>')}), then change secrets.`;
   }
   if (status !== undefined && status >= 500) return 'Cloudflare had an internal error after several retries; re-running is safe.';
   return undefined;

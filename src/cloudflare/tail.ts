@@ -1,4 +1,5 @@
 import { FleetError } from '../util/errors.js';
+import { TIMEOUT_MS } from '../util/timeouts.js';
 import { type CreateApiOptions, createSdk, isNotFound, toFleetError } from './api.js';
 import type { Target } from './target.js';
 
@@ -66,7 +67,7 @@ export interface TailConnection {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
 export interface ConnectTailOptions {
-  /** Give up opening after this long. */
+  /** Give up opening after this long (default TIMEOUT_MS.tailOpen). */
   timeoutMs?: number;
   WebSocket?: WebSocketConstructor;
 }
@@ -93,7 +94,7 @@ export function connectTail(url: string, onMessage: (text: string) => void, opti
     const timer = setTimeout(() => {
       socket.close();
       reject(new FleetError('the tail did not open in time'));
-    }, options.timeoutMs ?? 30_000);
+    }, options.timeoutMs ?? TIMEOUT_MS.tailOpen);
     const fail = () => {
       clearTimeout(timer);
       reject(new FleetError('the tail could not be opened (its WebSocket was refused or closed at once)'));

@@ -95,6 +95,8 @@ export interface WorkersApi {
   enableWorkersDev(script: string, previews: boolean | undefined): Promise<void>;
   /** Non-versioned settings (tags, observability). */
   patchScriptSettings(script: string, settings: Record<string, unknown>): Promise<void>;
+  /** Deletes the worker (its versions and secrets with it); 'absent' when there was none. One call. */
+  deleteScript(script: string): Promise<'deleted' | 'absent'>;
 }
 
 export function createWorkersApi(target: Target, options: CreateApiOptions = {}): WorkersApi {
@@ -219,6 +221,16 @@ export function createWorkersApi(target: Target, options: CreateApiOptions = {})
         await sdk.patch(`${scriptPath(script)}/script-settings`, { body: settings });
       } catch (error) {
         throw await fail(error, `updating the settings of worker ${script}`);
+      }
+    },
+    async deleteScript(script) {
+      const { sdk, api } = await load();
+      try {
+        await sdk.workers.scripts.delete(script, { account_id: target.accountId });
+        return 'deleted';
+      } catch (error) {
+        if (api.isNotFound(error)) return 'absent';
+        throw await fail(error, `deleting worker ${script}`);
       }
     },
   };

@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { dieWithParentOptions } from '../local/lifecycle/die-with-parent.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
+import { TIMEOUT_MS } from '../util/timeouts.js';
 import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
 import { envArgs, recordChild, resolveWrangler } from './wrangler.js';
 
@@ -25,6 +26,7 @@ export interface BuildOptions {
   sourceMaps: boolean;
   /** A short name for the log file. */
   label: string;
+  /** Default TIMEOUT_MS.wranglerBuild. */
   timeoutMs?: number;
 }
 
@@ -83,8 +85,8 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
       detached: dieWithUs.detached,
       all: true,
       reject: false,
-      timeout: options.timeoutMs ?? 5 * 60_000,
-      forceKillAfterDelay: 5_000,
+      timeout: options.timeoutMs ?? TIMEOUT_MS.wranglerBuild,
+      forceKillAfterDelay: TIMEOUT_MS.killGrace,
     });
     const result = await child;
     const output = String(result.all ?? '');

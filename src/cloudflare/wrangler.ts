@@ -8,6 +8,7 @@ import { dieWithParentOptions } from '../local/lifecycle/die-with-parent.js';
 import { FleetError } from '../util/errors.js';
 import { exists } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
+import { TIMEOUT_MS } from '../util/timeouts.js';
 import { makeDeployTempDir, removeDeployTempDir } from './deploy-temp.js';
 import type { Target } from './target.js';
 
@@ -64,6 +65,7 @@ export interface WranglerDeployOptions {
   secrets: ReadonlyMap<string, string> | undefined;
   /** Each line wrangler prints (for a live status line). Lines never contain secret values. */
   onLine?: (line: string) => void;
+  /** Default TIMEOUT_MS.wranglerDeploy. */
   timeoutMs?: number;
 }
 
@@ -137,6 +139,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       }
     };
 
+    const timeoutMs = options.timeoutMs ?? TIMEOUT_MS.wranglerDeploy;
     const dieWithUs = dieWithParentOptions();
     const child = execa(wrangler.file, args, {
       cwd: options.projectDir,
@@ -159,8 +162,8 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       all: true,
       buffer: false,
       reject: false,
-      timeout: options.timeoutMs ?? 10 * 60_000,
-      forceKillAfterDelay: 5_000,
+      timeout: timeoutMs,
+      forceKillAfterDelay: TIMEOUT_MS.killGrace,
     });
     child.all?.on('data', onData);
     const result = await child;
@@ -179,7 +182,7 @@ export async function wranglerDeploy(options: WranglerDeployOptions): Promise<Wr
       failure: ok
         ? undefined
         : result.timedOut
-          ? `wrangler did not finish within ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`
+          ? `wrangler did not finish within ${Math.round(timeoutMs / 1000)} s`
           : (output.error ?? errorLine(tail) ?? `wrangler exited with ${result.exitCode ?? result.signal}`),
       wrangler: wrangler.source,
     };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { JSONPath } from 'jsonc-parser';
 import { usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
+import { commandLine } from '../util/next-step.js';
 import { checkConfigShape, propertiesOf } from './config-shape.js';
 import { type JsoncDocument, nodeAt, parseJsonc, positionOf } from './jsonc-document.js';
 import { appendProperty, type Layout, removeProperty } from './member-edits.js';
@@ -36,7 +37,7 @@ export async function findConfigPath(projectDir: string): Promise<string> {
   if (await exists(toml)) {
     throw usageError(`${toml}: mcp-fleet edits wrangler.jsonc, not TOML`, 'Convert the config to wrangler.jsonc first.');
   }
-  throw usageError(`no wrangler.jsonc in ${projectDir}`, 'Run mcp-fleet init, or pass -C <dir> to point at the fleet project.');
+  throw usageError(`no wrangler.jsonc in ${projectDir}`, `Run ${commandLine('init')}, or pass -C <dir> to point at the fleet project.`);
 }
 
 /** A parsed wrangler config, with where each part of it is written (for messages). */

@@ -4,6 +4,7 @@ import { secretsFileName } from '../secrets/secrets-file.js';
 import { templateKeys } from '../secrets/template.js';
 import { usageError } from '../util/errors.js';
 import { exists, readFileIfExists } from '../util/files.js';
+import { commandLine } from '../util/next-step.js';
 import { datasetName, envNameProblem, workerNameProblem } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
@@ -160,7 +161,8 @@ export function findClient(fleet: Fleet, name: string): Client | undefined {
 export function selectClients(fleet: Fleet, names: readonly string[], all: boolean): Client[] {
   if (all && names.length > 0) throw usageError('give client names or --all, not both');
   if (all) {
-    if (fleet.clients.length === 0) throw usageError(`${fleet.configPath} has no clients yet`, 'Add one with: mcp-fleet add <client>');
+    if (fleet.clients.length === 0)
+      throw usageError(`${fleet.configPath} has no clients yet`, `Add one with: ${commandLine('add', '<client>')}`);
     return fleet.clients;
   }
   if (names.length === 0) throw usageError('name at least one client, or pass --all');
@@ -172,7 +174,7 @@ export function selectClients(fleet: Fleet, names: readonly string[], all: boole
       `unknown client${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (not an env in ${fleet.configPath})`,
       topLevel === undefined
         ? `Clients: ${known}`
-        : `Clients: ${known}. ${topLevel} is the top-level worker, a client once it has a secrets file; if it serves one: mcp-fleet add ${topLevel} --default`,
+        : `Clients: ${known}. ${topLevel} is the top-level worker, a client once it has a secrets file; if it serves one: ${commandLine('add', topLevel, '--default')}`,
     );
   }
   return [...new Set(names)].map((name) => findClient(fleet, name) as Client);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApi } from '../cloudflare/api.js';
+import { createSecretsApi } from '../cloudflare/api.js';
 import { localTarget } from '../cloudflare/local-target.js';
 import { type Fleet, loadFleet } from '../fleet/fleet.js';
 import { type RunningEdge, startEdge } from '../local/edge.js';
@@ -169,7 +169,7 @@ export async function runDemo(options: { dir?: string; events?: DemoEvents }): P
       const [result] = await rotateSecrets({
         fleet,
         clients: client,
-        api: createApi(target),
+        api: createSecretsApi(target),
         onProgress: events.clients?.('rotate', [rotated]),
       });
       const row = rows.get(rotated);

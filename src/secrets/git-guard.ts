@@ -14,7 +14,7 @@ export const SECRETS_IGNORE_LINES = ['.secrets.*', '!.secrets.template', `*${TEM
 const SECRETS_HEADER = '# mcp-fleet: client secrets never go to git';
 
 /** Returns the .gitignore text with `lines` added under `header` where missing (undefined when nothing to add). */
-export function withIgnoreLines(current: string, lines: readonly string[], header: string): string | undefined {
+function withIgnoreLines(current: string, lines: readonly string[], header: string): string | undefined {
   const present = new Set(current.split(/\r?\n/).map((line) => line.trim()));
   const wanted = lines.filter((line) => !present.has(line));
   if (wanted.length === 0) return undefined;
@@ -25,13 +25,8 @@ export function withIgnoreLines(current: string, lines: readonly string[], heade
   return `${base}${separator}${header}${eol}${wanted.join(eol)}${eol}`;
 }
 
-/** Returns the .gitignore text with the secrets lines added where missing (undefined when nothing to add). */
-export function withSecretsIgnored(current: string, extra: readonly string[] = []): string | undefined {
-  return withIgnoreLines(current, [...SECRETS_IGNORE_LINES, ...extra], SECRETS_HEADER);
-}
-
 /** Adds `lines` to the project's .gitignore where missing; true when it changed the file. */
-export async function ensureIgnored(projectDir: string, lines: readonly string[], header: string): Promise<boolean> {
+async function ensureIgnored(projectDir: string, lines: readonly string[], header: string): Promise<boolean> {
   const path = join(projectDir, '.gitignore');
   const current = (await readFileIfExists(path)) ?? '';
   const next = withIgnoreLines(current, lines, header);

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { ClientListing } from '../ops/project/list.js';
+import { commandLine } from '../util/next-step.js';
 import { renderTable } from './table.js';
 
 function secretsState(secrets: ClientListing['secrets']): string {
@@ -13,7 +14,7 @@ function secretsState(secrets: ClientListing['secrets']): string {
 }
 
 export function renderClientList(listing: readonly ClientListing[]): string {
-  if (listing.length === 0) return 'no clients yet — add one with: mcp-fleet add <client>';
+  if (listing.length === 0) return `no clients yet — add one with: ${commandLine('add', '<client>')}`;
   const withUrls = listing.some((row) => row.url);
   const header = ['CLIENT', 'WORKER', 'DATASET', ...(withUrls ? ['URL'] : []), 'SECRETS'];
   const rows = listing.map((row) => [

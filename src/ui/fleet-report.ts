@@ -64,7 +64,8 @@ function list(names: readonly string[]): string {
   return names.length ? names.join(', ') : '-';
 }
 
-export function renderStatusReport(results: readonly StatusResult[]): string {
+/** `secrets status`: per client, which secret names the worker and .secrets.<client> disagree on. */
+export function renderSecretsStatusReport(results: readonly StatusResult[]): string {
   const rows = results.map((result) => {
     const state = result.error
       ? pc.red('error')

@@ -1,7 +1,8 @@
 import pc from 'picocolors';
-import type { DeployOutcome, DeployResult } from '../ops/deploy/deploy.js';
 import type { RollbackResult } from '../ops/deploy/rollback.js';
 import type { DeployPlan } from '../ops/deploy/rollout/plan-deploy.js';
+import type { DeployOutcome, DeployResult } from '../ops/deploy/rollout/results.js';
+import { commandLine } from '../util/next-step.js';
 import { renderTable } from './table.js';
 
 /** The deploy (rollout), deploy --plan and rollback reports. Names and version ids only, never a value. */
@@ -50,7 +51,7 @@ export function renderRolloutReport(results: readonly DeployResult[], elapsedMs:
     lines.push(
       '',
       pc.dim(
-        `Verified on whichever version answered (no "version_metadata" in their section, so /health cannot name it; mcp-fleet upgrade-config --all adds it): ${unnamed.map((result) => result.client).join(', ')}`,
+        `Verified on whichever version answered (no "version_metadata" in their section, so /health cannot name it; ${commandLine('upgrade-config', '--all')} adds it): ${unnamed.map((result) => result.client).join(', ')}`,
       ),
     );
   }

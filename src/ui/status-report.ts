@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { ClientStatus, TrafficShare } from '../ops/status/client-status.js';
 import type { Capacity, CodeState } from '../ops/status/drift.js';
 import type { FleetStatus } from '../ops/status/status.js';
+import { commandLine } from '../util/next-step.js';
 import { renderTable } from './table.js';
 
 /** The table of `status`: one row per client, then notes on what drifted, the local build and the account's capacity. */
@@ -76,10 +77,12 @@ function row(result: ClientStatus, now: number, withVerify: boolean): string[] {
 function notes(result: ClientStatus): string[] {
   if (result.error || result.inSync) return [];
   const lines: string[] = [];
-  if (result.exists === false) lines.push(`no worker ${result.worker} in the account: mcp-fleet deploy ${result.client}`);
+  if (result.exists === false) lines.push(`no worker ${result.worker} in the account: ${commandLine('deploy', result.client)}`);
   if (result.code !== 'current' && result.codeWhy) lines.push(`code ${result.code}: ${result.codeWhy}`);
   if (result.traffic.length > 1)
-    lines.push('two versions share the traffic (a gradual rollout): finish it with mcp-fleet deploy or rollback');
+    lines.push(
+      `two versions share the traffic (a gradual rollout): finish it with ${commandLine('deploy', result.client)} or ${commandLine('rollback', result.client)}`,
+    );
   if (result.verify?.detail) lines.push(result.verify.detail);
   return lines.map((line) => `${pc.yellow('!')} ${result.client}: ${line}`);
 }

@@ -328,7 +328,7 @@ describe('the top-level worker without a secrets file', () => {
       expect(added.exitCode).toBe(2);
       const unnamed = await fleet.cli(['add']);
       expect(unnamed.exitCode).toBe(2);
-      expect(unnamed.stderr).toContain('mcp-fleet add --default');
+      expect(unnamed.stderr).toMatch(/mcp-fleet(\.js)? add --default/);
       expect(added.stderr).toContain('env.evergreen deploys a worker of the same name');
       expect(await readFile(configPath(), 'utf8')).toBe(clash);
       expect(await readFile(join(fleet.dir, '.secrets.resin'), 'utf8')).toBe(secrets);

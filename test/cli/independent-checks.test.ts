@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { applyEdits, modify } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { type HeaderProxy, startHeaderProxy } from '../helpers/header-proxy.js';
 
 /**
@@ -105,7 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  await fleet?.cleanup();
+  await closeTestFleet(fleet);
 });
 
 /** Runs the suite's required set for `revision` on that revision's wire; returns each scenario's checks. */

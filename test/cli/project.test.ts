@@ -285,7 +285,7 @@ describe('mcp-fleet remove and list', () => {
     expect(result.stderr).toContain(`no wrangler.jsonc in ${dir}`);
     expect(JSON.parse(result.stdout)).toEqual({
       ok: false,
-      error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringContaining('mcp-fleet init'), exitCode: 2 },
+      error: { message: `no wrangler.jsonc in ${dir}`, hint: expect.stringMatching(/mcp-fleet(\.js)? init/), exitCode: 2 },
     });
   });
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createApi } from '../../src/cloudflare/api.js';
+import { createSecretsApi } from '../../src/cloudflare/api.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
 import { callsPerScript, closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
@@ -156,7 +156,7 @@ describe('secrets push', () => {
     const result = await fleet.cliJson<PushJson>(['secrets', 'push', 'never', '--local']);
     expect(result.exitCode).toBe(1);
     expect(result.json.clients[0]?.error?.message).toMatch(/worker never does not exist/);
-    expect(result.json.clients[0]?.error?.hint).toContain('mcp-fleet deploy never');
+    expect(result.json.clients[0]?.error?.hint).toMatch(/mcp-fleet(\.js)? deploy never --local/);
     expect(await fleet.remoteSecrets('never')).toBeUndefined();
     expect((await fleet.requests(since)).filter((c) => c.script === 'never')).toHaveLength(1);
   });
@@ -247,7 +247,7 @@ describe('secrets rotate', () => {
       JSON.stringify({ version: 1, client: 'gamma', key: 'API_KEY', value: pendingKey, backup, startedAt: new Date().toISOString() }),
       { mode: 0o600 },
     );
-    const api = createApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
+    const api = createSecretsApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
     expect(await api.bulkSetSecrets('gamma', new Map([['API_KEY', pendingKey]]))).toBe('ok');
     expect(await fleet.eventuallyAccepts('gamma', pendingKey)).toBe(true);
 
@@ -255,7 +255,7 @@ describe('secrets rotate', () => {
     const push = await fleet.cliJson<PushJson>(['secrets', 'push', 'gamma', '--local']);
     expect(push.exitCode).toBe(1);
     expect(push.json.clients[0]?.error?.message).toContain('unfinished rotation of API_KEY');
-    expect(push.json.clients[0]?.error?.hint).toContain('mcp-fleet secrets rotate gamma');
+    expect(push.json.clients[0]?.error?.hint).toMatch(/mcp-fleet(\.js)? secrets rotate gamma --local/);
     const deploy = await fleet.cli(['deploy', 'gamma', '--local']);
     expect(deploy.exitCode).toBe(1);
     const status = await fleet.cliJson<StatusJson>(['secrets', 'status', 'gamma', '--local']);

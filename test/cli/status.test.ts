@@ -114,7 +114,7 @@ describe('status', () => {
     expect(calls.get('newco')).toBe(1);
     expect(result.json.capacity).toMatchObject({ workers: 2, limit: 2, warning: true });
     expect(result.stderr).toMatch(/! Workers in the account: 2 of 2 \(100%\): Cloudflare refuses new workers at the limit/);
-    expect(result.stderr).toMatch(/newco: no worker newco in the account: mcp-fleet deploy newco/);
+    expect(result.stderr).toMatch(/newco: no worker newco in the account: .*mcp-fleet(\.js)? deploy newco --local/);
   });
 
   test('a secret set out of band (through the API) is reported by name; the code still reads as current; exit 1', async () => {

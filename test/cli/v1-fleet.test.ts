@@ -2,7 +2,7 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * A fleet scaffolded before the worker spoke 2026-07-28: its src/ is the earlier template
@@ -52,9 +52,7 @@ beforeAll(async () => {
   await fleet.add('globex');
 }, 300_000);
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 describe('a fleet on the 2025 template', () => {
   it('deploys: the check after the upload asks only for what the worker speaks', async () => {

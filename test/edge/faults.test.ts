@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * push --all and rotate --all while the local edge injects 5xx errors and 429s (with
@@ -32,9 +32,7 @@ afterEach(async () => {
   await fleet.setFaults({ errorRate: 0, throttle: null, failNext: 0, latencyMs: 0 });
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 async function pendingValue(client: string): Promise<string | undefined> {
   try {
@@ -162,7 +160,7 @@ describe('with 5xx errors injected', () => {
     expect(failed.exitCode).toBe(1);
     const message = failed.json.clients[0]?.error?.message ?? '';
     expect(message).toContain('the worker has the previous API_KEY (in .secrets.c1)');
-    expect(failed.json.clients[0]?.error?.hint).toContain('Re-run mcp-fleet secrets rotate c1');
+    expect(failed.json.clients[0]?.error?.hint).toMatch(/Re-run .*mcp-fleet(\.js)? secrets rotate c1 --local/);
     expect((await fleet.secrets('c1')).get('API_KEY')).toBe(oldKey);
     expect(await pendingValue('c1')).toBeDefined();
     expect(await liveKey('c1')).toBe('file');

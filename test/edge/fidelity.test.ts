@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
 import { type StoredScript, type StoredVersion, storedWorker } from '../helpers/edge-state.js';
-import { callsPerScript, createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * What the direct upload lands is what `wrangler deploy --env <client>` with the same secrets lands:
@@ -21,9 +21,7 @@ beforeAll(async () => {
   fleet = await createTestFleet('fidelity', ['acme']);
 }, 180_000);
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 /** Unmodified wrangler against the edge, with the client's secrets in a JSON file (as mcp-fleet's fallback hands them). */
 async function wranglerDeploy(client: string, env: readonly string[] = ['--env', client]): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acquireProjectLock } from '../../src/util/project-lock.js';
 import { binPath } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * One writer at a time. Every command that changes the project or remote
@@ -18,9 +18,7 @@ beforeAll(async () => {
   expect(deployed.exitCode, deployed.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 describe('one writer at a time', () => {
   test('five adds at once keep all five env sections and secrets files', async () => {

@@ -49,7 +49,7 @@ const fixture = (name: string) => readFile(join(repoRoot, 'test', 'fixtures', 'c
 /** Runs a command that must be refused: exit 2, no "this is a bug", every file under `root` as it was. */
 async function expectRefused(project: Project, args: string[]): Promise<string> {
   const before = await snapshotDir(project.root);
-  const result = await runCli([...args, '--yes'], { cwd: project.dir });
+  const result = await runCli(args, { cwd: project.dir });
   expect(result.exitCode, result.stderr).toBe(2);
   expect(result.stderr).not.toMatch(/this is a bug|unexpected error/i);
   expect(await snapshotDir(project.root)).toEqual(before);

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * A client's key is only ever sent to that client's own URL. verify's isolation
@@ -94,7 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await recorder?.close();
-  await fleet?.cleanup();
+  await closeTestFleet(fleet);
 });
 
 function checkOf(json: VerifyJson, client: string, name: string): VerifyJson['clients'][number]['checks'][number] {

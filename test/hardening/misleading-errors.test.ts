@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /** An error says what went wrong, not something comforting or misleading. */
 let fleet: TestFleet;
@@ -10,13 +10,17 @@ beforeAll(async () => {
   expect(deployed.exitCode, deployed.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
+
+/** Gives acme a 1 MB UPSTREAM_TOKEN, which the API refuses as too large, until the test ends. */
+async function withHugeSecret(): Promise<void> {
+  const original = (await fleet.secrets('acme')).get('UPSTREAM_TOKEN') as string;
+  await fleet.setSecret('acme', 'UPSTREAM_TOKEN', `huge_${'x'.repeat(1024 * 1024)}`);
+  onTestFinished(() => fleet.setSecret('acme', 'UPSTREAM_TOKEN', original));
+}
 
 test('a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
-  const huge = `huge_${'x'.repeat(1024 * 1024)}`;
-  await fleet.setSecret('acme', 'UPSTREAM_TOKEN', huge);
+  await withHugeSecret();
   const result = await fleet.cli(['secrets', 'push', 'acme', '--local']);
   expect(result.exitCode).toBe(1);
   expect(`${result.stdout}${result.stderr}`).not.toMatch(/refused the token|CLOUDFLARE_API_TOKEN was refused/);
@@ -25,7 +29,8 @@ test('a request the API refuses as invalid (a 1 MB secret) is not blamed on the 
 });
 
 test('per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
-  // acme still holds the 1 MB value from the test above; beta pushes fine.
+  // acme's push is refused; beta's goes through.
+  await withHugeSecret();
   const result = await fleet.cli(['secrets', 'push', '--all', '--local']);
   expect(result.exitCode).toBe(1);
   expect(result.stdout).toContain('beta');
@@ -37,6 +42,7 @@ test('a rotate whose push answer is lost says the outcome is unknown, never "not
   const before = (await fleet.secrets('beta')).get('API_KEY') as string;
   // The edge answers 503 to the push; with one attempt the answer is lost as far as rotate knows.
   await fleet.setFaults({ failNext: 1 });
+  onTestFinished(() => fleet.setFaults({ failNext: 0 }));
   const failed = await fleet.cliJson<{ clients: { reached: string; ok: boolean }[] }>(['secrets', 'rotate', 'beta', '--local'], {
     env: { MCP_FLEET_API_ATTEMPTS: '1' },
   });

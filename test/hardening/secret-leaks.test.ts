@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, writ
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { createApi } from '../../src/cloudflare/api.js';
+import { createSecretsApi } from '../../src/cloudflare/api.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { Pacer } from '../../src/cloudflare/pacer.js';
 import { entriesToMap, parseSecrets } from '../../src/secrets/dotfile.js';
@@ -228,7 +228,7 @@ describe('rotation leaves exactly the keys the file names', () => {
     const backups = join(fleet.dir, '.mcp-fleet', 'backups', 'acme');
     await mkdir(backups, { recursive: true, mode: 0o700 });
     await writeFile(join(backups, '2000-01-01T00-00-00-000Z.rotate.secrets'), `API_KEY=${ancient}\nUPSTREAM_TOKEN=x\n`, { mode: 0o600 });
-    const api = createApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
+    const api = createSecretsApi(await localTarget(fleet.dir), { pacer: new Pacer([{ requests: 100, windowMs: 1_000 }]) });
     expect(await api.bulkSetSecrets('acme', new Map([['API_KEY_PREVIOUS', ancient]]))).toBe('ok');
     expect(await fleet.eventuallyAccepts('acme', ancient)).toBe(true);
     expect((await secretsOf('acme')).has('API_KEY_PREVIOUS')).toBe(false);

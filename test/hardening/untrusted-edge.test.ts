@@ -11,7 +11,7 @@ import { localChildEnv } from '../../src/cloudflare/local-target.js';
 import { type EdgeInfo, edgeFilePath, readEdgeInfo } from '../../src/local/lifecycle/edge-file.js';
 import { isAlive } from '../../src/util/process-alive.js';
 import { binPath, repoRoot, runCli, tempDir } from '../helpers/cli.js';
-import { createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * The local edge under threat: a stale edge.json never gets the token or a secret; a killed deploy
@@ -34,9 +34,7 @@ beforeAll(async () => {
   await mkdir(home, { recursive: true });
 });
 
-afterAll(async () => {
-  await fleet?.cleanup();
-});
+afterAll(() => closeTestFleet(fleet));
 
 /** Uploads a one-module worker through the API, as the SDK's users do. */
 async function uploadWorker(name: string, source: string): Promise<void> {
@@ -152,7 +150,7 @@ describe('--local trusts edge.json only once the edge proves itself', () => {
       const pushGone = await runCli(['secrets', 'push', '--all', '--local'], { cwd: gone });
       expect(pushGone.exitCode, pushGone.stderr).toBe(2);
       expect(pushGone.stderr).toMatch(/local edge is not running: .*edge\.json names pid \d+, which has exited/);
-      expect(pushGone.stderr).toContain('mcp-fleet local start --detach');
+      expect(pushGone.stderr).toMatch(/mcp-fleet(\.js)? local start --detach/);
       expect(connections).toBe(0);
 
       // A live process answers on the port, but cannot prove it holds the edge's token.
@@ -167,7 +165,7 @@ describe('--local trusts edge.json only once the edge proves itself', () => {
         expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(2);
         expect(result.stderr).toContain(`another program answers on 127.0.0.1:${port}`);
         expect(result.stderr).toContain('nothing was sent to it');
-        expect(result.stderr).toContain('mcp-fleet local start --detach');
+        expect(result.stderr).toMatch(/mcp-fleet(\.js)? local start --detach/);
       }
       // `local env` would point wrangler at the impostor with the token: refused the same way.
       const env = await runCli(['local', 'env'], { cwd: taken });
@@ -204,7 +202,7 @@ describe('--local trusts edge.json only once the edge proves itself', () => {
       expect(result.exitCode, result.stderr).toBe(2);
       const output = `${result.stdout}${result.stderr}`;
       expect(output.match(/the local edge is not running/g)?.length).toBe(1);
-      expect(output).toContain('mcp-fleet local start --detach');
+      expect(output).toMatch(/mcp-fleet(\.js)? local start --detach/);
       expect(output).not.toMatch(/ECONNREFUSED|No internet connection|fetch failed/);
       expect(output).not.toMatch(/\bacme\b|\bbeta\b/);
     }
@@ -216,7 +214,7 @@ describe('--local trusts edge.json only once the edge proves itself', () => {
 
     const status = await runCli(['local', 'status'], { cwd: stale });
     expect(status.exitCode).toBe(1);
-    expect(status.stdout + status.stderr).toContain('mcp-fleet local start --detach');
+    expect(status.stdout + status.stderr).toMatch(/mcp-fleet(\.js)? local start --detach/);
     const json = await runCli(['--json', 'local', 'status'], { cwd: stale });
     expect(json.exitCode).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ running: false, stale: true });

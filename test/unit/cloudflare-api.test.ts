@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createApi, isCloudflareApiError } from '../../src/cloudflare/api.js';
+import { type CreateApiOptions, createSecretsApi, isCloudflareApiError } from '../../src/cloudflare/api.js';
 import { DEFAULT_RETRY_POLICY, Pacer } from '../../src/cloudflare/pacer.js';
 import type { Target } from '../../src/cloudflare/target.js';
+import { createWorkersApi } from '../../src/cloudflare/workers-api.js';
 import { fleetExitCode } from '../../src/ops/fleet/client-failure.js';
 
 const target: Target = {
@@ -29,7 +30,7 @@ function envelope(status: number, result: unknown, errors: { code: number; messa
 
 function fakeApi(answer: (seen: Seen) => Response) {
   const seen: Seen[] = [];
-  const api = createApi(target, {
+  const options: CreateApiOptions = {
     pacer: new Pacer([{ requests: 1_000, windowMs: 1_000 }]),
     policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
     fetch: async (input, init) => {
@@ -43,11 +44,11 @@ function fakeApi(answer: (seen: Seen) => Response) {
       seen.push(entry);
       return answer(entry);
     },
-  });
-  return { api, seen };
+  };
+  return { api: createSecretsApi(target, options), workers: createWorkersApi(target, options), seen };
 }
 
-describe('createApi', () => {
+describe('createSecretsApi', () => {
   it('sets secrets with one merge-patch request per 100 keys, at the configured base URL', async () => {
     const { api, seen } = fakeApi(() => envelope(200, []));
     const values = new Map(Array.from({ length: 150 }, (_, i) => [`K${i}`, `value-${i}`] as const));
@@ -68,10 +69,10 @@ describe('createApi', () => {
   });
 
   it('reports a missing worker (10007) as missing instead of creating one', async () => {
-    const { api, seen } = fakeApi(() => envelope(404, null, [{ code: 10007, message: 'workers.api.error.script_not_found' }]));
+    const { api, workers, seen } = fakeApi(() => envelope(404, null, [{ code: 10007, message: 'workers.api.error.script_not_found' }]));
     expect(await api.bulkSetSecrets('typo', new Map([['API_KEY', 'v']]))).toBe('missing');
     expect(await api.listSecretNames('typo')).toBeUndefined();
-    expect(await api.deleteScript('typo')).toBe('absent');
+    expect(await workers.deleteScript('typo')).toBe('absent');
     expect(seen.every((request) => request.method !== 'PUT')).toBe(true);
   });
 

@@ -9,7 +9,7 @@ import { parseSetFlags } from '../../src/ops/project/add.js';
 import { assertUsableApiKey } from '../../src/ops/secrets/preflight.js';
 import { keysFromBackups, proveRotation } from '../../src/ops/secrets/rotation/proof.js';
 import { suppliedValues } from '../../src/ops/secrets/rotation/value.js';
-import { ensureSecretsIgnored, withSecretsIgnored } from '../../src/secrets/git-guard.js';
+import { ensureSecretsIgnored } from '../../src/secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, tightenedWarning, writeSecretsText } from '../../src/secrets/secrets-file.js';
 import { FleetError } from '../../src/util/errors.js';
 import { sweepStaleTempFiles, tempPathFor } from '../../src/util/files.js';
@@ -55,11 +55,15 @@ describe('temp files of atomic writes stay out of git', () => {
     expect(untracked.stdout.split('\n').filter(Boolean)).toEqual(['?? .gitignore']);
   });
 
-  it("an existing project's .gitignore gains the temp-file rule, once", () => {
+  it("an existing project's .gitignore gains the temp-file rule, once", async () => {
+    const dir = await scratch();
     const old = 'node_modules/\n\n# mcp-fleet: client secrets never go to git\n.secrets.*\n!.secrets.template\n.mcp-fleet/\n';
-    const next = withSecretsIgnored(old, ['.mcp-fleet/']);
+    await writeFile(join(dir, '.gitignore'), old);
+    expect(await ensureSecretsIgnored(dir, ['.mcp-fleet/'])).toBe(true);
+    const next = await readFile(join(dir, '.gitignore'), 'utf8');
     expect(next).toBe(`${old}\n# mcp-fleet: client secrets never go to git\n*.mcp-fleet-tmp\n`);
-    expect(withSecretsIgnored(next as string, ['.mcp-fleet/'])).toBeUndefined();
+    expect(await ensureSecretsIgnored(dir, ['.mcp-fleet/'])).toBe(false);
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe(next);
   });
 
   it('a sweep removes what dead writers left and nothing a live writer or the user owns', async () => {

@@ -6,8 +6,9 @@ import type { Deployment } from '../../src/cloudflare/workers-api.js';
 import { clientFromEnv } from '../../src/fleet/fleet.js';
 import { bundleAnnotations } from '../../src/ops/deploy/rollout/bundles.js';
 import type { ClientSettings } from '../../src/ops/deploy/rollout/client-settings.js';
+import { statusExitCode } from '../../src/ops/fleet/client-failure.js';
 import { applyRemote, emptyStatus, settleDrift } from '../../src/ops/status/client-status.js';
-import { capacityOf, codeVerdict, driftOf, expectedTag, statusExitCode } from '../../src/ops/status/drift.js';
+import { capacityOf, codeVerdict, driftOf, expectedTag } from '../../src/ops/status/drift.js';
 import { readRemoteState, type StatusReads } from '../../src/ops/status/remote.js';
 import { ageOf, capacityLine } from '../../src/ui/status-report.js';
 

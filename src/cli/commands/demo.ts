@@ -1,64 +1,10 @@
-import { resolve } from 'node:path';
-import type { Command } from 'commander';
-import pc from 'picocolors';
-import type { FleetProgress } from '../../ui/fleet-progress.js';
-import { ExitCode } from '../../util/errors.js';
-import { action } from '../action.js';
-import { commandContext } from '../context.js';
-import { cliInvocation } from '../invocation.js';
+import { defineCommand, optionalArg } from '../define.js';
 
-export function registerDemo(program: Command): void {
-  program
-    .command('demo [dir]')
-    .description('the whole loop on the local edge: init, add 3 clients, deploy, verify, rotate a key, verify again')
-    .action(
-      action(async (dir: string | undefined, _flags: Record<string, unknown>, cmd: Command) => {
-        const ctx = commandContext(cmd);
-        const [{ runDemo }, { createFleetProgress }, { renderVerifyReport }, { nextSteps, renderDemoTable }] = await Promise.all([
-          import('../../ops/demo.js'),
-          import('../../ui/fleet-progress.js'),
-          import('../../ui/verify-report.js'),
-          import('../../ui/demo-report.js'),
-        ]);
-        const out = ctx.output;
-        let progress: FleetProgress | undefined;
-        const stepStarted = new Map<string, number>();
-        const result = await runDemo({
-          dir: dir === undefined ? undefined : resolve(ctx.cwd, dir),
-          events: {
-            step(step, title, ok, detail) {
-              if (ok === undefined) {
-                stepStarted.set(step, Date.now());
-                out.info(`${pc.cyan('▸')} ${title}`);
-                return;
-              }
-              progress?.stop();
-              progress = undefined;
-              const took = pc.dim(`(${((Date.now() - (stepStarted.get(step) ?? Date.now())) / 1000).toFixed(1)} s)`);
-              out.info(`  ${ok ? pc.green('✔') : pc.red('✖')} ${detail ?? ''} ${took}`);
-            },
-            clients(_step, clients) {
-              progress = createFleetProgress(out, clients);
-              return progress.update;
-            },
-            verified(_step, report) {
-              out.info(renderVerifyReport(report).replace(/^/gm, '    '));
-            },
-          },
-        });
-        out.result(result);
-        out.info('');
-        out.info(renderDemoTable(result));
-        out.info('');
-        if (result.ok) {
-          out.success(`demo passed in ${(result.totalMs / 1000).toFixed(1)} s (project left in ${result.dir})`);
-          out.info('');
-          out.info(nextSteps(cliInvocation()));
-          return ExitCode.ok;
-        }
-        out.info(`${pc.red('✖')} demo failed at step "${result.failedStep ?? 'unknown'}": ${result.error ?? ''}`);
-        out.info(`  the project is left in ${result.dir} for a look`);
-        return ExitCode.failed;
-      }),
-    );
-}
+export const demo = defineCommand({
+  name: 'demo',
+  description: 'the whole loop on the local edge: init, add 3 clients, deploy, verify, rotate a key, verify again',
+  args: [optionalArg('dir', 'where to leave the demo project (default: a new temp directory)')],
+  options: {},
+  access: 'none',
+  run: async ({ args, ctx }) => (await import('../run/demo.js')).runDemoCommand(ctx, args.dir),
+});

@@ -1,39 +1,47 @@
-import type { Command } from 'commander';
-import { registerAdd } from './add.js';
-import { registerConnect } from './connect.js';
-import { registerDemo } from './demo.js';
-import { registerDeploy } from './deploy.js';
-import { registerInit } from './init.js';
-import { registerList } from './list.js';
-import { registerLocal } from './local.js';
-import { registerLogs } from './logs.js';
-import { registerMetrics } from './metrics.js';
-import { registerRemove } from './remove.js';
-import { registerRollback } from './rollback.js';
-import { registerSecrets } from './secrets.js';
-import { registerStatus } from './status.js';
-import { registerUpgradeConfig } from './upgrade-config.js';
-import { registerVerify } from './verify.js';
+import type { CommandGroup, DeclaredCommand } from '../define.js';
+import { add } from './add.js';
+import { connect } from './connect.js';
+import { demo } from './demo.js';
+import { deploy } from './deploy.js';
+import { init } from './init.js';
+import { list } from './list.js';
+import { localEnv, localGroup, localStart, localStatus, localStop } from './local.js';
+import { logs } from './logs.js';
+import { metrics } from './metrics.js';
+import { remove } from './remove.js';
+import { rollback } from './rollback.js';
+import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsStatus } from './secrets.js';
+import { status } from './status.js';
+import { upgradeConfig } from './upgrade-config.js';
+import { verify } from './verify.js';
 
 /**
- * Each command lives in its own file and registers itself here. Command files load their
- * ops with dynamic import() inside the action, so `--version`, `--help` and light commands
- * never pay for the Cloudflare SDK, miniflare or execa.
+ * Every command, in the order `--help` lists them. Each is one declaration in its own file; a
+ * declaration loads its op with import() only when it runs, so `--version`, `--help` and light
+ * commands never pay for the Cloudflare SDK, miniflare or execa.
  */
-export function registerCommands(program: Command): void {
-  registerInit(program);
-  registerAdd(program);
-  registerRemove(program);
-  registerUpgradeConfig(program);
-  registerList(program);
-  registerVerify(program);
-  registerDeploy(program);
-  registerRollback(program);
-  registerSecrets(program);
-  registerStatus(program);
-  registerConnect(program);
-  registerLogs(program);
-  registerMetrics(program);
-  registerLocal(program);
-  registerDemo(program);
-}
+export const COMMAND_GROUPS: readonly CommandGroup[] = [secretsGroup, localGroup];
+
+export const COMMANDS: readonly DeclaredCommand[] = [
+  init,
+  add,
+  remove,
+  upgradeConfig,
+  list,
+  verify,
+  deploy,
+  rollback,
+  secretsPush,
+  secretsStatus,
+  secretsRotate,
+  secretsRetire,
+  status,
+  connect,
+  logs,
+  metrics,
+  localStart,
+  localEnv,
+  localStatus,
+  localStop,
+  demo,
+];

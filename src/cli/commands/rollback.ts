@@ -1,55 +1,43 @@
-import type { Command } from 'commander';
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { usageError } from '../../util/errors.js';
-import { action } from '../action.js';
-import { parseConcurrency } from '../flags.js';
-import { addFleetOptions, type FleetFlags, fleetCommand } from '../fleet-run.js';
-import { addLockOption } from '../project-lock.js';
+import { commandLine } from '../../util/next-step.js';
+import { clientsArg, defineCommand } from '../define.js';
+import { fleetCommand } from '../fleet-command.js';
+import { fleetOptions, negatable, parsed } from '../options.js';
 
-interface RollbackFlags extends FleetFlags {
-  to?: string;
-  verify: boolean;
+function parseVersionId(value: string): string {
+  if (!/^[0-9a-f-]{8,64}$/i.test(value)) throw usageError(`--to ${value}: not a version id`);
+  return value;
 }
 
-export function registerRollback(program: Command): void {
-  addFleetOptions(
-    addLockOption(program.command('rollback [clients...]'))
-      .description(
-        'put each client back on the version it ran before (or --to a version); if its secrets changed since, its code goes back up with the current secrets, never the old ones',
-      )
-      .option('--to <version-id>', 'the version to go back to (one client only)')
-      .option('--no-verify', 'skip the check of each worker afterwards'),
-    DEFAULT_CONCURRENCY.api,
-  ).action(
-    action((names: string[], flags: RollbackFlags, cmd: Command) => {
-      const concurrency = parseConcurrency(flags.concurrency, DEFAULT_CONCURRENCY.api);
-      if (flags.to !== undefined && (flags.all || names.length !== 1)) {
-        throw usageError(
-          '--to names a version of one worker: give exactly one client with it',
-          'e.g. mcp-fleet rollback acme --to <version-id>',
-        );
-      }
-      if (flags.to !== undefined && !/^[0-9a-f-]{8,64}$/i.test(flags.to)) throw usageError(`--to ${flags.to}: not a version id`);
-      return fleetCommand(cmd, names, flags, 'write', async (run) => {
-        const [{ rollbackFleet }, { renderRollbackReport }] = await Promise.all([
-          import('../../ops/deploy/rollback.js'),
-          import('../../ui/rollout-report.js'),
-        ]);
-        return {
-          progress: true,
-          run: (onProgress) =>
-            rollbackFleet({
-              fleet: run.fleet,
-              clients: run.clients,
-              target: run.target,
-              to: flags.to,
-              verify: flags.verify,
-              concurrency,
-              onProgress,
-            }),
-          render: renderRollbackReport,
-        };
-      });
-    }),
-  );
-}
+export const rollback = defineCommand({
+  name: 'rollback',
+  description:
+    'put each client back on the version it ran before (or --to a version); if its secrets changed since, its code goes back up with the current secrets, never the old ones',
+  args: [clientsArg()],
+  options: {
+    ...fleetOptions(DEFAULT_CONCURRENCY.api),
+    to: parsed('--to <version-id>', 'the version to go back to (one client only)', parseVersionId),
+    verify: negatable('--no-verify', 'skip the check of each worker afterwards'),
+  },
+  access: 'write',
+  run: ({ args, flags, ctx }) => {
+    if (flags.to !== undefined && (flags.all || args.clients.length !== 1)) {
+      throw usageError(
+        '--to names a version of one worker: give exactly one client with it',
+        `e.g. ${commandLine('rollback', '<client>', '--to', '<version-id>')}`,
+      );
+    }
+    return fleetCommand(ctx, args.clients, flags, async (run) => {
+      const [{ rollbackFleet }, { renderRollbackReport }] = await Promise.all([
+        import('../../ops/deploy/rollback.js'),
+        import('../../ui/rollout-report.js'),
+      ]);
+      return {
+        progress: true,
+        run: (onProgress) => rollbackFleet({ ...run, to: flags.to, verify: flags.verify, concurrency: flags.concurrency, onProgress }),
+        render: renderRollbackReport,
+      };
+    });
+  },
+});

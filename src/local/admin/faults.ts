@@ -10,11 +10,10 @@ import { z } from 'zod';
  * The injected 429 limit: more than `limit` API requests in a window of `windowSeconds` are refused.
  * Not the client's own API budget (that is the pacer's, in cloudflare/).
  */
-export const ThrottleLimitSchema = z.object({
+const ThrottleLimitSchema = z.object({
   limit: z.number().int().positive(),
   windowSeconds: z.number().positive(),
 });
-export type ThrottleLimit = z.infer<typeof ThrottleLimitSchema>;
 
 export const FaultSettingsSchema = z.object({
   latencyMs: z.number().int().min(0).max(600_000).default(0),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { statePaths } from '../../util/state-dir.js';
 
 /** Where a fleet project keeps its local edge's state and connection details. */
@@ -48,11 +49,17 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw usageError(`no local edge is recorded for this project (${path} is missing)`, 'Start one with: mcp-fleet local start --detach');
+    throw usageError(
+      `no local edge is recorded for this project (${path} is missing)`,
+      `Start one with: ${commandLine('local', 'start', '--detach')}`,
+    );
   }
   const parsed = EdgeInfoSchema.safeParse(safeJson(text));
   if (!parsed.success) {
-    throw usageError(`${path} is not a valid local edge file`, 'Restart the edge: mcp-fleet local stop && mcp-fleet local start --detach');
+    throw usageError(
+      `${path} is not a valid local edge file`,
+      `Restart the edge: ${commandLine('local', 'stop')} && ${commandLine('local', 'start', '--detach')}`,
+    );
   }
   return parsed.data;
 }

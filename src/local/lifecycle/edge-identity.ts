@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type FleetError, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import { isAlive } from '../../util/process-alive.js';
 import type { EdgeInfo } from './edge-file.js';
 
@@ -96,14 +97,14 @@ export async function verifyEdge(info: EdgeInfo, timeoutMs = 3_000): Promise<Edg
 
 /** The error a --local command stops with (exit 2): what is wrong and how to get a running edge. */
 export function edgeProblemError(problem: EdgeProblem, edgeFile: string): FleetError {
-  const restart = 'Clear the stale record and start the edge: mcp-fleet local stop && mcp-fleet local start --detach';
+  const restart = `Clear the stale record and start the edge: ${commandLine('local', 'stop')} && ${commandLine('local', 'start', '--detach')}`;
   switch (problem.kind) {
     case 'not-loopback':
       return usageError(`${edgeFile} does not describe a local edge: ${problem.detail}`, restart);
     case 'exited':
       return usageError(
         `the local edge is not running: ${edgeFile} names pid ${problem.pid}, which has exited`,
-        'Start it with: mcp-fleet local start --detach',
+        `Start it with: ${commandLine('local', 'start', '--detach')}`,
       );
     case 'no-answer':
       return usageError(`the local edge is not running: nothing answers on 127.0.0.1:${problem.port} (${problem.detail})`, restart);

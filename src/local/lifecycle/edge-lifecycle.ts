@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FleetError, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import { isAlive } from '../../util/process-alive.js';
 import { ensureStateDir, statePaths } from '../../util/state-dir.js';
 import type { Runtime, WorkerLog } from '../runtime/runtime.js';
@@ -25,7 +26,7 @@ export async function claimProject(projectDir: string): Promise<void> {
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
     throw usageError(
       `a local edge is already running for this project (pid ${existing.pid}, ${existing.apiBaseUrl})`,
-      'Stop it first: mcp-fleet local stop',
+      `Stop it first: ${commandLine('local', 'stop')}`,
     );
   }
   if (existing && existing.pid !== process.pid) await stopOrphanedWorkerd(existing.pid);

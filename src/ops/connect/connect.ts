@@ -4,6 +4,7 @@ import { API_KEY, type Client } from '../../fleet/fleet.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
 import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
@@ -88,10 +89,14 @@ export async function connectClients(options: ConnectOptions): Promise<ConnectRe
 async function readApiKey(client: Client): Promise<string> {
   const name = secretsFileName(client.name);
   const file = await readSecretsFile(client.secretsPath, { displayName: name });
-  if (!file) throw usageError(`${name} does not exist: there is no key to embed`, `Create it with: mcp-fleet add ${client.name} --force`);
+  if (!file)
+    throw usageError(`${name} does not exist: there is no key to embed`, `Create it with: ${commandLine('add', client.name, '--force')}`);
   // The key as the file holds it, byte for byte; only an empty one is refused here.
   const key = file.values.get(API_KEY);
   if (key === undefined || key.trim() === '')
-    throw usageError(`${name} has no ${API_KEY}: there is no key to embed`, `Generate one with: mcp-fleet secrets rotate ${client.name}`);
+    throw usageError(
+      `${name} has no ${API_KEY}: there is no key to embed`,
+      `Generate one with: ${commandLine('secrets', 'rotate', client.name)}`,
+    );
   return key;
 }

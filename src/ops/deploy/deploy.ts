@@ -6,11 +6,9 @@ import type { ProgressListener } from '../fleet/progress.js';
 import type { WaveOptions } from './rollout/prepare.js';
 import type { DeployResult, WaveListener } from './rollout/results.js';
 import { runRollout } from './rollout/rollout.js';
-import { DEFAULT_WAVES, parseWaves } from './rollout/waves.js';
+import { DEFAULT_WAVE_STEPS } from './rollout/waves.js';
 
-export type { ClientPlan, DeployOutcome, DeployResult, PostDeployCheck } from './rollout/results.js';
-export { summarizeWranglerLine } from './rollout/ship-wrangler.js';
-export { verifyDeployed, waitUntilServing } from './rollout/verify-wave.js';
+// deployFleet's result, importable beside DeployOptions.
 
 export interface DeployOptions {
   fleet: Fleet;
@@ -44,7 +42,7 @@ export interface DeployOptions {
  */
 export function deployFleet(options: DeployOptions): Promise<DeployResult[]> {
   const waves: WaveOptions = {
-    steps: options.waves?.steps ?? parseWaves(DEFAULT_WAVES),
+    steps: options.waves?.steps ?? DEFAULT_WAVE_STEPS,
     canary: options.waves?.canary,
     // Without verification a wave proves nothing, so everyone goes at once.
     allAtOnce: !options.verify || (options.waves?.allAtOnce ?? false),

@@ -27,3 +27,13 @@ export function fleetExitCode(failures: readonly (ClientFailure | undefined)[]):
   if (failed.length === 0) return ExitCode.ok;
   return failed.length === failures.length && failed.every((failure) => failure.exitCode === 2) ? ExitCode.usage : ExitCode.failed;
 }
+
+/**
+ * Exit code of a read-only comparison (`status`, `secrets status`): a client that could not be read
+ * decides as any fleet command's failure does; otherwise any difference from the project is exit 1.
+ */
+export function statusExitCode(results: readonly { error?: ClientFailure | undefined; inSync: boolean }[]): ExitCode {
+  const errors = results.map((result) => result.error);
+  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
+  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
+}

@@ -1,6 +1,7 @@
 import type { TailApi, TailConnection } from '../../cloudflare/tail.js';
 import type { Client } from '../../fleet/fleet.js';
 import { FleetError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import { TAIL_RECONNECT_BACKOFF_MS } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
@@ -115,7 +116,7 @@ async function oneTail(
     return { kind: 'failed', error: asFleetError(error) };
   }
   if (record === 'missing') {
-    throw new FleetError(`worker ${client.workerName} does not exist`, { hint: `Deploy it first: mcp-fleet deploy ${client.name}` });
+    throw new FleetError(`worker ${client.workerName} does not exist`, { hint: `Deploy it first: ${commandLine('deploy', client.name)}` });
   }
   result.tails += 1;
   let connection: TailConnection | undefined;

@@ -9,6 +9,7 @@ import { ensureSecretsIgnored, refuseIfTracked } from '../../secrets/git-guard.j
 import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { exists, readFileIfExists, sweepStaleTempFiles, writeFileAtomic } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { STATE_DIR_NAME } from '../../util/state-dir.js';
 import { completeSection, envSectionFor } from './client-section.js';
 
@@ -89,7 +90,7 @@ function planEnvClient(fleet: Fleet, client: string): ClientConfigPlan {
   if (client === fleet.topLevelName)
     throw usageError(
       `${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`,
-      `If the top-level worker serves ${client} itself: mcp-fleet add ${client} --default`,
+      `If the top-level worker serves ${client} itself: ${commandLine('add', client, '--default')}`,
     );
   const taken = fleet.clients.find((other) => other.workerName === client);
   if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
@@ -109,7 +110,9 @@ function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
   if (client !== config.name) {
     throw usageError(
       `--default: ${client} is not the top-level worker's name in ${configPath} (${config.name === undefined ? 'it has none' : JSON.stringify(config.name)})`,
-      config.name === undefined ? `Give the top level a "name" in ${configPath} first.` : `Run: mcp-fleet add ${config.name} --default`,
+      config.name === undefined
+        ? `Give the top level a "name" in ${configPath} first.`
+        : `Run: ${commandLine('add', config.name, '--default')}`,
     );
   }
   const problem = defaultWorkerProblem(config);
@@ -126,7 +129,10 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const plan = options.asDefault ? planDefaultClient(fleet, client) : planEnvClient(fleet, client);
   parseConfigText(plan.configText, fleet.configPath);
   if (fleet.templateText === undefined) {
-    throw usageError(`${fleet.templatePath} is missing: it lists the keys every client needs`, 'Create it, or run: mcp-fleet init --adopt');
+    throw usageError(
+      `${fleet.templatePath} is missing: it lists the keys every client needs`,
+      `Create it, or run: ${commandLine('init', '--adopt')}`,
+    );
   }
   const required = fleet.requiredKeys;
   const unknown = [...options.set.keys()].filter((key) => !required.includes(key));

@@ -1,5 +1,5 @@
-import { createApi, type FleetApi } from '../../cloudflare/api.js';
 import { resolveTarget } from '../../cloudflare/resolve-target.js';
+import { createWorkersApi, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { type Fleet, findClient } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
 
@@ -10,7 +10,7 @@ export interface DeleteWorkerResult {
 }
 
 /** Deletes a client's worker (and with it its secrets and versions) on the target. One API call. */
-export async function deleteWorker(api: FleetApi, workerName: string): Promise<DeleteWorkerResult> {
+export async function deleteWorker(api: Pick<WorkersApi, 'deleteScript'>, workerName: string): Promise<DeleteWorkerResult> {
   return { worker: workerName, outcome: await api.deleteScript(workerName) };
 }
 
@@ -25,5 +25,5 @@ export async function deleteClientWorker(fleet: Fleet, clientName: string, local
     throw usageError(`${clientName} is not a client (no env.${clientName} in ${fleet.configPath})`, `Clients: ${known}`);
   }
   const target = await resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
-  return deleteWorker(createApi(target), client.workerName);
+  return deleteWorker(createWorkersApi(target), client.workerName);
 }

@@ -7,6 +7,7 @@ import { clientNameProblem } from '../../fleet/names.js';
 import { ensureSecretsIgnored } from '../../secrets/git-guard.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { exists, writeFileAtomic } from '../../util/files.js';
+import { commandLineIn } from '../../util/next-step.js';
 import { packageRoot } from '../../util/package-root.js';
 import { STATE_DIR_NAME } from '../../util/state-dir.js';
 
@@ -72,7 +73,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   if (configPresent) {
     throw usageError(
       `${dir} already holds a wrangler config`,
-      'To add mcp-fleet to an existing wrangler project, run: mcp-fleet init --adopt',
+      `To add mcp-fleet to an existing wrangler project, run: ${commandLineIn(dir, 'init', '--adopt')}`,
     );
   }
   const name = options.name ?? projectNameFrom(dir);
@@ -108,7 +109,10 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 
 async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode): Promise<InitResult> {
   if (!configPresent)
-    throw usageError(`--adopt: ${dir} has no wrangler.jsonc to adopt`, 'Run mcp-fleet init without --adopt to scaffold a new project.');
+    throw usageError(
+      `--adopt: ${dir} has no wrangler.jsonc to adopt`,
+      `Run ${commandLineIn(dir, 'init')} without --adopt to scaffold a new project.`,
+    );
   // A config mcp-fleet cannot read is reported before anything is added beside it.
   const fleet = await loadFleet(dir);
   const created: string[] = [];
@@ -146,7 +150,9 @@ async function provideDependencies(dir: string, deps: DepsMode): Promise<void> {
   if (deps === 'link') {
     const own = join(packageRoot(), 'node_modules');
     if (!(await exists(own)))
-      throw new FleetError(`cannot link dependencies: ${own} does not exist`, { hint: 'Use mcp-fleet init --install instead.' });
+      throw new FleetError(`cannot link dependencies: ${own} does not exist`, {
+        hint: `Use ${commandLineIn(dir, 'init', '--deps', 'install')} instead.`,
+      });
     await symlink(own, join(dir, 'node_modules'), 'dir');
     return;
   }

@@ -1,7 +1,8 @@
-import { type FleetApi, isCloudflareApiError } from '../../cloudflare/api.js';
+import { isCloudflareApiError, type SecretsApi } from '../../cloudflare/api.js';
 import type { UploadBinding, WorkerUpload } from '../../cloudflare/worker-upload.js';
 import { createWorkersApi, uploadFromVersion, type VersionWithCode, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { FleetError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 
 /**
  * Secret changes for a worker that runs an earlier version than its newest (after a rollback).
@@ -25,7 +26,7 @@ export interface SecretsChange {
 
 /** Sets secrets (null deletes one) as secrets-bulk does, also on a worker that was rolled back. */
 export async function changeSecrets(
-  api: FleetApi,
+  api: SecretsApi,
   worker: string,
   changes: ReadonlyMap<string, string | null>,
   options: { reason: string; progress?: (detail: string) => void },
@@ -60,7 +61,7 @@ async function redeployLiveCode(
   if (versionId === 'missing') throw new FleetError(`worker ${worker} no longer exists`);
   if ((await workers.deploy(worker, [{ version_id: versionId, percentage: 100 }], message)) !== 'ok') {
     throw new FleetError(`deploying version ${versionId} of worker ${worker} with the new secrets: Cloudflare refused it (10220)`, {
-      hint: 'Deploy the current code first (mcp-fleet deploy), then change secrets.',
+      hint: `Deploy the current code first (${commandLine('deploy', '<client>')}), then change secrets.`,
     });
   }
   return versionId;

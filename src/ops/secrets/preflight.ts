@@ -3,6 +3,7 @@ import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile, type SecretsFile, tightenedWarning } from '../../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
 import { FleetError, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import { readPendingRotation } from './rotation/pending.js';
 
 /**
@@ -24,7 +25,7 @@ export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Pro
   if (!file) {
     throw usageError(
       `${name} does not exist`,
-      `Create it with: mcp-fleet add ${client.name} --force (or copy ${basename(fleet.templatePath)} and fill it in)`,
+      `Create it with: ${commandLine('add', client.name, '--force')} (or copy ${basename(fleet.templatePath)} and fill it in)`,
     );
   }
   return file;
@@ -49,7 +50,7 @@ export function assertUsableApiKey(client: Client, values: ReadonlyMap<string, s
   const key = values.get(API_KEY);
   if (key === undefined || key === '') return;
   const name = basename(client.secretsPath);
-  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: mcp-fleet secrets rotate ${client.name}`;
+  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: ${commandLine('secrets', 'rotate', client.name)}`;
   if (key.trim() === '') throw usageError(`${name}: ${API_KEY} is only whitespace; nothing was sent for ${client.name}`, hint);
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes < MIN_API_KEY_BYTES) {
@@ -81,7 +82,7 @@ export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, va
     throw new FleetError(
       `${client.name} has an unfinished rotation of ${pending.key} (started ${pending.startedAt}): the worker may already use the new value`,
       {
-        hint: `Finish it first: mcp-fleet secrets rotate ${client.name}${pending.key === API_KEY ? '' : ` --key ${pending.key}`}`,
+        hint: `Finish it first: ${pending.key === API_KEY ? commandLine('secrets', 'rotate', client.name) : commandLine('secrets', 'rotate', client.name, '--key', pending.key)}`,
       },
     );
   }

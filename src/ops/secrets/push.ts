@@ -1,4 +1,4 @@
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
@@ -11,7 +11,7 @@ import { readSecretsToSend } from './preflight.js';
 export interface PushOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   concurrency?: number;
   onProgress?: ProgressListener;
 }

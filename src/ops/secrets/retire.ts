@@ -1,10 +1,12 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
@@ -18,7 +20,7 @@ import { proveRotation, type RotationProof } from './rotation/proof.js';
 export interface RetireOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   concurrency?: number;
   onProgress?: ProgressListener;
   proofTimeoutMs?: number;
@@ -78,10 +80,10 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
       if (current !== undefined && current !== '' && previous !== '') {
         progress('working', 'proving: previous key refused, current key accepted');
         const url = (await clientUrl(client, api.target, new Map())).url;
-        result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? 30_000 });
+        result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation });
         if (!result.proof.ok) {
           throw new FleetError(`${client.name}: ${PREVIOUS_API_KEY} is deleted, but the worker ${result.proof.detail}`, {
-            hint: `Secrets can take a moment to reach every location; re-run mcp-fleet verify ${client.name} in a minute.`,
+            hint: `Secrets can take a moment to reach every location; re-run ${commandLine('verify', client.name)} in a minute.`,
           });
         }
       }

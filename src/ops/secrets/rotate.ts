@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { generateApiKey } from '../../secrets/generate.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
@@ -7,7 +7,9 @@ import { backupSecretsFile, readSecretsFile, tightenedWarning, updateSecretsFile
 import { type Clock, systemClock } from '../../util/clock.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
+import { commandLine } from '../../util/next-step.js';
 import { statePaths } from '../../util/state-dir.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ClientProgress, ProgressListener } from '../fleet/progress.js';
@@ -24,7 +26,7 @@ import { assertRotatableKey, isGeneratedKey } from './rotation/value.js';
 export interface RotateOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   key?: string;
   /**
    * The new value per client for a key the client supplies (see suppliedValues); required for
@@ -128,7 +130,7 @@ async function rotateOne(
     if (pending.key !== key) {
       throw usageError(
         `${client.name} has an unfinished rotation of ${pending.key}; finish it before rotating ${key}`,
-        `Run: mcp-fleet secrets rotate ${client.name} --key ${pending.key}`,
+        `Run: ${commandLine('secrets', 'rotate', client.name, '--key', pending.key)}`,
       );
     }
     if (supplied !== undefined && supplied !== pending.value) {
@@ -198,7 +200,7 @@ async function rotateOne(
       throw new FleetError(
         `${client.name}: the worker has the new ${key}, but writing ${fileName} failed (${error instanceof Error ? error.message : String(error)})`,
         {
-          hint: `The new value is kept in ${pendingPath}; re-run mcp-fleet secrets rotate ${client.name} to write it.`,
+          hint: `The new value is kept in ${pendingPath}; re-run ${commandLine('secrets', 'rotate', client.name)} to write it.`,
         },
       );
     }
@@ -213,7 +215,7 @@ async function rotateOne(
     const { stale, unreadable } = await keysFromBackups(fleet.dir, client.name, named);
     result.warnings.push(...unreadable);
     const proof = await proveRotation(url, newValue, oldValue, {
-      timeoutMs: options.proofTimeoutMs ?? 30_000,
+      timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation,
       clock: options.clock ?? systemClock,
       grace,
       stale,
@@ -221,7 +223,7 @@ async function rotateOne(
     result.proof = proof;
     if (!proof.ok) {
       throw new FleetError(`${client.name}: the new ${key} is pushed and saved, but the worker ${proof.detail}`, {
-        hint: `Secrets can take a moment to reach every location; re-run mcp-fleet secrets rotate ${client.name} to push again and re-check (the new value is in ${fileName}).`,
+        hint: `Secrets can take a moment to reach every location; re-run ${commandLine('secrets', 'rotate', client.name)} to push again and re-check (the new value is in ${fileName}).`,
       });
     }
     result.reached = 'proven';

@@ -1,16 +1,17 @@
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
-import { ExitCode } from '../../util/errors.js';
-import { type ClientFailure, fleetExitCode } from '../fleet/client-failure.js';
+import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import { forEachClient } from '../fleet/runner.js';
 import { readPendingRotation } from './rotation/pending.js';
 
+// `secrets status` decides its exit code by the policy every read-only comparison shares (the CLI reads it here).
+
 export interface StatusOptions {
   fleet: Fleet;
   clients: readonly Client[];
-  api: FleetApi;
+  api: SecretsApi;
   concurrency?: number;
 }
 
@@ -77,11 +78,4 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
         result.pendingRotation === undefined;
     },
   });
-}
-
-/** A failed check decides as any fleet command's failure does; otherwise any difference is exit 1. */
-export function statusExitCode(results: readonly StatusResult[]): ExitCode {
-  const errors = results.map((result) => result.error);
-  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
-  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
 }

@@ -1,7 +1,7 @@
 import type { BuiltBundle } from '../../cloudflare/wrangler-build.js';
-import { ExitCode } from '../../util/errors.js';
 import { bundleAnnotations } from '../deploy/rollout/bundles.js';
-import { type ClientFailure, fleetExitCode } from '../fleet/client-failure.js';
+
+// `status` decides its exit code by the policy every read-only comparison shares (the CLI reads it here).
 
 /**
  * What `status` concludes from what it read, with no I/O: which deployment's versions hold the code
@@ -90,11 +90,4 @@ export function driftOf(input: DriftInput): string[] {
   if (input.compatibilityMatches === false) drift.push('compatibility date');
   if (input.verifyOk === false) drift.push('verify failed');
   return drift;
-}
-
-/** A failed read decides as any fleet command's failure does; otherwise any drift is exit 1. */
-export function statusExitCode(results: readonly { error?: ClientFailure | undefined; inSync: boolean }[]): ExitCode {
-  const errors = results.map((result) => result.error);
-  if (errors.some((error) => error !== undefined)) return fleetExitCode(errors);
-  return results.every((result) => result.inSync) ? ExitCode.ok : ExitCode.failed;
 }

@@ -1,4 +1,4 @@
-import type { FleetApi } from '../../cloudflare/api.js';
+import type { SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { FleetError } from '../../util/errors.js';
 import { buildBundles, buildGroups, type GroupBuild } from '../deploy/rollout/bundles.js';
@@ -49,7 +49,7 @@ export interface StatusOptions {
   clients: readonly Client[];
   reads: StatusReads;
   /** Secret names (secrets-status.ts). */
-  secretsApi: FleetApi;
+  secretsApi: SecretsApi;
   concurrency?: number;
   workersLimit: number;
   warnShare: number;

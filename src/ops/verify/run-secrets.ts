@@ -1,6 +1,7 @@
 import { API_KEY, type Client } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { describeError, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import type { ClientVerification } from './verification.js';
 
 /** API_KEY per client, and every value of the clients' secrets files (to redact from reports). */
@@ -31,7 +32,7 @@ export async function readKeysAndValues(clients: readonly Client[]): Promise<{ k
   if (problems.length > 0) {
     throw usageError(
       problems.length === 1 ? (problems[0] as string) : `cannot verify:\n  ${problems.join('\n  ')}`,
-      "verify authenticates with each client's own API_KEY from .secrets.<client>; create it with: mcp-fleet add <client>",
+      `verify authenticates with each client's own API_KEY from .secrets.<client>; create it with: ${commandLine('add', '<client>')}`,
     );
   }
   return { keys, values: [...values] };

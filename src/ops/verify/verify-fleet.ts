@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { ExitCode, usageError } from '../../util/errors.js';
+import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
@@ -13,8 +14,6 @@ import { probeMcp } from './mcp-probe.js';
 import type { ProtocolRequirement } from './protocol.js';
 import { readKeysAndValues, redactResult, redactText } from './run-secrets.js';
 import type { ClientVerification, FleetVerification } from './verification.js';
-
-export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface VerifyFleetOptions {
   /** The project the clients belong to. */
@@ -53,7 +52,7 @@ export function expectedClientId(client: Client): string {
  */
 export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVerification> {
   const started = performance.now();
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? TIMEOUT_MS.verifyRequest;
   const protocol = options.protocol ?? 'served';
   const { clients, target } = options;
   if (clients.length === 0) throw usageError('no clients to verify');

@@ -1,6 +1,7 @@
 import type { UploadBinding, WorkerUpload } from '../../../cloudflare/worker-upload.js';
 import { type Deployment, type DeploymentVersion, uploadFromVersion, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import { FleetError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
 import { shortId } from './results.js';
 
 /**
@@ -79,7 +80,9 @@ function targetVersions(worker: string, deployments: readonly Deployment[], targ
       index === -1
         ? `worker ${worker} does not run version ${shortId(target.from)}; nothing to roll back`
         : `worker ${worker} has no earlier deployment to go back to`,
-      { hint: 'Name a version: mcp-fleet rollback <client> --to <version-id> (wrangler versions list --env <client> lists them).' },
+      {
+        hint: `Name a version: ${commandLine('rollback', '<client>', '--to', '<version-id>')} (WRANGLER_SEND_METRICS=false npx wrangler versions list --env <client> lists them).`,
+      },
     );
   }
   return previous.versions.map((v) => ({ version_id: v.version_id, percentage: v.percentage }));

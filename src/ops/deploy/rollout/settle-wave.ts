@@ -1,4 +1,5 @@
 import type { WorkersApi } from '../../../cloudflare/workers-api.js';
+import { commandLine } from '../../../util/next-step.js';
 import { clientFailure } from '../../fleet/client-failure.js';
 import type { ProgressListener } from '../../fleet/progress.js';
 import { forEachClient } from '../../fleet/runner.js';
@@ -108,5 +109,5 @@ function keep(entry: PreparedClient, cause: string, onProgress: ProgressListener
 }
 
 function failureOf(entry: PreparedClient, why: string): DeployResult['error'] {
-  return { message: why, hint: `Look closer: mcp-fleet verify ${entry.client.name}`, exitCode: 1 };
+  return { message: why, hint: `Look closer: ${commandLine('verify', entry.client.name)}`, exitCode: 1 };
 }

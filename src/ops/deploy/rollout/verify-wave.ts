@@ -1,6 +1,7 @@
 import type { Target } from '../../../cloudflare/target.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { systemClock } from '../../../util/clock.js';
+import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { clientFailure } from '../../fleet/client-failure.js';
 import { describeFetchError } from '../../verify/auth-probe.js';
 import { resolveClientUrls } from '../../verify/client-urls.js';
@@ -75,12 +76,12 @@ export async function waitUntilServing(
   options: { timeoutMs?: number; versionId?: string | undefined; onWaiting?: (detail: string) => void } = {},
 ): Promise<PostDeployCheck> {
   const clock = systemClock;
-  const deadline = clock.now() + (options.timeoutMs ?? 30_000);
+  const deadline = clock.now() + (options.timeoutMs ?? TIMEOUT_MS.propagation);
   let detail = '';
   let said = false;
   for (;;) {
     try {
-      const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
+      const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(TIMEOUT_MS.probe), redirect: 'manual' });
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         detail = `GET /health answered ${response.status}`;
@@ -94,7 +95,7 @@ export async function waitUntilServing(
         said = true;
       }
     } catch (error) {
-      detail = `GET /health: ${describeFetchError(error, 5_000)}`;
+      detail = `GET /health: ${describeFetchError(error, TIMEOUT_MS.probe)}`;
     }
     if (clock.now() >= deadline) return { ok: false, detail: `the worker is not serving: ${detail}` };
     await clock.sleep(250);

@@ -30,6 +30,9 @@ export function parseWaves(text: string): WaveStep[] {
   });
 }
 
+/** DEFAULT_WAVES parsed: the steps a rollout takes when --waves is not given. */
+export const DEFAULT_WAVE_STEPS: readonly WaveStep[] = parseWaves(DEFAULT_WAVES);
+
 /** Client names for --canary, each one of the clients being deployed. */
 export function parseCanary(text: string, clients: readonly string[]): string[] {
   const names = [...new Set(text.split(',').map((name) => name.trim()))];

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../../../util/clock.js';
 import { mapWithConcurrency } from '../../../util/concurrency.js';
 import { describeError } from '../../../util/errors.js';
 import { statePaths } from '../../../util/state-dir.js';
+import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { type KeyProbeResult, keyAccepted } from '../../verify/auth-probe.js';
 
 export interface RotationProof {
@@ -55,8 +56,10 @@ export async function proveRotation(
   const oldAsPromised = (probe: KeyProbeResult | undefined): boolean => probe === undefined || (grace ? probe.accepted : probe.refused);
   for (;;) {
     [fresh, previous, staleProbes] = await Promise.all([
-      keyAccepted(url, newKey, { timeoutMs: 5_000, label: 'with the new key' }),
-      oldKey === undefined ? Promise.resolve(undefined) : keyAccepted(url, oldKey, { timeoutMs: 5_000, label: 'with the previous key' }),
+      keyAccepted(url, newKey, { timeoutMs: TIMEOUT_MS.probe, label: 'with the new key' }),
+      oldKey === undefined
+        ? Promise.resolve(undefined)
+        : keyAccepted(url, oldKey, { timeoutMs: TIMEOUT_MS.probe, label: 'with the previous key' }),
       probeStale(url, stale),
     ]);
     const settled = fresh.accepted && oldAsPromised(previous) && staleProbes.every(({ probe }) => probe.refused);
@@ -92,7 +95,7 @@ export async function proveRotation(
 async function probeStale(url: string, stale: readonly StaleKey[]): Promise<{ entry: StaleKey; probe: KeyProbeResult }[]> {
   const settled = await mapWithConcurrency(stale, STALE_PROBE_CONCURRENCY, async (entry) => ({
     entry,
-    probe: await keyAccepted(url, entry.key, { timeoutMs: 5_000, label: `with the key from ${entry.source}` }),
+    probe: await keyAccepted(url, entry.key, { timeoutMs: TIMEOUT_MS.probe, label: `with the key from ${entry.source}` }),
   }));
   // keyAccepted never throws (a failure is a result), so every entry settled with a value.
   return settled.flatMap((result) => (result.ok ? [result.value] : []));

@@ -1,15 +1,17 @@
 import { basename } from 'node:path';
-import type { FleetApi } from '../../../cloudflare/api.js';
+import type { SecretsApi } from '../../../cloudflare/api.js';
 import { isCloudflareApiError } from '../../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet } from '../../../fleet/fleet.js';
 import { FleetError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
+import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { keyAccepted } from '../../verify/auth-probe.js';
 import { clientUrl } from '../../verify/client-urls.js';
 import { clearPendingRotation } from './pending.js';
 
 export interface PushFailureContext {
   fleet: Fleet;
-  api: FleetApi;
+  api: SecretsApi;
   client: Client;
   key: string;
   newValue: string;
@@ -46,17 +48,17 @@ export async function pushFailure(error: unknown, context: PushFailureContext): 
     );
     if (url) {
       const [fresh, previous] = await Promise.all([
-        keyAccepted(url, context.newValue, { timeoutMs: 5_000, label: 'with the new key' }),
+        keyAccepted(url, context.newValue, { timeoutMs: TIMEOUT_MS.probe, label: 'with the new key' }),
         context.oldValue === undefined
           ? Promise.resolve(undefined)
-          : keyAccepted(url, context.oldValue, { timeoutMs: 5_000, label: 'with the previous key' }),
+          : keyAccepted(url, context.oldValue, { timeoutMs: TIMEOUT_MS.probe, label: 'with the previous key' }),
       ]);
       if (fresh.accepted) live = `the new ${key} (kept in ${context.pendingPath}; not yet in ${fileName})`;
       else if (previous?.accepted) live = `the previous ${key} (in ${fileName}) for now`;
     }
   }
   const unknown = new FleetError(`${client.name}: pushing the new ${key} failed (${reason}); the worker has ${live}`, {
-    hint: `Re-run mcp-fleet secrets rotate ${client.name}${key === API_KEY ? '' : ` --key ${key}`} to finish: it pushes that same new value again and saves it.`,
+    hint: `Re-run ${key === API_KEY ? commandLine('secrets', 'rotate', client.name) : commandLine('secrets', 'rotate', client.name, '--key', key)} to finish: it pushes that same new value again and saves it.`,
   });
   return { error: unknown, changed: 'unknown' };
 }

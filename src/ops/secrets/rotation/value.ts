@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../../fleet/fleet.js';
 import { isValidKey } from '../../../secrets/dotfile.js';
 import { usageError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
 import { readPendingRotation } from './pending.js';
 
 /**
@@ -60,7 +61,7 @@ export async function suppliedValues(options: SuppliedValuesOptions): Promise<Ma
   for (const client of options.clients) if ((await readPendingRotation(fleet.dir, client.name))?.key !== key) needing.push(client);
   const values = new Map<string, string>();
   if (needing.length === 0) return values;
-  const example = `${key}=… mcp-fleet secrets rotate ${needing[0]?.name ?? '<client>'} --key ${key} --from-env`;
+  const example = `${key}=… ${commandLine('secrets', 'rotate', needing[0]?.name ?? '<client>', '--key', key, '--from-env')}`;
   if (options.fromEnv) {
     if (needing.length > 1) {
       throw usageError(

@@ -1,32 +1,16 @@
-import type { Command } from 'commander';
-import type { FleetApi } from '../cloudflare/api.js';
+import type { SecretsApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { ProgressListener } from '../ops/fleet/progress.js';
 import type { ClientOutcome } from '../ops/fleet/runner.js';
 import type { ExitCode } from '../util/errors.js';
-import { type CommandContext, commandContext } from './context.js';
-import { withProjectLock } from './project-lock.js';
+import type { CommandContext } from './define.js';
 
-/** Options every fleet-wide Cloudflare command takes. */
+/** The flags every fleet-wide Cloudflare command takes (options.ts fleetOptions). */
 export interface FleetFlags {
-  all?: boolean;
-  local?: boolean;
-  concurrency?: string;
-  rateLimit?: string;
-  /** --no-wait (commands that write). */
-  wait?: boolean;
-}
-
-export function addFleetOptions(command: Command, defaultConcurrency: number): Command {
-  return command
-    .option('--all', 'every client of the fleet')
-    .option('--local', 'use the local edge (mcp-fleet local start) instead of Cloudflare')
-    .option('--concurrency <n>', `clients worked on at once (default: ${defaultConcurrency})`)
-    .option(
-      '--rate-limit <requests/seconds>',
-      "API budget for this run (default: MCP_FLEET_RATE_LIMIT, else 1200/300, Cloudflare's limit per token)",
-    );
+  all: boolean;
+  local: boolean;
+  rateLimit: string | undefined;
 }
 
 export interface FleetRun {
@@ -37,26 +21,30 @@ export interface FleetRun {
 }
 
 /** Loads the project, picks the clients and the target (unless resolved already), and fixes the process-wide API budget. */
-export async function prepareFleetRun(cmd: Command, names: readonly string[], flags: FleetFlags, target?: Target): Promise<FleetRun> {
-  const ctx = commandContext(cmd);
+export async function prepareFleetRun(
+  ctx: CommandContext,
+  names: readonly string[],
+  flags: Pick<FleetFlags, 'all' | 'local'> & Partial<Pick<FleetFlags, 'rateLimit'>>,
+  target?: Target,
+): Promise<FleetRun> {
   const [{ loadFleet, selectClients }, { sharedPacer }] = await Promise.all([
     import('../fleet/fleet.js'),
     import('../cloudflare/pacer.js'),
   ]);
   const fleet = await loadFleet(ctx.cwd);
-  const clients = selectClients(fleet, names, Boolean(flags.all));
+  const clients = selectClients(fleet, names, flags.all);
   sharedPacer({ rateLimit: flags.rateLimit });
-  return { ctx, fleet, clients, target: target ?? (await resolveFleetTarget(fleet, flags)) };
+  return { ctx, fleet, clients, target: target ?? (await resolveFleetTarget(fleet, flags.local)) };
 }
 
 /** Cloudflare (token, account) or, with --local, the recorded local edge; bad or missing details are exit 2. */
-export async function resolveFleetTarget(fleet: Fleet, flags: Pick<FleetFlags, 'local'>): Promise<Target> {
+export async function resolveFleetTarget(fleet: Fleet, local: boolean): Promise<Target> {
   const { resolveTarget } = await import('../cloudflare/resolve-target.js');
-  return resolveTarget({ projectDir: fleet.dir, local: Boolean(flags.local), configAccountId: fleet.accountId });
+  return resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
 }
 
-export async function fleetApi(run: FleetRun): Promise<FleetApi> {
-  return (await import('../cloudflare/api.js')).createApi(run.target);
+export async function secretsApi(run: FleetRun): Promise<SecretsApi> {
+  return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }
 
 /** What a fleet command runs: the op, how its results read as a table, and (when not the default) its exit policy. */
@@ -97,22 +85,15 @@ export async function runFleetOp<R extends ClientOutcome>(run: FleetRun, op: Fle
   return { exitCode, json: fleetJson(results, exitCode === 0) };
 }
 
-/**
- * A whole fleet command: load the project and target, run the op, print JSON and report, return
- * the exit code. A command that writes (files or remote state) does all of it holding the project lock.
- */
+/** A whole fleet command: load the project and target, run the op, print JSON and report, return the exit code. */
 export async function fleetCommand<R extends ClientOutcome>(
-  cmd: Command,
+  ctx: CommandContext,
   names: readonly string[],
   flags: FleetFlags,
-  access: 'read' | 'write',
   op: (run: FleetRun) => FleetOp<R> | Promise<FleetOp<R>>,
 ): Promise<ExitCode> {
-  const whole = async (): Promise<ExitCode> => {
-    const run = await prepareFleetRun(cmd, names, flags);
-    const outcome = await runFleetOp(run, await op(run));
-    run.ctx.output.result(outcome.json);
-    return outcome.exitCode;
-  };
-  return access === 'write' ? withProjectLock(cmd, commandContext(cmd), flags, whole) : whole();
+  const run = await prepareFleetRun(ctx, names, flags);
+  const outcome = await runFleetOp(run, await op(run));
+  run.ctx.output.result(outcome.json);
+  return outcome.exitCode;
 }

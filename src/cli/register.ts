@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { createOutput } from '../ui/output.js';
+import { setInvocation } from '../util/next-step.js';
+import { action } from './action.js';
+import type { CommandContext, CommandGroup, CommandInput, DeclaredCommand } from './define.js';
+import { cliInvocation } from './invocation.js';
+import { withProjectLock } from './lock.js';
+
+/** Turns the declarations into commander commands, in the order given (the order of `--help`). */
+export function registerCommands(program: Command, groups: readonly CommandGroup[], commands: readonly DeclaredCommand[]): void {
+  const parents = new Map<string, Command>();
+  // A group is created where its first subcommand comes, so --help keeps the declared order.
+  const parentOf = (name: string): Command | undefined => {
+    const group = groups.find((candidate) => candidate.name === name);
+    if (group && !parents.has(name)) parents.set(name, program.command(group.name).description(group.description));
+    return parents.get(name);
+  };
+  const targeted = new Set(commands.filter((spec) => 'local' in spec.options).map((spec) => spec.name));
+  for (const spec of commands) {
+    const words = spec.name.split(' ');
+    const parent = words.length > 1 ? parentOf(words[0] ?? '') : program;
+    if (!parent) throw new Error(`${spec.name}: no group ${words[0]} is declared`);
+    const command = parent.command(words.at(-1) ?? spec.name).description(spec.description);
+    for (const arg of spec.args) {
+      const name = arg.variadic ? `${arg.name}...` : arg.name;
+      command.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
+    }
+    for (const [key, option] of Object.entries(spec.options)) {
+      const built = new Option(option.flags, option.description);
+      if (option.choices) built.choices(option.choices);
+      if (option.repeatable) built.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      if (option.defaultValue !== undefined) built.default(option.defaultValue, option.defaultDescription);
+      // The handler's flags are keyed by the declaration; commander keys them by the flag's name.
+      if (built.attributeName() !== key)
+        throw new Error(`${spec.name}: option ${option.flags} must be declared as ${built.attributeName()}`);
+      command.addOption(built);
+    }
+    if (spec.access === 'write') {
+      command.option('--no-wait', 'fail at once instead of waiting when another mcp-fleet command is changing this project');
+    }
+    command.action(action((...params: unknown[]) => runDeclared(spec, params, targeted)));
+  }
+}
+
+interface GlobalOptions {
+  cwd?: string;
+  json?: boolean;
+}
+
+async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: ReadonlySet<string>) {
+  const command = params.at(-1) as Command;
+  const raw = command.opts<Record<string, unknown>>();
+  const args = Object.fromEntries(spec.args.map((arg, i) => [arg.name, params[i]]));
+  const flags = Object.fromEntries(Object.entries(spec.options).map(([key, option]) => [key, option.parse(raw[key])]));
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const json = Boolean(globals.json);
+  const ctx: CommandContext = {
+    cwd: resolve(globals.cwd ?? process.cwd()),
+    json,
+    output: createOutput({ json, yes: flags.yes === true }),
+  };
+  setInvocation({
+    program: cliInvocation(),
+    global: globals.cwd === undefined ? [] : ['-C', globals.cwd],
+    target: flags.local === true ? ['--local'] : [],
+    targeted,
+  });
+  const input: CommandInput<Record<string, unknown>, Record<string, unknown>> = { args, flags, ctx };
+  if (spec.access !== 'write') return spec.run(input);
+  const dir = spec.lockDir ? spec.lockDir(input) : ctx.cwd;
+  if (dir === undefined) return spec.run(input);
+  return withProjectLock({ command: spec.name, output: ctx.output, wait: raw.wait !== false, projectDir: dir }, () => spec.run(input));
+}

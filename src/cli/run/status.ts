@@ -1,0 +1,48 @@
+import { CAPACITY_WARNING_SHARE } from '../../ops/fleet/defaults.js';
+import type { ClientStatus } from '../../ops/status/status.js';
+import type { ExitCode } from '../../util/errors.js';
+import type { CommandContext } from '../define.js';
+import { type FleetFlags, prepareFleetRun, runFleetOp } from '../fleet-command.js';
+
+export interface StatusRequest extends FleetFlags {
+  clients: string[];
+  concurrency: number;
+  verify: boolean;
+  workersLimit: number;
+}
+
+/** `status`: read-only, so it never waits for the project lock (a deploy may hold it; status then shows what runs meanwhile). */
+export async function runStatus(ctx: CommandContext, request: StatusRequest): Promise<ExitCode> {
+  const run = await prepareFleetRun(ctx, request.clients, request);
+  const [{ fleetStatus }, { statusExitCode }, { createWorkersApi }, { createVersionReads }, { createSecretsApi }, report] =
+    await Promise.all([
+      import('../../ops/status/status.js'),
+      import('../../ops/fleet/client-failure.js'),
+      import('../../cloudflare/workers-api.js'),
+      import('../../cloudflare/version-reads.js'),
+      import('../../cloudflare/api.js'),
+      import('../../ui/status-report.js'),
+    ]);
+  let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
+  const outcome = await runFleetOp<ClientStatus>(run, {
+    progress: false,
+    run: async (onProgress) => {
+      status = await fleetStatus({
+        fleet: run.fleet,
+        clients: run.clients,
+        reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
+        secretsApi: createSecretsApi(run.target),
+        concurrency: request.concurrency,
+        workersLimit: request.workersLimit,
+        warnShare: CAPACITY_WARNING_SHARE,
+        verify: request.verify ? { target: run.target } : undefined,
+        onProgress,
+      });
+      return status.clients;
+    },
+    render: () => (status ? report.renderFleetStatus(status, { verify: request.verify }) : ''),
+    exitCode: statusExitCode,
+  });
+  if (status) ctx.output.result(report.fleetStatusJson(status, outcome.exitCode === 0));
+  return outcome.exitCode;
+}

@@ -1,0 +1,47 @@
+import type { ExitCode } from '../../util/errors.js';
+import type { CommandContext } from '../define.js';
+import { prepareWorkerUrlRun } from '../worker-url-run.js';
+
+export interface VerifyRequest {
+  clients: string[];
+  all: boolean;
+  local: boolean;
+  url: string[];
+  concurrency: number;
+  timeout: number;
+  protocol: string;
+}
+
+export async function runVerify(ctx: CommandContext, request: VerifyRequest): Promise<ExitCode> {
+  const [{ verifyFleet, verifyExitCode }, { renderVerifyReport, verifyJson }, { parseProtocolRequirement }] = await Promise.all([
+    import('../../ops/verify/verify-fleet.js'),
+    import('../../ui/verify-report.js'),
+    import('../../ops/verify/protocol.js'),
+  ]);
+  const protocol = parseProtocolRequirement(request.protocol);
+  const { fleet, clients, overrides, local, target } = await prepareWorkerUrlRun(ctx, request.clients, request);
+
+  ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
+  // A live count only where a person watches; logs and pipes get the report alone.
+  const live = ctx.output.isTTY && clients.length > 1;
+  let done = 0;
+  const report = await verifyFleet({
+    fleet,
+    clients,
+    target,
+    urls: overrides,
+    concurrency: request.concurrency,
+    timeoutMs: request.timeout,
+    protocol,
+    onProgress: live
+      ? (_client, phase) => {
+          if (phase === 'done' || phase === 'failed') ctx.output.write(`\r${++done}/${clients.length} clients checked`);
+        }
+      : undefined,
+  });
+  if (live) ctx.output.write('\r\u001b[2K');
+  ctx.output.result(verifyJson(report));
+  // Under --json this goes to stderr, so a person watching CI still reads the report.
+  ctx.output.info(renderVerifyReport(report));
+  return verifyExitCode(report);
+}

@@ -1,0 +1,70 @@
+import type { AddResult } from '../ops/project/add.js';
+import type { DeleteWorkerResult } from '../ops/project/delete-worker.js';
+import type { InitResult } from '../ops/project/init.js';
+import type { RemoveResult } from '../ops/project/remove.js';
+import type { ConfigUpgrade } from '../ops/project/upgrade-config.js';
+import { commandLine, commandLineIn } from '../util/next-step.js';
+import type { Output } from './output.js';
+
+/** What init, add, remove and upgrade-config say they did, with the next step as it runs. */
+
+export function renderInit(output: Output, dir: string, result: InitResult): void {
+  // The next steps act on the new project: from wherever this ran, -C points at it.
+  const inProject = (...words: string[]) => commandLineIn(dir, ...words);
+  if (result.adopted) {
+    output.success(`adopted ${dir}${result.created.length ? ` (added ${result.created.join(', ')})` : ' (nothing to add)'}`);
+    const top = result.topLevel;
+    const clients = (result.clients ?? []).map((name) => (top?.client && name === top.name ? `${name} (top-level worker)` : name));
+    output.info(`  clients: ${clients.join(', ') || 'none yet'}`);
+    if (top && !top.client && top.canBeClient)
+      output.info(`  the top-level worker ${top.name} is not a client; if it serves one: ${inProject('add', top.name, '--default')}`);
+  } else {
+    output.success(`created fleet project ${result.name} in ${dir}`);
+    for (const file of result.created) output.info(`  ${file}`);
+  }
+  output.info(`next: ${inProject('add', '<client>')}`);
+}
+
+export function renderAdd(output: Output, configPath: string, result: AddResult, deploying: boolean): void {
+  const { client } = result;
+  output.success(
+    result.default
+      ? `${client} is a client: the top-level worker ${result.worker}, deployed without --env, dataset ${result.dataset ?? 'none'}`
+      : `added ${client}: worker ${result.worker}, dataset ${result.dataset}`,
+  );
+  if (result.default && result.configAdded.length > 0) output.info(`  added to ${configPath}: ${result.configAdded.join(', ')}`);
+  if (result.dataset === null)
+    output.warn(`the top level binds no ANALYTICS dataset: ${commandLine('metrics', client)} will have nothing to read`);
+  output.info(`  secrets: ${result.secretsFile} (0600)`);
+  for (const [key, source] of Object.entries(result.sources)) output.info(`    ${key}: ${source}`);
+  if (result.backup) output.info(`  previous secrets kept at ${result.backup}`);
+  if (result.missing.length > 0) output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
+  if (!deploying) output.info(`next: ${commandLine('deploy', client)}`);
+}
+
+export function renderRemove(output: Output, configPath: string, result: RemoveResult, worker: DeleteWorkerResult | undefined): void {
+  if (worker)
+    output.success(
+      worker.outcome === 'deleted' ? `deleted worker ${worker.worker}` : `worker ${worker.worker} did not exist; nothing to delete`,
+    );
+  output.success(
+    result.configChanged
+      ? `removed ${result.client} from ${configPath}`
+      : `${result.client} is no longer a client; the top-level worker's settings in ${configPath} were left as they are`,
+  );
+  if (result.secretsKeptAt) output.info(`  secrets kept at ${result.secretsKeptAt} (restore by moving it back)`);
+}
+
+export function renderUpgrade(output: Output, configPath: string, result: ConfigUpgrade, check: boolean): void {
+  for (const entry of result.clients) {
+    output.info(
+      entry.added.length === 0
+        ? `  ${entry.client}  nothing to add (${entry.section})`
+        : `  ${entry.client}  ${check ? 'lacks' : 'added'} ${entry.added.join(', ')} (${entry.section})`,
+    );
+  }
+  const count = result.clients.filter((entry) => entry.added.length > 0).length;
+  if (!result.changed) output.success(`every section is complete (${result.clients.length} checked)`);
+  else if (check) output.warn(`${count} of ${result.clients.length} sections lack something; run without --check to add it`);
+  else output.success(`completed ${count} of ${result.clients.length} sections in ${configPath}; deploy to use them`);
+}
