@@ -558,7 +558,7 @@ describe('mcp-fleet local (the built binary)', () => {
     process.kill(info.pid, 'SIGKILL');
     const stop = await runCli(['--cwd', cliProject.dir, 'local', 'stop']);
     expect(stop.exitCode, stop.stderr).toBe(0);
-    // Its workerd die with it (issue 10 case 7), or, where they cannot, stop stops them.
+    // Its workerd die with it (see docs/hardening.md: a killed edge leaves no child), or, where they cannot, stop stops them.
     expect(stop.stdout).toMatch(/removed a stale edge\.json(, stopped \d+ orphaned workerd)?/);
     await expect(stat(edgeFilePath(cliProject.dir))).rejects.toThrow();
     await vi.waitFor(async () => expect(await workerdInGroup()).toEqual([]), { timeout: 10_000 });

@@ -7,7 +7,7 @@ import { binPath } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
- * Issue 10, case 1: one writer at a time. Every command that changes the project or remote
+ * One writer at a time. Every command that changes the project or remote
  * state holds the project lock; read-only commands never wait for it.
  */
 let fleet: TestFleet;
@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 afterAll(() => closeTestFleet(fleet));
 
-describe('case 1: one writer at a time', () => {
+describe('one writer at a time', () => {
   test('five adds at once keep all five env sections and secrets files', async () => {
     const names = ['c1', 'c2', 'c3', 'c4', 'c5'];
     const results = await Promise.all(names.map((name) => fleet.cli(['add', name, '--yes'], { env: { UPSTREAM_TOKEN: 'x' } })));

@@ -10,7 +10,7 @@ import { snapshotDir } from '../helpers/snapshot.js';
 import { scaffoldTemplateProject } from '../helpers/template.js';
 
 /**
- * Hostile and careless wrangler.jsonc files (issue 10, cases 4, 5, 10 and 11): each is refused
+ * Hostile and careless wrangler.jsonc files (hostile names, reserved names, edits, malformed files): each is refused
  * with exit 2 and a message naming the file and line, and leaves every file as it was, or is
  * edited without touching a byte outside the edited env section.
  */
@@ -59,7 +59,7 @@ async function expectRefused(project: Project, args: string[]): Promise<string> 
 
 const VICTIM_KEY = 'victim-key-that-lives-outside-the-project';
 
-describe('case 4: env names are validated wherever the config is loaded', () => {
+describe('env names are validated wherever the config is loaded', () => {
   const hostile = 'x/../../outside/victim';
   const config = `{\n  "name": "fleet",\n  "main": "src/index.ts",\n  "env": {\n    "${hostile}": { "name": "victim" }\n  }\n}\n`;
 
@@ -70,7 +70,7 @@ describe('case 4: env names are validated wherever the config is loaded', () => 
     return project;
   }
 
-  test('case 4: an env name with ../ is refused with exit 2 naming the env and its line; list reads no file outside the project', async () => {
+  test('an env name with ../ is refused with exit 2 naming the env and its line; list reads no file outside the project', async () => {
     const project = await withVictim();
     const before = await snapshotDir(project.root);
     const result = await runCli(['list', '--json'], { cwd: project.dir });
@@ -82,13 +82,13 @@ describe('case 4: env names are validated wherever the config is loaded', () => 
     expect(await snapshotDir(project.root)).toEqual(before);
   });
 
-  test('case 4: remove of an env named with ../ is refused and moves no file', async () => {
+  test('remove of an env named with ../ is refused and moves no file', async () => {
     const project = await withVictim();
     const stderr = await expectRefused(project, ['remove', hostile]);
     expect(stderr).toContain(`env "${hostile}"`);
   });
 
-  test('case 4: verify --url for an env named with ../ sends no key anywhere', async () => {
+  test('verify --url for an env named with ../ sends no key anywhere', async () => {
     const project = await withVictim();
     const seen: string[] = [];
     const server = createServer((request, response) => {
@@ -106,7 +106,7 @@ describe('case 4: env names are validated wherever the config is loaded', () => 
     }
   });
 
-  test('case 4: a worker name that is not a Cloudflare script name is refused with its line', async () => {
+  test('a worker name that is not a Cloudflare script name is refused with its line', async () => {
     const project = await projectWith('{\n  "name": "fleet",\n  "env": {\n    "acme": { "name": "evil.example/x#" }\n  }\n}\n');
     const stderr = await expectRefused(project, ['list']);
     expect(stderr).toContain(`${project.configPath}:4:`);
@@ -114,10 +114,10 @@ describe('case 4: env names are validated wherever the config is loaded', () => 
   });
 });
 
-describe('case 5: names that collide with the tool’s own files are reserved', () => {
+describe('names that collide with the tool’s own files are reserved', () => {
   const plain = '{\n  "name": "fleet",\n  "main": "src/index.ts",\n  "env": {}\n}\n';
 
-  test('case 5: add template (even with --force) is refused with exit 2 and the committed .secrets.template stays as it was', async () => {
+  test('add template (even with --force) is refused with exit 2 and the committed .secrets.template stays as it was', async () => {
     const project = await projectWith(plain);
     // --force is what replaces an existing secrets file, and here the one it would replace is the template.
     const stderr = await expectRefused(project, ['add', 'template', '--force', '--set', 'UPSTREAM_TOKEN=a-real-upstream-token-value']);
@@ -126,14 +126,14 @@ describe('case 5: names that collide with the tool’s own files are reserved', 
     expect(stderr).not.toContain('a-real-upstream-token-value');
   });
 
-  test('case 5: an env named template in wrangler.jsonc is refused by list, naming the env and its line', async () => {
+  test('an env named template in wrangler.jsonc is refused by list, naming the env and its line', async () => {
     const project = await projectWith('{\n  "name": "fleet",\n  "env": {\n    "template": { "name": "template" }\n  }\n}\n');
     const stderr = await expectRefused(project, ['list']);
     expect(stderr).toContain(`${project.configPath}:4:`);
     expect(stderr).toContain('env "template" is reserved');
   });
 
-  test('case 5: a client whose dataset is already bound by the top-level worker is refused', async () => {
+  test('a client whose dataset is already bound by the top-level worker is refused', async () => {
     const config = `{\n  "name": "fleet",\n  "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "harbor_metrics" }],\n  "env": {}\n}\n`;
     const project = await projectWith(config);
     const stderr = await expectRefused(project, ['add', 'harbor']);
@@ -158,8 +158,8 @@ function withoutLines(text: string, from: number, to: number): string {
   return lines.join('\n');
 }
 
-describe('case 10: add and remove change nothing outside the edited env section', () => {
-  test('case 10: add and remove keep every comment before, inside and after expanded sections, byte for byte', async () => {
+describe('add and remove change nothing outside the edited env section', () => {
+  test('add and remove keep every comment before, inside and after expanded sections, byte for byte', async () => {
     const original = await fixture('expanded-with-comments.jsonc');
     const project = await projectWith(original);
     const run = async (...args: string[]) => {
@@ -173,7 +173,7 @@ describe('case 10: add and remove change nothing outside the edited env section'
     expect(await run('remove', 'alpha')).toBe(withoutLines(original, 7, 12));
   });
 
-  test('case 10: add and remove next to compact one-line sections leave the neighbours and their trailing comments alone', async () => {
+  test('add and remove next to compact one-line sections leave the neighbours and their trailing comments alone', async () => {
     const original = await fixture('compact-with-comments.jsonc');
     const project = await projectWith(original);
     const run = async (...args: string[]) => {
@@ -189,8 +189,8 @@ describe('case 10: add and remove change nothing outside the edited env section'
   });
 });
 
-describe('case 11: a malformed or unusual wrangler.jsonc', () => {
-  test('case 11: duplicate env keys are refused with exit 2 naming both lines; remove changes nothing', async () => {
+describe('a malformed or unusual wrangler.jsonc', () => {
+  test('duplicate env keys are refused with exit 2 naming both lines; remove changes nothing', async () => {
     const config = `{\n  "name": "fleet",\n  "env": {\n    "dup": { "name": "dup" },\n    "other": { "name": "other" },\n    "dup": { "name": "dup" }\n  }\n}\n`;
     const project = await projectWith(config);
     const stderr = await expectRefused(project, ['remove', 'dup']);
@@ -198,7 +198,7 @@ describe('case 11: a malformed or unusual wrangler.jsonc', () => {
     expect(stderr).toContain('env "dup" is written twice, on lines 4 and 6');
   });
 
-  test('case 11: a byte order mark is accepted, and add and remove keep it and every other byte', async () => {
+  test('a byte order mark is accepted, and add and remove keep it and every other byte', async () => {
     const original = `\uFEFF${await fixture('compact-with-comments.jsonc')}`;
     const project = await projectWith(original);
     const list = await runCli(['list', '--json'], { cwd: project.dir });
@@ -214,7 +214,7 @@ describe('case 11: a malformed or unusual wrangler.jsonc', () => {
     expect(await readFile(project.configPath, 'utf8')).toBe(original);
   });
 
-  test('case 11: env.a: null is exit 2 with file, line and what was expected', async () => {
+  test('env.a: null is exit 2 with file, line and what was expected', async () => {
     const project = await projectWith('{\n  "name": "fleet",\n  "env": {\n    "a": null\n  }\n}\n');
     const stderr = await expectRefused(project, ['list']);
     expect(stderr).toContain(`${project.configPath}:4:`);
@@ -222,7 +222,7 @@ describe('case 11: a malformed or unusual wrangler.jsonc', () => {
     expect(stderr).toContain('not null');
   });
 
-  test('case 11: analytics_engine_datasets: 5 is exit 2 with file, line and what was expected', async () => {
+  test('analytics_engine_datasets: 5 is exit 2 with file, line and what was expected', async () => {
     const config =
       '{\n  "name": "fleet",\n  "env": {\n    "a": {\n      "name": "a",\n      "analytics_engine_datasets": 5\n    }\n  }\n}\n';
     const project = await projectWith(config);
@@ -232,7 +232,7 @@ describe('case 11: a malformed or unusual wrangler.jsonc', () => {
     expect(stderr).toContain('not a number');
   });
 
-  test('case 11: syntax errors are described in words, not parser jargon', async () => {
+  test('syntax errors are described in words, not parser jargon', async () => {
     const missingComma = '{\n  "name": "fleet"\n  "env": {}\n}\n';
     const project = await projectWith(missingComma);
     const stderr = await expectRefused(project, ['list']);

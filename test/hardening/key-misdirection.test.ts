@@ -5,7 +5,7 @@ import type { VerifyJson } from '../../src/ui/json/index.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
- * Issue 10, case 2: a client's key is only ever sent to that client's own URL. verify's isolation
+ * A client's key is only ever sent to that client's own URL. verify's isolation
  * probe presents a neighbour's key only at a URL the target itself forms (workers.dev, or the local
  * edge); at a `--url` or route it is skipped, visibly. acme's `--url` here is a recording server on
  * 127.0.0.1 that passes every request on to acme's real worker, so acme's own checks still pass and
@@ -94,8 +94,8 @@ function checkOf(json: VerifyJson, client: string, name: string): VerifyJson['cl
   return check;
 }
 
-describe('case 2: keys go only where they belong', () => {
-  test("case 2: with --url acme=<other host>, no other client's key is sent to acme's URL; isolation is skipped with a note", async () => {
+describe('keys go only where they belong', () => {
+  test("with --url acme=<other host>, no other client's key is sent to acme's URL; isolation is skipped with a note", async () => {
     recorder.requests.length = 0;
     const result = await fleet.cliJson<VerifyJson>(['verify', '--all', '--local', '--url', `acme=${recorder.url}`]);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -136,7 +136,7 @@ describe('case 2: keys go only where they belong', () => {
     expect(checkOf(result.json, 'beta', 'isolation').skipped).toBeUndefined();
   });
 
-  test('case 2: a skipped isolation check is visibly not a pass in the table, with its note and in the summary', async () => {
+  test('a skipped isolation check is visibly not a pass in the table, with its note and in the summary', async () => {
     recorder.requests.length = 0;
     const result = await fleet.cli(['verify', 'acme', 'beta', '--local', '--url', `acme=${recorder.url}`]);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -150,14 +150,14 @@ describe('case 2: keys go only where they belong', () => {
     expect(recorder.requests.some((request) => request.raw.includes(keys.get('beta') as string))).toBe(false);
   });
 
-  test("case 2: a --url that is acme's own URL on the local edge keeps the isolation probe", async () => {
+  test("a --url that is acme's own URL on the local edge keeps the isolation probe", async () => {
     const own = fleet.workerUrl('acme');
     const result = await fleet.cliJson<VerifyJson>(['verify', 'acme', 'beta', '--local', '--url', `acme=${own}`]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(checkOf(result.json, 'acme', 'isolation')).toMatchObject({ ok: true, detail: "beta's key → 401" });
   });
 
-  test('case 2: a worker URL that redirects elsewhere never passes a key on: the redirect is reported, not followed', async () => {
+  test('a worker URL that redirects elsewhere never passes a key on: the redirect is reported, not followed', async () => {
     const sink = await startRecorder(fleet.edge.info.port, 'beta', '/beta-domain');
     const redirector = createServer((req, res) => {
       res.writeHead(307, { location: `${sink.url}${req.url ?? '/'}` });
@@ -177,7 +177,7 @@ describe('case 2: keys go only where they belong', () => {
     }
   });
 
-  test('case 2: no key leaks into any output of these runs', async () => {
+  test('no key leaks into any output of these runs', async () => {
     const { leaks } = await fleet.leaks.findLeaks();
     expect(leaks).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest';
 import type { RotateJson } from '../../src/ui/json/index.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
-/** Issue 10, case 15: an error says what went wrong, not something comforting or misleading. */
+/** An error says what went wrong, not something comforting or misleading. */
 let fleet: TestFleet;
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ async function withHugeSecret(): Promise<void> {
   onTestFinished(() => fleet.setSecret('acme', 'UPSTREAM_TOKEN', original));
 }
 
-test('case 15: a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
+test('a request the API refuses as invalid (a 1 MB secret) is not blamed on the token', async () => {
   await withHugeSecret();
   const result = await fleet.cli(['secrets', 'push', 'acme', '--local']);
   expect(result.exitCode).toBe(1);
@@ -29,7 +29,7 @@ test('case 15: a request the API refuses as invalid (a 1 MB secret) is not blame
   expect((await fleet.leaks.findLeaks()).leaks).toEqual([]);
 });
 
-test('case 15: per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
+test('per-client failure reasons go to stderr, so a redirected report still shows why', async () => {
   // acme's push is refused; beta's goes through.
   await withHugeSecret();
   const result = await fleet.cli(['secrets', 'push', '--all', '--local']);
@@ -39,7 +39,7 @@ test('case 15: per-client failure reasons go to stderr, so a redirected report s
   expect(result.stderr).toMatch(/acme: .*Cloudflare answered 4\d\d/);
 });
 
-test('case 9: a rotate whose push answer is lost says the outcome is unknown, never "nothing changed"; a re-run converges', async () => {
+test('a rotate whose push answer is lost says the outcome is unknown, never "nothing changed"; a re-run converges', async () => {
   const before = (await fleet.secrets('beta')).get('API_KEY') as string;
   // The edge answers 503 to the push; with one attempt the answer is lost as far as rotate knows.
   await fleet.setFaults({ failNext: 1 });

@@ -8,7 +8,7 @@ import { type FailureJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
 import { binPath, runCli, tempDir } from '../helpers/cli.js';
 import { snapshotDir } from '../helpers/snapshot.js';
 
-/** Issue 10: what the command line promises — exit 2 changes nothing, help and --json say what is true. */
+/** What the command line promises — exit 2 changes nothing, help and --json say what is true. */
 let root: { dir: string; cleanup: () => Promise<void> };
 let project: string;
 
@@ -23,7 +23,7 @@ afterAll(async () => {
   await root?.cleanup();
 });
 
-describe('case 16: add --deploy checks what the deploy needs before writing anything', () => {
+describe('add --deploy checks what the deploy needs before writing anything', () => {
   test('a missing required value is exit 2 and no file changes', async () => {
     const before = await snapshotDir(project);
     // No edge is needed to see this: the check comes first.
@@ -63,7 +63,7 @@ function oldNode(): string | undefined {
   return undefined;
 }
 
-test.skipIf(oldNode() === undefined)('case 17: on Node older than 22.12 the first words say so, exit 2 (no bug report request)', () => {
+test.skipIf(oldNode() === undefined)('on Node older than 22.12 the first words say so, exit 2 (no bug report request)', () => {
   let stderr = '';
   let status = 0;
   try {
@@ -78,7 +78,7 @@ test.skipIf(oldNode() === undefined)('case 17: on Node older than 22.12 the firs
   expect(stderr).not.toContain('bug');
 });
 
-test('case 17: the version check draws the line at 22.12 (22.11 refused, exit 2; this Node goes on)', async () => {
+test('the version check draws the line at 22.12 (22.11 refused, exit 2; this Node goes on)', async () => {
   // The running Node reports an older version to the binary: the check is the first thing it does.
   const pretend = (version: string): string[] => [
     '--import',
@@ -91,7 +91,7 @@ test('case 17: the version check draws the line at 22.12 (22.11 refused, exit 2;
   expect(ok.status, ok.stderr).toBe(0);
 });
 
-describe('case 22: what mcp-fleet prints as next steps works as printed', () => {
+describe('what mcp-fleet prints as next steps works as printed', () => {
   test('without mcp-fleet on PATH the steps say node <path to bin/mcp-fleet.js>', () => {
     expect(cliInvocation({ PATH: '/nonexistent' }, binPath, tmpdir())).toBe(`node ${binPath}`);
   });
@@ -119,7 +119,7 @@ describe('case 22: what mcp-fleet prints as next steps works as printed', () => 
   });
 });
 
-describe('case 24: help and --json tell the whole truth', () => {
+describe('help and --json tell the whole truth', () => {
   test('subcommand help shows the global options, and defaults are written one way', async () => {
     for (const args of [
       ['secrets', 'rotate', '--help'],

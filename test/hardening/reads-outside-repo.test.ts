@@ -13,8 +13,8 @@ async function testFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Issue 10, case 21: a fresh clone with nothing beside it must pass, so no test reaches past the repository. */
-test('case 21: no test file reads a sibling of the repository (the shared folder, a sibling checkout)', async () => {
+/** A fresh clone with nothing beside it must pass, so no test reaches past the repository. */
+test('no test file reads a sibling of the repository (the shared folder, a sibling checkout)', async () => {
   const offenders: string[] = [];
   for (const file of await testFiles(join(repoRoot, 'test'))) {
     const text = await readFile(file, 'utf8');

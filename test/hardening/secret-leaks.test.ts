@@ -12,7 +12,7 @@ import { binPath, runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
- * Issue 10, cases 6, 8, 12, 13 and 14: secrets files under crashes, stale remote state, odd files
+ * Secrets files under crashes, stale remote state, odd files
  * and hostile input, through the built binary against one local edge. The fleet (acme, beta) is
  * deployed once and is a git repository, as a real project is; every test leaves it as it found it
  * (deployed, in sync, nothing staged or tracked that was not), so the tests run in any order.
@@ -139,8 +139,8 @@ async function backupsOf(client: string): Promise<string[]> {
   return readdir(join(fleet.dir, '.mcp-fleet', 'backups', client)).catch(() => []);
 }
 
-describe('case 6: crashes leave no secrets for git to find', () => {
-  test('case 6: SIGKILL during add leaves its temp file out of `git add -A`, and the next add sweeps it', async () => {
+describe('crashes leave no secrets for git to find', () => {
+  test('SIGKILL during add leaves its temp file out of `git add -A`, and the next add sweeps it', async () => {
     // An existing project's .gitignore from before the temp-file rule: the add itself must extend it.
     const gitignore = join(fleet.dir, '.gitignore');
     const before = await readFile(gitignore, 'utf8');
@@ -167,7 +167,7 @@ describe('case 6: crashes leave no secrets for git to find', () => {
     expect(await leftoverTemps()).toEqual([]);
   });
 
-  test('case 6: SIGKILL while add writes wrangler.jsonc leaves an ignored temp file; the next run sweeps it', async () => {
+  test('SIGKILL while add writes wrangler.jsonc leaves an ignored temp file; the next run sweeps it', async () => {
     const config = await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8');
     onTestFinished(async () => {
       await writeFile(join(fleet.dir, 'wrangler.jsonc'), config);
@@ -185,7 +185,7 @@ describe('case 6: crashes leave no secrets for git to find', () => {
     expect(removed.exitCode, removed.stderr).toBe(0);
   });
 
-  test('case 6: SIGKILL while rotate saves the new key: the temp file stays out of git; the re-run finishes and sweeps it', async () => {
+  test('SIGKILL while rotate saves the new key: the temp file stays out of git; the re-run finishes and sweeps it', async () => {
     const oldKey = await apiKey('beta');
     const temp = await killBeforeRename(['secrets', 'rotate', 'beta', '--local'], '.secrets.beta');
     const newKey = /^API_KEY=(.*)$/m.exec(await readFile(join(fleet.dir, temp), 'utf8'))?.[1] as string;
@@ -201,8 +201,8 @@ describe('case 6: crashes leave no secrets for git to find', () => {
   });
 });
 
-describe('case 8: rotation leaves exactly the keys the file names', () => {
-  test('case 8: a remote-only API_KEY_PREVIOUS does not outlive rotate, and the proof checks the keys in the backups', async () => {
+describe('rotation leaves exactly the keys the file names', () => {
+  test('a remote-only API_KEY_PREVIOUS does not outlive rotate, and the proof checks the keys in the backups', async () => {
     // The key from two rotations ago, still on the worker as API_KEY_PREVIOUS (a backup without it
     // was restored into .secrets.acme), and in the client's backups as it would be.
     const ancient = randomValue('two-rotations-ago');
@@ -227,8 +227,8 @@ describe('case 8: rotation leaves exactly the keys the file names', () => {
   });
 });
 
-describe('case 12: line endings and symbolic links', () => {
-  test('case 12: rotate keeps CRLF line endings', async () => {
+describe('line endings and symbolic links', () => {
+  test('rotate keeps CRLF line endings', async () => {
     const path = join(fleet.dir, '.secrets.acme');
     const crlf = (await readFile(path, 'utf8')).replace(/\n/g, '\r\n');
     // Back to LF afterwards, with whichever key the worker has by then.
@@ -244,7 +244,7 @@ describe('case 12: line endings and symbolic links', () => {
     expect(after).toBe(crlf.replace(`API_KEY=${oldKey}\r\n`, `API_KEY=${newKey}\r\n`));
   });
 
-  test('case 12: a symlinked secrets file is refused (exit 2) by rotate, push and deploy; the link and its target stay as they were', async () => {
+  test('a symlinked secrets file is refused (exit 2) by rotate, push and deploy; the link and its target stay as they were', async () => {
     const path = join(fleet.dir, '.secrets.beta');
     const outside = join(fleet.dir, '..', 'beta-secrets-elsewhere');
     await rename(path, outside);
@@ -270,8 +270,8 @@ describe('case 12: line endings and symbolic links', () => {
   });
 });
 
-describe('case 13: errors name file, line and key, never a value', () => {
-  test('case 13: a malformed line holding a pasted token is not echoed by list --json, push or rotate', async () => {
+describe('errors name file, line and key, never a value', () => {
+  test('a malformed line holding a pasted token is not echoed by list --json, push or rotate', async () => {
     const text = await original('acme');
     // A pasted base64 token: its "=" padding makes the line look like KEY=VALUE with an invalid key.
     const pasted = 'c2stbGl2ZS1wYXN0ZWQ+dG9rZW4/c2VjcmV0LXZhbHVl==';
@@ -297,7 +297,7 @@ describe('case 13: errors name file, line and key, never a value', () => {
     expect(await backupsOf('acme')).not.toContain('pending-rotation');
   });
 
-  test('case 13: --set with a bare value (no "=") does not echo it', async () => {
+  test('--set with a bare value (no "=") does not echo it', async () => {
     // Not given to the leak watch: it is on this command line on purpose, as a user would put it there.
     const value = randomValue('bare-set-value');
     const human = await fleet.cli(['add', 'zeta', '--set', value, '--yes']);
@@ -312,8 +312,8 @@ describe('case 13: errors name file, line and key, never a value', () => {
   });
 });
 
-describe('case 14: secret hygiene', () => {
-  test('case 14: rotate refuses a git-tracked secrets file (exit 2) and changes nothing', async () => {
+describe('secret hygiene', () => {
+  test('rotate refuses a git-tracked secrets file (exit 2) and changes nothing', async () => {
     const text = await readFile(join(fleet.dir, '.secrets.beta'), 'utf8');
     const key = await apiKey('beta');
     const backups = await backupsOf('beta');
@@ -330,7 +330,7 @@ describe('case 14: secret hygiene', () => {
     expect(await fleet.accepts('beta', key)).toBe(true);
   });
 
-  test('case 14: a secrets file readable by others is made 0600 by push and rotate, and rotate says so', async () => {
+  test('a secrets file readable by others is made 0600 by push and rotate, and rotate says so', async () => {
     const path = join(fleet.dir, '.secrets.acme');
     onTestFinished(() => chmod(path, 0o600));
     await chmod(path, 0o644);
@@ -346,7 +346,7 @@ describe('case 14: secret hygiene', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
-  test('case 14: a whitespace-only or short API_KEY fails preflight (exit 2); push and deploy send nothing', async () => {
+  test('a whitespace-only or short API_KEY fails preflight (exit 2); push and deploy send nothing', async () => {
     const text = await original('acme');
     const key = await apiKey('acme');
     for (const [value, reason] of [
@@ -370,7 +370,7 @@ describe('case 14: secret hygiene', () => {
     expect(await fleet.accepts('acme', key)).toBe(true);
   });
 
-  test('case 14: rotate --key UPSTREAM_TOKEN never makes up a value: refused without one, taken with --from-env', async () => {
+  test('rotate --key UPSTREAM_TOKEN never makes up a value: refused without one, taken with --from-env', async () => {
     const text = await originalEverywhere('beta');
     const before = (await secretsOf('beta')).get('UPSTREAM_TOKEN');
     const refused = await fleet.cli(['secrets', 'rotate', 'beta', '--key', 'UPSTREAM_TOKEN', '--local']);
@@ -397,7 +397,7 @@ describe('case 14: secret hygiene', () => {
     expect(before).not.toBe(token);
   });
 
-  test('case 14: at a terminal, rotate --key UPSTREAM_TOKEN asks for the new value with masked input', async () => {
+  test('at a terminal, rotate --key UPSTREAM_TOKEN asks for the new value with masked input', async () => {
     await originalEverywhere('beta');
     const typed = randomValue('typed-upstream-beta');
     fleet.leaks.addSecret(typed, 'the UPSTREAM_TOKEN of beta typed at the prompt');
@@ -420,7 +420,7 @@ describe('case 14: secret hygiene', () => {
     expect((await secretsOf('beta')).get('UPSTREAM_TOKEN')).toBe(typed);
   });
 
-  test('case 14: the node_modules link of `init --deps link` is ignored by git', async () => {
+  test('the node_modules link of `init --deps link` is ignored by git', async () => {
     const { dir, cleanup } = await tempDir('mcp-fleet-trust-init-');
     onTestFinished(cleanup);
     const project = join(dir, 'fleet');

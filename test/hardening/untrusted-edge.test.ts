@@ -15,11 +15,11 @@ import { binPath, repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
- * Issue 10, the local edge's cases: 3 (a stale edge.json never gets the token or a secret), 7 (a
- * killed deploy or edge leaves no secrets file and no child running), 15 (a dead edge is said once,
- * with how to start it), 18 (workers cannot reach this machine's loopback), 19 (early answers to
- * big bodies, pagination, wrangler delete and tail), 20 (a taken default port). One edge for the
- * file (in this process), plus detached edges where a case is about the edge process itself. Every
+ * The local edge under threat: a stale edge.json never gets the token or a secret; a killed deploy
+ * or edge leaves no secrets file and no child running; a dead edge is said once, with how to start
+ * it; workers cannot reach this machine's loopback; the edge answers early replies to big bodies,
+ * pagination, wrangler delete and tail as Cloudflare does; a taken default port. One edge for the
+ * file (in this process), plus detached edges where a test is about the edge process itself. Every
  * packet goes to loopback.
  */
 
@@ -131,8 +131,8 @@ async function childrenOf(parent: number, match: RegExp): Promise<number[]> {
   return found;
 }
 
-describe('case 3 and 15: --local trusts edge.json only once the edge proves itself', () => {
-  test('case 3: a stale edge.json pointing at another listener sends it nothing and exits 2', async () => {
+describe('--local trusts edge.json only once the edge proves itself', () => {
+  test('a stale edge.json pointing at another listener sends it nothing and exits 2', async () => {
     const received: string[] = [];
     let connections = 0;
     // The impostor answers like the edge's health check would and records every byte it is sent.
@@ -192,7 +192,7 @@ describe('case 3 and 15: --local trusts edge.json only once the edge proves itse
     }
   });
 
-  test('case 15: a dead edge is reported once, before any client runs, with how to start it; local status exits 1', async () => {
+  test('a dead edge is reported once, before any client runs, with how to start it; local status exits 1', async () => {
     const closedPort = await freedPort();
     const stale = await projectWithEdgeFile('dead', movedTo(closedPort, await deadPid()));
     for (const args of [
@@ -227,8 +227,8 @@ describe('case 3 and 15: --local trusts edge.json only once the edge proves itse
   });
 });
 
-describe('case 7: a killed deploy or edge leaves no secrets file behind and no child running', () => {
-  test('case 7: SIGKILL during deploy: the secrets file was only in .mcp-fleet/tmp, wrangler dies too, the next deploy sweeps it', async () => {
+describe('a killed deploy or edge leaves no secrets file behind and no child running', () => {
+  test('SIGKILL during deploy: the secrets file was only in .mcp-fleet/tmp, wrangler dies too, the next deploy sweeps it', async () => {
     const before = new Set(await readdir(tmpdir()));
     // A setting only wrangler deploys keeps this deploy on wrangler (the one path with a secrets file on disk).
     const config = join(fleet.dir, 'wrangler.jsonc');
@@ -278,7 +278,7 @@ describe('case 7: a killed deploy or edge leaves no secrets file behind and no c
     }
   });
 
-  test('case 7: an edge killed with SIGKILL takes its workerd with it', async () => {
+  test('an edge killed with SIGKILL takes its workerd with it', async () => {
     const project = await tempDir('mcp-fleet-edge-kill-');
     try {
       const start = await runCli(['--cwd', project.dir, 'local', 'start', '--detach', '--port', '0']);
@@ -308,8 +308,8 @@ describe('case 7: a killed deploy or edge leaves no secrets file behind and no c
   });
 });
 
-describe('case 18: workers cannot reach this machine', () => {
-  test("case 18: a worker's fetch to loopback never reaches the listener there; it gets Cloudflare's refusal", async () => {
+describe('workers cannot reach this machine', () => {
+  test("a worker's fetch to loopback never reaches the listener there; it gets Cloudflare's refusal", async () => {
     const { server: upstream, port, hits } = await recordingListener();
     try {
       await uploadWorker(
@@ -343,8 +343,8 @@ describe('case 18: workers cannot reach this machine', () => {
   });
 });
 
-describe('case 18: an upstream on this machine does not look healthy', () => {
-  test("case 18: /ready of a client whose upstream is on loopback says a worker cannot reach it (Cloudflare's 1003), and the listener gets nothing", async () => {
+describe('an upstream on this machine does not look healthy', () => {
+  test("/ready of a client whose upstream is on loopback says a worker cannot reach it (Cloudflare's 1003), and the listener gets nothing", async () => {
     const { server: upstream, port, hits } = await recordingListener();
     try {
       await fleet.add('loopy');
@@ -368,7 +368,7 @@ describe('case 18: an upstream on this machine does not look healthy', () => {
   });
 });
 
-describe('case 19: the edge answers as Cloudflare does', () => {
+describe('the edge answers as Cloudflare does', () => {
   /** POSTs `size` bytes with Node's client and returns status and body (or the error). */
   function post(url: string, size: number, headers: Record<string, string> = {}): Promise<string> {
     return new Promise((resolve) => {
@@ -387,7 +387,7 @@ describe('case 19: the edge answers as Cloudflare does', () => {
     });
   }
 
-  test("case 19: a 2 MB body that the worker answers early gets the worker's own answer, never a 502", async () => {
+  test("a 2 MB body that the worker answers early gets the worker's own answer, never a 502", async () => {
     await uploadWorker(
       'early',
       `export default { async fetch(request) {
@@ -411,7 +411,7 @@ describe('case 19: the edge answers as Cloudflare does', () => {
     expect(await post(workerPath('early', '/read'), 900_000, { expect: '100-continue' })).toBe('200 read 900000');
   });
 
-  test("case 19: GET /accounts and /memberships page as Cloudflare's do, so the SDK's auto-pagination ends", async () => {
+  test("GET /accounts and /memberships page as Cloudflare's do, so the SDK's auto-pagination ends", async () => {
     const collect = async (pages: AsyncIterable<{ id?: string }>) => {
       const ids: Array<string | undefined> = [];
       for await (const item of pages) {
@@ -436,7 +436,7 @@ describe('case 19: the edge answers as Cloudflare does', () => {
     };
   }
 
-  test('case 19: wrangler delete removes a worker', async () => {
+  test('wrangler delete removes a worker', async () => {
     await uploadWorker('doomed', 'export default { fetch() { return new Response("alive"); } };');
     expect((await fetch(workerPath('doomed', '/'))).status).toBe(200);
     const result = await execa(process.execPath, [wranglerBin, 'delete', '--name', 'doomed'], {
@@ -454,7 +454,7 @@ describe('case 19: the edge answers as Cloudflare does', () => {
     expect(routes).toContain('200 DELETE /accounts/:account/workers/services/:script');
   });
 
-  test("case 19: wrangler tail streams the worker's console output (credentials redacted)", async () => {
+  test("wrangler tail streams the worker's console output (credentials redacted)", async () => {
     await uploadWorker(
       'chatty',
       `export default { async fetch(request) {
@@ -509,8 +509,8 @@ describe('case 19: the edge answers as Cloudflare does', () => {
   });
 });
 
-describe('case 20: the default port', () => {
-  test('case 20: local start without --port takes a free port when 8787 is taken, and says which', async () => {
+describe('a taken default port', () => {
+  test('local start without --port takes a free port when 8787 is taken, and says which', async () => {
     const holder = createNetServer();
     // 8787 may already be taken by something else on this machine; then it is taken either way.
     await listen(holder, 8787).catch(() => undefined);

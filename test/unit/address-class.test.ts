@@ -11,7 +11,7 @@ import {
 } from '../../src/local/runtime/address-class.js';
 
 /**
- * Issue 10, case 18: the classifier that keeps workers on the local edge away from this machine and
+ * Workers cannot reach this machine: the classifier that keeps workers on the local edge away from this machine and
  * private networks. Pure functions: nothing here resolves a name or sends a packet.
  */
 
@@ -60,8 +60,8 @@ const EXPECTED: Record<AddressClass, string[]> = {
   ],
 };
 
-describe('case 18: which addresses a worker may reach', () => {
-  test('case 18: IP addresses are classed as loopback, private, link-local, unspecified, multicast, reserved or public', () => {
+describe('which addresses a worker may reach', () => {
+  test('IP addresses are classed as loopback, private, link-local, unspecified, multicast, reserved or public', () => {
     for (const [expected, addresses] of Object.entries(EXPECTED)) {
       for (const address of addresses) expect(classifyIp(address), address).toBe(expected);
     }
@@ -69,7 +69,7 @@ describe('case 18: which addresses a worker may reach', () => {
     expect(classifyIp('1.2.3')).toBeUndefined();
   });
 
-  test('case 18: URL hostnames: localhost names are loopback, bracketed IPv6 by its address, other names wait for their lookup', () => {
+  test('URL hostnames: localhost names are loopback, bracketed IPv6 by its address, other names wait for their lookup', () => {
     expect(classifyHost('localhost')).toBe('loopback');
     expect(classifyHost('LOCALHOST.')).toBe('loopback');
     expect(classifyHost('acme.localhost')).toBe('loopback');
@@ -80,7 +80,7 @@ describe('case 18: which addresses a worker may reach', () => {
     expect(classifyHost('localhost.example.com')).toBe('name');
   });
 
-  test('case 18: only public addresses are reachable; loopback only when the edge allows it; private never', () => {
+  test('only public addresses are reachable; loopback only when the edge allows it; private never', () => {
     expect(reachable('public', { allowLoopback: false })).toBe(true);
     expect(reachable('loopback', { allowLoopback: false })).toBe(false);
     expect(reachable('loopback', { allowLoopback: true })).toBe(true);
@@ -89,7 +89,7 @@ describe('case 18: which addresses a worker may reach', () => {
     }
   });
 
-  test('case 18: a name is connected only to its public addresses, and refused when it has none (the check is the lookup itself)', async () => {
+  test('a name is connected only to its public addresses, and refused when it has none (the check is the lookup itself)', async () => {
     const answers: Record<string, LookupAddress[]> = {
       'mixed.test': [
         { address: '10.0.0.5', family: 4 },

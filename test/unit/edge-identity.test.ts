@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { EdgeInfo } from '../../src/local/lifecycle/edge-file.js';
 import { edgeProblemError, edgeUrlProblem, identityProof, isValidNonce } from '../../src/local/lifecycle/edge-identity.js';
 
-/** Issue 10, case 3: what edge.json may point at, and the challenge only the edge can answer. */
+/** A stale edge.json never gets the token: what edge.json may point at, and the challenge only the edge can answer. */
 
 const info: EdgeInfo = {
   apiBaseUrl: 'http://127.0.0.1:8787/client/v4',
@@ -16,8 +16,8 @@ const info: EdgeInfo = {
   startedAt: '2026-11-21T10:00:00.000Z',
 };
 
-describe('case 3: the edge proves itself without sending its token', () => {
-  test('case 3: edge.json must point at plain http on loopback, on the port it records', () => {
+describe('the edge proves itself without sending its token', () => {
+  test('edge.json must point at plain http on loopback, on the port it records', () => {
     expect(edgeUrlProblem(info)).toBeUndefined();
     expect(edgeUrlProblem({ ...info, apiBaseUrl: 'https://api.cloudflare.com/client/v4' })).toContain('https://api.cloudflare.com');
     expect(edgeUrlProblem({ ...info, adminUrl: 'http://127.0.0.1:9999/__edge' })).toContain('not on 127.0.0.1:8787');
@@ -25,7 +25,7 @@ describe('case 3: the edge proves itself without sending its token', () => {
     expect(edgeUrlProblem({ ...info, workerPathUrlTemplate: 'http://10.0.0.1:8787/__workers/{name}' })).toContain('10.0.0.1');
   });
 
-  test('case 3: the proof depends on the token, the nonce and the edge process, and is never the token', () => {
+  test('the proof depends on the token, the nonce and the edge process, and is never the token', () => {
     const proof = identityProof(info.token, 'nonce-aaaaaaaaaaaaaaaa', info);
     expect(proof).toMatch(/^[0-9a-f]{64}$/);
     expect(proof).not.toContain(info.token);
@@ -39,7 +39,7 @@ describe('case 3: the edge proves itself without sending its token', () => {
     expect(isValidNonce('A'.repeat(43))).toBe(true);
   });
 
-  test('case 3 and 15: every problem is bad input (exit 2) saying how to start the edge, never the token', () => {
+  test('every problem is bad input (exit 2) saying how to start the edge, never the token', () => {
     const problems = [
       { kind: 'not-loopback', detail: 'x' },
       { kind: 'exited', pid: 4242 },

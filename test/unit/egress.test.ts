@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type BlockedFetch, createEgress } from '../../src/local/runtime/egress.js';
 
 /**
- * Issue 10, case 18: the edge's egress, called as workerd calls it (a miniflare Request), against a
+ * Workers cannot reach this machine: the edge's egress, called as workerd calls it (a miniflare Request), against a
  * listener on 127.0.0.1. Only loopback is ever connected to.
  */
 
@@ -31,8 +31,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-describe('case 18: the egress', () => {
-  test('case 18: loopback is refused with 403 and nothing is sent; the edge is told, without the path', async () => {
+describe('the egress keeps workers off this machine', () => {
+  test('loopback is refused with 403 and nothing is sent; the edge is told, without the path', async () => {
     const blocked: BlockedFetch[] = [];
     const egress = createEgress({ allowLoopback: false, onBlocked: (entry) => blocked.push(entry) })('acme');
     hits.length = 0;
@@ -48,7 +48,7 @@ describe('case 18: the egress', () => {
     ]);
   });
 
-  test('case 18: with loopback allowed (a local mock upstream), the request and the answer pass through', async () => {
+  test('with loopback allowed (a local mock upstream), the request and the answer pass through', async () => {
     const egress = createEgress({ allowLoopback: true })('acme');
     hits.length = 0;
     const response = await egress(new MiniflareRequest(`http://127.0.0.1:${port}/items?x=1`, { method: 'POST', body: 'abc' }));
@@ -58,7 +58,7 @@ describe('case 18: the egress', () => {
     expect(hits).toEqual(['POST /items?x=1 abc']);
   });
 
-  test("case 18: an origin that refuses the connection gets Cloudflare's 521, not a thrown error", async () => {
+  test("an origin that refuses the connection gets Cloudflare's 521, not a thrown error", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as { port: number }).port;

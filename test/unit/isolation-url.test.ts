@@ -3,11 +3,11 @@ import type { ClientUrl } from '../../src/ops/verify/client-urls.js';
 import { checkIsolation, mayPresentOtherKeys, otherKeysBarred, sameBaseUrl } from '../../src/ops/verify/isolation.js';
 import { envClient as client, fakeTarget as target } from '../helpers/url-target.js';
 
-/** Issue 10, case 2: the URL rule of verify's isolation probe — another client's key goes only to a URL the target itself forms. */
+/** Keys go only where they belong: the URL rule of verify's isolation probe — another client's key goes only to a URL the target itself forms. */
 
 const override = (url: string): ClientUrl => ({ url, source: 'override' });
 
-describe('case 2: the isolation URL rule (pure)', () => {
+describe('the isolation URL rule (pure)', () => {
   test("a URL the target formed may be given another client's key", () => {
     expect(mayPresentOtherKeys({ url: 'https://acme.team.workers.dev', source: 'target' }, undefined)).toBe(true);
     expect(mayPresentOtherKeys({ url: 'http://acme.localhost:8787', source: 'target' }, undefined)).toBe(true);
@@ -36,7 +36,7 @@ describe('case 2: the isolation URL rule (pure)', () => {
   });
 });
 
-describe("case 2: why a client's URL is barred from other keys", () => {
+describe("why a client's URL is barred from other keys", () => {
   test("the target's own URL is never questioned, and the target is not asked", async () => {
     const cf = target('cloudflare');
     expect(await otherKeysBarred(client('acme'), { url: 'https://acme.team.workers.dev', source: 'target' }, cf)).toBeUndefined();
@@ -74,7 +74,7 @@ describe("case 2: why a client's URL is barred from other keys", () => {
   });
 });
 
-describe('case 2: a barred isolation check', () => {
+describe('a barred isolation check', () => {
   // The URL is one no request could reach: a barred check must not make any.
   const url = 'http://127.0.0.1:9/never';
   const barred = "https://mcp.acme.example (from --url) is not acme's URL on the account's workers.dev subdomain";

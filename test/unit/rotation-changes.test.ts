@@ -18,11 +18,11 @@ describe('what a rotation sets', () => {
       ]),
     );
   });
-  it('case 8: removes a previous key the file does not name (a remote-only API_KEY_PREVIOUS dies with the rotation)', () => {
+  it('removes a previous key the file does not name (a remote-only API_KEY_PREVIOUS dies with the rotation)', () => {
     // The file holds no API_KEY_PREVIOUS, but the worker may: the delete is sent regardless.
     expect(rotationChanges('API_KEY', 'new', 'old', false).get('API_KEY_PREVIOUS')).toBeNull();
   });
-  it('case 8: --grace without an old key leaves no previous slot either', () => {
+  it('--grace without an old key leaves no previous slot either', () => {
     expect(rotationChanges('API_KEY', 'new', undefined, true).get('API_KEY_PREVIOUS')).toBeNull();
   });
   it('touches no second slot for other keys', () => {

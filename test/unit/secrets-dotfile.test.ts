@@ -97,7 +97,7 @@ describe('secrets file parser', () => {
     expect(next).toBe('# header\nA=1\n\n# about B\nB=new\nC=3\nD=added\n');
   });
 
-  it('case 12: keeps CRLF line endings (and a byte-order mark) when updating a file', () => {
+  it('keeps CRLF line endings (and a byte-order mark) when updating a file', () => {
     const text = '\uFEFF# header\r\nA=1\r\n\r\nB="multi\r\nline"\r\nC=3\r\n';
     const next = updateSecretsText(
       text,
@@ -112,7 +112,7 @@ describe('secrets file parser', () => {
     expect(Object.fromEntries(entriesToMap(parseSecrets(next, 'f')))).toEqual({ A: 'one', C: '3', D: 'added' });
   });
 
-  it("case 12: untouched lines keep their own endings in a mixed file; a missing final newline is added in the file's style", () => {
+  it("untouched lines keep their own endings in a mixed file; a missing final newline is added in the file's style", () => {
     expect(updateSecretsText('A=1\r\nB=2\nC=3', 'f', new Map([['C', 'x']]))).toBe('A=1\r\nB=2\nC=x\r\n');
     expect(updateSecretsText('A=1\nB=2\r\n', 'f', new Map([['B', 'x']]))).toBe('A=1\nB=x\r\n');
   });
@@ -123,7 +123,7 @@ describe('secrets file parser', () => {
     ['a "KEY VALUE" line', 'Bearer sk_live_pasted_token_value_123456=\n', 1, 'not a valid key'],
     ['an unknown escape', 'TOKEN="sk_live_pasted\\qtoken_value_123456"\n', 1, 'unknown escape at column'],
     ['text after a closing quote', 'TOKEN="sk_live" pasted_token_value_123456\n', 1, 'after the closing quote of TOKEN'],
-  ])('case 13: %s is reported by file, line and key, never by its text', (_what, text, line, reason) => {
+  ])('%s is reported by file, line and key, never by its text', (_what, text, line, reason) => {
     let message = '';
     try {
       parseSecrets(text, '.secrets.acme');

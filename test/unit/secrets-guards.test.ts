@@ -15,7 +15,7 @@ import { FleetError } from '../../src/util/errors.js';
 import { sweepStaleTempFiles, tempPathFor } from '../../src/util/files.js';
 import { tempDir } from '../helpers/cli.js';
 
-/** The secrets layer's guards, case by case (issue 10): the end-to-end versions are in test/hardening/secret-leaks.test.ts. */
+/** The secrets layer's guards, threat by threat (docs/hardening.md): the end-to-end versions are in test/hardening/secret-leaks.test.ts. */
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => Promise.all(cleanups.map((cleanup) => cleanup())));
@@ -44,8 +44,8 @@ function text(error: FleetError): string {
 /** A pid that no process has: far above Linux's default pid_max. */
 const DEAD_PID = 99_999_999;
 
-describe('case 6: temp files of atomic writes', () => {
-  it('case 6: the temp files of .secrets.<client> and wrangler.jsonc are ignored by the rules add writes', async () => {
+describe('temp files of atomic writes stay out of git', () => {
+  it('the temp files of .secrets.<client> and wrangler.jsonc are ignored by the rules add writes', async () => {
     const dir = await scratch();
     await execa('git', ['init', '-q'], { cwd: dir });
     await ensureSecretsIgnored(dir, ['.mcp-fleet/']);
@@ -55,7 +55,7 @@ describe('case 6: temp files of atomic writes', () => {
     expect(untracked.stdout.split('\n').filter(Boolean)).toEqual(['?? .gitignore']);
   });
 
-  it("case 6: an existing project's .gitignore gains the temp-file rule, once", async () => {
+  it("an existing project's .gitignore gains the temp-file rule, once", async () => {
     const dir = await scratch();
     const old = 'node_modules/\n\n# mcp-fleet: client secrets never go to git\n.secrets.*\n!.secrets.template\n.mcp-fleet/\n';
     await writeFile(join(dir, '.gitignore'), old);
@@ -66,7 +66,7 @@ describe('case 6: temp files of atomic writes', () => {
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe(next);
   });
 
-  it('case 6: a sweep removes what dead writers left and nothing a live writer or the user owns', async () => {
+  it('a sweep removes what dead writers left and nothing a live writer or the user owns', async () => {
     const dir = await scratch();
     const deadOurs = `.secrets.acme.${DEAD_PID}-0123456789ab.mcp-fleet-tmp`;
     const liveOurs = `.wrangler.jsonc.${process.pid}-0123456789ab.mcp-fleet-tmp`;
@@ -82,8 +82,8 @@ describe('case 6: temp files of atomic writes', () => {
   });
 });
 
-describe('case 12: symbolic links', () => {
-  it('case 12: a symlinked secrets file is refused for reading, writing and backing up; the link stays a link', async () => {
+describe('a symlinked secrets file is refused', () => {
+  it('a symlinked secrets file is refused for reading, writing and backing up; the link stays a link', async () => {
     const dir = await scratch();
     const elsewhere = join(dir, 'elsewhere.env');
     await writeFile(elsewhere, 'API_KEY=kept-where-it-is-1234567\n', { mode: 0o600 });
@@ -103,18 +103,18 @@ describe('case 12: symbolic links', () => {
     expect(await readFile(elsewhere, 'utf8')).toBe('API_KEY=kept-where-it-is-1234567\n');
   });
 
-  it('case 12: a dangling link is refused too, rather than reported as missing', async () => {
+  it('a dangling link is refused too, rather than reported as missing', async () => {
     const dir = await scratch();
     await symlink(join(dir, 'nowhere'), join(dir, '.secrets.acme'));
     expect((await thrown(() => readSecretsFile(join(dir, '.secrets.acme')))).message).toContain('symbolic link');
   });
 });
 
-describe('case 13: --set never repeats what was given', () => {
+describe('--set never repeats what was given', () => {
   it.each([
     ['sk_live_bare_value_0123456789', 'no "="'],
     ['sk-live-bare-value=0123456789', 'not a valid key'],
-  ])('case 13: --set %j is refused without echoing it', async (flag, reason) => {
+  ])('--set %j is refused without echoing it', async (flag, reason) => {
     const error = await thrown(() => parseSetFlags([flag]));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('--set');
@@ -124,8 +124,8 @@ describe('case 13: --set never repeats what was given', () => {
   });
 });
 
-describe('case 14: secrets hygiene', () => {
-  it('case 14: a secrets file others can read is made 0600 when read for use, and the warning says so', async () => {
+describe('secrets hygiene', () => {
+  it('a secrets file others can read is made 0600 when read for use, and the warning says so', async () => {
     const dir = await scratch();
     const path = join(dir, '.secrets.acme');
     await writeFile(path, 'API_KEY=some-long-enough-api-key-value\n');
@@ -147,14 +147,14 @@ describe('case 14: secrets hygiene', () => {
   it.each([
     ['whitespace only', '                        ', 'only whitespace'],
     ['15 bytes', 'short-key-15byt', '15 bytes long'],
-  ])('case 14: an API_KEY of %s fails preflight (exit 2) without naming it', async (_what, value, reason) => {
+  ])('an API_KEY of %s fails preflight (exit 2) without naming it', async (_what, value, reason) => {
     const error = await thrown(() => assertUsableApiKey(client, new Map([['API_KEY', value]])));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(reason);
     if (value.trim() !== '') expect(text(error)).not.toContain(value);
   });
 
-  it('case 14: a 16-byte API_KEY passes preflight', () => {
+  it('a 16-byte API_KEY passes preflight', () => {
     expect(() => assertUsableApiKey(client, new Map([['API_KEY', 'sixteen-byte-key']]))).not.toThrow();
   });
 
@@ -162,7 +162,7 @@ describe('case 14: secrets hygiene', () => {
     ({ dir, requiredKeys: ['API_KEY', 'UPSTREAM_TOKEN'], templatePath: join(dir, '.secrets.template') }) as Fleet;
   const clients = [client, { name: 'beta', secretsPath: '/p/.secrets.beta' } as Client];
 
-  it('case 14: only API_KEY is generated; a client-supplied key needs its value from the environment or a prompt', async () => {
+  it('only API_KEY is generated; a client-supplied key needs its value from the environment or a prompt', async () => {
     const fleet = fleetAt(await scratch());
     const base = { fleet, clients: [client], env: { UPSTREAM_TOKEN: 'from-the-environment-1' } };
     expect(await suppliedValues({ ...base, key: 'API_KEY', fromEnv: false })).toBeUndefined();
@@ -194,7 +194,7 @@ describe('case 14: secrets hygiene', () => {
   });
 });
 
-describe('case 8: the proof covers the keys in the backups', () => {
+describe('the proof covers the keys in the backups', () => {
   /** A stand-in worker on loopback: /mcp lets in exactly the keys given. */
   async function worker(accepted: readonly string[]): Promise<{ url: string; server: Server }> {
     const server = createServer((request, response) => {
@@ -207,7 +207,7 @@ describe('case 8: the proof covers the keys in the backups', () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
   }
 
-  it('case 8: keysFromBackups lists each earlier key once, without the keys the file names now', async () => {
+  it('keysFromBackups lists each earlier key once, without the keys the file names now', async () => {
     const dir = await scratch();
     const backups = join(dir, '.mcp-fleet', 'backups', 'acme');
     await mkdir(backups, { recursive: true });
@@ -224,7 +224,7 @@ describe('case 8: the proof covers the keys in the backups', () => {
     expect(unreadable[0]).not.toContain('sk_live');
   });
 
-  it('case 8: a worker that still lets in a key from a backup fails the proof, naming the backup and not the key', async () => {
+  it('a worker that still lets in a key from a backup fails the proof, naming the backup and not the key', async () => {
     const { url } = await worker(['new-key-aaaaaaaaaaaaa', 'two-rotations-ago-aaaa']);
     const stale = [
       { key: 'two-rotations-ago-aaaa', source: '.mcp-fleet/backups/acme/1.rotate.secrets' },

@@ -51,43 +51,43 @@ function envOf(text: string): Record<string, WranglerEnv> {
   return parseConfigText(text, 'wrangler.jsonc').env ?? {};
 }
 
-describe('case 10: expanded sections with comments before, inside and after them', () => {
+describe('edits keep every comment: expanded sections with comments before, inside and after them', () => {
   const text = fixture('expanded-with-comments.jsonc');
 
-  it('case 10: removing the first section keeps the next section’s leading comments', () => {
+  it('removing the first section keeps the next section’s leading comments', () => {
     expect(removeEnvSection(text, 'alpha')).toBe(withoutLines(text, 7, 12));
   });
 
-  it('case 10: removing a middle section takes its own leading comments, not a comment set apart by a blank line', () => {
+  it('removing a middle section takes its own leading comments, not a comment set apart by a blank line', () => {
     expect(removeEnvSection(text, 'bravo')).toBe(withoutLines(text, 13, 17));
   });
 
-  it('case 10: removing the last section takes the comma before it and leaves the comment after it', () => {
+  it('removing the last section takes the comma before it and leaves the comment after it', () => {
     expect(removeEnvSection(text, 'charlie')).toBe(withoutCommaOn(withoutLines(text, 21, 24), 17));
   });
 
-  it('case 10: adding puts the new section after the last one and before the comment that follows it', () => {
+  it('adding puts the new section after the last one and before the comment that follows it', () => {
     const next = addEnvSection(text, 'delta', delta);
     expect(next).toBe(withSectionAfter(text, 24, '    '));
     expect(removeEnvSection(next, 'delta')).toBe(text);
   });
 });
 
-describe('case 10: compact one-line sections with trailing comments', () => {
+describe('edits keep every comment: compact one-line sections with trailing comments', () => {
   const text = fixture('compact-with-comments.jsonc');
 
   it.each([
     ['alpha', 4],
     ['bravo', 5],
-  ])('case 10: removing %s leaves its neighbours and their trailing comments byte for byte', (client, line) => {
+  ])('removing %s leaves its neighbours and their trailing comments byte for byte', (client, line) => {
     expect(removeEnvSection(text, client)).toBe(withoutLines(text, line, line));
   });
 
-  it('case 10: removing the last compact section keeps the previous one on one line with its own comment', () => {
+  it('removing the last compact section keeps the previous one on one line with its own comment', () => {
     expect(removeEnvSection(text, 'charlie')).toBe(withoutCommaOn(withoutLines(text, 6, 6), 5));
   });
 
-  it('case 10: adding after a compact section keeps it compact and its trailing comment on its line', () => {
+  it('adding after a compact section keeps it compact and its trailing comment on its line', () => {
     const next = addEnvSection(text, 'delta', delta);
     expect(next).toBe(withSectionAfter(text, 6, '    '));
     expect(next).toContain('"charlie": {"name":"charlie","vars":{"CLIENT_ID":"charlie"}}, // charlie\'s note\n');
@@ -95,8 +95,8 @@ describe('case 10: compact one-line sections with trailing comments', () => {
   });
 });
 
-describe('case 10: other layouts', () => {
-  it('case 10: with trailing commas, the new section gets one and removal leaves the others’ commas alone', () => {
+describe('edits keep every other byte: trailing commas, one-line configs, empty envs, tabs and CRLF', () => {
+  it('with trailing commas, the new section gets one and removal leaves the others’ commas alone', () => {
     const text = fixture('trailing-commas.jsonc');
     expect(removeEnvSection(text, 'bravo')).toBe(withoutLines(text, 5, 5));
     expect(removeEnvSection(text, 'alpha')).toBe(withoutLines(text, 4, 4));
@@ -105,7 +105,7 @@ describe('case 10: other layouts', () => {
     expect(removeEnvSection(next, 'delta')).toBe(text);
   });
 
-  it('case 10: a config on one line is edited on that line only', () => {
+  it('a config on one line is edited on that line only', () => {
     const text = fixture('one-line.jsonc');
     expect(removeEnvSection(text, 'alpha')).toBe('{"name":"harbor","env":{"bravo":{"name":"bravo"}}}\n');
     expect(removeEnvSection(text, 'bravo')).toBe('{"name":"harbor","env":{"alpha":{"name":"alpha"}}}\n');
@@ -116,14 +116,14 @@ describe('case 10: other layouts', () => {
     expect(removeEnvSection(next, 'delta')).toBe(text);
   });
 
-  it('case 10: removing the only section gives back the empty "env": {} it was added to', () => {
+  it('removing the only section gives back the empty "env": {} it was added to', () => {
     const text = '{\n  // the fleet\n  "name": "harbor",\n  "env": {}\n}\n';
     const next = addEnvSection(text, 'delta', delta);
     expect(next).toBe(`{\n  // the fleet\n  "name": "harbor",\n  "env": {\n${deltaLines.map((l) => `    ${l}`).join('\n')}\n  }\n}\n`);
     expect(removeEnvSection(next, 'delta')).toBe(text);
   });
 
-  it('case 10: in an empty env holding only comments, the first section goes above them and they outlive its removal', () => {
+  it('in an empty env holding only comments, the first section goes above them and they outlive its removal', () => {
     const text = '{\n  "env": { // one per client\n    // clients go here\n  }\n}\n';
     const next = addEnvSection(text, 'delta', delta);
     const section = deltaLines.map((l) => `    ${l}`).join('\n');
@@ -131,7 +131,7 @@ describe('case 10: other layouts', () => {
     expect(removeEnvSection(next, 'delta')).toBe(text);
   });
 
-  it('case 10: tabs and CRLF line endings are kept, and the new section uses them', () => {
+  it('tabs and CRLF line endings are kept, and the new section uses them', () => {
     const text = fixture('expanded-with-comments.jsonc').replace(/ {2}/g, '\t').replace(/\n/g, '\r\n');
     const next = addEnvSection(text, 'delta', delta);
     expect(next.replace(/\r\n/g, '')).not.toContain('\n');
@@ -140,7 +140,7 @@ describe('case 10: other layouts', () => {
     expect(removeEnvSection(text, 'alpha')).toBe(withoutLines(text.replace(/\r\n/g, '\n'), 7, 12).replace(/\n/g, '\r\n'));
   });
 
-  it('case 10: every fixture round-trips: adding then removing a section gives back the file byte for byte', () => {
+  it('every fixture round-trips: adding then removing a section gives back the file byte for byte', () => {
     for (const name of ['expanded-with-comments.jsonc', 'compact-with-comments.jsonc', 'trailing-commas.jsonc', 'one-line.jsonc']) {
       const text = fixture(name);
       const next = addEnvSection(text, 'delta', delta);
@@ -150,10 +150,10 @@ describe('case 10: other layouts', () => {
   });
 });
 
-describe('case 11: a byte order mark', () => {
+describe('a byte order mark', () => {
   const text = `\uFEFF${fixture('compact-with-comments.jsonc')}`;
 
-  it('case 11: is accepted and kept, byte for byte, by add and remove', () => {
+  it('is accepted and kept, byte for byte, by add and remove', () => {
     expect(Object.keys(envOf(text))).toEqual(['alpha', 'bravo', 'charlie']);
     const added = addEnvSection(text, 'delta', delta);
     expect(added).toBe(`\uFEFF${withSectionAfter(text.slice(1), 6, '    ')}`);
