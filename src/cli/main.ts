@@ -38,6 +38,9 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit code: the action's own (see action.ts), or the one of the error it threw. */
 export async function run(argv: readonly string[]): Promise<number> {
+  // A reader that went away (`… | head`) is not a failure of the command: what it would have read
+  // is dropped, and the command finishes (logs stops its tails on this too).
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
@@ -68,4 +71,8 @@ export async function run(argv: readonly string[]): Promise<number> {
 
 function printJsonFailure(message: string, hint: string | undefined, exitCode: ExitCode): void {
   process.stdout.write(`${JSON.stringify(failureJson(message, hint, exitCode), null, 2)}\n`);
+}
+
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }

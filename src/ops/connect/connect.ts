@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { API_KEY, type Client } from '../../fleet/fleet.js';
+import { dirname, join } from 'node:path';
+import { API_KEY, type Client, TEMPLATE_FILE } from '../../fleet/fleet.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
+import { missingSecretsHint } from '../secrets/preflight.js';
 import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
 import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
 
@@ -90,7 +91,10 @@ async function readApiKey(client: Client): Promise<string> {
   const name = secretsFileName(client.name);
   const file = await readSecretsFile(client.secretsPath, { displayName: name });
   if (!file)
-    throw usageError(`${name} does not exist: there is no key to embed`, `Create it with: ${commandLine('add', client.name, '--force')}`);
+    throw usageError(
+      `${name} does not exist: there is no key to embed`,
+      missingSecretsHint(join(dirname(client.secretsPath), TEMPLATE_FILE), client.secretsPath),
+    );
   // The key as the file holds it, byte for byte; only an empty one is refused here.
   const key = file.values.get(API_KEY);
   if (key === undefined || key.trim() === '')

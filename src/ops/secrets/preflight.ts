@@ -3,7 +3,7 @@ import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile, type SecretsFile, tightenedWarning } from '../../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
 import { FleetError, usageError } from '../../util/errors.js';
-import { commandLine } from '../../util/next-step.js';
+import { commandLine, shellQuote } from '../../util/next-step.js';
 import { readPendingRotation } from './rotation/pending.js';
 
 /**
@@ -19,14 +19,19 @@ export const MIN_API_KEY_BYTES = 16;
  * symbolic link is bad input naming the file. A file other users can read is made 0600 on the
  * way (`tightenedFrom` is set: the caller shows tightenedWarning).
  */
+/**
+ * How to make a client's missing secrets file. Not `add --force`: the client's section exists, so
+ * add refuses it; the template is copied and filled in instead.
+ */
+export function missingSecretsHint(templatePath: string, secretsPath: string): string {
+  return `Create it from the template and fill in every value (API_KEY: at least ${MIN_API_KEY_BYTES} random bytes, e.g. openssl rand -hex 32): cp ${shellQuote(templatePath)} ${shellQuote(secretsPath)} && chmod 600 ${shellQuote(secretsPath)}`;
+}
+
 export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Promise<SecretsFile> {
   const name = basename(client.secretsPath);
   const file = await readSecretsFile(client.secretsPath, { displayName: name, tighten: true });
   if (!file) {
-    throw usageError(
-      `${name} does not exist`,
-      `Create it with: ${commandLine('add', client.name, '--force')} (or copy ${basename(fleet.templatePath)} and fill it in)`,
-    );
+    throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath));
   }
   return file;
 }
