@@ -1,5 +1,10 @@
+import type { SecretsApi } from '../../cloudflare/api.js';
+import type { Client, Fleet } from '../../fleet/fleet.js';
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
-import { type CommandGroup, clientsArg, defineCommand } from '../define.js';
+import type { ProgressListener } from '../../ops/fleet/progress.js';
+import type { ClientOutcome } from '../../ops/fleet/runner.js';
+import type { ExitCode } from '../../util/errors.js';
+import { type Access, type CommandGroup, clientsArg, type DeclaredCommand, defineCommand } from '../define.js';
 import { fleetCommand, secretsApi } from '../fleet-command.js';
 import { flag, fleetOptions, textWithDefault, yes } from '../options.js';
 
@@ -8,53 +13,91 @@ export const secretsGroup: CommandGroup = {
   description: "push, compare, rotate and retire the secrets of clients' workers",
 };
 
-export const secretsPush = defineCommand({
-  name: 'secrets push',
-  description: 'send each .secrets.<client> to its worker (one bulk request per client)',
-  args: [clientsArg()],
-  options: fleetOptions(DEFAULT_CONCURRENCY.api),
-  access: 'write',
-  run: ({ args, flags, ctx }) =>
-    fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ pushSecrets }, { renderPushReport }, { pushJson }, api] = await Promise.all([
-        import('../../ops/secrets/push.js'),
-        import('../../ui/fleet-report.js'),
-        import('../../ui/json/secrets.js'),
-        secretsApi(run),
-      ]);
-      return {
-        progress: true,
-        run: (onProgress) => pushSecrets({ ...run, api, concurrency: flags.concurrency, onProgress }),
-        render: renderPushReport,
-        json: pushJson,
-      };
-    }),
-});
+/** What push, status and retire each bring: the op, its table, its document (loaded when the command runs). */
+interface SecretsOp<R extends ClientOutcome, D> {
+  op: (options: { fleet: Fleet; clients: Client[]; api: SecretsApi; concurrency: number; onProgress?: ProgressListener }) => Promise<R[]>;
+  render: (results: readonly R[]) => string;
+  json: (results: readonly R[], ok: boolean) => D;
+  /** Reads show no live lines and may have an exit policy of their own. */
+  read?: { exitCode: (results: readonly R[]) => ExitCode };
+}
 
-export const secretsStatus = defineCommand({
-  name: 'secrets status',
-  description: 'compare secret names on each worker with .secrets.<client> (names only); exit 1 when any differ',
-  args: [clientsArg()],
-  options: fleetOptions(DEFAULT_CONCURRENCY.api),
-  access: 'read',
-  run: ({ args, flags, ctx }) =>
-    fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ secretsStatus }, { statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }, api] = await Promise.all([
-        import('../../ops/secrets/status.js'),
-        import('../../ops/fleet/client-failure.js'),
-        import('../../ui/fleet-report.js'),
-        import('../../ui/json/secrets.js'),
-        secretsApi(run),
-      ]);
-      return {
-        progress: false,
-        run: () => secretsStatus({ ...run, api, concurrency: flags.concurrency }),
-        render: renderSecretsStatusReport,
-        json: secretsStatusJson,
-        exitCode: statusExitCode,
-      };
-    }),
-});
+/** A secrets command over the fleet's clients, each through the secrets API. */
+function secretsCommand<R extends ClientOutcome, D>(
+  name: string,
+  description: string,
+  access: Access,
+  load: () => Promise<SecretsOp<R, D>>,
+): DeclaredCommand {
+  return defineCommand({
+    name,
+    description,
+    args: [clientsArg()],
+    options: fleetOptions(DEFAULT_CONCURRENCY.api),
+    access,
+    run: ({ args, flags, ctx }) =>
+      fleetCommand(ctx, args.clients, flags, async (run) => {
+        const [parts, api] = await Promise.all([load(), secretsApi(run)]);
+        return {
+          progress: parts.read === undefined,
+          run: (onProgress) =>
+            parts.op({
+              fleet: run.fleet,
+              clients: run.clients,
+              api,
+              concurrency: flags.concurrency,
+              ...(onProgress ? { onProgress } : {}),
+            }),
+          render: parts.render,
+          json: parts.json,
+          ...(parts.read ? { exitCode: parts.read.exitCode } : {}),
+        };
+      }),
+  });
+}
+
+export const secretsPush = secretsCommand(
+  'secrets push',
+  'send each .secrets.<client> to its worker (one bulk request per client)',
+  'write',
+  async () => {
+    const [{ pushSecrets }, { renderPushReport }, { pushJson }] = await Promise.all([
+      import('../../ops/secrets/push.js'),
+      import('../../ui/fleet-report.js'),
+      import('../../ui/json/secrets.js'),
+    ]);
+    return { op: pushSecrets, render: renderPushReport, json: pushJson };
+  },
+);
+
+export const secretsStatus = secretsCommand(
+  'secrets status',
+  'compare secret names on each worker with .secrets.<client> (names only); exit 1 when any differ',
+  'read',
+  async () => {
+    const [{ secretsStatus }, { statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }] = await Promise.all([
+      import('../../ops/secrets/status.js'),
+      import('../../ops/fleet/client-failure.js'),
+      import('../../ui/fleet-report.js'),
+      import('../../ui/json/secrets.js'),
+    ]);
+    return { op: secretsStatus, render: renderSecretsStatusReport, json: secretsStatusJson, read: { exitCode: statusExitCode } };
+  },
+);
+
+export const secretsRetire = secretsCommand(
+  'secrets retire',
+  'end the grace period of `rotate --grace`: the previous API_KEY stops working',
+  'write',
+  async () => {
+    const [{ retirePreviousKeys }, { renderRetireReport }, { retireJson }] = await Promise.all([
+      import('../../ops/secrets/retire.js'),
+      import('../../ui/fleet-report.js'),
+      import('../../ui/json/secrets.js'),
+    ]);
+    return { op: retirePreviousKeys, render: renderRetireReport, json: retireJson };
+  },
+);
 
 export const secretsRotate = defineCommand({
   name: 'secrets rotate',
@@ -93,29 +136,6 @@ export const secretsRotate = defineCommand({
           rotateSecrets({ ...run, api, key: flags.key, values, grace: flags.grace, concurrency: flags.concurrency, onProgress }),
         render: renderRotateReport,
         json: rotateJson,
-      };
-    }),
-});
-
-export const secretsRetire = defineCommand({
-  name: 'secrets retire',
-  description: 'end the grace period of `rotate --grace`: the previous API_KEY stops working',
-  args: [clientsArg()],
-  options: fleetOptions(DEFAULT_CONCURRENCY.api),
-  access: 'write',
-  run: ({ args, flags, ctx }) =>
-    fleetCommand(ctx, args.clients, flags, async (run) => {
-      const [{ retirePreviousKeys }, { renderRetireReport }, { retireJson }, api] = await Promise.all([
-        import('../../ops/secrets/retire.js'),
-        import('../../ui/fleet-report.js'),
-        import('../../ui/json/secrets.js'),
-        secretsApi(run),
-      ]);
-      return {
-        progress: true,
-        run: (onProgress) => retirePreviousKeys({ ...run, api, concurrency: flags.concurrency, onProgress }),
-        render: renderRetireReport,
-        json: retireJson,
       };
     }),
 });
