@@ -76,7 +76,7 @@ describe('rollback', () => {
 
   test('after a plain rollback, secrets still change: the rolled-back code goes out again with them, never the newer code', async () => {
     const older = await deploy('beta');
-    const source = join(fleet.dir, 'src', 'index.ts');
+    const source = join(fleet.dir, 'src', 'tools.ts');
     const original = await readFile(source, 'utf8');
     onTestFinished(async () => {
       await writeFile(source, original);
