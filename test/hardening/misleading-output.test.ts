@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cliInvocation } from '../../src/cli/invocation.js';
@@ -93,7 +92,7 @@ test('the version check draws the line at 22.12 (22.11 refused, exit 2; this Nod
 
 describe('what mcp-fleet prints as next steps works as printed', () => {
   test('without mcp-fleet on PATH the steps say node <path to bin/mcp-fleet.js>', () => {
-    expect(cliInvocation({ PATH: '/nonexistent' }, binPath, tmpdir())).toBe(`node ${binPath}`);
+    expect(cliInvocation({ PATH: '/nonexistent' }, binPath, root.dir)).toBe(`node ${binPath}`);
   });
 
   test('with this mcp-fleet on PATH (npm link) the steps say mcp-fleet; another one on PATH does not count', async () => {
@@ -104,7 +103,7 @@ describe('what mcp-fleet prints as next steps works as printed', () => {
     const other = join(root.dir, 'bin-other');
     await mkdir(other);
     await symlink('/bin/true', join(other, 'mcp-fleet'));
-    expect(cliInvocation({ PATH: `${other}:${bin}` }, binPath, tmpdir())).toBe(`node ${binPath}`);
+    expect(cliInvocation({ PATH: `${other}:${bin}` }, binPath, root.dir)).toBe(`node ${binPath}`);
   });
 
   test('init prints a next step that runs', async () => {
