@@ -100,6 +100,11 @@ export function clientsArg(description = 'clients to act on (or --all)'): ArgSpe
   return { name: 'clients', description, variadic: true, required: false };
 }
 
+/** A single argument that must be given. */
+export function requiredArg<const N extends string>(name: N, description: string): ArgSpec<N, string> {
+  return { name, description, variadic: false, required: true };
+}
+
 /** An optional single argument. */
 export function optionalArg<const N extends string>(name: N, description: string): ArgSpec<N, string | undefined> {
   return { name, description, variadic: false, required: false };

@@ -2,6 +2,7 @@ import type { Target } from '../cloudflare/target.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { WorkerUrlSource } from '../ops/verify/client-urls.js';
 import type { CommandContext } from './define.js';
+import { resolveFleetTarget } from './fleet-command.js';
 
 /** What commands that talk to the workers themselves (verify, connect) start from. */
 export interface WorkerUrlRun {
@@ -40,9 +41,8 @@ export async function prepareWorkerUrlRun(
   }
   const { local } = flags;
   let resolved: Promise<Target> | undefined;
-  const resolveOnce = async (): Promise<Target> => {
-    const { resolveTarget } = await import('../cloudflare/resolve-target.js');
-    resolved ??= resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
+  const resolveOnce = (): Promise<Target> => {
+    resolved ??= resolveFleetTarget(fleet, local);
     return resolved;
   };
   if (local) await resolveOnce();

@@ -41,8 +41,9 @@ export function commandLineIn(dir: string, ...words: string[]): string {
 }
 
 function line(global: readonly string[], words: readonly string[]): string {
-  const command = words[0] === 'secrets' || words[0] === 'local' ? words.slice(0, 2).join(' ') : (words[0] ?? '');
-  const target = current.targeted.has(command) ? current.target.filter((arg) => !words.includes(arg)) : [];
+  // `secrets rotate acme` is the command `secrets rotate`; `deploy acme` is `deploy`.
+  const takesTarget = current.targeted.has(words.slice(0, 2).join(' ')) || current.targeted.has(words[0] ?? '');
+  const target = takesTarget ? current.target.filter((arg) => !words.includes(arg)) : [];
   return [current.program, ...global.map(shellQuote), ...words.map(quoteWord), ...target].join(' ');
 }
 

@@ -1,12 +1,10 @@
-import { type ArgSpec, defineCommand } from '../define.js';
+import { defineCommand, requiredArg } from '../define.js';
 import { flag, local, yes } from '../options.js';
-
-const client: ArgSpec<'client', string> = { name: 'client', description: 'the client to offboard', variadic: false, required: true };
 
 export const remove = defineCommand({
   name: 'remove',
   description: 'offboard a client: drop its env section, keep its secrets file in .mcp-fleet/removed/',
-  args: [client],
+  args: [requiredArg('client', 'the client to offboard')],
   options: {
     deleteWorker: flag('--delete-worker', "delete the client's worker on Cloudflare too (first, so a failure changes nothing locally)"),
     local,
