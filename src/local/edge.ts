@@ -131,7 +131,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   /** The API behind fault injection; every call, answered by a fault or not, goes into the request log. */
   async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const started = performance.now();
-    const decision = faults.decide();
+    const decision = faults.decide(req.method, path);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     let response: ApiResponse;
     let routeName: string | null = null;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { PushJson, RotateJson, SecretsStatusJson } from '../../src/ui/json/index.js';
-import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
+import { closeTestFleet, createTestFleet, type EdgeRequest, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
  * push --all and rotate --all while the local edge injects 5xx errors and 429s (with
@@ -69,6 +69,16 @@ async function faultCounts(since: number): Promise<{ total: number; errors: numb
   };
 }
 
+/** Per script, its requests in order and which were answered with an injected error. */
+function faultsByScript(entries: readonly EdgeRequest[]): Record<string, string[]> {
+  const byScript: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const script = entry.script ?? '-';
+    byScript[script] = [...(byScript[script] ?? []), `${entry.method} ${entry.path} ${entry.fault ?? 'ok'}`];
+  }
+  return byScript;
+}
+
 describe('with 5xx errors injected', () => {
   test('push --all finishes at a 30% error rate, with every new value live', async () => {
     const keys = new Map<string, string>();
@@ -77,8 +87,8 @@ describe('with 5xx errors injected', () => {
       keys.set(client, key);
       await fleet.setSecret(client, 'API_KEY', key);
     }
-    // failNext makes sure some errors happen whatever the dice say.
-    await fleet.setFaults({ errorRate: 0.3, failNext: 2 });
+    // The edge's errors are scripted per request (see faults.ts): this run meets the same ones every time.
+    await fleet.setFaults({ errorRate: 0.3 });
     const since = await fleet.lastSeq();
     const result = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local']);
     const counts = await faultCounts(since);
@@ -87,6 +97,13 @@ describe('with 5xx errors injected', () => {
     console.log(
       `[faults] push --all at 30% errors: ${counts.total} requests for ${CLIENTS.length} clients (${counts.errors} injected errors, retried)`,
     );
+    // Nothing was left to chance: the same push under the same rate meets the same errors, request for request.
+    await fleet.setFaults({ errorRate: 0.3 });
+    const replaySince = await fleet.lastSeq();
+    const replay = await fleet.cliJson<PushJson>(['secrets', 'push', '--all', '--local']);
+    expect(replay.exitCode, replay.stderr).toBe(0);
+    const first = (await fleet.requests(since)).filter((entry) => entry.seq <= replaySince);
+    expect(faultsByScript(await fleet.requests(replaySince))).toEqual(faultsByScript(first));
     await fleet.setFaults({ errorRate: 0 });
     for (const client of CLIENTS) expect(await fleet.eventuallyAccepts(client, keys.get(client) as string)).toBe(true);
     await expectConverged(CLIENTS);

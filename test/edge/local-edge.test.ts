@@ -463,11 +463,7 @@ describe('edge helpers', () => {
     expect(parseRate('0/60')).toBeUndefined();
     expect(parseRate('5/0')).toBeUndefined();
     let now = 0;
-    const faults = new Faults(
-      { throttle: { limit: 2, windowSeconds: 10 } },
-      () => 1,
-      () => now,
-    );
+    const faults = new Faults({ throttle: { limit: 2, windowSeconds: 10 } }, () => now);
     expect(faults.decide().kind).toBe('pass');
     expect(faults.decide().kind).toBe('pass');
     expect(faults.decide()).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 10 });
