@@ -527,6 +527,26 @@ describe('mcp-fleet local (the built binary)', () => {
     expect(again.stdout).toContain('not running');
   });
 
+  test('a second start says "already running" first and only (with --detach too), naming the edge and how to stop it', async () => {
+    const start = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--detach', '--port', '0']);
+    expect(start.exitCode, start.stderr).toBe(0);
+    const info = await readEdgeInfo(cliProject.dir);
+    try {
+      for (const args of [['--detach'], [], ['--detach', '--port', '0']]) {
+        const again = await runCli(['--cwd', cliProject.dir, 'local', 'start', ...args]);
+        expect(again.exitCode, args.join(' ')).toBe(2);
+        expect(again.stdout, args.join(' ')).toBe('');
+        const lines = again.stderr.trimEnd().split('\n');
+        expect(lines[0], args.join(' ')).toBe(`✖ a local edge is already running for this project (pid ${info.pid}, ${info.apiBaseUrl})`);
+        expect(lines.slice(1), args.join(' ')).toEqual([expect.stringMatching(/^ {2}Stop it first: .*mcp-fleet(\.js)? -C \S+ local stop$/)]);
+      }
+      // The running edge is untouched.
+      expect((await readEdgeInfo(cliProject.dir)).pid).toBe(info.pid);
+    } finally {
+      await runCli(['--cwd', cliProject.dir, 'local', 'stop']);
+    }
+  });
+
   test('an edge killed with SIGKILL: stop removes edge.json and the workerd it left running', async () => {
     const start = await runCli(['--cwd', cliProject.dir, 'local', 'start', '--detach', '--port', '0']);
     expect(start.exitCode, start.stderr).toBe(0);

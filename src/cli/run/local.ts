@@ -39,10 +39,13 @@ export async function runLocalStart(ctx: CommandContext, request: StartRequest):
   // 8787 is wrangler dev's default too: unless it was asked for by name, a taken 8787 means any free port.
   const portNamed = request.port !== undefined;
   const port = request.port ?? DEFAULT_EDGE_PORT;
-  const [{ DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached }, report] = await Promise.all([
+  const [{ DETACHED_ENV, edgeEnv, edgeLogPath, nodeResolverHint, startDetached }, report, { refuseBesideLiveEdge }] = await Promise.all([
     import('../../local/lifecycle/detach.js'),
     import('../../ui/local-report.js'),
+    import('../../local/lifecycle/edge-lifecycle.js'),
   ]);
+  // Said first and alone: a detached start would otherwise report its child's exit under the running edge's log.
+  await refuseBesideLiveEdge(ctx.cwd);
   const notePort = (actual: number) => {
     if (!portNamed && actual !== port)
       ctx.output.warn(`port ${port} is taken (wrangler dev uses it too), so the edge listens on port ${actual}`);

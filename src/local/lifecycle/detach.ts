@@ -60,6 +60,8 @@ export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
   await ensureStateDir(options.projectDir, localEdgeDir(options.projectDir));
   const logPath = edgeLogPath(options.projectDir);
   const log = await open(logPath, 'a', 0o600);
+  // What this start wrote begins here: an early exit shows its own lines, not an earlier edge's.
+  const logStart = (await log.stat()).size;
   const bin = fileURLToPath(new URL('../bin/mcp-fleet.js', import.meta.url));
   const child = spawn(process.execPath, [bin, '--cwd', options.projectDir, 'local', 'start', ...options.startArgs], {
     cwd: options.projectDir,
@@ -79,7 +81,7 @@ export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exited !== undefined) {
-      const tail = await logTail(logPath);
+      const tail = await logTail(logPath, logStart);
       throw new FleetError(`the local edge exited during start (code ${exited})${tail ? `:\n${tail}` : ''}`, {
         exitCode: exited === ExitCode.usage ? ExitCode.usage : ExitCode.failed,
         hint: `See ${logPath}`,
@@ -143,9 +145,9 @@ export function nodeResolverHint(): { nodeImport: string; nodeOptions: string } 
   return { nodeImport: path, nodeOptions: `--import ${path}` };
 }
 
-async function logTail(path: string, lines = 15): Promise<string> {
+async function logTail(path: string, from: number, lines = 15): Promise<string> {
   try {
-    return (await readFile(path, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+    return (await readFile(path)).subarray(from).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
   }

@@ -22,6 +22,16 @@ import { stopOrphanedWorkerd } from './orphans.js';
  */
 export async function claimProject(projectDir: string): Promise<void> {
   await ensureStateDir(projectDir, statePaths.localEdge(projectDir));
+  const existing = await refuseBesideLiveEdge(projectDir);
+  if (existing && existing.pid !== process.pid) await stopOrphanedWorkerd(existing.pid);
+}
+
+/**
+ * Refuses (exit 2) while another process's edge of this project lives, naming it and how to stop
+ * it; returns what edge.json records otherwise. `local start` asks first, so that the refusal is
+ * all it prints, with or without --detach.
+ */
+export async function refuseBesideLiveEdge(projectDir: string): Promise<EdgeInfo | undefined> {
   const existing = await readEdgeInfoIfAny(projectDir);
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
     throw usageError(
@@ -29,7 +39,7 @@ export async function claimProject(projectDir: string): Promise<void> {
       `Stop it first: ${commandLine('local', 'stop')}`,
     );
   }
-  if (existing && existing.pid !== process.pid) await stopOrphanedWorkerd(existing.pid);
+  return existing;
 }
 
 /**
