@@ -59,12 +59,24 @@ export interface CommandInput<A, F> {
  */
 export type Access = 'read' | 'write' | 'none';
 
+/**
+ * A line `--help` shows under "Examples": the arguments after the program's name (words split on
+ * spaces; no quoting), what it does, and environment variables set for it (`UPSTREAM_TOKEN=tok-acme`).
+ */
+export interface Example {
+  readonly args: string;
+  readonly what: string;
+  readonly env?: string;
+}
+
 export interface CommandSpec<A extends AnyArgSpecs, O extends AnyOptionSpecs> {
   /** `deploy`, or `secrets push` for a subcommand of a group. */
   readonly name: string;
   readonly description: string;
   readonly args: A;
   readonly options: O;
+  /** At least one; each begins with the command's name and parses with its declared options. */
+  readonly examples: readonly Example[];
   readonly access: Access;
   /**
    * A writing command's lock is on the project directory; this says otherwise (another
@@ -80,6 +92,7 @@ export interface DeclaredCommand {
   readonly description: string;
   readonly args: AnyArgSpecs;
   readonly options: AnyOptionSpecs;
+  readonly examples: readonly Example[];
   readonly access: Access;
   readonly lockDir?: (input: CommandInput<Record<string, unknown>, Record<string, unknown>>) => string | undefined;
   readonly run: (input: CommandInput<Record<string, unknown>, Record<string, unknown>>) => Promise<ExitCode | undefined>;

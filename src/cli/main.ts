@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
 import { failureJson } from '../ui/json/common.js';
 import { printError } from '../ui/output.js';
 import { describeError, ExitCode, isFleetError } from '../util/errors.js';
+import { packageRoot } from '../util/package-root.js';
 import { exitCodeOf } from './action.js';
 import { COMMAND_GROUPS, COMMANDS } from './commands/index.js';
+import { environmentHelp } from './help.js';
+import { cliInvocation } from './invocation.js';
 import { registerCommands } from './register.js';
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -29,11 +33,22 @@ export function buildProgram(): Command {
     .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
     .option('--json', 'machine-readable output on stdout: one JSON document (logs: NDJSON, one event per line); human text goes to stderr')
     .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
-    .showHelpAfterError()
     .exitOverride();
   registerCommands(program, COMMAND_GROUPS, COMMANDS);
+  program.addHelpText('after', environmentHelp());
   for (const command of program.commands) command.exitOverride();
+  pointToHelpAfterErrors(program, cliInvocation());
   return program;
+}
+
+/**
+ * After a usage error commander prints its message (and "Did you mean --all?" when an option or
+ * command is near one it knows); then one line says where the help is, instead of the whole help.
+ */
+function pointToHelpAfterErrors(command: Command, invocation: string, path: readonly string[] = []): void {
+  const what = path.length === 0 ? 'the commands' : command.commands.length > 0 ? 'its commands' : 'its options and examples';
+  command.showHelpAfterError(`See ${what}: ${[invocation, ...path, '--help'].join(' ')}`);
+  for (const sub of command.commands) pointToHelpAfterErrors(sub, invocation, [...path, sub.name()]);
 }
 
 /** Runs the CLI and returns the process exit code: the action's own (see action.ts), or the one of the error it threw. */
@@ -52,7 +67,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // --help and --version end through here with code 0; anything else is bad usage (commander printed it).
       if (error.exitCode === 0) return ExitCode.ok;
-      if (json) printJsonFailure(error.message.replace(/^error: /, ''), undefined, ExitCode.usage);
+      if (json) {
+        // "unknown option '--alll'\n(Did you mean --all?)": the suggestion is the hint.
+        const [message = '', ...rest] = error.message.replace(/^error: /, '').split('\n');
+        const hint = rest.join(' ').replace(/^\((.*)\)$/, '$1');
+        printJsonFailure(message, hint === '' ? undefined : hint, ExitCode.usage);
+      }
       return ExitCode.usage;
     }
     if (isFleetError(error)) {

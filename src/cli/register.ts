@@ -4,6 +4,7 @@ import { createOutput } from '../ui/output.js';
 import { setInvocation } from '../util/next-step.js';
 import { action } from './action.js';
 import type { CommandContext, CommandGroup, CommandInput, DeclaredCommand } from './define.js';
+import { commandHelp } from './help.js';
 import { cliInvocation } from './invocation.js';
 import { withProjectLock } from './lock.js';
 
@@ -36,6 +37,7 @@ export function registerCommands(program: Command, groups: readonly CommandGroup
         throw new Error(`${spec.name}: option ${option.flags} must be declared as ${built.attributeName()}`);
       command.addOption(built);
     }
+    command.addHelpText('after', () => commandHelp(spec, cliInvocation()));
     if (spec.access === 'write') {
       command.option('--no-wait', 'fail at once instead of waiting when another mcp-fleet command is changing this project');
     }

@@ -13,6 +13,8 @@ export interface WorkerUrlRun {
   local: boolean;
   /** Forms a worker's URL, resolving the target (token, account, edge) only on first use. */
   target: WorkerUrlSource;
+  /** Whether the worker exists on the target (one API call; resolves the target too). */
+  workerExists: (worker: string) => Promise<boolean>;
 }
 
 /**
@@ -52,5 +54,9 @@ export async function prepareWorkerUrlRun(
     overrides,
     local,
     target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await resolveOnce()).workerUrl(worker) },
+    workerExists: async (worker) => {
+      const { createSecretsApi } = await import('../cloudflare/api.js');
+      return (await createSecretsApi(await resolveOnce()).listSecretNames(worker)) !== undefined;
+    },
   };
 }

@@ -22,13 +22,19 @@ export class CloudflareApiError extends FleetError {
   readonly status: number | undefined;
   readonly codes: number[];
   readonly applied: 'no' | 'unknown';
+  /** No answer came (the connection failed or timed out): nothing can be said about the remote side. */
+  readonly unreachable: boolean;
 
-  constructor(message: string, options: { hint?: string; status?: number; codes?: number[]; applied: 'no' | 'unknown'; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { hint?: string; status?: number; codes?: number[]; applied: 'no' | 'unknown'; unreachable?: boolean; cause?: unknown },
+  ) {
     super(message, { hint: options.hint, exitCode: ExitCode.failed, cause: options.cause });
     this.name = 'CloudflareApiError';
     this.status = options.status;
     this.codes = options.codes ?? [];
     this.applied = options.applied;
+    this.unreachable = options.unreachable ?? false;
   }
 }
 
@@ -138,6 +144,7 @@ export function toFleetError(error: unknown, what: string, target: Pick<Target, 
             ? `Is the local edge running? ${commandLine('local', 'status')}`
             : 'Check the network; re-running is safe.',
         applied: 'unknown',
+        unreachable: true,
         cause: error,
       },
     );

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { dieWithParentOptions } from '../local/lifecycle/die-with-parent.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { TIMEOUT_MS } from '../util/timeouts.js';
+import { missingPackages } from './missing-packages.js';
 import { MODULE_CONTENT_TYPES, type UploadModule } from './worker-upload.js';
 import { envArgs, recordChild, resolveWrangler } from './wrangler.js';
 
@@ -46,7 +47,7 @@ export type BuildResult =
       logPath: string;
       durationMs: number;
     }
-  | { ok: false; failure: string; tail: string[]; logPath: string; durationMs: number };
+  | { ok: false; failure: string; hint?: string; tail: string[]; logPath: string; durationMs: number };
 
 export async function wranglerBuild(options: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
@@ -98,6 +99,9 @@ export async function wranglerBuild(options: BuildOptions): Promise<BuildResult>
     }
     const durationMs = () => Date.now() - started;
     if (result.exitCode !== 0 || result.timedOut) {
+      const missing = result.timedOut ? undefined : missingPackages(tail, options.projectDir);
+      // esbuild's advice for this ("add an entry to alias") leads astray: the log keeps it, the report does not.
+      if (missing) return { ok: false, ...missing, tail: [], logPath, durationMs: durationMs() };
       const failure = result.timedOut
         ? 'wrangler did not finish the build in time'
         : (tail.find((line) => /\[ERROR\]|✘/.test(line))?.replace(/^.*?\[ERROR\]\s*/, '') ?? `wrangler exited with ${result.exitCode}`);

@@ -5,6 +5,7 @@ import { templateKeys } from '../secrets/template.js';
 import { usageError } from '../util/errors.js';
 import { exists, readFileIfExists } from '../util/files.js';
 import { commandLine } from '../util/next-step.js';
+import { closestWords, didYouMean, orList } from '../util/suggest.js';
 import { datasetName, envNameProblem, workerNameProblem } from './names.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
@@ -157,6 +158,18 @@ export function findClient(fleet: Fleet, name: string): Client | undefined {
   return fleet.clients.find((client) => client.name === name);
 }
 
+/** For a name that is not a client: the nearest client names (a typo), then every client. */
+export function clientsHint(fleet: Fleet, unknown: readonly string[]): string {
+  const names = fleet.clients.map((client) => client.name);
+  const known = `Clients: ${names.join(', ') || 'none'}`;
+  if (unknown.length === 1) return `${didYouMean(unknown[0] as string, names)}${known}`;
+  const guesses = unknown.flatMap((name) => {
+    const found = closestWords(name, names);
+    return found.length === 0 ? [] : [`${orList(found)} for ${name}`];
+  });
+  return guesses.length === 0 ? known : `Did you mean ${guesses.join(', ')}? ${known}`;
+}
+
 /** The clients a fleet command acts on: named ones (each must exist) or, with --all, every one. */
 export function selectClients(fleet: Fleet, names: readonly string[], all: boolean): Client[] {
   if (all && names.length > 0) throw usageError('give client names or --all, not both');
@@ -168,13 +181,12 @@ export function selectClients(fleet: Fleet, names: readonly string[], all: boole
   if (names.length === 0) throw usageError('name at least one client, or pass --all');
   const unknown = names.filter((name) => !findClient(fleet, name));
   if (unknown.length > 0) {
-    const known = fleet.clients.map((client) => client.name).join(', ') || 'none';
     const topLevel = unknown.find((name) => name === fleet.topLevelName);
     throw usageError(
       `unknown client${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (not an env in ${fleet.configPath})`,
       topLevel === undefined
-        ? `Clients: ${known}`
-        : `Clients: ${known}. ${topLevel} is the top-level worker, a client once it has a secrets file; if it serves one: ${commandLine('add', topLevel, '--default')}`,
+        ? clientsHint(fleet, unknown)
+        : `${clientsHint(fleet, unknown)}. ${topLevel} is the top-level worker, a client once it has a secrets file; if it serves one: ${commandLine('add', topLevel, '--default')}`,
     );
   }
   return [...new Set(names)].map((name) => findClient(fleet, name) as Client);

@@ -68,7 +68,7 @@ function list(names: readonly string[]): string {
 export function renderSecretsStatusReport(results: readonly StatusResult[]): string {
   const rows = results.map((result) => {
     const state = result.error
-      ? pc.red('error')
+      ? pc.red(result.unreachable ? 'not reached' : 'error')
       : result.deployed === false
         ? pc.yellow('not deployed')
         : result.inSync
@@ -86,13 +86,26 @@ export function renderSecretsStatusReport(results: readonly StatusResult[]): str
     ];
   });
   const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY'], rows)];
-  const differ = results.filter((r) => !r.inSync).length;
   lines.push(
     '',
     pc.dim('Names only: Cloudflare never returns secret values, so a changed value under the same name is not shown; push to be sure.'),
   );
-  lines.push(differ === 0 ? pc.green(`${results.length} in sync`) : pc.yellow(`${results.length - differ} in sync, ${differ} differ`));
+  lines.push(secretsStatusSummary(results));
   return lines.join('\n');
+}
+
+/** "2 in sync, 1 differs": a client that could not be compared is counted as such, never as one that differs. */
+function secretsStatusSummary(results: readonly StatusResult[]): string {
+  const inSync = results.filter((r) => r.inSync).length;
+  const differ = results.filter((r) => !r.inSync && !r.error).length;
+  const unreached = results.filter((r) => r.error && r.unreachable).length;
+  const unread = results.filter((r) => r.error && !r.unreachable).length;
+  const parts = [`${inSync} in sync`];
+  if (differ > 0) parts.push(`${differ} differ`);
+  if (unread > 0) parts.push(`${unread} could not be compared`);
+  if (unreached > 0) parts.push(`${unreached} not compared: the API could not be reached`);
+  const text = parts.join(', ');
+  return unreached + unread > 0 ? pc.red(text) : differ > 0 ? pc.yellow(text) : pc.green(text);
 }
 
 export function renderRotateReport(results: readonly RotateResult[]): string {

@@ -21,9 +21,10 @@ function checkCell(check: CheckResult): string {
  * explained underneath.
  */
 export function renderVerifyReport(report: FleetVerification): string {
-  const width = Math.max(0, ...report.clients.map((client) => client.checks.length));
+  const width = Math.max(0, ...report.clients.map((client) => (client.notDeployed ? 1 : client.checks.length)));
   const rows = report.clients.map((client) => {
-    const cells = client.checks.map(checkCell);
+    // A worker that does not exist failed every check for one reason: said once, not per check.
+    const cells = client.notDeployed ? [pc.red('not deployed')] : client.checks.map(checkCell);
     while (cells.length < width) cells.push('');
     return [client.ok ? pc.green('✔') : pc.red('✖'), client.client, ...cells, pc.dim(client.url)];
   });
@@ -33,6 +34,10 @@ export function renderVerifyReport(report: FleetVerification): string {
   const table = renderTable(header, rows).split('\n').slice(1);
   report.clients.forEach((client, index) => {
     lines.push(table[index] ?? '');
+    if (client.notDeployed) {
+      lines.push(`    ${client.notDeployed.detail}; ${client.notDeployed.hint}`);
+      return;
+    }
     if (client.protocols !== undefined) lines.push(pc.dim(`    speaks ${protocolSummary(client.protocols)}`));
     for (const check of failures(client)) lines.push(`    ${pc.red(check.name)}: ${check.detail}`);
     for (const check of client.checks.filter((entry) => entry.advisory)) lines.push(`    ${pc.yellow(check.name)}: ${check.detail}`);
@@ -61,7 +66,9 @@ function failures(client: ClientVerification): CheckResult[] {
 export function summaryLine(report: FleetVerification): string {
   const failed = report.clients.filter((client) => !client.ok).length;
   const n = report.clients.length;
-  const text = `${n} client${n === 1 ? '' : 's'} verified, ${failed} failed in ${(report.ms / 1000).toFixed(1)} s`;
+  const notDeployed = report.clients.filter((client) => client.notDeployed).length;
+  const why = notDeployed === 0 ? '' : ` (${notDeployed} not deployed)`;
+  const text = `${n} client${n === 1 ? '' : 's'} verified, ${failed} failed${why} in ${(report.ms / 1000).toFixed(1)} s`;
   // A skipped check passed without proving anything; the count keeps an all-green line from hiding it.
   const skipped = report.clients.flatMap((client) => client.checks.filter((check) => check.ok && check.skipped)).length;
   const note = skipped === 0 ? '' : pc.yellow(`; ${skipped} check${skipped === 1 ? '' : 's'} skipped`);

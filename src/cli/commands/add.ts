@@ -14,6 +14,14 @@ export const add = defineCommand({
     deploy: flag('--deploy', 'deploy the new client right away (its first version carries its secrets), then verify it'),
     local,
   },
+  examples: [
+    {
+      env: 'UPSTREAM_TOKEN=tok-acme',
+      args: 'add acme --from-env',
+      what: 'a client: its env section and .secrets.acme, UPSTREAM_TOKEN from the environment, API_KEY generated',
+    },
+    { env: 'UPSTREAM_TOKEN=tok-globex', args: 'add globex --from-env --deploy --local', what: 'and deploy it to the local edge at once' },
+  ],
   access: 'write',
   run: async ({ args, flags, ctx }) => (await import('../run/add.js')).runAdd(ctx, { ...args, ...flags }),
 });

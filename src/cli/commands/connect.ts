@@ -22,6 +22,13 @@ export const connect = defineCommand({
     local,
     url,
   },
+  examples: [
+    { args: 'connect acme --for claude-code --local', what: "Claude Code's configuration for acme's worker on the local edge" },
+    {
+      args: 'connect --all --for cursor --write host-configs',
+      what: "every client's Cursor configuration, one file per client under host-configs/",
+    },
+  ],
   access: 'read',
   run: async ({ args, flags, ctx }) => (await import('../run/connect.js')).runConnect(ctx, { ...args, ...flags }),
 });

@@ -5,6 +5,10 @@ export const demo = defineCommand({
   description: 'the whole loop on the local edge: init, add 3 clients, deploy, verify, rotate a key, verify again',
   args: [optionalArg('dir', 'where to leave the demo project (default: a new temp directory)')],
   options: {},
+  examples: [
+    { args: 'demo', what: 'the whole loop in a temp directory, about 10 seconds' },
+    { args: 'demo demo-fleet', what: 'the same, leaving the project in ./demo-fleet' },
+  ],
   access: 'none',
   run: async ({ args, ctx }) => (await import('../run/demo.js')).runDemoCommand(ctx, args.dir),
 });

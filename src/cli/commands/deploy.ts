@@ -17,6 +17,11 @@ export const deploy = defineCommand({
     verify: negatable('--no-verify', 'skip the checks (and with them the waves: every client at once)'),
     plan: flag('--plan', 'print what would be deployed, how, in which wave, with how many API calls and how long; change nothing'),
   },
+  examples: [
+    { args: 'deploy --all --plan', what: 'what would be deployed, in which wave, with how many API calls; changes nothing' },
+    { args: 'deploy --all --local', what: 'every client to the local edge, in verified waves' },
+    { args: 'deploy --all --canary acme --waves 1,50%,100%', what: 'acme first, then half the fleet, then the rest' },
+  ],
   access: 'write',
   // The plan only reads: it never waits for another writer.
   lockDir: ({ flags, ctx }) => (flags.plan ? undefined : ctx.cwd),

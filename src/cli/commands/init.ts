@@ -19,6 +19,11 @@ export const init = defineCommand({
       'link',
     ),
   },
+  examples: [
+    { args: 'init my-fleet', what: "a new fleet project in ./my-fleet, using mcp-fleet's own worker dependencies" },
+    { args: 'init my-fleet --deps install', what: 'the same, with its own node_modules (npm install)' },
+    { args: 'init --adopt', what: 'make the wrangler project here a fleet project (only .secrets.template and .gitignore)' },
+  ],
   access: 'write',
   // Adopting changes a project others may be working on; a new project has no other writer yet.
   lockDir: ({ args, flags, ctx }) => (flags.adopt ? resolve(ctx.cwd, args.dir ?? '.') : undefined),

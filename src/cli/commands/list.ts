@@ -6,6 +6,10 @@ export const list = defineCommand({
   description: 'clients, worker names, datasets, URLs and secrets state',
   args: [],
   options: { local },
+  examples: [
+    { args: 'list', what: 'every client and the state of its secrets file, offline' },
+    { args: 'list --local', what: "with each worker's URL on the local edge" },
+  ],
   access: 'read',
   run: async ({ flags, ctx }) => {
     const [{ loadFleet }, { listClients, topLevelNotice }, { renderClientList }, { resolveFleetTarget }] = await Promise.all([

@@ -69,6 +69,13 @@ export const localStart = defineCommand({
       parseThrottle,
     ),
   },
+  examples: [
+    { args: 'local start --detach', what: 'the local edge in the background (port 8787, or a free one)' },
+    {
+      args: 'local start --error-rate 0.1 --latency-ms 50',
+      what: 'in the foreground, answering a tenth of API calls with a 5xx, each after 50 ms',
+    },
+  ],
   access: 'none',
   run: async ({ flags, ctx }) => (await import('../run/local.js')).runLocalStart(ctx, flags),
 });
@@ -78,6 +85,7 @@ export const localEnv = defineCommand({
   description: 'print export lines that point wrangler, the cloudflare SDK and curl at the local edge',
   args: [],
   options: {},
+  examples: [{ args: 'local env', what: 'export lines for wrangler, the cloudflare SDK and curl (the token among them)' }],
   access: 'none',
   run: async ({ ctx }) => (await import('../run/local.js')).runLocalEnv(ctx),
 });
@@ -87,6 +95,7 @@ export const localStatus = defineCommand({
   description: 'is the local edge running, and which workers does it serve (exit 1 when it is not)',
   args: [],
   options: {},
+  examples: [{ args: 'local status', what: 'whether the edge runs, and the workers it serves' }],
   access: 'none',
   run: async ({ ctx }) => (await import('../run/local.js')).runLocalStatus(ctx),
 });
@@ -96,6 +105,7 @@ export const localStop = defineCommand({
   description: 'stop the local edge started with --detach',
   args: [],
   options: {},
+  examples: [{ args: 'local stop', what: 'stop the edge started with --detach' }],
   access: 'none',
   run: async ({ ctx }) => (await import('../run/local.js')).runLocalStop(ctx),
 });

@@ -15,6 +15,10 @@ export const logs = defineCommand({
     ),
     rateLimit,
   },
+  examples: [
+    { args: 'logs acme --local', what: "acme's requests and console output, live, until Ctrl-C" },
+    { args: 'logs --all --follow --json', what: 'every client, one JSON event per line, reopening tails Cloudflare closes' },
+  ],
   access: 'read',
   run: async ({ args, flags, ctx }) => (await import('../run/logs.js')).runLogs(ctx, { ...args, ...flags }),
 });

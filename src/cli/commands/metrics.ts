@@ -11,6 +11,10 @@ export const metrics = defineCommand({
     ...fleetOptions(DEFAULT_CONCURRENCY.metrics),
     since: textWithDefault('--since <duration>', 'the window up to now, from 1m to 90d: 15m, 1h, 7d', DEFAULT_METRICS_SINCE),
   },
+  examples: [
+    { args: 'metrics --all --since 1h', what: "every client's traffic over the last hour" },
+    { args: 'metrics acme --local', what: "acme's traffic on the local edge over the default window" },
+  ],
   access: 'read',
   run: async ({ args, flags, ctx }) => {
     const { parseSince } = await import('../../ops/metrics/sql.js');

@@ -10,6 +10,10 @@ export const remove = defineCommand({
     local,
     yes: yes('confirm without a prompt'),
   },
+  examples: [
+    { args: 'remove acme', what: 'offboard acme (asks first); its secrets file is kept in .mcp-fleet/removed/' },
+    { args: 'remove acme --delete-worker --local --yes', what: 'and delete its worker on the local edge, without asking' },
+  ],
   access: 'write',
   run: async ({ args, flags, ctx }) => {
     const [{ findClient, loadFleet }, { removeClient }, { deleteClientWorker }, { confirm }, { renderRemove }, { usageError }] =

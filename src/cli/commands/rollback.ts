@@ -20,6 +20,10 @@ export const rollback = defineCommand({
     to: parsed('--to <version-id>', 'the version to go back to (one client only)', parseVersionId),
     verify: negatable('--no-verify', 'skip the check of each worker afterwards'),
   },
+  examples: [
+    { args: 'rollback acme --local', what: 'acme back to the version it ran before' },
+    { args: 'rollback acme --to 67e0ac2c', what: 'acme to that version (an id from status or deploy)' },
+  ],
   access: 'write',
   run: ({ args, flags, ctx }) => {
     if (flags.to !== undefined && (flags.all || args.clients.length !== 1)) {

@@ -4,7 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import type { ProgressListener } from '../../ops/fleet/progress.js';
 import type { ClientOutcome } from '../../ops/fleet/runner.js';
 import type { ExitCode } from '../../util/errors.js';
-import { type Access, type CommandGroup, clientsArg, type DeclaredCommand, defineCommand } from '../define.js';
+import { type Access, type CommandGroup, clientsArg, type DeclaredCommand, defineCommand, type Example } from '../define.js';
 import { fleetCommand, secretsApi } from '../fleet-command.js';
 import { flag, fleetOptions, textWithDefault, yes } from '../options.js';
 
@@ -26,6 +26,7 @@ interface SecretsOp<R extends ClientOutcome, D> {
 function secretsCommand<R extends ClientOutcome, D>(
   name: string,
   description: string,
+  examples: readonly Example[],
   access: Access,
   load: () => Promise<SecretsOp<R, D>>,
 ): DeclaredCommand {
@@ -34,6 +35,7 @@ function secretsCommand<R extends ClientOutcome, D>(
     description,
     args: [clientsArg()],
     options: fleetOptions(DEFAULT_CONCURRENCY.api),
+    examples,
     access,
     run: ({ args, flags, ctx }) =>
       fleetCommand(ctx, args.clients, flags, async (run) => {
@@ -59,6 +61,10 @@ function secretsCommand<R extends ClientOutcome, D>(
 export const secretsPush = secretsCommand(
   'secrets push',
   'send each .secrets.<client> to its worker (one bulk request per client)',
+  [
+    { args: 'secrets push --all --local', what: "every client's secrets file to its worker on the local edge" },
+    { args: 'secrets push acme', what: "acme's, on Cloudflare" },
+  ],
   'write',
   async () => {
     const [{ pushSecrets }, { renderPushReport }, { pushJson }] = await Promise.all([
@@ -73,6 +79,10 @@ export const secretsPush = secretsCommand(
 export const secretsStatus = secretsCommand(
   'secrets status',
   'compare secret names on each worker with .secrets.<client> (names only); exit 1 when any differ',
+  [
+    { args: 'secrets status --all', what: 'which names each worker lacks or has extra, against its file' },
+    { args: 'secrets status --all --local --json', what: 'the same on the local edge, as JSON' },
+  ],
   'read',
   async () => {
     const [{ secretsStatus }, { statusExitCode }, { renderSecretsStatusReport }, { secretsStatusJson }] = await Promise.all([
@@ -88,6 +98,7 @@ export const secretsStatus = secretsCommand(
 export const secretsRetire = secretsCommand(
   'secrets retire',
   'end the grace period of `rotate --grace`: the previous API_KEY stops working',
+  [{ args: 'secrets retire --all', what: 'every previous key kept by rotate --grace stops working' }],
   'write',
   async () => {
     const [{ retirePreviousKeys }, { renderRetireReport }, { retireJson }] = await Promise.all([
@@ -110,6 +121,11 @@ export const secretsRotate = defineCommand({
     grace: flag('--grace', 'keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`, so callers can switch over'),
     yes: yes('never ask for a value at a terminal: take it from --from-env or fail'),
   },
+  examples: [
+    { args: 'secrets rotate acme --local', what: 'a new API_KEY for acme, proven live, the old one refused' },
+    { args: 'secrets rotate --all --grace', what: 'every client, keeping the previous key working until secrets retire' },
+    { env: 'UPSTREAM_TOKEN=tok-new', args: 'secrets rotate acme --key UPSTREAM_TOKEN --from-env', what: 'a value the client supplies' },
+  ],
   access: 'write',
   run: ({ args, flags, ctx }) =>
     fleetCommand(ctx, args.clients, flags, async (run) => {

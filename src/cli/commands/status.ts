@@ -24,6 +24,10 @@ export const status = defineCommand({
       help: `${DEFAULT_WORKERS_LIMIT}, Workers Paid`,
     }),
   },
+  examples: [
+    { args: 'status --all', what: 'what each worker runs against the project, and what drifted' },
+    { args: 'status --all --verify --local', what: "and run verify's checks, on the local edge" },
+  ],
   access: 'read',
   run: async ({ args, flags, ctx }) => (await import('../run/status.js')).runStatus(ctx, { ...args, ...flags }),
 });

@@ -9,6 +9,10 @@ export const upgradeConfig = defineCommand({
     all,
     check: flag('--check', 'change nothing; exit 1 when a section lacks something (for CI)'),
   },
+  examples: [
+    { args: 'upgrade-config --all --check', what: 'exit 1 when a section lacks what add writes today (for CI)' },
+    { args: 'upgrade-config acme', what: "add to acme's section what it lacks" },
+  ],
   access: 'write',
   run: async ({ args, flags, ctx }) => {
     const [{ loadFleet, selectClients }, { upgradeConfig }, { renderUpgrade }, { ExitCode }] = await Promise.all([

@@ -19,6 +19,11 @@ export const verify = defineCommand({
       'both',
     ),
   },
+  examples: [
+    { args: 'verify --all --local', what: 'every client on the local edge: health, ready, auth, origin, MCP, identity, isolation' },
+    { args: 'verify --all', what: 'the same on Cloudflare, e.g. from CI' },
+    { args: 'verify acme --url acme=https://mcp.acme.example', what: 'a worker behind its own domain' },
+  ],
   access: 'read',
   run: async ({ args, flags, ctx }) => (await import('../run/verify.js')).runVerify(ctx, { ...args, ...flags }),
 });

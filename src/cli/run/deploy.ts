@@ -1,6 +1,6 @@
 import type { WaveOptions } from '../../ops/deploy/rollout/prepare.js';
 import type { DeployResult } from '../../ops/deploy/rollout/results.js';
-import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves } from '../../ops/deploy/rollout/waves.js';
+import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves, planWaves } from '../../ops/deploy/rollout/waves.js';
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
@@ -56,8 +56,10 @@ export async function deployOp(run: FleetRun, concurrency: number, rollout: Roll
     import('../../ui/json/deploy.js'),
   ]);
   const waves = waveOptions(run, rollout);
-  // One line per wave above the clients' lines; lines a smaller rollout does not need are marked so at the end.
-  const waveLines = Array.from({ length: waves.allAtOnce ? 1 : waves.steps.length + 1 }, (_, i) => `wave ${i + 1}`);
+  // One line per wave of the plan above the clients' lines. A client that fails its checks before
+  // the rollout can leave the plan a wave short: that line is marked so at the end.
+  const planned = waves.allAtOnce ? 1 : planWaves(run.clients, (client) => client.name, waves.steps, waves.canary).length;
+  const waveLines = Array.from({ length: planned }, (_, i) => `wave ${i + 1}`);
   return {
     // The progress display is this command's own: it has the wave lines too.
     progress: false,

@@ -20,7 +20,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     import('../../ops/verify/protocol.js'),
   ]);
   const protocol = parseProtocolRequirement(request.protocol);
-  const { fleet, clients, overrides, local, target } = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const { fleet, clients, overrides, local, target, workerExists } = await prepareWorkerUrlRun(ctx, request.clients, request);
 
   ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
   // A live count only where a person watches; logs and pipes get the report alone.
@@ -30,6 +30,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     fleet,
     clients,
     target,
+    workerExists,
     urls: overrides,
     concurrency: request.concurrency,
     timeoutMs: request.timeout,

@@ -1,6 +1,6 @@
 import { resolveTarget } from '../../cloudflare/resolve-target.js';
 import { createWorkersApi, type WorkersApi } from '../../cloudflare/workers-api.js';
-import { type Fleet, findClient } from '../../fleet/fleet.js';
+import { clientsHint, type Fleet, findClient } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
 
 export interface DeleteWorkerResult {
@@ -21,8 +21,7 @@ export async function deleteWorker(api: Pick<WorkersApi, 'deleteScript'>, worker
 export async function deleteClientWorker(fleet: Fleet, clientName: string, local: boolean): Promise<DeleteWorkerResult> {
   const client = findClient(fleet, clientName);
   if (!client) {
-    const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
-    throw usageError(`${clientName} is not a client (no env.${clientName} in ${fleet.configPath})`, `Clients: ${known}`);
+    throw usageError(`${clientName} is not a client (no env.${clientName} in ${fleet.configPath})`, clientsHint(fleet, [clientName]));
   }
   const target = await resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
   return deleteWorker(createWorkersApi(target), client.workerName);

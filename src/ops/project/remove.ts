@@ -1,7 +1,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfigText, removeEnvSection, writeConfigText } from '../../config/wrangler-config.js';
-import { type Fleet, findClient } from '../../fleet/fleet.js';
+import { clientsHint, type Fleet, findClient } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { exists } from '../../util/files.js';
@@ -19,8 +19,7 @@ export interface RemoveResult {
 export async function removeClient(fleet: Fleet, name: string): Promise<RemoveResult> {
   const client = findClient(fleet, name);
   if (!client) {
-    const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
-    throw usageError(`${name} is not a client (no env.${name} in ${fleet.configPath})`, `Clients: ${known}`);
+    throw usageError(`${name} is not a client (no env.${name} in ${fleet.configPath})`, clientsHint(fleet, [name]));
   }
   // The top-level worker stays in the config (it is the project's own); it stops being a client
   // when its secrets file goes.

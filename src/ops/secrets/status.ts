@@ -1,4 +1,4 @@
-import type { SecretsApi } from '../../cloudflare/api.js';
+import { isCloudflareApiError, type SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
@@ -37,6 +37,8 @@ export interface StatusResult {
   /** A rotation that has not finished (its key). */
   pendingRotation: string | undefined;
   inSync: boolean;
+  /** The API gave no answer (unreachable, or timed out): nothing was compared. */
+  unreachable?: boolean;
   error?: ClientFailure;
 }
 
@@ -64,7 +66,10 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
       result.local = [...local.keys()];
       result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
       result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
-      const remote = await api.listSecretNames(client.workerName);
+      const remote = await api.listSecretNames(client.workerName).catch((error: unknown) => {
+        if (isCloudflareApiError(error) && error.unreachable) result.unreachable = true;
+        throw error;
+      });
       result.deployed = remote !== undefined;
       result.remote = remote ?? [];
       const remoteSet = new Set(result.remote);

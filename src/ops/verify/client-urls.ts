@@ -1,6 +1,7 @@
 import type { Target } from '../../cloudflare/target.js';
 import type { Client } from '../../fleet/fleet.js';
 import { describeError, FleetError, isFleetError, usageError } from '../../util/errors.js';
+import { didYouMean } from '../../util/suggest.js';
 
 /** Where a client's URL came from, so reports can say why a URL was used. */
 export type UrlSource = 'override' | 'route' | 'target';
@@ -29,7 +30,10 @@ export function parseUrlOverrides(values: readonly string[], knownClients: reado
     if (client === '') throw usageError(`--url "${value}": the client name before "=" is empty`, URL_FLAG_HINT);
     if (raw === '') throw usageError(`--url ${client}=: the URL after "=" is empty`, URL_FLAG_HINT);
     if (!knownClients.includes(client)) {
-      throw usageError(`--url ${client}=…: unknown client "${client}"`, `Clients: ${knownClients.join(', ') || 'none'}`);
+      throw usageError(
+        `--url ${client}=…: unknown client "${client}"`,
+        `${didYouMean(client, knownClients)}Clients: ${knownClients.join(', ') || 'none'}`,
+      );
     }
     if (overrides.has(client)) throw usageError(`--url is given twice for client "${client}"`, URL_FLAG_HINT);
     overrides.set(client, normalizeBaseUrl(raw, `--url ${client}=${raw}`));

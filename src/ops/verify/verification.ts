@@ -16,6 +16,8 @@ export interface ClientVerification {
   mcp?: McpServerInfo;
   /** Per generation (modern, legacy): whether the worker serves it and which revisions. */
   protocols?: GenerationReport[];
+  /** Set when the target has no such worker: the checks failed because nothing is deployed. */
+  notDeployed?: { detail: string; hint: string };
 }
 
 export interface FleetVerification {

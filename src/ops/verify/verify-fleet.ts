@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { ExitCode, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
@@ -22,6 +23,11 @@ export interface VerifyFleetOptions {
   clients: readonly Client[];
   /** Forms worker URLs (workers.dev or the local edge); asked only for clients without an override or route. */
   target: WorkerUrlSource;
+  /**
+   * Asked only about a worker whose /health failed: when it says the worker does not exist, the
+   * client is reported as not deployed, once, instead of as six failed checks.
+   */
+  workerExists?: (worker: string) => Promise<boolean>;
   /** `--url` overrides by client name (see parseUrlOverrides). */
   urls?: ReadonlyMap<string, string>;
   concurrency?: number;
@@ -84,6 +90,12 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
       }
       const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
       const verified = await verifyClient({ client, url: entry.url, key, isolation, wrongKey, timeoutMs, protocol, sharesKeyWith });
+      if (options.workerExists && !verified.checks[0]?.ok && !(await options.workerExists(client.workerName).catch(() => true))) {
+        verified.notDeployed = {
+          detail: `${target.kind === 'local' ? 'the local edge' : 'the Cloudflare account'} has no worker ${client.workerName}`,
+          hint: `deploy it: ${commandLine('deploy', client.name)}`,
+        };
+      }
       Object.assign(result, redactResult(verified, secrets));
       const failed = result.checks.filter((check) => !check.ok).map((check) => check.name);
       progress(failed.length === 0 ? 'done' : 'failed', failed.length === 0 ? 'every check passed' : `${failed.join(', ')} failed`);

@@ -50,6 +50,8 @@ export interface VerifyClientJson {
   checks: CheckJson[];
   mcp: McpServerJson | undefined;
   protocols: GenerationJson[] | undefined;
+  /** Present when the target has no such worker (the checks failed because nothing is deployed): why, and the deploy line. */
+  notDeployed: { detail: string; hint: string } | undefined;
 }
 
 /** `verify --json`. */
@@ -99,6 +101,7 @@ function verifyClientJson(client: ClientVerification): VerifyClientJson {
     checks: client.checks.map(checkJson),
     mcp: client.mcp ? mcpJson(client.mcp) : undefined,
     protocols: client.protocols?.map(generationJson),
+    notDeployed: client.notDeployed === undefined ? undefined : { ...client.notDeployed },
   };
 }
 

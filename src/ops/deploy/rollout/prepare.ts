@@ -111,7 +111,7 @@ export async function prepareRollout(options: PrepareOptions): Promise<Prepared>
       });
       result.error = {
         message: `building ${entry.client.name}'s bundle failed: ${build.failure}`,
-        hint: build.logPath ? `Full output: ${build.logPath}` : undefined,
+        hint: withLog(build.hint, build.logPath),
         exitCode: 1,
       };
       continue;
@@ -165,4 +165,10 @@ function emptyResult(client: Client): DeployResult {
     output: undefined,
     verify: undefined,
   };
+}
+
+/** `Full output: <log>; <hint>`: the runnable part of a hint comes last, so that it can be copied as it is. */
+function withLog(hint: string | undefined, logPath: string): string | undefined {
+  const log = logPath ? `Full output: ${logPath}` : undefined;
+  return [log, hint].filter((part) => part !== undefined).join('; ') || undefined;
 }

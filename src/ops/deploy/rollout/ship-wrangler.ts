@@ -1,3 +1,4 @@
+import { missingPackages } from '../../../cloudflare/missing-packages.js';
 import type { Pacer } from '../../../cloudflare/pacer.js';
 import type { Target } from '../../../cloudflare/target.js';
 import { envArgs, WRANGLER_DEPLOY_API_CALLS, wranglerDeploy } from '../../../cloudflare/wrangler.js';
@@ -39,10 +40,12 @@ export async function shipWithWrangler(options: ShipWranglerOptions): Promise<st
   });
   result.logPath = run.logPath;
   if (!run.ok) {
-    result.output = run.tail;
-    throw new FleetError(`${['wrangler deploy', ...envArgs(client.envName)].join(' ')} failed: ${run.failure ?? 'see the log'}`, {
-      hint: `Full output: ${run.logPath}`,
-    });
+    const missing = missingPackages(run.tail, options.fleet.dir);
+    result.output = missing ? [] : run.tail;
+    throw new FleetError(
+      `${['wrangler deploy', ...envArgs(client.envName)].join(' ')} failed: ${missing?.failure ?? run.failure ?? 'see the log'}`,
+      { hint: `Full output: ${run.logPath}${missing ? `; ${missing.hint}` : ''}` },
+    );
   }
   return run.versionId;
 }

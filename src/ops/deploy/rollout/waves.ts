@@ -1,4 +1,5 @@
 import { usageError } from '../../../util/errors.js';
+import { didYouMean } from '../../../util/suggest.js';
 
 /**
  * Waves of a progressive rollout. `--waves 1,10%,50%,100%` gives the number of clients deployed
@@ -41,7 +42,7 @@ export function parseCanary(text: string, clients: readonly string[]): string[] 
   if (unknown.length > 0) {
     throw usageError(
       `--canary: ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not among the clients being deployed`,
-      `Clients being deployed: ${clients.join(', ')}`,
+      `${unknown.length === 1 ? didYouMean(unknown[0] as string, clients) : ''}Clients being deployed: ${clients.join(', ')}`,
     );
   }
   return names;
