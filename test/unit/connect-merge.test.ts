@@ -336,3 +336,16 @@ describe("TOML host files (Codex's config.toml)", () => {
     expect(doc.mcp_servers[name]?.url).toBe(url);
   });
 });
+
+describe('the check before any client is worked on (no servers)', () => {
+  test.each([
+    ['cursor', '{\n  "theme": "dark",\n}\n'],
+    ['zed', '// Zed\n{}\n'],
+    ['vscode', '// nothing yet\n'],
+    ['goose', 'GOOSE_MODEL: x\n'],
+    ['goose', '# only a comment\n'],
+    ['codex', 'model = "x"\n'],
+  ] as const)('%s: a valid file without the section passes and is left as it is', (host, text) => {
+    expect(merge(host, text, []).text).toBe(text);
+  });
+});

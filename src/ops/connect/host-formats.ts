@@ -21,7 +21,7 @@ export function vscodeInputId(server: Pick<HostServer, 'envName'>): string {
 
 const claude: HostFormat = {
   host: 'claude',
-  label: 'Claude (claude.ai, Desktop and mobile custom connectors)',
+  label: 'Claude (custom connectors)',
   fileName: null,
   syntax: 'form',
   key: 'typed',

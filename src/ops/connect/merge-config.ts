@@ -42,6 +42,8 @@ export function sectionOf(format: HostFormat): string {
 /** What the merged file must parse to: the old data with each server's entry (and input) set. */
 export function expectedData(before: Data, format: HostFormat, servers: readonly HostServer[]): Data {
   const section = sectionOf(format);
+  // No servers (the check of a file before any client is worked on): nothing is added, not even the section.
+  if (servers.length === 0) return before;
   const after: Data = { ...before };
   const entries: Data = isPlainObject(before[section]) ? { ...before[section] } : {};
   for (const server of servers) entries[server.name] = format.entry(server);

@@ -45,6 +45,7 @@ export function mergeJson(request: MergeRequest): MergeOutcome {
   const text = request.text ?? '';
   const section = sectionOf(format);
   if (onlyComments(text)) {
+    if (servers.length === 0) return { text, changes: new Map() };
     // Nothing but blanks and comments (or no file yet): the document goes after them.
     const fresh = documentText(format, servers);
     return {

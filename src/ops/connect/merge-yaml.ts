@@ -53,6 +53,7 @@ export function mergeYaml(request: MergeRequest): MergeOutcome {
   if (!isPlainObject(before)) throw sectionShapeError(path, 1, 1, '(the top level)', 'not a mapping');
   const expected = expectedData(before, format, servers);
   const changes = changesOf(before, format, servers);
+  if (servers.length === 0) return { text, changes };
 
   let merged = doc
     ? splice(path, text, doc, lineCounter, section, request)
