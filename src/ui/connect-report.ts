@@ -12,10 +12,13 @@ import { renderTable } from './table.js';
  */
 
 /** Guidance for the person: where the file goes, how the key gets there, what the host's auth supports. */
-export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean): string {
+export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean, mergeCommand?: string): string {
   const format = HOST_FORMATS[result.host];
   const notes = hostNotes(result.host);
   const lines = [pc.bold(`${format.label}: ${notes.where}.`)];
+  if (mergeCommand !== undefined && result.servers.length > 0) {
+    lines.push(`To merge it into that file, keeping every other server (a redirect would empty it): ${mergeCommand}`);
+  }
   const done = result.entries.filter((entry) => !entry.error);
   const whom = done.length === 1 ? 'that client' : 'each client, its own';
   if (inlineKey && format.key === 'typed') {

@@ -167,6 +167,25 @@ describe('connect --write <file>', () => {
     expect(await opens(entry?.url ?? '', entry?.headers.Authorization ?? '')).toBe(200);
   });
 
+  test('printed instead, the configuration comes with the --write command for the host file, which runs as printed', async () => {
+    const printed = await fleet.cli(['connect', 'acme', '--for', 'cursor', '--local']);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    const hint = /a redirect would empty it\): (.+)$/m.exec(printed.stderr)?.[1];
+    expect(hint, printed.stderr).toMatch(/connect acme --for cursor .*--write ~\/\.cursor\/mcp\.json$/);
+    const otherHome = join(home.dir, 'other-home');
+    await mkdir(join(otherHome, '.cursor'), { recursive: true });
+    await writeFile(join(otherHome, '.cursor', 'mcp.json'), cursorFile);
+    const ran = await execa('sh', ['-c', hint ?? 'false'], {
+      cwd: fleet.dir,
+      reject: false,
+      env: { HOME: otherHome, CI: '1', NO_COLOR: '1' },
+    });
+    expect(ran.exitCode, ran.stderr).toBe(0);
+    const text = await readFile(join(otherHome, '.cursor', 'mcp.json'), 'utf8');
+    expect(keepsEveryByte(cursorFile, text)).toBe(true);
+    expect(Object.keys((parseJsonc(text) as { mcpServers: object }).mcpServers)).toEqual(['github', 'notes', 'acme']);
+  });
+
   test('a symlinked host file is written through the link, which stays a link', async () => {
     const real = join(home.dir, 'dotfiles-mcp.json');
     const link = join(home.dir, 'linked-mcp.json');

@@ -81,7 +81,12 @@ export async function runConnect(ctx: CommandContext, request: ConnectRequest): 
   if (write !== undefined) ctx.output.info(report.renderWrittenConfigs(result, write));
   else if (result.servers.length > 0 && !(ctx.json && inlineKey)) ctx.output.info(documentText(format, result.servers).trimEnd());
   // Guidance and failures go to stderr: stdout stays exactly the configuration.
-  ctx.output.write(`${report.renderConnectGuidance(result, inlineKey)}\n`);
+  // Printed, not written: how to merge it into the host's own file instead (never a redirect).
+  const merge =
+    write === undefined && format.defaultPath !== undefined
+      ? `${commandLine(...connectWords(request, host, inlineKey))} --write ${format.defaultPath}`
+      : undefined;
+  ctx.output.write(`${report.renderConnectGuidance(result, inlineKey, merge)}\n`);
   const problems = renderProblems(result.entries);
   if (problems.length > 0) ctx.output.problem(['', ...problems].join('\n'));
   return exitCode;

@@ -27,6 +27,8 @@ export interface HostFormat {
   label: string;
   /** The file the document is (or goes into); null for a host set up in its UI. */
   fileName: string | null;
+  /** Where the host reads that file by default, as a shell path (`~` for home), when it is one place on every system. */
+  defaultPath?: string;
   /** form: the fields of the host's "add a server" form, one `Field: value` line each. */
   syntax: 'json' | 'yaml' | 'toml' | 'form';
   key: KeyPlacement;
