@@ -1,8 +1,9 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { HOST_FORMATS, type Host, type HostServer, keyEnvName } from '../../src/ops/connect/host-configs.js';
+import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from '../../src/ops/connect/host-configs.js';
 import { mergeHostText } from '../../src/ops/connect/host-file.js';
+import { withoutKeys } from '../../src/ops/connect/merge-config.js';
 import { FleetError } from '../../src/util/errors.js';
 
 /**
@@ -347,5 +348,17 @@ describe('the check before any client is worked on (no servers)', () => {
     ['codex', 'model = "x"\n'],
   ] as const)('%s: a valid file without the section passes and is left as it is', (host, text) => {
     expect(merge(host, text, []).text).toBe(text);
+  });
+});
+
+describe('a refusal shows the entry to add by hand, never the key', () => {
+  test('the entry in a hint has a placeholder where the key would be', () => {
+    const key = 'sk-never-shown-0123456789';
+    const [shown] = withoutKeys([{ ...acme, key }]);
+    expect(documentText(HOST_FORMATS.zed, [shown as HostServer])).toContain('Bearer <the API_KEY of acme>');
+    expect(documentText(HOST_FORMATS.zed, [shown as HostServer])).not.toContain(key);
+    const error = refusal(() => merge('codex', 'mcp_servers = { other = { url = "https://o.example" } }\n', [{ ...acme, key }]));
+    expect(error.hint).toContain('[mcp_servers.acme]');
+    expect(`${error.message}\n${error.hint}`).not.toContain(key);
   });
 });

@@ -76,6 +76,11 @@ export function changesOf(before: Data, format: HostFormat, servers: readonly Ho
   );
 }
 
+/** The servers as a hint may show them: a key is never in a message, only a placeholder for it. */
+export function withoutKeys(servers: readonly HostServer[]): HostServer[] {
+  return servers.map((server) => (server.key === undefined ? server : { ...server, key: `<the API_KEY of ${server.name}>` }));
+}
+
 /**
  * The last guard: the merged text, parsed, must be exactly what was meant. A layout the text
  * edits did not foresee fails here rather than reaching the host.

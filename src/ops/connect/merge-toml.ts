@@ -14,6 +14,7 @@ import {
   sectionOf,
   syntaxError,
   withEol,
+  withoutKeys,
 } from './merge-config.js';
 import { type TomlHeader, tomlHeaders } from './toml-headers.js';
 
@@ -31,7 +32,7 @@ export function mergeToml(request: MergeRequest): MergeOutcome {
   const before = parseToml(path, text);
   const changes = changesOf(before, format, servers);
   const eol = eolOf(text);
-  const byHand = () => documentText(format, servers);
+  const byHand = () => documentText(format, withoutKeys(servers));
   const current = before[section];
   if (current !== undefined && !isPlainObject(current)) {
     throw usageError(`${path}: "${section}" is not a table of servers`, 'Fix the file (or give another path); mcp-fleet changed nothing.');
@@ -50,7 +51,7 @@ export function mergeToml(request: MergeRequest): MergeOutcome {
     if (replaced === undefined) {
       throw usageError(
         `${path}: ${section}.${server.name} is written as dotted keys or an inline table, which mcp-fleet does not rewrite; the file is unchanged`,
-        `Replace it by hand with:\n${tableText(section, server.name, entry)}`,
+        `Replace it by hand with:\n${tableText(section, server.name, format.entry(withoutKeys([server])[0] as HostServer))}`,
       );
     }
     merged = replaced;
