@@ -75,7 +75,8 @@ async function askFate(ctx: CommandContext, fleet: Fleet, client: Client): Promi
   if (!ctx.output.interactive)
     throw usageError(
       `removing ${client.name} needs --delete-worker or --keep-worker: its worker ${client.workerName} keeps serving with its key unless it is deleted`,
-      `Delete the worker too: ${commandLine('remove', client.name, '--delete-worker', '--yes')}\nKeep it serving: ${commandLine('remove', client.name, '--keep-worker', '--yes')}`,
+      // Two ways on, one a line (printError indents the hint's first line; the second is indented here).
+      `Delete the worker too: ${commandLine('remove', client.name, '--delete-worker', '--yes')}\n  Keep it serving: ${commandLine('remove', client.name, '--keep-worker', '--yes')}`,
     );
   const { choose } = await import('../../ui/prompts.js');
   const fate = await choose<WorkerFate | 'cancel'>(`Remove ${client.name} from ${fleet.configPath}. Its worker ${client.workerName}:`, [
