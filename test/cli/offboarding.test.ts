@@ -215,6 +215,27 @@ describe('restore', () => {
     expect(list.json.find((client) => client.client === 'lambda')).toMatchObject({ worker: 'lambda', secrets: { file: 'present' } });
   });
 
+  test('the top-level worker made a client comes back by its secrets file; its settings never left', async () => {
+    const config = await readFile(configPath(), 'utf8');
+    onTestFinished(async () => {
+      await writeFile(configPath(), config);
+      await rm(secretsPath('fleet'), { force: true });
+    });
+    const added = await fleet.cli(['add', 'fleet', '--default', '--yes']);
+    expect(added.exitCode, added.stderr).toBe(0);
+    const before = { config: await readFile(configPath(), 'utf8'), secrets: await readFile(secretsPath('fleet')) };
+    const removed = await fleet.cliJson<RemoveJson>(['remove', 'fleet', '--keep-worker', '--yes']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(removed.json.configChanged).toBe(false);
+    const restored = await fleet.cliJson<RestoreJson>(['restore', 'fleet']);
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(restored.json).toMatchObject({ client: 'fleet', worker: 'fleet', section: 'top-level' });
+    expect(await readFile(configPath(), 'utf8')).toBe(before.config);
+    expect(await readFile(secretsPath('fleet'))).toEqual(before.secrets);
+    const list = await fleet.cliJson<ListJson>(['list']);
+    expect(list.json[0]).toMatchObject({ client: 'fleet', env: null });
+  });
+
   test('with nothing kept it is exit 2 listing what can be restored', async () => {
     expect((await fleet.cli(['remove', 'pi', '--keep-worker', '--yes'])).exitCode).toBe(0);
     onTestFinished(async () => {

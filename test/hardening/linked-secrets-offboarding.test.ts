@@ -46,12 +46,11 @@ describe('remove of a symlinked secrets file keeps the content, not the link', (
     const original = await fileState(target);
     const removed = await fleet.cliJson<RemoveJson>(['remove', 'linked', '--delete-worker', '--local', '--yes']);
     expect(removed.exitCode, removed.stderr).toBe(0);
-    expect(removed.json.secretsLinkedTo).toBe(target);
-    expect(removed.stderr).toContain(`was a link to ${target}: its content was kept and the link removed`);
-
     const kept = removed.json.secretsKeptAt as string;
     expect((await lstat(kept)).isFile()).toBe(true);
     expect(await fileState(kept)).toEqual({ bytes: original.bytes, mode: 0o600 });
+    expect(removed.json.secretsLinkedTo).toBe(target);
+    expect(removed.stderr).toContain(`was a link to ${target}: its content was kept and the link removed`);
     expect(await lstat(secretsPath('linked')).catch(() => undefined)).toBeUndefined();
     expect(await fileState(target)).toEqual(original);
 
