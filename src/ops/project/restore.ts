@@ -119,11 +119,13 @@ async function secretsPathFree(path: string, bytes: Buffer): Promise<boolean> {
  */
 export async function restoreClient(fleet: Fleet, name: string): Promise<RestoreResult> {
   assertClientName(name);
-  if (findClient(fleet, name))
+  if (findClient(fleet, name)) {
+    const restorable = await restorableClients(fleet);
     throw usageError(
       `${name} is a client already (in ${fleet.configPath}); nothing was changed`,
-      restorableHint(await restorableClients(fleet)),
+      restorable.length > 0 ? restorableHint(restorable) : undefined,
     );
+  }
   const removal: KeptRemoval | undefined = await latestRemoval(fleet.dir, name);
   if (!removal)
     throw usageError(`nothing of ${name} was kept in ${STATE_DIR_NAME}/removed/`, restorableHint(await restorableClients(fleet)));
