@@ -126,6 +126,12 @@ describe('remove --delete-worker of a client removed earlier', () => {
   test('deletes its worker after confirmation; without --yes and no terminal it is exit 2 and the worker stays', async () => {
     const key = await apiKey('nu');
     expect((await fleet.cli(['remove', 'nu', '--keep-worker', '--yes'])).exitCode).toBe(0);
+    const again = await fleet.cli(['remove', 'nu', '--keep-worker', '--local', '--yes']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toContain('nu is not a client');
+    expect(again.stderr).toMatch(
+      /bring it back with \S+.* restore nu, or delete the worker it left with \S+.* remove nu --delete-worker --yes --local/,
+    );
     const unconfirmed = await fleet.cli(['remove', 'nu', '--delete-worker', '--local']);
     expect(unconfirmed.exitCode).toBe(2);
     expect(unconfirmed.stderr).toContain('deleting worker nu of nu needs confirmation');

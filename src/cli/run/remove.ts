@@ -28,7 +28,7 @@ export async function runRemove(ctx: CommandContext, request: RemoveRequest): Pr
   const { findClient, loadFleet } = await import('../../fleet/fleet.js');
   const fleet = await loadFleet(ctx.cwd);
   const found = findClient(fleet, request.client);
-  if (!found) return request.deleteWorker ? deleteRemovedWorker(ctx, fleet, request) : refuseUnknown(fleet, request.client);
+  if (!found) return request.deleteWorker ? deleteRemovedWorker(ctx, fleet, request) : refuseUnknown(ctx, fleet, request.client);
 
   let fate: WorkerFate | undefined = request.deleteWorker ? 'delete' : request.keepWorker ? 'keep' : undefined;
   // The target is proven before anything is asked or changed: a dead edge or a missing token is exit 2 with nothing done.
@@ -95,7 +95,7 @@ async function confirmOrRefuse(ctx: CommandContext, what: string, words: readonl
   if (!(await confirm(question))) throw usageError('not confirmed; nothing was changed');
 }
 
-async function refuseUnknown(fleet: Fleet, name: string): Promise<never> {
+async function refuseUnknown(ctx: CommandContext, fleet: Fleet, name: string): Promise<never> {
   const [{ latestRemoval }, { clientNameProblem }] = await Promise.all([
     import('../../ops/project/removed-store.js'),
     import('../../fleet/names.js'),
@@ -105,7 +105,7 @@ async function refuseUnknown(fleet: Fleet, name: string): Promise<never> {
   throw usageError(
     `${name} is not a client (no env.${name} in ${fleet.configPath})`,
     kept
-      ? `${known}. ${name} was removed on ${kept.stamp}: bring it back with ${commandLine('restore', name)}, or delete the worker it left with ${commandLine('remove', name, '--delete-worker')}`
+      ? `${known}. ${name} was removed on ${kept.stamp}: bring it back with ${commandLine('restore', name)}, or delete the worker it left with ${commandLine('remove', name, '--delete-worker', ...(ctx.output.interactive ? [] : ['--yes']))}`
       : known,
   );
 }
