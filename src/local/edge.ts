@@ -162,6 +162,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
       status: response.status,
       ms: Math.round(performance.now() - started),
       fault,
+      ignored: response.ignored ?? [],
     });
   }
 

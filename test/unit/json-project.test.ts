@@ -218,6 +218,8 @@ describe('local --json', () => {
       CLOUDFLARE_BASE_URL: info.apiBaseUrl,
       CLOUDFLARE_API_TOKEN: 'edge-token',
       CLOUDFLARE_ACCOUNT_ID: info.accountId,
+      WRANGLER_SEND_METRICS: 'false' as const,
+      WRANGLER_SEND_ERROR_REPORTS: 'false' as const,
     };
     expect(JSON.parse(JSON.stringify(localEnvJson(withExtra(env), withExtra(info), node)))).toEqual({
       schemaVersion: SCHEMA_VERSION,
