@@ -1,5 +1,5 @@
 import { defineCommand, requiredArg } from '../define.js';
-import { flag, local, yes } from '../options.js';
+import { flag, targetOptions, yes } from '../options.js';
 
 export const remove = defineCommand({
   name: 'remove',
@@ -7,7 +7,7 @@ export const remove = defineCommand({
   args: [requiredArg('client', 'the client to offboard')],
   options: {
     deleteWorker: flag('--delete-worker', "delete the client's worker on Cloudflare too (first, so a failure changes nothing locally)"),
-    local,
+    ...targetOptions,
     yes: yes('confirm without a prompt'),
   },
   access: 'write',
@@ -21,17 +21,21 @@ export const remove = defineCommand({
         import('../../ui/project-report.js'),
         import('../../util/errors.js'),
       ]);
+    const { resolveFleetTarget } = await import('../fleet-command.js');
     const fleet = await loadFleet(ctx.cwd);
     const found = findClient(fleet, args.client);
+    const choice = flags.deleteWorker
+      ? await (await import('../../cloudflare/target-choice.js')).chooseTarget(fleet.dir, flags)
+      : undefined;
     if (found && !flags.yes) {
       if (!ctx.output.interactive)
         throw usageError(`removing ${args.client} needs confirmation`, 'Pass --yes to confirm without a prompt.');
       const what = flags.deleteWorker
-        ? `Delete worker ${found.workerName}${flags.local ? ' on the local edge' : ''} and remove ${args.client}`
+        ? `Delete worker ${found.workerName}${choice?.kind === 'local' ? ' on the local edge' : ' on Cloudflare'} and remove ${args.client}`
         : `Remove ${args.client}`;
       if (!(await confirm(`${what} from ${fleet.configPath}?`))) throw usageError('not confirmed; nothing was changed');
     }
-    const worker = flags.deleteWorker ? await deleteClientWorker(fleet, args.client, flags.local) : undefined;
+    const worker = choice ? await deleteClientWorker(fleet, args.client, (f) => resolveFleetTarget(ctx, f, flags)) : undefined;
     const result = await removeClient(fleet, args.client);
     ctx.output.result((await import('../../ui/json/project.js')).removeJson(result, worker));
     renderRemove(ctx.output, fleet.configPath, result, worker);

@@ -1,4 +1,4 @@
-import { resolveTarget } from '../../cloudflare/resolve-target.js';
+import type { Target } from '../../cloudflare/target.js';
 import { createWorkersApi, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { type Fleet, findClient } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
@@ -18,12 +18,16 @@ export async function deleteWorker(api: Pick<WorkersApi, 'deleteScript'>, worker
  * `remove --delete-worker`: the worker goes before the local files, so that a failed delete leaves
  * the client fully in place and the command can simply be re-run.
  */
-export async function deleteClientWorker(fleet: Fleet, clientName: string, local: boolean): Promise<DeleteWorkerResult> {
+export async function deleteClientWorker(
+  fleet: Fleet,
+  clientName: string,
+  resolveTarget: (fleet: Fleet) => Promise<Target>,
+): Promise<DeleteWorkerResult> {
   const client = findClient(fleet, clientName);
   if (!client) {
     const known = fleet.clients.map((c) => c.name).join(', ') || 'none';
     throw usageError(`${clientName} is not a client (no env.${clientName} in ${fleet.configPath})`, `Clients: ${known}`);
   }
-  const target = await resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
+  const target = await resolveTarget(fleet);
   return deleteWorker(createWorkersApi(target), client.workerName);
 }
