@@ -6,7 +6,7 @@ import { bySharesDescending, isSecretChange } from './drift.js';
 /** The reads `status` makes of the account and of each worker (all through the shared pacer). */
 export interface StatusReads {
   workers: Pick<WorkersApi, 'listScripts' | 'listDeployments'>;
-  versions: VersionReads;
+  versions: Pick<VersionReads, 'getVersion'>;
 }
 
 /** What one worker runs, as read: its live deployment and the versions whose code runs. */

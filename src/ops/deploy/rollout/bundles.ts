@@ -86,6 +86,10 @@ export function bundleTag(hash: string): string {
 
 const BUNDLE_TAG = /^bundle-[0-9a-f]{16}$/;
 
+export function isBundleTag(tag: string): boolean {
+  return BUNDLE_TAG.test(tag);
+}
+
 /**
  * The bundle tag of the code a version runs, for a version mcp-fleet uploads again (a rollback's
  * re-upload, secrets on rolled-back code): the version's own tag, or else the hash of its modules,
@@ -94,7 +98,7 @@ const BUNDLE_TAG = /^bundle-[0-9a-f]{16}$/;
  */
 export function codeTagOf(version: Pick<VersionWithCode, 'annotations' | 'modules'>): string {
   const own = version.annotations['workers/tag'];
-  if (own !== undefined && BUNDLE_TAG.test(own)) return own;
+  if (own !== undefined && isBundleTag(own)) return own;
   return bundleTag(
     bundleHash(
       version.modules.map((module) => ({

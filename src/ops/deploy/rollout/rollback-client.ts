@@ -82,7 +82,7 @@ function targetVersions(worker: string, deployments: readonly Deployment[], targ
         ? `worker ${worker} does not run version ${shortId(target.from)}; nothing to roll back`
         : `worker ${worker} has no earlier deployment to go back to`,
       {
-        hint: `Name a version: ${commandLine('rollback', '<client>', '--to', '<version-id>')} (WRANGLER_SEND_METRICS=false npx wrangler versions list --env <client> lists them).`,
+        hint: `Name a version: ${commandLine('rollback', '<client>', '--to', '<version-id>')} (${commandLine('history', '<client>')} lists them).`,
       },
     );
   }
