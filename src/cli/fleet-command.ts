@@ -1,6 +1,6 @@
 import type { SecretsApi } from '../cloudflare/api.js';
 import type { Target } from '../cloudflare/target.js';
-import type { TargetFlags } from '../cloudflare/target-choice.js';
+import type { TargetChoice, TargetFlags } from '../cloudflare/target-choice.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { ProgressListener } from '../ops/fleet/progress.js';
 import type { ClientOutcome } from '../ops/fleet/runner.js';
@@ -41,18 +41,29 @@ export async function prepareFleetRun(
 /**
  * Cloudflare (token, account) or the recorded local edge, as the flags, MCP_FLEET_TARGET or the
  * project's remembered target say (target-choice.ts); bad or missing details are exit 2. Says on
- * stderr which target it is, before anything is sent.
+ * stderr which target it is, before anything is sent (Cloudflare before its token is even looked at).
  */
 export async function resolveFleetTarget(ctx: CommandContext, fleet: Fleet, flags: TargetFlags): Promise<Target> {
-  const [{ chooseTarget }, { resolveTarget }, { targetLine }] = await Promise.all([
+  const [{ chooseTarget }, { resolveTarget }] = await Promise.all([
     import('../cloudflare/target-choice.js'),
     import('../cloudflare/resolve-target.js'),
-    import('../ui/target-line.js'),
   ]);
   const choice = await chooseTarget(fleet.dir, flags);
+  if (choice.kind === 'cloudflare') await announceTarget(ctx, fleet, choice);
   const target = await resolveTarget({ projectDir: fleet.dir, choice, configAccountId: fleet.accountId });
-  ctx.output.write(`${targetLine(target, choice)}\n`);
+  if (choice.kind === 'local') await announceTarget(ctx, fleet, choice, target);
   return target;
+}
+
+/** The target line on stderr: the resolved target, or Cloudflare as far as it is known without its token. */
+export async function announceTarget(ctx: CommandContext, fleet: Fleet, choice: TargetChoice, target?: Target): Promise<void> {
+  const { targetLine } = await import('../ui/target-line.js');
+  ctx.output.write(`${targetLine(target ?? { kind: choice.kind, accountId: cloudflareAccount(fleet), apiBaseUrl: undefined }, choice)}\n`);
+}
+
+/** The account a Cloudflare target will use (CLOUDFLARE_ACCOUNT_ID, else the config's), if any. */
+export function cloudflareAccount(fleet: Fleet): string | undefined {
+  return process.env.CLOUDFLARE_ACCOUNT_ID || fleet.accountId;
 }
 
 /** The --json `target` of a resolved target. */

@@ -4,7 +4,7 @@ import type { Client, Fleet } from '../fleet/fleet.js';
 import type { WorkerUrlSource } from '../ops/verify/client-urls.js';
 import type { TargetJson } from '../ui/json/common.js';
 import type { CommandContext } from './define.js';
-import { resolveFleetTarget, targetDocument } from './fleet-command.js';
+import { announceTarget, cloudflareAccount, resolveFleetTarget, targetDocument } from './fleet-command.js';
 
 /** What commands that talk to the workers themselves (verify, connect) start from. */
 export interface WorkerUrlRun {
@@ -48,15 +48,12 @@ export async function prepareWorkerUrlRun(
   const choice = await chooseTarget(fleet.dir, flags);
   let resolved: Promise<Target> | undefined;
   const resolveOnce = (): Promise<Target> => {
-    resolved ??= resolveFleetTarget(ctx, fleet, flags);
+    resolved ??= choice.kind === 'local' ? resolveFleetTarget(ctx, fleet, flags) : resolveQuietly(fleet, choice);
     return resolved;
   };
+  // Cloudflare is resolved (token, account) only if a client needs its URL; which target it is is said now.
   if (choice.kind === 'local') await resolveOnce();
-  else {
-    // Cloudflare is resolved (token, account) only if a client needs its URL; which target it is is said now.
-    const { targetLine } = await import('../ui/target-line.js');
-    ctx.output.write(`${targetLine({ kind: 'cloudflare', accountId: cloudflareAccount(fleet), apiBaseUrl: undefined }, choice)}\n`);
-  }
+  else await announceTarget(ctx, fleet, choice);
   return {
     fleet,
     clients,
@@ -72,6 +69,8 @@ export async function prepareWorkerUrlRun(
   };
 }
 
-function cloudflareAccount(fleet: Fleet): string | undefined {
-  return process.env.CLOUDFLARE_ACCOUNT_ID || fleet.accountId;
+/** Cloudflare, once a client needs its URL (its line was said at the start). */
+async function resolveQuietly(fleet: Fleet, choice: TargetChoice): Promise<Target> {
+  const { resolveTarget } = await import('../cloudflare/resolve-target.js');
+  return resolveTarget({ projectDir: fleet.dir, choice, configAccountId: fleet.accountId });
 }
