@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { targetArgs } from '../cloudflare/target-choice.js';
 import { createOutput } from '../ui/output.js';
 import { setInvocation } from '../util/next-step.js';
 import { action } from './action.js';
@@ -63,7 +64,7 @@ async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: R
   setInvocation({
     program: cliInvocation(),
     global: globals.cwd === undefined ? [] : ['-C', globals.cwd],
-    target: flags.local === true ? ['--local'] : [],
+    target: targetArgs({ local: flags.local === true, remote: flags.remote === true }, process.env),
     targeted,
   });
   const input: CommandInput<Record<string, unknown>, Record<string, unknown>> = { args, flags, ctx };

@@ -55,7 +55,7 @@ export interface VersionWithCode {
 export function uploadFromVersion(
   version: VersionWithCode,
   bindings: UploadBinding[],
-  options: { message: string; tag: string | undefined; keepBindings?: string[] },
+  options: { message: string; tag: string; keepBindings?: string[] },
 ): WorkerUpload {
   return {
     metadata: {
@@ -66,7 +66,7 @@ export function uploadFromVersion(
       ...(options.keepBindings ? { keep_bindings: options.keepBindings } : {}),
       annotations: {
         'workers/message': options.message,
-        ...(options.tag === undefined ? {} : { 'workers/tag': options.tag }),
+        'workers/tag': options.tag,
       },
     },
     modules: version.modules.map((module) => ({

@@ -13,6 +13,7 @@ import { join } from 'node:path';
  *     tmp/                   files a running command needs for a moment: deploy-<pid>-<random>/ holds the secrets
  *                            file wrangler deploys with (a dead pid's are swept by the next deploy)
  *     local/                 the local edge: edge.json, edge.log, workerd-guard, state/
+ *     target.json            the project's remembered target (local start writes it, local stop removes it)
  *     project.lock/          held by the one command changing the project (project.lock.json: which one)
  *
  * Every directory in it is private (0700): several hold secret values.
@@ -30,6 +31,8 @@ export const statePaths = {
   wranglerLogs: (projectDir: string): string => join(stateDir(projectDir), 'logs', 'wrangler'),
   localEdge: (projectDir: string): string => join(stateDir(projectDir), 'local'),
   localEdgeState: (projectDir: string): string => join(stateDir(projectDir), 'local', 'state'),
+  /** Which target commands act on without --local/--remote: written by `local start`, removed by `local stop`. */
+  target: (projectDir: string): string => join(stateDir(projectDir), 'target.json'),
   /** The executable that runs workerd so that it dies with the edge (local/die-with-parent.ts). */
   workerdGuard: (projectDir: string): string => join(stateDir(projectDir), 'local', 'workerd-guard'),
   /** Bundles built by deploy, by build configuration, with the files each was built from (reused while none changed). */

@@ -1,6 +1,6 @@
 import { HOSTS } from '../../ops/connect/hosts.js';
 import { clientsArg, defineCommand } from '../define.js';
-import { all, flag, local, text, url, yes } from '../options.js';
+import { all, flag, targetOptions, text, url, yes } from '../options.js';
 
 export const connect = defineCommand({
   name: 'connect',
@@ -19,7 +19,7 @@ export const connect = defineCommand({
       '--write <path>',
       "a host's config file: merge these clients' entries into it, keeping every other entry (written only when every client succeeded); a directory: write <dir>/<client>/<file> for each (not inside a git repository unless ignored)",
     ),
-    local,
+    ...targetOptions,
     url,
   },
   access: 'read',

@@ -3,6 +3,7 @@ import { add } from './add.js';
 import { connect } from './connect.js';
 import { demo } from './demo.js';
 import { deploy } from './deploy.js';
+import { history } from './history.js';
 import { init } from './init.js';
 import { list } from './list.js';
 import { localEnv, localGroup, localStart, localStatus, localStop } from './local.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   verify,
   deploy,
   rollback,
+  history,
   secretsPush,
   secretsStatus,
   secretsRotate,

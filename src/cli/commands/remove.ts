@@ -1,5 +1,5 @@
 import { defineCommand, requiredArg } from '../define.js';
-import { flag, local, yes } from '../options.js';
+import { flag, targetOptions, yes } from '../options.js';
 
 export const remove = defineCommand({
   name: 'remove',
@@ -11,7 +11,7 @@ export const remove = defineCommand({
       "delete the client's worker too (first, so a failure changes nothing locally); for a client removed earlier, delete the worker it left",
     ),
     keepWorker: flag('--keep-worker', 'leave its worker serving: its key still opens it (delete it later with --delete-worker)'),
-    local,
+    ...targetOptions,
     yes: yes('confirm without a prompt'),
   },
   access: 'write',

@@ -13,6 +13,7 @@ export interface ConnectRequest {
   yes: boolean;
   write: string | undefined;
   local: boolean;
+  remote: boolean;
   url: string[];
 }
 
@@ -48,7 +49,8 @@ export async function runConnect(ctx: CommandContext, request: ConnectRequest): 
     );
   }
 
-  const { clients, overrides, target } = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const run = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const { clients, overrides, target } = run;
   const write =
     request.write === undefined
       ? undefined
@@ -75,7 +77,7 @@ export async function runConnect(ctx: CommandContext, request: ConnectRequest): 
     concurrency: DEFAULT_CONCURRENCY.api,
   });
   const exitCode = fleetExitCode(result.entries.map((entry) => entry.error));
-  ctx.output.result(connectJson(result, exitCode === 0));
+  ctx.output.result((await import('../../ui/json/common.js')).withTarget(connectJson(result, exitCode === 0), await run.targetDocument()));
   // Under --json the human text goes to stderr too, but not a configuration that holds the key
   // (--inline-key): the document on stdout has it already, and CI logs keep stderr.
   if (write !== undefined) ctx.output.info(report.renderWrittenConfigs(result, write));

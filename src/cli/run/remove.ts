@@ -11,6 +11,7 @@ export interface RemoveRequest {
   deleteWorker: boolean;
   keepWorker: boolean;
   local: boolean;
+  remote: boolean;
   yes: boolean;
 }
 
@@ -32,10 +33,10 @@ export async function runRemove(ctx: CommandContext, request: RemoveRequest): Pr
 
   let fate: WorkerFate | undefined = request.deleteWorker ? 'delete' : request.keepWorker ? 'keep' : undefined;
   // The target is proven before anything is asked or changed: a dead edge or a missing token is exit 2 with nothing done.
-  let target = fate === 'delete' ? await resolveFleetTarget(fleet, request.local) : undefined;
+  let target = fate === 'delete' ? await resolveFleetTarget(ctx, fleet, request) : undefined;
   if (fate === undefined) {
     fate = await askFate(ctx, fleet, found);
-    if (fate === 'delete') target = await resolveFleetTarget(fleet, request.local);
+    if (fate === 'delete') target = await resolveFleetTarget(ctx, fleet, request);
   } else if (!request.yes) {
     await confirmOrRefuse(
       ctx,
@@ -118,7 +119,7 @@ async function deleteRemovedWorker(ctx: CommandContext, fleet: Fleet, request: R
     import('../../ui/project-report.js'),
     import('../../ui/json/project.js'),
   ]);
-  const target = await resolveFleetTarget(fleet, request.local);
+  const target = await resolveFleetTarget(ctx, fleet, request);
   const api = createWorkersApi(target);
   const found = await removedClientWorker(fleet, request.client, api);
   if (!request.yes)

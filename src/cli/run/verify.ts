@@ -6,6 +6,7 @@ export interface VerifyRequest {
   clients: string[];
   all: boolean;
   local: boolean;
+  remote: boolean;
   url: string[];
   concurrency: number;
   timeout: number;
@@ -19,10 +20,14 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     import('../../ui/json/verify.js'),
     import('../../ops/verify/protocol.js'),
   ]);
+  const { withTarget } = await import('../../ui/json/common.js');
   const protocol = parseProtocolRequirement(request.protocol);
-  const { fleet, clients, overrides, local, target } = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const run = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const { fleet, clients, overrides, target } = run;
 
-  ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
+  ctx.output.info(
+    `Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${run.choice.kind === 'local' ? ' on the local edge' : ''}…`,
+  );
   // A live count only where a person watches; logs and pipes get the report alone.
   const live = ctx.output.isTTY && clients.length > 1;
   let done = 0;
@@ -41,7 +46,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
       : undefined,
   });
   if (live) ctx.output.write('\r\u001b[2K');
-  ctx.output.result(verifyJson(report));
+  ctx.output.result(withTarget(verifyJson(report), await run.targetDocument()));
   // Under --json this goes to stderr, so a person watching CI still reads the report.
   ctx.output.info(renderVerifyReport(report));
   return verifyExitCode(report);
