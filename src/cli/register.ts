@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { createOutput } from '../ui/output.js';
 import { setInvocation } from '../util/next-step.js';
+import { setWarningSink } from '../util/warnings.js';
 import { action } from './action.js';
 import type { CommandContext, CommandGroup, CommandInput, DeclaredCommand } from './define.js';
 import { cliInvocation } from './invocation.js';
@@ -60,6 +61,8 @@ async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: R
     json,
     output: createOutput({ json, yes: flags.yes === true }),
   };
+  // Warnings from below the CLI (a secrets file made private) take the command's own warning style.
+  setWarningSink((line) => ctx.output.warn(line));
   setInvocation({
     program: cliInvocation(),
     global: globals.cwd === undefined ? [] : ['-C', globals.cwd],

@@ -13,6 +13,8 @@ export interface WorkerUrlRun {
   local: boolean;
   /** Forms a worker's URL, resolving the target (token, account, edge) only on first use. */
   target: WorkerUrlSource;
+  /** The target itself, resolved on first use (the same one `target` forms URLs with). */
+  resolveTarget: () => Promise<Target>;
 }
 
 /**
@@ -52,5 +54,6 @@ export async function prepareWorkerUrlRun(
     overrides,
     local,
     target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await resolveOnce()).workerUrl(worker) },
+    resolveTarget: resolveOnce,
   };
 }

@@ -1,3 +1,5 @@
+import type { SecretsApi } from '../../cloudflare/api.js';
+import type { Client } from '../../fleet/fleet.js';
 import type { ExitCode } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
 import { prepareWorkerUrlRun } from '../worker-url-run.js';
@@ -20,7 +22,15 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     import('../../ops/verify/protocol.js'),
   ]);
   const protocol = parseProtocolRequirement(request.protocol);
-  const { fleet, clients, overrides, local, target } = await prepareWorkerUrlRun(ctx, request.clients, request);
+  const { fleet, clients, overrides, local, target, resolveTarget } = await prepareWorkerUrlRun(ctx, request.clients, request);
+  // Who else the worker lets in is in its secret names (one call per client): a previous key the file does not name.
+  let api: Promise<SecretsApi> | undefined;
+  const secretNames = async (client: Client): Promise<string[] | undefined> => {
+    api ??= Promise.all([resolveTarget(), import('../../cloudflare/api.js')]).then(([resolved, { createSecretsApi }]) =>
+      createSecretsApi(resolved),
+    );
+    return (await api).listSecretNames(client.workerName);
+  };
 
   ctx.output.info(`Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${local ? ' on the local edge' : ''}…`);
   // A live count only where a person watches; logs and pipes get the report alone.
@@ -34,6 +44,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     concurrency: request.concurrency,
     timeoutMs: request.timeout,
     protocol,
+    secretNames,
     onProgress: live
       ? (_client, phase) => {
           if (phase === 'done' || phase === 'failed') ctx.output.write(`\r${++done}/${clients.length} clients checked`);
