@@ -67,15 +67,15 @@ function notUtf8(bytes: Uint8Array, file: string): Error {
           : '';
       const what = KEY.test(key) ? `the value of ${key}` : 'this line';
       return usageError(
-        `${file}:${lineNo}: ${what} is not valid UTF-8 text, so it cannot be sent as it is; nothing was sent or rewritten (the line is not shown: it may hold a value)`,
-        `Secrets files are UTF-8 text, read and written byte for byte. Save ${file} as UTF-8; a binary value needs an encoding of its own (base64 or hex) that the worker decodes.`,
+        `${file}:${lineNo}: ${what} is not valid UTF-8 text (the line is not shown: it may hold a value)`,
+        `mcp-fleet sends and rewrites secrets files byte for byte, never re-encoded, so it uses nothing from this one. Save ${file} as UTF-8; a binary value needs an encoding of its own (base64 or hex) that the worker decodes.`,
       );
     }
     if (newline === -1) break;
     start = newline + 1;
   }
   // The whole file failed but no line did: only a sequence cut by a line break does that, and a newline byte never continues one.
-  return usageError(`${file}: not valid UTF-8 text; nothing was sent or rewritten`);
+  return usageError(`${file}: not valid UTF-8 text`);
 }
 
 export function parseSecrets(text: string, file: string): SecretsEntry[] {
