@@ -3,6 +3,7 @@ import { type Command, Option } from 'commander';
 import { targetArgs } from '../cloudflare/target-choice.js';
 import { createOutput } from '../ui/output.js';
 import { setInvocation } from '../util/next-step.js';
+import { setWarningSink } from '../util/warnings.js';
 import { action } from './action.js';
 import type { CommandContext, CommandGroup, CommandInput, DeclaredCommand } from './define.js';
 import { cliInvocation } from './invocation.js';
@@ -61,6 +62,8 @@ async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: R
     json,
     output: createOutput({ json, yes: flags.yes === true }),
   };
+  // Warnings from below the CLI (a secrets file made private) take the command's own warning style.
+  setWarningSink((line) => ctx.output.warn(line));
   setInvocation({
     program: cliInvocation(),
     global: globals.cwd === undefined ? [] : ['-C', globals.cwd],

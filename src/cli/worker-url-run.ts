@@ -18,6 +18,8 @@ export interface WorkerUrlRun {
   targetDocument(): Promise<TargetJson>;
   /** Forms a worker's URL, resolving the target (token, account, edge) only on first use. */
   target: WorkerUrlSource;
+  /** The target itself, resolved on first use (the same one `target` forms URLs with). */
+  resolveTarget: () => Promise<Target>;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function prepareWorkerUrlRun(
       const { targetJson } = await import('../ui/json/common.js');
       return targetJson({ kind: choice.kind, accountId: cloudflareAccount(fleet), apiBaseUrl: undefined }, choice.by);
     },
+    resolveTarget: resolveOnce,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { SecretsApi } from '../../cloudflare/api.js';
+import type { Client } from '../../fleet/fleet.js';
 import type { ExitCode } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
 import { prepareWorkerUrlRun } from '../worker-url-run.js';
@@ -23,7 +25,15 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
   const { withTarget } = await import('../../ui/json/common.js');
   const protocol = parseProtocolRequirement(request.protocol);
   const run = await prepareWorkerUrlRun(ctx, request.clients, request);
-  const { fleet, clients, overrides, target } = run;
+  const { fleet, clients, overrides, target, resolveTarget } = run;
+  // Who else the worker lets in is in its secret names (one call per client): a previous key the file does not name.
+  let api: Promise<SecretsApi> | undefined;
+  const secretNames = async (client: Client): Promise<string[] | undefined> => {
+    api ??= Promise.all([resolveTarget(), import('../../cloudflare/api.js')]).then(([resolved, { createSecretsApi }]) =>
+      createSecretsApi(resolved),
+    );
+    return (await api).listSecretNames(client.workerName);
+  };
 
   ctx.output.info(
     `Verifying ${clients.length} client${clients.length === 1 ? '' : 's'}${run.choice.kind === 'local' ? ' on the local edge' : ''}…`,
@@ -39,6 +49,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     concurrency: request.concurrency,
     timeoutMs: request.timeout,
     protocol,
+    secretNames,
     onProgress: live
       ? (_client, phase) => {
           if (phase === 'done' || phase === 'failed') ctx.output.write(`\r${++done}/${clients.length} clients checked`);
