@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Option } from 'commander';
 import { failureJson } from '../ui/json/common.js';
 import { printError } from '../ui/output.js';
-import { describeError, ExitCode, isFleetError } from '../util/errors.js';
+import { accessError, describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { exitCodeOf } from './action.js';
 import { COMMAND_GROUPS, COMMANDS } from './commands/index.js';
 import { registerCommands } from './register.js';
@@ -55,10 +55,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (json) printJsonFailure(error.message.replace(/^error: /, ''), undefined, ExitCode.usage);
       return ExitCode.usage;
     }
-    if (isFleetError(error)) {
-      printError(error.message, error.hint);
-      if (json) printJsonFailure(error.message, error.hint, error.exitCode);
-      return error.exitCode;
+    // A file or directory this user may not use, wherever it was met, is said as such (exit 2), not as a bug.
+    const known = isFleetError(error) ? error : accessError(error);
+    if (known) {
+      printError(known.message, known.hint);
+      if (json) printJsonFailure(known.message, known.hint, known.exitCode);
+      return known.exitCode;
     }
     const message = `unexpected error: ${describeError(error)}`;
     const hint = 'This is a bug in mcp-fleet; please report it with the command you ran.';

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { usageError } from '../../util/errors.js';
+import { accessError, usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
 import { statePaths } from '../../util/state-dir.js';
@@ -48,7 +48,10 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
+  } catch (error) {
+    // Missing is one thing; there but unreadable (another user's edge) is another, and says so.
+    const denied = accessError(error, path, 'read');
+    if (denied) throw denied;
     throw usageError(
       `no local edge is recorded for this project (${path} is missing)`,
       `Start one with: ${commandLine('local', 'start', '--detach')}`,
@@ -64,14 +67,22 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   return parsed.data;
 }
 
-/** edge.json if present and valid, else undefined (never throws). */
+/**
+ * edge.json if present and valid, else undefined. One this user may not read is exit 2: taken for
+ * "no edge", it would let `local start` start a second edge and `local stop` report nothing running.
+ */
 export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
+  const path = edgeFilePath(projectDir);
+  let text: string;
   try {
-    const parsed = EdgeInfoSchema.safeParse(safeJson(await readFile(edgeFilePath(projectDir), 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const denied = accessError(error, path, 'read');
+    if (denied) throw denied;
     return undefined;
   }
+  const parsed = EdgeInfoSchema.safeParse(safeJson(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 function safeJson(text: string): unknown {
