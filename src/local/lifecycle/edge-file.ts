@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { accessError, usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
-import { statePaths } from '../../util/state-dir.js';
+import { checkStateFile, statePaths } from '../../util/state-dir.js';
 
 /** Where a fleet project keeps its local edge's state and connection details. */
 export function localEdgeDir(projectDir: string): string {
@@ -45,6 +45,8 @@ export async function removeEdgeFile(projectDir: string): Promise<void> {
 /** Reads edge.json of a fleet project; a missing or broken file is bad input (exit 2). */
 export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   const path = edgeFilePath(projectDir);
+  // edge.json says where the token and every pushed secret go: only this user's own file counts.
+  await checkStateFile(projectDir, path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -73,6 +75,7 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
  */
 export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
   const path = edgeFilePath(projectDir);
+  await checkStateFile(projectDir, path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
