@@ -26,7 +26,10 @@ export function buildProgram(): Command {
   const program = new Command('mcp-fleet')
     .description('Run a fleet of per-client MCP servers on Cloudflare Workers from one codebase')
     .version(packageVersion(), '-V, --version')
-    .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
+    .option(
+      '-C, --cwd <dir>',
+      'the fleet project directory (default: the nearest one from the current directory up, as git finds a repository)',
+    )
     .option('--json', 'machine-readable output on stdout: one JSON document (logs: NDJSON, one event per line); human text goes to stderr')
     .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
     .showHelpAfterError()
