@@ -7,7 +7,7 @@ import { ADMIN_PREFIX, createAdminRoutes } from './admin/routes.js';
 import { AnalyticsStore } from './analytics/store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
 import { installWorkerdGuard } from './lifecycle/die-with-parent.js';
-import type { EdgeInfo } from './lifecycle/edge-file.js';
+import { EDGE_PATHS, type EdgeInfo, edgeUrls } from './lifecycle/edge-file.js';
 import { identityProof } from './lifecycle/edge-identity.js';
 import { claimProject, goLive, listenOnLoopback, shutDown } from './lifecycle/edge-lifecycle.js';
 import { type ApiResponse, CfCode, errors, fail } from './net/envelope.js';
@@ -55,8 +55,8 @@ export interface RunningEdge {
   stop(): Promise<void>;
 }
 
-const WORKER_PATH_PREFIX = '/__workers/';
-const API_PREFIX = '/client/v4';
+const WORKER_PATH_PREFIX = EDGE_PATHS.workers;
+const API_PREFIX = EDGE_PATHS.api;
 
 export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge> {
   const { projectDir } = options;
@@ -185,14 +185,11 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
 
   port = await listenOnLoopback(server, options.port ?? 0, options.anyPortIfTaken ?? false);
   const info: EdgeInfo = {
-    apiBaseUrl: `http://127.0.0.1:${port}${API_PREFIX}`,
+    ...edgeUrls(port),
     accountId: store.identity.accountId,
     token: store.identity.token,
     pid: process.pid,
     port,
-    workerUrlTemplate: `http://{name}.localhost:${port}`,
-    workerPathUrlTemplate: `http://127.0.0.1:${port}${WORKER_PATH_PREFIX}{name}`,
-    adminUrl: `http://127.0.0.1:${port}${ADMIN_PREFIX}`,
     startedAt,
   };
   const live = { projectDir, info, server, runtime, tails, onLog: options.onLog };

@@ -96,6 +96,23 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** Where the edge serves the Cloudflare API, its admin routes, and workers by path (for clients that cannot resolve *.localhost). */
+export const EDGE_PATHS = { api: '/client/v4', admin: '/__edge', workers: '/__workers/' } as const;
+
+/**
+ * The URLs an edge listening on 127.0.0.1:`port` serves, and the only ones edge.json may name: a
+ * command derives every URL it sends to from the port the edge proved (edge-identity.ts), so that
+ * an edited template cannot send a client's key to another listener or another client's worker.
+ */
+export function edgeUrls(port: number): Pick<EdgeInfo, 'apiBaseUrl' | 'adminUrl' | 'workerUrlTemplate' | 'workerPathUrlTemplate'> {
+  return {
+    apiBaseUrl: `http://127.0.0.1:${port}${EDGE_PATHS.api}`,
+    adminUrl: `http://127.0.0.1:${port}${EDGE_PATHS.admin}`,
+    workerUrlTemplate: `http://{name}.localhost:${port}`,
+    workerPathUrlTemplate: `http://127.0.0.1:${port}${EDGE_PATHS.workers}{name}`,
+  };
+}
+
 export function workerUrlFromTemplate(template: string, name: string): string {
   return template.replaceAll('{name}', name);
 }
