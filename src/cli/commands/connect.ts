@@ -9,15 +9,15 @@ export const connect = defineCommand({
   args: [clientsArg('clients to connect (or --all)')],
   options: {
     all,
-    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')}`),
+    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')} (not chatgpt: OAuth only)`),
     inlineKey: flag(
       '--inline-key',
       'embed the key itself (only at a terminal, or with --yes); by default the configuration refers to MCP_FLEET_<CLIENT>_API_KEY',
     ),
     yes: yes('confirm --inline-key where the output is not a terminal'),
     write: text(
-      '--write <dir>',
-      'write <dir>/<client>/<file> for each client instead of printing (not inside a git repository unless ignored)',
+      '--write <path>',
+      "a host's config file: merge these clients' entries into it, keeping every other entry (written only when every client succeeded); a directory: write <dir>/<client>/<file> for each (not inside a git repository unless ignored)",
     ),
     local,
     url,
