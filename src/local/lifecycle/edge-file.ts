@@ -45,8 +45,6 @@ export async function removeEdgeFile(projectDir: string): Promise<void> {
 /** Reads edge.json of a fleet project; a missing or broken file is bad input (exit 2). */
 export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   const path = edgeFilePath(projectDir);
-  // edge.json says where the token and every pushed secret go: only this user's own file counts.
-  await checkStateFile(projectDir, path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -59,6 +57,9 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
       `Start one with: ${commandLine('local', 'start', '--detach')}`,
     );
   }
+  // edge.json says where the token and every pushed secret go: only this user's own file counts.
+  // (Checked after the read, so that a file this user cannot read is said to be unreadable.)
+  await checkStateFile(projectDir, path);
   const parsed = EdgeInfoSchema.safeParse(safeJson(text));
   if (!parsed.success) {
     throw usageError(
@@ -75,7 +76,6 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
  */
 export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
   const path = edgeFilePath(projectDir);
-  await checkStateFile(projectDir, path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -84,6 +84,7 @@ export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | 
     if (denied) throw denied;
     return undefined;
   }
+  await checkStateFile(projectDir, path);
   const parsed = EdgeInfoSchema.safeParse(safeJson(text));
   return parsed.success ? parsed.data : undefined;
 }
