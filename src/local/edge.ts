@@ -168,6 +168,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
       status: response.status,
       ms: Math.round(performance.now() - started),
       fault,
+      ignored: response.ignored ?? [],
     });
   }
 

@@ -10,7 +10,7 @@ import { shellQuote } from './next-step.js';
  *
  *   .mcp-fleet/
  *     backups/<client>/      copies of secrets files before rotate and add --force; pending-rotation
- *     removed/               secrets files of removed clients
+ *     removed/               what remove keeps of a client: its secrets file and a record of its worker and section (restore)
  *     logs/                  wrangler's output per deploy and per build (logs/wrangler/: wrangler's own log files)
  *     builds/<key>/          deploy's bundle per build configuration and the files it was built from
  *     tmp/                   files a running command needs for a moment: deploy-<pid>-<random>/ holds the secrets

@@ -149,7 +149,7 @@ describe('crashes leave no secrets for git to find', () => {
     const token = randomValue('up-delta');
     fleet.leaks.addSecret(token, 'UPSTREAM_TOKEN of delta');
     onTestFinished(async () => {
-      await fleet.cli(['remove', 'delta', '--yes']);
+      await fleet.cli(['remove', 'delta', '--keep-worker', '--yes']);
     });
 
     const temp = await killBeforeRename(['add', 'delta', '--from-env', '--yes'], '.secrets.delta', { UPSTREAM_TOKEN: token });
@@ -181,7 +181,7 @@ describe('crashes leave no secrets for git to find', () => {
     const again = await fleet.cli(['add', 'echo', '--force', '--yes']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(await leftoverTemps()).toEqual([]);
-    const removed = await fleet.cli(['remove', 'echo', '--yes']);
+    const removed = await fleet.cli(['remove', 'echo', '--keep-worker', '--yes']);
     expect(removed.exitCode, removed.stderr).toBe(0);
   });
 

@@ -9,6 +9,7 @@ import { localEnv, localGroup, localStart, localStatus, localStop } from './loca
 import { logs } from './logs.js';
 import { metrics } from './metrics.js';
 import { remove } from './remove.js';
+import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsStatus } from './secrets.js';
 import { status } from './status.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   init,
   add,
   remove,
+  restore,
   upgradeConfig,
   list,
   verify,

@@ -122,12 +122,18 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
   return { kind: 'stopped', pid: info.pid };
 }
 
-/** The environment that points shell tools at the edge (named, so that `local env --json` declares each variable). */
+/**
+ * The environment that points shell tools at the edge (named, so that `local env --json` declares
+ * each variable), and keeps the wrangler they run there from phoning Cloudflare: no usage metrics,
+ * no error reports (wrangler's own variables).
+ */
 export type EdgeEnv = {
   CLOUDFLARE_API_BASE_URL: string;
   CLOUDFLARE_BASE_URL: string;
   CLOUDFLARE_API_TOKEN: string;
   CLOUDFLARE_ACCOUNT_ID: string;
+  WRANGLER_SEND_METRICS: 'false';
+  WRANGLER_SEND_ERROR_REPORTS: 'false';
 };
 
 export function edgeEnv(info: EdgeInfo): EdgeEnv {
@@ -136,6 +142,8 @@ export function edgeEnv(info: EdgeInfo): EdgeEnv {
     CLOUDFLARE_BASE_URL: info.apiBaseUrl,
     CLOUDFLARE_API_TOKEN: info.token,
     CLOUDFLARE_ACCOUNT_ID: info.accountId,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
   };
 }
 
