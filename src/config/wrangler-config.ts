@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JSONPath } from 'jsonc-parser';
-import { usageError } from '../util/errors.js';
+import { accessError, usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { commandLine } from '../util/next-step.js';
 import { checkConfigShape, propertiesOf } from './config-shape.js';
@@ -78,7 +78,9 @@ export function parseConfigText(text: string, path: string): WranglerConfig {
 
 export async function readConfig(projectDir: string): Promise<ConfigFile> {
   const path = await findConfigPath(projectDir);
-  const text = await readFile(path, 'utf8');
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw accessError(error, path, 'read') ?? error;
+  });
   return { path, text, ...parseConfig(text, path) };
 }
 

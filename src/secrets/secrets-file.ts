@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { usageError } from '../util/errors.js';
+import { accessError, usageError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { warnOnce } from '../util/warnings.js';
@@ -59,7 +59,7 @@ export async function readSecretsFile(path: string, options: ReadSecretsOptions 
       return undefined;
     }
     if (code === 'ELOOP') throw symlinkRefused(displayName);
-    throw error;
+    throw accessError(error, displayName, 'read') ?? error;
   }
   try {
     const info = await handle.stat();
@@ -135,7 +135,7 @@ export async function backupSecretsFile(projectDir: string, client: string, path
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(basename(path));
-    throw error;
+    throw accessError(error, path, 'read') ?? error;
   }
   const bytes = await handle.readFile().finally(() => handle.close());
   await writeFileAtomic(target, bytes, { mode: SECRETS_FILE_MODE });

@@ -35,7 +35,7 @@ function forwardedArgs(request: StartRequest): string[] {
   return args;
 }
 
-export async function runLocalStart(ctx: CommandContext, request: StartRequest): Promise<undefined> {
+export async function runLocalStart(ctx: CommandContext, request: StartRequest): Promise<ExitCode | undefined> {
   // 8787 is wrangler dev's default too: unless it was asked for by name, a taken 8787 means any free port.
   const portNamed = request.port !== undefined;
   const port = request.port ?? DEFAULT_EDGE_PORT;
@@ -87,7 +87,12 @@ export async function runLocalStart(ctx: CommandContext, request: StartRequest):
   ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
   if (!process.env[DETACHED_ENV]) ctx.output.info(report.rememberedNote());
   signals.removeAddedSince();
-  await waitForSignal();
+  const stoppedItself = await Promise.race([waitForSignal().then(() => undefined), edge.stoppedItself]);
+  if (stoppedItself !== undefined) {
+    // Its project moved away (edge.ts said why in the log): nothing more may be written by the old path.
+    ctx.output.problem(`the local edge stopped: ${stoppedItself}`);
+    return ExitCode.failed;
+  }
   ctx.output.info('stopping the local edge…');
   await stopOrHurry(() => edge.stop());
   ctx.output.success('local edge stopped');

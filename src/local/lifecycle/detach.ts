@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +60,8 @@ export interface DetachOptions {
 export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
   await ensureStateDir(options.projectDir, localEdgeDir(options.projectDir));
   const logPath = edgeLogPath(options.projectDir);
-  const log = await open(logPath, 'a', 0o600);
+  // Not through a link: the log would be appended wherever it points.
+  const log = await open(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const bin = fileURLToPath(new URL('../bin/mcp-fleet.js', import.meta.url));
   const child = spawn(process.execPath, [bin, '--cwd', options.projectDir, 'local', 'start', ...options.startArgs], {
     cwd: options.projectDir,
