@@ -10,6 +10,7 @@ import type { DeclaredCommand, Example } from './define.js';
 export const ENVIRONMENT: readonly (readonly [name: string, meaning: string])[] = [
   ['CLOUDFLARE_API_TOKEN', 'the API token (Workers Scripts: Edit; metrics also Account Analytics: Read)'],
   ['CLOUDFLARE_ACCOUNT_ID', 'the account id (or "account_id" in wrangler.jsonc)'],
+  ['MCP_FLEET_TARGET', "local or cloudflare: the target when no --local/--remote is given (default: the project's, else Cloudflare)"],
   ['CLOUDFLARE_API_BASE_URL', 'another API base URL (default: https://api.cloudflare.com/client/v4)'],
   ['MCP_FLEET_RATE_LIMIT', 'the API budget of a run, e.g. 600/300 (default: 1200/300)'],
   ['MCP_FLEET_API_ATTEMPTS', 'attempts per API call, 1 to 20 (default: 7)'],
@@ -37,8 +38,8 @@ export function commandHelp(spec: DeclaredCommand, program: string): string {
   if ('local' in spec.options) {
     lines.push(
       '',
-      'Without --local it acts on Cloudflare: the token from CLOUDFLARE_API_TOKEN, the account from',
-      'CLOUDFLARE_ACCOUNT_ID (or "account_id" in wrangler.jsonc).',
+      "On Cloudflare (--remote, or when the local edge is not the project's target) the token comes from",
+      'CLOUDFLARE_API_TOKEN and the account from CLOUDFLARE_ACCOUNT_ID (or "account_id" in wrangler.jsonc).',
     );
   }
   return lines.join('\n');

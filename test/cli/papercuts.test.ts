@@ -132,6 +132,7 @@ describe('a token but no account id', () => {
     connect: ['connect', 'acme', '--for', 'cursor'],
     logs: ['logs', 'acme'],
     metrics: ['metrics', 'acme'],
+    history: ['history', 'acme'],
   };
 
   test('every command that can act on Cloudflare is covered here', () => {

@@ -10,5 +10,6 @@ export const demo = defineCommand({
     { args: 'demo demo-fleet', what: 'the same, leaving the project in ./demo-fleet' },
   ],
   access: 'none',
+  inCurrentDir: true,
   run: async ({ args, ctx }) => (await import('../run/demo.js')).runDemoCommand(ctx, args.dir),
 });

@@ -11,6 +11,7 @@ export interface AddRequest {
   force: boolean;
   deploy: boolean;
   local: boolean;
+  remote: boolean;
 }
 
 /** `add`: writes the section and the secrets file; with --deploy, deploys and verifies the new client. */
@@ -31,7 +32,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   const fleet = await loadFleet(ctx.cwd);
   const client = request.client ?? fleet.topLevelName ?? '';
   // With --deploy, what the deploy needs is checked before anything is written, so a refusal changes nothing.
-  const target = request.deploy ? await resolveFleetTarget(fleet, request.local) : undefined;
+  const target = request.deploy ? await resolveFleetTarget(ctx, fleet, request) : undefined;
   const result = await addClient({
     fleet,
     client,
@@ -47,7 +48,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   renderAdd(ctx.output, fleet.configPath, result, request.deploy);
   if (!request.deploy) return ExitCode.ok;
   const { deployOp } = await import('./deploy.js');
-  const run = await prepareFleetRun(ctx, [client], { all: false, local: request.local }, target);
+  const run = await prepareFleetRun(ctx, [client], { all: false, local: request.local, remote: request.remote }, target);
   const rollout = { verify: true, rollback: true, canary: undefined, waves: undefined, allAtOnce: false };
   const deployed = await runFleetOp(run, await deployOp(run, 1, rollout));
   ctx.output.result(addJson(result, deployed.json));
