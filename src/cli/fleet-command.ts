@@ -43,6 +43,15 @@ export async function resolveFleetTarget(fleet: Fleet, local: boolean): Promise<
   return resolveTarget({ projectDir: fleet.dir, local, configAccountId: fleet.accountId });
 }
 
+/**
+ * The target when one is configured (--local, or a Cloudflare token in the environment), for
+ * commands that also work offline; undefined when none is. A configured one that is broken is exit 2.
+ */
+export async function configuredTarget(fleet: Fleet, local: boolean): Promise<Target | undefined> {
+  if (!local && !process.env.CLOUDFLARE_API_TOKEN) return undefined;
+  return resolveFleetTarget(fleet, local);
+}
+
 export async function secretsApi(run: FleetRun): Promise<SecretsApi> {
   return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
+import { MIN_API_KEY_BYTES } from '../../secrets/api-key.js';
 import { readSecretsFile, type SecretsFile, tightenedWarning } from '../../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
 import { FleetError, usageError } from '../../util/errors.js';
@@ -10,9 +11,6 @@ import { readPendingRotation } from './rotation/pending.js';
  * What push, deploy, rotate and retire check about a client's secrets file before sending
  * anything for that client. Nothing here returns or prints a value except to its caller.
  */
-
-/** The fewest bytes an API_KEY may have: below this a key can be guessed (mcp-fleet generates 32). */
-export const MIN_API_KEY_BYTES = 16;
 
 /**
  * Reads a client's secrets file strictly, to use its values; a missing or malformed file or a
@@ -34,6 +32,29 @@ export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Pro
     throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath));
   }
   return file;
+}
+
+/**
+ * The top-level worker is a client once it has a secrets file, but only `add --default` gives the
+ * top level the `vars.CLIENT_ID` every client's worker answers with: without it the worker serves
+ * nobody (whoami fails, /ready answers 503), so a deploy would fail its checks and roll back.
+ * Refused before anything is uploaded. (An env section without it is `upgrade-config`'s to report.)
+ */
+export function assertTopLevelClientId(fleet: Fleet, client: Client): void {
+  if (client.envName !== undefined) return;
+  const id = client.env.vars?.CLIENT_ID;
+  if (typeof id === 'string' && id !== '') return;
+  const file = basename(client.secretsPath);
+  if (id !== undefined) {
+    throw usageError(
+      `${fleet.configPath}: the top level's vars.CLIENT_ID is not the client's name as text; nothing was uploaded for ${client.name}`,
+      `Set "CLIENT_ID": "${client.name}" in the top level's "vars" of ${fleet.configPath}.`,
+    );
+  }
+  throw usageError(
+    `${file} makes the top-level worker ${client.name} a client, but the top level of ${fleet.configPath} has no vars.CLIENT_ID (add --default writes it); nothing was uploaded for ${client.name}`,
+    `Add what the top level lacks, then deploy again: ${commandLine('upgrade-config', client.name)}`,
+  );
 }
 
 /** Every key of `.secrets.template` must be present and non-empty, or nothing is sent for this client. */
