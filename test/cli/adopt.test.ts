@@ -216,10 +216,14 @@ describe('init --adopt of env sections without secrets files', () => {
 });
 
 describe('a top-level worker made a client by its secrets file alone', () => {
+  /** The key the top-level worker runs with once the first test has deployed it. */
+  let topLevelKey = '';
+
   test('deploy refuses it before any upload (exit 2) and the printed upgrade-config line fixes it', async () => {
     const config = await readFile(configPath(), 'utf8');
     const secretsPath = join(fleet.dir, '.secrets.fleet');
     const key = randomValue('key-fleet');
+    topLevelKey = key;
     fleet.leaks.addSecret(key, 'API_KEY of the top-level worker');
     await writeFile(secretsPath, `API_KEY=${key}\nUPSTREAM_TOKEN=${randomValue('up-fleet')}\n`, { mode: 0o600 });
     onTestFinished(async () => {
@@ -240,6 +244,33 @@ describe('a top-level worker made a client by its secrets file alone', () => {
     const deployed = await fleet.cliJson<DeployJson>(['deploy', 'fleet', '--local']);
     expect(deployed.exitCode, deployed.stderr).toBe(0);
     expect(await fleet.accepts('fleet', key)).toBe(true);
+  });
+
+  test('add --default of a top-level worker that runs takes its key from the environment, and refuses without one', async () => {
+    expect(topLevelKey).not.toBe('');
+    const config = await readFile(configPath(), 'utf8');
+    onTestFinished(async () => {
+      await rm(join(fleet.dir, '.secrets.fleet'), { force: true });
+      await writeFile(configPath(), config);
+    });
+    const before = await snapshotDir(fleet.dir);
+    const refused = await fleet.cli(['add', '--default', '--local', '--yes']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('worker fleet already runs (on the local edge)');
+    expect(refused.stderr).toMatch(/mcp-fleet(\.js)? add fleet --default --new-key --local/);
+    expect(await snapshotDir(fleet.dir)).toEqual(before);
+
+    // What the issue saw: API_KEY=<current> add --default --from-env said "generated" and locked every caller out.
+    const added = await fleet.cliJson<AddJson>(['add', 'fleet', '--default', '--local', '--from-env', '--yes'], {
+      env: { API_KEY: topLevelKey, UPSTREAM_TOKEN: randomValue('up-fleet') },
+    });
+    expect(added.exitCode, added.stderr).toBe(0);
+    expect(added.json).toMatchObject({ default: true, sources: { API_KEY: 'env' }, replacedLiveKey: false });
+    expect(added.stderr).not.toContain('API_KEY: generated');
+    expect((await fleet.secrets('fleet')).get('API_KEY')).toBe(topLevelKey);
+    const deployed = await fleet.cliJson<DeployJson>(['deploy', 'fleet', '--local']);
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    expect(await fleet.accepts('fleet', topLevelKey)).toBe(true);
   });
 });
 
