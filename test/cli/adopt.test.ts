@@ -114,7 +114,12 @@ describe('a client whose worker already runs keeps its key', () => {
     });
     const { value: added, calls } = await callsDuring(() => fleet.cliJson<AddJson>(['add', 'newco', '--local', '--yes']));
     expect(added.exitCode, added.stderr).toBe(0);
-    expect(added.json).toMatchObject({ sources: { API_KEY: 'generated' }, workerExists: false, workerUnknown: null, replacedLiveKey: false });
+    expect(added.json).toMatchObject({
+      sources: { API_KEY: 'generated' },
+      workerExists: false,
+      workerUnknown: null,
+      replacedLiveKey: false,
+    });
     expect(added.stderr).not.toContain('without knowing');
     expect(calls).toEqual({ '(account)': 1 });
   });

@@ -41,7 +41,10 @@ describe('add --deploy checks what the deploy needs before writing anything', ()
     [['--set', 'UPSTREAM_TOKEN='], '--deploy needs every key of .secrets.template; no value for UPSTREAM_TOKEN'],
     [['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'API_KEY=short'], '--set API_KEY is 5 bytes long'],
     [['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'API_KEY=   '], '--set API_KEY is only whitespace'],
-    [['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'UPSTREAM_URL=api.acme.example'], '--set UPSTREAM_URL is not an absolute URL'],
+    [
+      ['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'UPSTREAM_URL=api.acme.example'],
+      '--set UPSTREAM_URL is not an absolute URL',
+    ],
   ])('a bad --set (%j) is exit 2 before the first write: every file byte for byte as it was', async (set, message) => {
     const before = await snapshotDir(project);
     const result = await runCli(['add', 'acme', '--deploy', '--yes', ...set], {
