@@ -203,6 +203,11 @@ describe('init --adopt of env sections without secrets files', () => {
     await rm(secretsPath);
     onTestFinished(() => writeFile(secretsPath, secrets, { mode: 0o600 }));
     const config = await readFile(configPath(), 'utf8');
+    // deploy, too, points at the adoption path (not add --force, which refuses a client).
+    const deploy = await fleet.cli(['deploy', 'evergreen', '--local']);
+    expect(deploy.exitCode).toBe(2);
+    expect(deploy.stderr).toContain('.secrets.evergreen does not exist');
+    expect(deploy.stderr).toMatch(/keeping the key its worker's callers use .*: \S*.*mcp-fleet(\.js)? add evergreen --adopt --local\./);
     const { value: adopted, calls } = await callsDuring(() =>
       fleet.cliJson<AddJson>(['add', 'evergreen', '--adopt', '--local', '--from-env', '--yes'], {
         env: { API_KEY: liveKey, UPSTREAM_TOKEN: randomValue('up-evergreen') },

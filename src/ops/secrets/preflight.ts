@@ -19,17 +19,21 @@ import { readPendingRotation } from './rotation/pending.js';
  */
 /**
  * How to make a client's missing secrets file. Not `add --force`: the client's section exists, so
- * add refuses it; the template is copied and filled in instead.
+ * add refuses it; `add <client> --adopt` makes the file from the template (keeping the live
+ * worker's key), or the template is copied and filled in by hand.
  */
-export function missingSecretsHint(templatePath: string, secretsPath: string): string {
-  return `Create it from the template and fill in every value (API_KEY: at least ${MIN_API_KEY_BYTES} random bytes, e.g. openssl rand -hex 32): cp ${shellQuote(templatePath)} ${shellQuote(secretsPath)} && chmod 600 ${shellQuote(secretsPath)}`;
+export function missingSecretsHint(templatePath: string, secretsPath: string, client?: string): string {
+  const byHand = `cp ${shellQuote(templatePath)} ${shellQuote(secretsPath)} && chmod 600 ${shellQuote(secretsPath)}`;
+  const keyRule = `API_KEY: at least ${MIN_API_KEY_BYTES} random bytes, e.g. openssl rand -hex 32`;
+  if (client === undefined) return `Create it from the template and fill in every value (${keyRule}): ${byHand}`;
+  return `Make it from the template, keeping the key its worker's callers use (asked at a terminal, or API_KEY with --from-env): ${commandLine('add', client, '--adopt')}. Or by hand, then fill in every value (${keyRule}): ${byHand}`;
 }
 
 export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Promise<SecretsFile> {
   const name = basename(client.secretsPath);
   const file = await readSecretsFile(client.secretsPath, { displayName: name, tighten: true });
   if (!file) {
-    throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath));
+    throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath, client.name));
   }
   return file;
 }
