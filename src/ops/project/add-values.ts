@@ -71,7 +71,8 @@ export interface KeyRequest {
   newKeyLine: string;
 }
 
-async function presenceOf(request: KeyRequest): Promise<WorkerPresence> {
+/** Whether the worker runs; a target that cannot be read is said so, with what to do instead. */
+export async function presenceOf(request: Pick<KeyRequest, 'check' | 'worker' | 'newKeyLine'>): Promise<WorkerPresence> {
   try {
     return await request.check.presence(request.worker);
   } catch (error) {

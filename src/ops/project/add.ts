@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { API_KEY, type Fleet, loadFleet } from '../../fleet/fleet.js';
 import { assertClientName } from '../../fleet/names.js';
-import { readVarsTemplate, VARS_TEMPLATE_FILE, varValueProblem } from '../../fleet/vars-template.js';
+import { type ClientVar, readVarsTemplate, VARS_TEMPLATE_FILE, varValueProblem } from '../../fleet/vars-template.js';
 import { isValidKey, updateSecretsText } from '../../secrets/dotfile.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
@@ -17,6 +17,7 @@ import {
   chooseVar,
   givenValue,
   originOf,
+  presenceOf,
   type SecretSource,
   type ValueInputs,
   type VarChoice,
@@ -86,7 +87,7 @@ function newKeyLine(options: AddOptions, plan: ClientConfigPlan): string {
 /** --adopt of a name no section has takes over a worker that runs; anything else is a new client. */
 async function assertSomethingToAdopt(options: AddOptions, plan: ClientConfigPlan, check: PresenceCheck): Promise<void> {
   if (!options.adopt || options.asDefault || plan.keptSection) return;
-  const presence = await check.presence(plan.worker);
+  const presence = await presenceOf({ check, worker: plan.worker, newKeyLine: newKeyLine(options, plan) });
   if (presence.state === 'exists') return;
   const why =
     presence.state === 'absent'
@@ -108,6 +109,41 @@ function assertComplete(options: AddOptions, fleet: Fleet, values: ReadonlyMap<s
   );
 }
 
+/**
+ * The values given on the command line or in the environment, checked before anything is asked,
+ * read or written: a setting that is no URL, a weak or contradicted API_KEY, and (without a
+ * terminal to ask at) what --deploy would miss.
+ */
+function checkGivenValues(options: AddOptions, fleet: Fleet, askedVars: readonly ClientVar[], inputs: ValueInputs) {
+  for (const entry of askedVars) {
+    const given = givenValue(entry.key, inputs);
+    const problem = given && varValueProblem(entry.key, given.value);
+    if (given && problem) throw usageError(`${originOf(entry.key, given.source)} ${problem}; nothing was written`);
+  }
+  const values = new Map<string, string>();
+  const sources: Record<string, SecretSource> = {};
+  for (const key of fleet.requiredKeys) {
+    const given = key === API_KEY ? undefined : givenValue(key, inputs);
+    if (given) {
+      values.set(key, given.value);
+      sources[key] = given.source;
+    }
+  }
+  if (!options.ask)
+    assertComplete(
+      options,
+      fleet,
+      values,
+      fleet.requiredKeys.filter((key) => key !== API_KEY),
+    );
+  const givenKey = fleet.requiredKeys.includes(API_KEY) ? givenValue(API_KEY, inputs) : undefined;
+  if (givenKey && options.newKey) {
+    throw usageError(`--new-key and ${originOf(API_KEY, givenKey.source)}: give the key, or ask for a new one, not both`);
+  }
+  if (givenKey) assertUsableKey(givenKey.value, originOf(API_KEY, givenKey.source));
+  return { values, sources, givenKey };
+}
+
 export async function addClient(options: AddOptions): Promise<AddResult> {
   const { client } = options;
   assertClientName(client);
@@ -115,6 +151,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const settled = await settleInterruptedAdds(options.fleet.dir);
   await sweepStaleTempFiles(options.fleet.dir);
   const finished = settled.find((entry) => entry.client === client && entry.outcome === 'finished');
+  // The record holds the report add wrote it with (no value): the finished add's, given again.
   if (finished) return { ...(finished.result as unknown as AddResult), resumed: true };
   const fleet = settled.length > 0 ? await loadFleet(options.fleet.dir) : options.fleet;
 
@@ -159,28 +196,10 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
 
   // Settings go only into a section add writes; a kept one (or the top level) stays as it is.
   const askedVars = plan.keptSection || options.asDefault ? [] : (varsTemplate?.vars ?? []);
-  for (const entry of askedVars) {
-    const given = givenValue(entry.key, inputs);
-    const problem = given && varValueProblem(entry.key, given.value);
-    if (given && problem) throw usageError(`${originOf(entry.key, given.source)} ${problem}; nothing was written`);
-  }
-  const values = new Map<string, string>();
-  const sources: Record<string, SecretSource> = {};
-  for (const key of required) {
-    const given = key === API_KEY ? undefined : givenValue(key, inputs);
-    if (given) {
-      values.set(key, given.value);
-      sources[key] = given.source;
-    }
-  }
+  const { values, sources, givenKey } = checkGivenValues(options, fleet, askedVars, inputs);
   const others = required.filter((key) => key !== API_KEY);
-  if (!options.ask) assertComplete(options, fleet, values, others);
-  const givenKey = givenValue(API_KEY, inputs);
-  if (givenKey && options.newKey) {
-    throw usageError(`--new-key and ${originOf(API_KEY, givenKey.source)}: give the key, or ask for a new one, not both`);
-  }
-  if (givenKey && required.includes(API_KEY)) assertUsableKey(givenKey.value, originOf(API_KEY, givenKey.source));
 
+  const { ask } = options;
   const check = options.presence ?? unknownPresence('nothing asked the target');
   await assertSomethingToAdopt(options, plan, check);
   let key: Awaited<ReturnType<typeof chooseApiKey>> | undefined;
@@ -192,7 +211,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
       newKey: Boolean(options.newKey),
       adopting: Boolean(options.adopt || options.asDefault),
       check,
-      ask: options.ask ? (message) => (options.ask as NonNullable<AddOptions['ask']>)(API_KEY, message) : undefined,
+      ask: ask ? (message) => ask(API_KEY, message) : undefined,
       newKeyLine: newKeyLine(options, plan),
     });
     values.set(API_KEY, key.value);
@@ -200,7 +219,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   }
   for (const name of others) {
     if (sources[name] !== undefined) continue;
-    const asked = options.ask ? await options.ask(name) : undefined;
+    const asked = ask ? await ask(name) : undefined;
     values.set(name, asked ?? '');
     sources[name] = asked === undefined ? 'missing' : 'prompt';
   }
