@@ -120,7 +120,7 @@ function notInConfigLines(names: readonly string[] | undefined): string[] {
     lines.push(envNameProblem(name) ? `  ${name}  (not a valid client name)` : `  ${name}  ${commandLine('add', name, '--adopt')}`);
   }
   if (names.length > MAX_NOT_IN_CONFIG_LINES)
-    lines.push(`  … and ${names.length - MAX_NOT_IN_CONFIG_LINES} more (status --all --json lists every one)`);
+    lines.push(`  … and ${names.length - MAX_NOT_IN_CONFIG_LINES} more: ${commandLine('status', '--all', '--json')} lists every one`);
   return lines;
 }
 
