@@ -41,7 +41,10 @@ export type ArgsOf<A extends AnyArgSpecs> = { [E in A[number] as E['name']]: E e
 
 /** What a command's handler works with besides its arguments and flags. */
 export interface CommandContext {
-  /** The fleet project directory (absolute, from -C/--cwd or the current directory). */
+  /**
+   * The fleet project directory (absolute): -C/--cwd, else the nearest directory from the current
+   * one upward holding a wrangler config (else the current directory). See CommandSpec.inCurrentDir.
+   */
   readonly cwd: string;
   readonly json: boolean;
   readonly output: Output;
@@ -66,6 +69,8 @@ export interface CommandSpec<A extends AnyArgSpecs, O extends AnyOptionSpecs> {
   readonly args: A;
   readonly options: O;
   readonly access: Access;
+  /** The command makes a project where it is told (init, demo): cwd is the current directory, never a project above it. */
+  readonly inCurrentDir?: boolean;
   /**
    * A writing command's lock is on the project directory; this says otherwise (another
    * directory, or none when these flags only read, as `deploy --plan` does).
@@ -81,6 +86,7 @@ export interface DeclaredCommand {
   readonly args: AnyArgSpecs;
   readonly options: AnyOptionSpecs;
   readonly access: Access;
+  readonly inCurrentDir?: boolean;
   readonly lockDir?: (input: CommandInput<Record<string, unknown>, Record<string, unknown>>) => string | undefined;
   readonly run: (input: CommandInput<Record<string, unknown>, Record<string, unknown>>) => Promise<ExitCode | undefined>;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Option } from 'commander';
 import { failureJson } from '../ui/json/common.js';
 import { printError } from '../ui/output.js';
-import { describeError, ExitCode, isFleetError } from '../util/errors.js';
+import { accessError, describeError, ExitCode, isFleetError } from '../util/errors.js';
 import { exitCodeOf } from './action.js';
 import { COMMAND_GROUPS, COMMANDS } from './commands/index.js';
 import { registerCommands } from './register.js';
@@ -26,7 +26,10 @@ export function buildProgram(): Command {
   const program = new Command('mcp-fleet')
     .description('Run a fleet of per-client MCP servers on Cloudflare Workers from one codebase')
     .version(packageVersion(), '-V, --version')
-    .option('-C, --cwd <dir>', 'the fleet project directory (default: the current directory)')
+    .option(
+      '-C, --cwd <dir>',
+      'the fleet project directory (default: the nearest one from the current directory up, as git finds a repository)',
+    )
     .option('--json', 'machine-readable output on stdout: one JSON document (logs: NDJSON, one event per line); human text goes to stderr')
     .configureHelp({ showGlobalOptions: true, optionDescription: describeOption })
     .showHelpAfterError()
@@ -55,10 +58,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (json) printJsonFailure(error.message.replace(/^error: /, ''), undefined, ExitCode.usage);
       return ExitCode.usage;
     }
-    if (isFleetError(error)) {
-      printError(error.message, error.hint);
-      if (json) printJsonFailure(error.message, error.hint, error.exitCode);
-      return error.exitCode;
+    // A file or directory this user may not use, wherever it was met, is said as such (exit 2), not as a bug.
+    const known = isFleetError(error) ? error : accessError(error);
+    if (known) {
+      printError(known.message, known.hint);
+      if (json) printJsonFailure(known.message, known.hint, known.exitCode);
+      return known.exitCode;
     }
     const message = `unexpected error: ${describeError(error)}`;
     const hint = 'This is a bug in mcp-fleet; please report it with the command you ran.';

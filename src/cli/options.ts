@@ -3,7 +3,7 @@ import type { OptionSpec } from './define.js';
 
 /**
  * The option specs commands are declared from. Options several commands take (`--all`, `--local`,
- * `--concurrency`, `--rate-limit`, `--url`) are declared once here, with one wording.
+ * `--remote`, `--concurrency`, `--rate-limit`, `--url`) are declared once here, with one wording.
  */
 
 /** A boolean switch: true when given. */
@@ -77,7 +77,12 @@ function parseTimeoutSeconds(value: string): number {
 
 export const all = flag('--all', 'every client of the fleet');
 
-export const local = flag('--local', 'act on the local edge (mcp-fleet local start) instead of Cloudflare');
+export const local = flag('--local', 'act on the local edge (the default after `mcp-fleet local start`, until `local stop`)');
+
+export const remote = flag('--remote', "act on Cloudflare, also while the local edge is the project's default");
+
+/** Where a command acts (see cloudflare/target-choice.ts): every command that takes one takes both. */
+export const targetOptions = { local, remote } as const;
 
 export function concurrency(defaultValue: number): OptionSpec<number> {
   return parsedWithDefault('--concurrency <n>', 'clients worked on at once', parseConcurrency, { raw: String(defaultValue) });
@@ -101,5 +106,5 @@ export function yes(meaning: string): OptionSpec<boolean> {
 
 /** What every fleet-wide Cloudflare command takes. */
 export function fleetOptions(defaultConcurrency: number) {
-  return { all, local, concurrency: concurrency(defaultConcurrency), rateLimit } as const;
+  return { all, ...targetOptions, concurrency: concurrency(defaultConcurrency), rateLimit } as const;
 }

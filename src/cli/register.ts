@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createOutput } from '../ui/output.js';
+import { targetArgs } from '../cloudflare/target-choice.js';
+import { createOutput, type Output } from '../ui/output.js';
 import { setInvocation } from '../util/next-step.js';
+import { setWarningSink } from '../util/warnings.js';
 import { action } from './action.js';
 import type { CommandContext, CommandGroup, CommandInput, DeclaredCommand } from './define.js';
 import { cliInvocation } from './invocation.js';
@@ -43,6 +45,21 @@ export function registerCommands(program: Command, groups: readonly CommandGroup
   }
 }
 
+/**
+ * -C as given; else, for a command about a project, the nearest one from the current directory
+ * upward (run from src/ of a project, it acts on the project, and says so); else the current directory.
+ */
+async function projectDir(spec: DeclaredCommand, given: string | undefined, output: Output): Promise<string> {
+  const here = process.cwd();
+  if (given !== undefined) return resolve(given);
+  if (spec.inCurrentDir) return here;
+  const { findProjectUp } = await import('../config/project-root.js');
+  const found = await findProjectUp(here);
+  if (!found || found.dir === here) return here;
+  output.write(`using the fleet project at ${found.dir} (its ${found.config} is above the current directory)\n`);
+  return found.dir;
+}
+
 interface GlobalOptions {
   cwd?: string;
   json?: boolean;
@@ -55,15 +72,14 @@ async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: R
   const flags = Object.fromEntries(Object.entries(spec.options).map(([key, option]) => [key, option.parse(raw[key])]));
   const globals = command.optsWithGlobals<GlobalOptions>();
   const json = Boolean(globals.json);
-  const ctx: CommandContext = {
-    cwd: resolve(globals.cwd ?? process.cwd()),
-    json,
-    output: createOutput({ json, yes: flags.yes === true }),
-  };
+  const output = createOutput({ json, yes: flags.yes === true });
+  const ctx: CommandContext = { cwd: await projectDir(spec, globals.cwd, output), json, output };
+  // Warnings from below the CLI (a secrets file made private) take the command's own warning style.
+  setWarningSink((line) => ctx.output.warn(line));
   setInvocation({
     program: cliInvocation(),
     global: globals.cwd === undefined ? [] : ['-C', globals.cwd],
-    target: flags.local === true ? ['--local'] : [],
+    target: targetArgs({ local: flags.local === true, remote: flags.remote === true }, process.env),
     targeted,
   });
   const input: CommandInput<Record<string, unknown>, Record<string, unknown>> = { args, flags, ctx };

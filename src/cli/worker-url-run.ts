@@ -1,8 +1,10 @@
 import type { Target } from '../cloudflare/target.js';
+import type { TargetChoice, TargetFlags } from '../cloudflare/target-choice.js';
 import type { Client, Fleet } from '../fleet/fleet.js';
 import type { WorkerUrlSource } from '../ops/verify/client-urls.js';
+import type { TargetJson } from '../ui/json/common.js';
 import type { CommandContext } from './define.js';
-import { resolveFleetTarget } from './fleet-command.js';
+import { announceTarget, cloudflareAccount, resolveFleetTarget, targetDocument } from './fleet-command.js';
 
 /** What commands that talk to the workers themselves (verify, connect) start from. */
 export interface WorkerUrlRun {
@@ -10,24 +12,30 @@ export interface WorkerUrlRun {
   clients: Client[];
   /** `--url <client>=<url>`, parsed and checked against the fleet's clients. */
   overrides: Map<string, string>;
-  local: boolean;
+  /** Where the workers are (flags, MCP_FLEET_TARGET, the project's remembered target). */
+  choice: TargetChoice;
+  /** The --json `target`: as resolved, or as chosen when no client needed it resolved. */
+  targetDocument(): Promise<TargetJson>;
   /** Forms a worker's URL, resolving the target (token, account, edge) only on first use. */
   target: WorkerUrlSource;
+  /** The target itself, resolved on first use (the same one `target` forms URLs with). */
+  resolveTarget: () => Promise<Target>;
 }
 
 /**
  * Loads the project and picks the clients, parses `--url`, and gives a target that is resolved
  * only if a client needs its URL: a route or `--url` for every client needs no API token.
- * With --local the edge is checked at once, so a dead edge is said before any client runs.
+ * The local edge is checked at once, so a dead edge is said before any client runs.
  */
 export async function prepareWorkerUrlRun(
   ctx: CommandContext,
   names: readonly string[],
-  flags: { all: boolean; local: boolean; url: readonly string[] },
+  flags: TargetFlags & { all: boolean; url: readonly string[] },
 ): Promise<WorkerUrlRun> {
-  const [{ loadFleet, selectClients }, { parseUrlOverrides }] = await Promise.all([
+  const [{ loadFleet, selectClients }, { parseUrlOverrides }, { chooseTarget }] = await Promise.all([
     import('../fleet/fleet.js'),
     import('../ops/verify/client-urls.js'),
+    import('../cloudflare/target-choice.js'),
   ]);
   const fleet = await loadFleet(ctx.cwd);
   const clients = selectClients(fleet, names, flags.all);
@@ -39,18 +47,33 @@ export async function prepareWorkerUrlRun(
     // Node's fetch cannot resolve *.localhost on its own (the local edge's URLs).
     (await import('../util/localhost-resolver.js')).installLocalhostResolver();
   }
-  const { local } = flags;
+  const choice = await chooseTarget(fleet.dir, flags);
   let resolved: Promise<Target> | undefined;
   const resolveOnce = (): Promise<Target> => {
-    resolved ??= resolveFleetTarget(fleet, local);
+    resolved ??= choice.kind === 'local' ? resolveFleetTarget(ctx, fleet, flags) : resolveQuietly(fleet, choice);
     return resolved;
   };
-  if (local) await resolveOnce();
+  // Cloudflare is resolved (token, account) only if a client needs its URL; which target it is is said now.
+  if (choice.kind === 'local') await resolveOnce();
+  else await announceTarget(ctx, fleet, choice);
   return {
     fleet,
     clients,
     overrides,
-    local,
-    target: { kind: local ? 'local' : 'cloudflare', workerUrl: async (worker) => (await resolveOnce()).workerUrl(worker) },
+    choice,
+    target: { kind: choice.kind, workerUrl: async (worker) => (await resolveOnce()).workerUrl(worker) },
+    async targetDocument() {
+      const target = await resolved?.catch(() => undefined);
+      if (target) return targetDocument(target);
+      const { targetJson } = await import('../ui/json/common.js');
+      return targetJson({ kind: choice.kind, accountId: cloudflareAccount(fleet), apiBaseUrl: undefined }, choice.by);
+    },
+    resolveTarget: resolveOnce,
   };
+}
+
+/** Cloudflare, once a client needs its URL (its line was said at the start). */
+async function resolveQuietly(fleet: Fleet, choice: TargetChoice): Promise<Target> {
+  const { resolveTarget } = await import('../cloudflare/resolve-target.js');
+  return resolveTarget({ projectDir: fleet.dir, choice, configAccountId: fleet.accountId });
 }

@@ -1,4 +1,4 @@
-import { edgeFilePath, readEdgeInfo, workerUrlFromTemplate } from '../local/lifecycle/edge-file.js';
+import { edgeFilePath, edgeUrls, readEdgeInfo, workerUrlFromTemplate } from '../local/lifecycle/edge-file.js';
 import { edgeProblemError, verifyEdge } from '../local/lifecycle/edge-identity.js';
 import { installLocalhostResolver } from '../util/localhost-resolver.js';
 import type { Target } from './target.js';
@@ -16,13 +16,15 @@ export async function localTarget(projectDir: string): Promise<Target> {
   const problem = await verifyEdge(info);
   if (problem) throw edgeProblemError(problem, edgeFilePath(projectDir));
   installLocalhostResolver();
+  // From the port the edge proved, not from the file: every URL a key is sent to is the edge's own.
+  const urls = edgeUrls(info.port);
   return {
     kind: 'local',
-    apiBaseUrl: info.apiBaseUrl,
+    apiBaseUrl: urls.apiBaseUrl,
     accountId: info.accountId,
     token: info.token,
-    workerUrl: (workerName) => Promise.resolve(workerUrlFromTemplate(info.workerUrlTemplate, workerName)),
-    childEnv: () => localChildEnv(info),
+    workerUrl: (workerName) => Promise.resolve(workerUrlFromTemplate(urls.workerUrlTemplate, workerName)),
+    childEnv: () => localChildEnv({ ...info, ...urls }),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { TargetChoice } from './target-choice.js';
+
 /**
  * Where a fleet runs: the Cloudflare API (or the local edge, which speaks the same API)
  * plus how a worker's URL is formed. Every operation takes a Target, so the same code runs
@@ -14,4 +16,6 @@ export interface Target {
   workerUrl(workerName: string): Promise<string>;
   /** Environment variables that point wrangler (a child process) at this target. */
   childEnv(): Record<string, string>;
+  /** What picked this target (a flag, MCP_FLEET_TARGET, the project's default); absent where code picks it itself (the demo). */
+  readonly choice?: TargetChoice;
 }

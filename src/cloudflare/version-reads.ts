@@ -15,9 +15,14 @@ export interface VersionSummary {
   compatibilityFlags: string[];
 }
 
+/** Cloudflare keeps a worker's newest 100 versions deployable: a read of more would find nothing to go back to. */
+export const MAX_LISTED_VERSIONS = 100;
+
 export interface VersionReads {
   /** One call, through the shared pacer. */
   getVersion(script: string, versionId: string): Promise<VersionSummary>;
+  /** The newest versions, newest first: one call, at most MAX_LISTED_VERSIONS. */
+  listVersions(script: string): Promise<VersionSummary[]>;
 }
 
 export function createVersionReads(target: Target, options: CreateApiOptions = {}): VersionReads {
@@ -32,6 +37,20 @@ export function createVersionReads(target: Target, options: CreateApiOptions = {
         return summaryOf(body.result ?? {}, versionId);
       } catch (error) {
         throw toFleetError(error, `reading version ${versionId} of worker ${script}`, target);
+      }
+    },
+    async listVersions(script) {
+      try {
+        const body = (await sdk.get(`${base}/${encodeURIComponent(script)}/versions`, {
+          query: { page: 1, per_page: MAX_LISTED_VERSIONS },
+        })) as { result?: { items?: RawVersion[] | null } | null };
+        const items = body.result?.items ?? [];
+        return items
+          .filter((raw) => typeof raw.id === 'string')
+          .map((raw) => summaryOf(raw, raw.id as string))
+          .sort((a, b) => (b.number ?? 0) - (a.number ?? 0));
+      } catch (error) {
+        throw toFleetError(error, `listing the versions of worker ${script}`, target);
       }
     },
   };

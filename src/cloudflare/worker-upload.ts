@@ -23,6 +23,11 @@ export interface UploadBinding {
   [field: string]: unknown;
 }
 
+/**
+ * A version upload's metadata, as Cloudflare's schema defines it: code, bindings, compatibility and
+ * annotations. Script-level settings (observability, tags, logpush, tail consumers) are not part of
+ * a version; they go in a script upload or through `PATCH …/script-settings`.
+ */
 export interface UploadMetadata {
   main_module: string;
   bindings: UploadBinding[];
@@ -31,7 +36,10 @@ export interface UploadMetadata {
   /** Binding types kept from the live version when the upload does not name them. */
   keep_bindings?: string[];
   annotations?: Record<string, string>;
-  /** Script-level settings, honoured by a script upload (a version upload may ignore them). */
+}
+
+/** A script upload's metadata (a new worker, created and deployed at once): a version's, plus the script-level settings. */
+export interface ScriptUploadMetadata extends UploadMetadata {
   observability?: unknown;
   tags?: string[];
 }
@@ -41,8 +49,13 @@ export interface WorkerUpload {
   modules: UploadModule[];
 }
 
+export interface ScriptUpload {
+  metadata: ScriptUploadMetadata;
+  modules: UploadModule[];
+}
+
 /** The multipart body of an upload. Holds secret values: never log it, never keep it longer than the request. */
-export function uploadForm(upload: WorkerUpload): FormData {
+export function uploadForm(upload: WorkerUpload | ScriptUpload): FormData {
   const form = new FormData();
   form.set('metadata', JSON.stringify(upload.metadata));
   for (const module of upload.modules) {

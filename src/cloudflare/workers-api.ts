@@ -3,7 +3,7 @@ import { systemClock } from '../util/clock.js';
 import type { CreateApiOptions } from './api.js';
 import { backoffMs, type Pacer, type RetryPolicy, retryPolicyFromEnv, sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
-import { type UploadBinding, uploadForm, type WorkerUpload } from './worker-upload.js';
+import { type ScriptUpload, type UploadBinding, uploadForm, type WorkerUpload } from './worker-upload.js';
 
 /** Cloudflare's answer to a deployment that would bring back other secret values (a rollback across a rotation). */
 export const SECRETS_CHANGED_CODE = 10220;
@@ -13,6 +13,14 @@ export interface RemoteScript {
   name: string;
   tags: string[] | undefined;
   observability: unknown;
+}
+
+/** What `PATCH …/script-settings` takes. */
+export interface ScriptSettings {
+  logpush?: boolean;
+  observability?: unknown;
+  tags?: string[];
+  tail_consumers?: unknown;
 }
 
 export interface DeploymentVersion {
@@ -47,7 +55,7 @@ export interface VersionWithCode {
 export function uploadFromVersion(
   version: VersionWithCode,
   bindings: UploadBinding[],
-  options: { message: string; tag: string | undefined; keepBindings?: string[] },
+  options: { message: string; tag: string; keepBindings?: string[] },
 ): WorkerUpload {
   return {
     metadata: {
@@ -58,7 +66,7 @@ export function uploadFromVersion(
       ...(options.keepBindings ? { keep_bindings: options.keepBindings } : {}),
       annotations: {
         'workers/message': options.message,
-        ...(options.tag === undefined ? {} : { 'workers/tag': options.tag }),
+        'workers/tag': options.tag,
       },
     },
     modules: version.modules.map((module) => ({
@@ -82,9 +90,9 @@ export interface WorkersApi {
   readonly pacer: Pacer;
   /** Every worker of the account, by name. One call per command. */
   listScripts(): Promise<Map<string, RemoteScript>>;
-  /** Creates (or replaces) a worker and deploys the upload at once; returns the new version's id. */
-  createScript(script: string, upload: WorkerUpload): Promise<string>;
-  /** Uploads a version without deploying it; 'missing' when the worker does not exist. */
+  /** Creates (or replaces) a worker and deploys the upload at once, script-level settings included; returns the new version's id. */
+  createScript(script: string, upload: ScriptUpload): Promise<string>;
+  /** Uploads a version (no script-level settings: see patchScriptSettings) without deploying it; 'missing' when the worker does not exist. */
   uploadVersion(script: string, upload: WorkerUpload): Promise<string | 'missing'>;
   /** Makes these versions the deployment; 'secrets-changed' (10220) when that would revive other secret values. */
   deploy(script: string, versions: readonly DeploymentVersion[], message: string): Promise<'ok' | 'secrets-changed'>;
@@ -93,8 +101,8 @@ export interface WorkersApi {
   getVersionWithCode(script: string, versionId: string): Promise<VersionWithCode>;
   /** Turns the workers.dev URL on (wrangler's default for a worker without routes). */
   enableWorkersDev(script: string, previews: boolean | undefined): Promise<void>;
-  /** Non-versioned settings (tags, observability). */
-  patchScriptSettings(script: string, settings: Record<string, unknown>): Promise<void>;
+  /** Script-level settings, which no version carries (the schema's: logpush, observability, tags, tail_consumers). */
+  patchScriptSettings(script: string, settings: ScriptSettings): Promise<void>;
   /** Deletes the worker (its versions and secrets with it); 'absent' when there was none. One call. */
   deleteScript(script: string): Promise<'deleted' | 'absent'>;
 }

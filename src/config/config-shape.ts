@@ -122,31 +122,44 @@ export function propertiesOf(object: Node | undefined): { key: string; keyNode: 
 
 /**
  * A key written twice: wrangler silently takes the second, while an edit by path would change the
- * first. Only the objects mcp-fleet edits are checked: the top level and "env".
+ * first (and `upgrade-config` would add to an object wrangler ignores, on every run). Every object
+ * is checked, from the top level down, in file order; the depth is capped before (jsonc-document.ts).
  */
-function checkDuplicates(doc: JsoncDocument, object: Node | undefined, path: JSONPath): void {
-  const seen = new Map<string, Node>();
-  for (const { key, keyNode } of propertiesOf(object)) {
-    const first = seen.get(key);
-    if (first) {
-      const what = path.length === 0 ? JSON.stringify(key) : `${displayPath(path)} ${JSON.stringify(key)}`;
-      const lines = [first, keyNode].map((node) => lineAndColumn(doc.body, node.offset).line);
-      throw usageError(
-        `${positionOf(doc, keyNode.offset)}: ${what} is written twice, on lines ${lines.join(' and ')}; wrangler would silently use the second`,
-        `Merge the two into one in ${doc.path}; mcp-fleet changed nothing.`,
-      );
+function checkDuplicates(doc: JsoncDocument): void {
+  const pending: { node: Node; path: JSONPath }[] = [{ node: doc.root, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, path } = next;
+    const children: { node: Node; path: JSONPath }[] = [];
+    if (node.type === 'array') {
+      for (const [index, element] of (node.children ?? []).entries()) children.push({ node: element, path: [...path, index] });
+    } else if (node.type === 'object') {
+      const seen = new Map<string, Node>();
+      for (const { key, keyNode, property } of propertiesOf(node)) {
+        const first = seen.get(key);
+        if (first) {
+          const what = path.length === 0 ? JSON.stringify(key) : `${displayPath(path)} ${JSON.stringify(key)}`;
+          const lines = [first, keyNode].map((at) => lineAndColumn(doc.body, at.offset).line);
+          throw usageError(
+            `${positionOf(doc, keyNode.offset)}: ${what} is written twice, on lines ${lines.join(' and ')}; wrangler would silently use the second`,
+            `Merge the two into one in ${doc.path}; mcp-fleet changed nothing.`,
+          );
+        }
+        seen.set(key, keyNode);
+        const value = property.children?.[1];
+        if (value) children.push({ node: value, path: [...path, key] });
+      }
     }
-    seen.set(key, keyNode);
+    // An object's own keys are checked before its members', and the members in file order.
+    pending.push(...children.reverse());
   }
 }
 
 /** Throws a usage error naming file, line and what was expected when the config has the wrong shape. */
 export function checkConfigShape(doc: JsoncDocument): void {
   const fail = (problem: Problem) => usageError(describeProblem(doc, problem), `Fix it in ${doc.path}; mcp-fleet changed nothing.`);
-  checkDuplicates(doc, doc.root, []);
+  checkDuplicates(doc);
   const problem = topLevel(doc.value, []);
   if (problem) throw fail(problem);
-  checkDuplicates(doc, nodeAt(doc, ['env']), ['env']);
   const envProblem = checkEnvSections(doc.value);
   if (envProblem) throw fail(envProblem);
 }

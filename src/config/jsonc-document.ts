@@ -1,4 +1,14 @@
-import { findNodeAtLocation, getNodeValue, type JSONPath, type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import {
+  createScanner,
+  findNodeAtLocation,
+  getNodeValue,
+  type JSONPath,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+  type SyntaxKind,
+} from 'jsonc-parser';
 import { usageError } from '../util/errors.js';
 
 const BOM = '\uFEFF';
@@ -57,10 +67,42 @@ function describeSyntaxError(body: string, error: ParseError): string {
   return code === 'InvalidSymbol' && /^[!-~]$/.test(found) ? `${words} "${found}"` : words;
 }
 
+/**
+ * How deep objects and lists may nest. A wrangler config needs a handful of levels; the parser and
+ * every walk of the tree recurse, and a file nested thousands deep would exhaust the stack in the
+ * middle of one. So the depth is measured first, by a scanner that does not recurse.
+ */
+export const MAX_NESTING = 64;
+
+/** jsonc-parser's SyntaxKind values: its types declare a const enum, which this build cannot import as a value. */
+const Token = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, eof: 17 } as const satisfies Record<string, SyntaxKind>;
+
+/** Offset of the bracket that opens level MAX_NESTING + 1, if the text nests that deep. */
+function tooDeepAt(body: string): number | undefined {
+  const scanner = createScanner(body, true);
+  let depth = 0;
+  for (let token: number = scanner.scan(); token !== Token.eof; token = scanner.scan()) {
+    if (token === Token.openBrace || token === Token.openBracket) {
+      depth++;
+      if (depth > MAX_NESTING) return scanner.getTokenOffset();
+    } else if (token === Token.closeBrace || token === Token.closeBracket) {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
 /** Parses JSONC (comments and trailing commas allowed); a syntax error names the file, line and column. */
 export function parseJsonc(text: string, path: string): JsoncDocument {
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
+  const deep = tooDeepAt(body);
+  if (deep !== undefined) {
+    throw usageError(
+      `${positionOf({ path, body }, deep)}: objects and lists nest more than ${MAX_NESTING} levels deep here; a wrangler config needs a handful`,
+      'Flatten or remove the deeply nested value; mcp-fleet changed nothing.',
+    );
+  }
   const errors: ParseError[] = [];
   const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];

@@ -154,6 +154,21 @@ function expanded(key: string, value: unknown, indent: string, layout: Layout): 
 
 /** The text with `key: value` added as the last property of `object`, in the style of its neighbours. */
 export function appendProperty(text: string, object: Node, key: string, value: unknown, layout: Layout): string {
+  return appendMember(
+    text,
+    object,
+    { expanded: (indent, inner) => expanded(key, value, indent, inner), compact: `${JSON.stringify(key)}: ${JSON.stringify(value)}` },
+    layout,
+  );
+}
+
+/** A member to add: as written in the expanded style (its first line's indent aside), and on one line. */
+interface NewMember {
+  expanded: (indent: string, layout: Layout) => string;
+  compact: string;
+}
+
+function appendMember(text: string, object: Node, member: NewMember, layout: Layout): string {
   const properties = object.children ?? [];
   const last = properties.at(-1);
   const close = closingBrace(object);
@@ -161,7 +176,7 @@ export function appendProperty(text: string, object: Node, key: string, value: u
 
   if (!last) {
     const memberIndent = objectIndent + layout.indent;
-    const member = layout.eol + memberIndent + expanded(key, value, memberIndent, layout);
+    const added = layout.eol + memberIndent + member.expanded(memberIndent, layout);
     // Right after the brace (and a comment on its line): a comment on a line of its own below
     // stays below the new property, so it is not taken for the property's own when that goes.
     const gap = scanGap(text, object.offset + 1, close);
@@ -169,28 +184,58 @@ export function appendProperty(text: string, object: Node, key: string, value: u
     const onBraceLine = firstOther < 0 ? gap : gap.slice(0, firstOther);
     const anchor = onBraceLine.at(-1)?.end ?? object.offset + 1;
     if (/^[ \t]*$/.test(text.slice(anchor, close))) {
-      return applyEdits(text, [{ start: anchor, end: close, text: member + layout.eol + objectIndent }]);
+      return applyEdits(text, [{ start: anchor, end: close, text: added + layout.eol + objectIndent }]);
     }
-    return applyEdits(text, [{ start: anchor, end: anchor, text: member }]);
+    return applyEdits(text, [{ start: anchor, end: anchor, text: added }]);
   }
 
   const { comma, lineBreak } = after(text, last, close);
   const valueEnd = last.offset + last.length;
   if (!lineBreak) {
     // Everything up to the closing brace on one line: the new property joins that line.
-    const compact = `${JSON.stringify(key)}: ${JSON.stringify(value)}`;
     const edit = comma
-      ? { start: comma.end, end: comma.end, text: ` ${compact},` }
-      : { start: valueEnd, end: valueEnd, text: `, ${compact}` };
+      ? { start: comma.end, end: comma.end, text: ` ${member.compact},` }
+      : { start: valueEnd, end: valueEnd, text: `, ${member.compact}` };
     return applyEdits(text, [edit]);
   }
   const memberIndent = startsLine(text, last.offset) ? indentOfLine(text, last.offset) : objectIndent + layout.indent;
   // The neighbours' own indentation step is a better guess than the file's first indented line.
   const step = memberIndent.startsWith(objectIndent) && memberIndent.length > objectIndent.length;
   const inner = { ...layout, indent: step ? memberIndent.slice(objectIndent.length) : layout.indent };
-  const member = layout.eol + memberIndent + expanded(key, value, memberIndent, inner) + (comma ? ',' : '');
-  const withMember = applyEdits(text, [{ start: lineBreak.start, end: lineBreak.start, text: member }]);
+  const added = layout.eol + memberIndent + member.expanded(memberIndent, inner) + (comma ? ',' : '');
+  const withMember = applyEdits(text, [{ start: lineBreak.start, end: lineBreak.start, text: added }]);
   // The comma goes right after the last value (before the member when they meet), so a comment
   // at the end of the last property's line stays on that line.
   return comma ? withMember : applyEdits(withMember, [{ start: valueEnd, end: valueEnd, text: ',' }]);
+}
+
+/**
+ * `properties[index]` of `object` as written: from the comment lines it owns (see above) through
+ * the end of its value, without the indentation of its first line. `property` is the same
+ * without those comments.
+ */
+export function propertySource(text: string, object: Node, index: number): { source: string; property: string } | undefined {
+  const properties = object.children ?? [];
+  const property = properties[index];
+  if (!property) return undefined;
+  const previous = properties[index - 1];
+  const keyStart = property.offset;
+  const valueEnd = property.offset + property.length;
+  let start = keyStart;
+  if (startsLine(text, keyStart)) {
+    const gapStart = previous ? previous.offset + previous.length : object.offset + 1;
+    const previousComma = scanGap(text, gapStart, keyStart).find((token) => token.kind === 'comma');
+    const first = leadingCommentsStart(text, previousComma?.end ?? gapStart, lineStart(text, keyStart));
+    start = first + indentOfLine(text, first).length;
+  }
+  return { source: text.slice(start, valueEnd), property: text.slice(keyStart, valueEnd) };
+}
+
+/**
+ * The text with a property added, as last of `object`, exactly as `propertySource` gave it: every
+ * byte of it is kept (its first line is indented like the neighbours'); on a one-line object only
+ * the property goes in, without its comment lines.
+ */
+export function appendPropertySource(text: string, object: Node, written: { source: string; property: string }, layout: Layout): string {
+  return appendMember(text, object, { expanded: () => written.source, compact: written.property }, layout);
 }

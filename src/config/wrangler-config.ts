@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JSONPath } from 'jsonc-parser';
-import { usageError } from '../util/errors.js';
+import { accessError, usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { commandLine } from '../util/next-step.js';
 import { checkConfigShape, propertiesOf } from './config-shape.js';
 import { type JsoncDocument, nodeAt, parseJsonc, positionOf } from './jsonc-document.js';
-import { appendProperty, type Layout, removeProperty } from './member-edits.js';
+import { appendProperty, appendPropertySource, type Layout, propertySource, removeProperty } from './member-edits.js';
 
 export const CONFIG_FILES = ['wrangler.jsonc', 'wrangler.json'] as const;
 
@@ -77,7 +78,9 @@ export function parseConfigText(text: string, path: string): WranglerConfig {
 
 export async function readConfig(projectDir: string): Promise<ConfigFile> {
   const path = await findConfigPath(projectDir);
-  const text = await readFile(path, 'utf8');
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw accessError(error, path, 'read') ?? error;
+  });
   return { path, text, ...parseConfig(text, path) };
 }
 
@@ -116,6 +119,69 @@ export function removeEnvSection(text: string, client: string, path = 'wrangler.
   const index = propertiesOf(env).findIndex(({ key }) => key === client);
   if (!env || index < 0) return text;
   return doc.bom + removeProperty(doc.body, env, index);
+}
+
+/** What removing env.<client> took out of the config, enough to put it back (see restoreEnvSection). */
+export interface RemovedSection {
+  /** The section as written: the comment lines directly above it, its key and its value, byte for byte. */
+  source: string;
+  /** The same without the comment lines. */
+  property: string;
+  /** The one edit that turns the text after the removal back into the text before it. */
+  undo: { start: number; end: number; text: string };
+  /** sha256 (hex) of the text after the removal: the undo applies to that text only. */
+  afterSha256: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** As removeEnvSection, with what was taken out; `removed` is undefined when there was no such section. */
+export function removeEnvSectionKeeping(
+  text: string,
+  client: string,
+  path = 'wrangler.jsonc',
+): { text: string; removed: RemovedSection | undefined } {
+  const doc = parseDocument(text, path);
+  const env = nodeAt(doc, ['env']);
+  const index = propertiesOf(env).findIndex(({ key }) => key === client);
+  if (!env || index < 0) return { text, removed: undefined };
+  const written = propertySource(doc.body, env, index);
+  const after = removeEnvSection(text, client, path);
+  if (!written) return { text: after, removed: undefined };
+  // The removal only deletes text: what lies between the common start and end of the two is the undo.
+  let start = 0;
+  while (start < after.length && after[start] === text[start]) start++;
+  let common = 0;
+  while (common < after.length - start && after[after.length - 1 - common] === text[text.length - 1 - common]) common++;
+  const undo = { start, end: after.length - common, text: text.slice(start, text.length - common) };
+  return { text: after, removed: { ...written, undo, afterSha256: sha256(after) } };
+}
+
+/**
+ * Puts a removed env section back. When the config is as the removal left it, the removal is undone
+ * and the file is again exactly what it was; otherwise the section, as it was written, becomes the
+ * last env section. `exact` says which. A section of that name in the config is bad input.
+ */
+export function restoreEnvSection(
+  text: string,
+  client: string,
+  removed: RemovedSection,
+  path = 'wrangler.jsonc',
+): { text: string; exact: boolean } {
+  const doc = parseDocument(text, path);
+  if (nodeAt(doc, ['env', client]) !== undefined)
+    throw usageError(`${path} has an env.${client} already`, `Remove or rename that section first; mcp-fleet changed nothing.`);
+  if (sha256(text) === removed.afterSha256 && removed.undo.end <= text.length) {
+    const { start, end, text: undone } = removed.undo;
+    return { text: text.slice(0, start) + undone + text.slice(end), exact: true };
+  }
+  const withEnv = nodeAt(doc, ['env']) === undefined ? addMember(text, [], 'env', {}, path) : text;
+  const envDoc = parseDocument(withEnv, path);
+  const env = nodeAt(envDoc, ['env']);
+  if (env?.type !== 'object') throw usageError(`${path}: "env" is not an object`);
+  return { text: envDoc.bom + appendPropertySource(envDoc.body, env, removed, detectLayout(withEnv)), exact: false };
 }
 
 /** Writes the config atomically, keeping the file's mode. */

@@ -6,6 +6,7 @@ import { usageError } from '../util/errors.js';
 import { exists, readFileIfExists } from '../util/files.js';
 import { commandLine } from '../util/next-step.js';
 import { datasetName, envNameProblem, workerNameProblem } from './names.js';
+import { envWorkerName, sharedWorkerProblem } from './shared-workers.js';
 
 export const TEMPLATE_FILE = '.secrets.template';
 
@@ -66,7 +67,7 @@ export function clientFromEnv(dir: string, name: string, env: WranglerEnv): Clie
   return {
     name,
     envName: name,
-    workerName: typeof env.name === 'string' && env.name !== '' ? env.name : name,
+    workerName: envWorkerName(name, env),
     dataset: analytics?.dataset ?? undefined,
     secretsPath: join(dir, secretsFileName(name)),
     routes: routePatterns(env),
@@ -76,10 +77,10 @@ export function clientFromEnv(dir: string, name: string, env: WranglerEnv): Clie
 
 /**
  * Every env is a client, and its name becomes file names (`.secrets.<name>`, backups) and URLs,
- * as its worker name becomes URLs and API paths: a name that could point anywhere else stops
- * every command before anything is read or sent.
+ * as its worker name becomes URLs and API paths: a name that could point anywhere else, or a
+ * worker another env deploys too, stops every command before anything is read or sent.
  */
-function checkClientNames(file: ConfigFile): void {
+export function checkClientNames(file: Pick<ConfigFile, 'path' | 'config' | 'envKeys' | 'positionOf'>): void {
   const hint = `Rename or remove that env section in ${file.path}; mcp-fleet changed nothing.`;
   for (const { name, at } of file.envKeys) {
     const problem = envNameProblem(name);
@@ -89,6 +90,8 @@ function checkClientNames(file: ConfigFile): void {
     const problem = typeof env.name === 'string' && env.name !== '' ? workerNameProblem(env.name) : undefined;
     if (problem) throw usageError(`${file.positionOf(['env', name, 'name'])}: worker name ${JSON.stringify(env.name)} ${problem}`, hint);
   }
+  const shared = sharedWorkerProblem(file);
+  if (shared) throw shared;
 }
 
 /** Top-level keys that are not the default worker's settings (the envs, and what only the CLI reads). */

@@ -7,9 +7,10 @@ import { ADMIN_PREFIX, createAdminRoutes } from './admin/routes.js';
 import { AnalyticsStore } from './analytics/store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
 import { installWorkerdGuard } from './lifecycle/die-with-parent.js';
-import type { EdgeInfo } from './lifecycle/edge-file.js';
+import { EDGE_PATHS, type EdgeInfo, edgeUrls } from './lifecycle/edge-file.js';
 import { identityProof } from './lifecycle/edge-identity.js';
 import { claimProject, goLive, listenOnLoopback, shutDown } from './lifecycle/edge-lifecycle.js';
+import { anchorProject, watchProject } from './lifecycle/project-anchor.js';
 import { type ApiResponse, CfCode, errors, fail } from './net/envelope.js';
 import { toWebRequest, writeApi } from './net/http-bridge.js';
 import { createEgress } from './runtime/egress.js';
@@ -53,15 +54,20 @@ export interface RunningEdge {
   requests: RequestLog;
   analytics: AnalyticsStore;
   stop(): Promise<void>;
+  /** Resolves with the reason when the edge stops on its own: its project was moved or removed (project-anchor.ts). */
+  stoppedItself: Promise<string>;
 }
 
-const WORKER_PATH_PREFIX = '/__workers/';
-const API_PREFIX = '/client/v4';
+const WORKER_PATH_PREFIX = EDGE_PATHS.workers;
+const API_PREFIX = EDGE_PATHS.api;
 
 export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge> {
   const { projectDir } = options;
   await claimProject(projectDir);
-  const store = await EdgeStore.open(projectDir);
+  // Once the project is moved away, the edge stops rather than write by its old path.
+  let stopItself: (reason: string) => void = () => undefined;
+  const watch = watchProject(await anchorProject(projectDir), (reason) => stopItself(reason));
+  const store = await EdgeStore.open(projectDir, { beforeWrite: () => watch.beforeWrite() });
   const faults = new Faults(options.faults);
   const requests = new RequestLog();
   const analytics = new AnalyticsStore();
@@ -162,6 +168,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
       status: response.status,
       ms: Math.round(performance.now() - started),
       fault,
+      ignored: response.ignored ?? [],
     });
   }
 
@@ -183,32 +190,42 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   });
   server.keepAliveTimeout = 5_000;
 
-  port = await listenOnLoopback(server, options.port ?? 0, options.anyPortIfTaken ?? false);
+  // A start that fails stops watching the project too.
+  const unwatch = (error: unknown): never => {
+    watch.close();
+    throw error;
+  };
+  port = await listenOnLoopback(server, options.port ?? 0, options.anyPortIfTaken ?? false).catch(unwatch);
   const info: EdgeInfo = {
-    apiBaseUrl: `http://127.0.0.1:${port}${API_PREFIX}`,
+    ...edgeUrls(port),
     accountId: store.identity.accountId,
     token: store.identity.token,
     pid: process.pid,
     port,
-    workerUrlTemplate: `http://{name}.localhost:${port}`,
-    workerPathUrlTemplate: `http://127.0.0.1:${port}${WORKER_PATH_PREFIX}{name}`,
-    adminUrl: `http://127.0.0.1:${port}${ADMIN_PREFIX}`,
     startedAt,
   };
   const live = { projectDir, info, server, runtime, tails, onLog: options.onLog };
-  await goLive(live);
+  await goLive(live).catch(unwatch);
 
   let stopping: Promise<void> | undefined;
-  return {
-    info,
-    faults,
-    requests,
-    analytics,
-    stop() {
-      stopping ??= shutDown(live);
-      return stopping;
-    },
+  const stop = () => {
+    watch.close();
+    stopping ??= shutDown(live);
+    return stopping;
   };
+  stopItself = (reason) => {
+    options.onLog?.({
+      level: 'error',
+      worker: null,
+      message: `the local edge stops: ${reason}; it writes nothing outside the project it was started in`,
+    });
+    void stop();
+  };
+  const stoppedItself = watch.gone.then(async (reason) => {
+    await stop();
+    return reason;
+  });
+  return { info, faults, requests, analytics, stop, stoppedItself };
 }
 
 /** The worker a request is for, by Host, then the header, then the path prefix; undefined for the API and admin routes. */

@@ -108,13 +108,19 @@ export class EdgeStore {
     private readonly projectDir: string,
     readonly stateDir: string,
     readonly identity: EdgeIdentity,
+    private readonly beforeWrite: () => Promise<void>,
   ) {}
 
-  /** Opens (or creates) the project's edge state directory and loads every script. */
-  static async open(projectDir: string): Promise<EdgeStore> {
+  /**
+   * Opens (or creates) the project's edge state directory and loads every script. `beforeWrite`
+   * runs before every write and throws to prevent it (the edge's project has moved: project-anchor.ts).
+   */
+  static async open(projectDir: string, options: { beforeWrite?: () => Promise<void> } = {}): Promise<EdgeStore> {
+    const beforeWrite = options.beforeWrite ?? (() => Promise.resolve());
     const stateDir = statePaths.localEdgeState(projectDir);
+    await beforeWrite();
     await ensureStateDir(projectDir, join(stateDir, 'scripts'));
-    const store = new EdgeStore(projectDir, stateDir, await loadIdentity(stateDir));
+    const store = new EdgeStore(projectDir, stateDir, await loadIdentity(stateDir), beforeWrite);
     for (const entry of await readdir(join(stateDir, 'scripts'), { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const dir = join(stateDir, 'scripts', entry.name);
@@ -172,6 +178,7 @@ export class EdgeStore {
 
   /** Stores module contents (content-addressed) and returns their references. */
   async putModules(scriptName: string, modules: NewModule[]): Promise<ModuleRef[]> {
+    await this.beforeWrite();
     const dir = await ensureStateDir(this.projectDir, join(this.scriptDir(scriptName), 'modules'));
     const refs: ModuleRef[] = [];
     for (const module of modules) {
@@ -186,6 +193,7 @@ export class EdgeStore {
 
   /** Writes a script and its secrets, trimming old versions and deployments. */
   async saveScript(record: ScriptRecord, secrets: SecretsByVersion): Promise<void> {
+    await this.beforeWrite();
     record.deployments = record.deployments.slice(0, MAX_DEPLOYMENTS);
     const live = new Set(record.deployments[0]?.versions.map((v) => v.version_id) ?? []);
     const kept = record.versions.filter((version, index) => index < MAX_VERSIONS || live.has(version.id));
@@ -204,6 +212,7 @@ export class EdgeStore {
   }
 
   async deleteScript(name: string): Promise<void> {
+    await this.beforeWrite();
     this.scripts.delete(name);
     this.secrets.delete(name);
     for (const key of this.moduleCache.keys()) if (key.startsWith(`${name}/`)) this.moduleCache.delete(key);

@@ -32,6 +32,52 @@ function fail(file: string, line: number, message: string): never {
   throw usageError(`${file}:${line}: ${message}`, 'Secrets files hold KEY=VALUE lines; quote values with newlines as KEY="line1\\nline2".');
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A secrets file's bytes as text, strictly: bytes that are not UTF-8 are bad input naming the line
+ * (and key), never replaced by U+FFFD, so a value is sent, and a file rewritten, byte for byte or
+ * not at all. A byte-order mark is kept in the text (updateSecretsText writes it back).
+ */
+export function decodeSecretsBytes(bytes: Uint8Array, file: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw notUtf8(bytes, file);
+  }
+}
+
+function notUtf8(bytes: Uint8Array, file: string): Error {
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    const line = bytes.subarray(start, end);
+    try {
+      UTF8.decode(line);
+    } catch {
+      // The key (ASCII by the format's rules) is named when the line has one; the value never is.
+      const eq = line.indexOf(0x3d);
+      const key =
+        eq > 0
+          ? Buffer.from(line.subarray(0, eq))
+              .toString('latin1')
+              .trim()
+              .replace(/^export\s+/, '')
+          : '';
+      const what = KEY.test(key) ? `the value of ${key}` : 'this line';
+      return usageError(
+        `${file}:${lineNo}: ${what} is not valid UTF-8 text (the line is not shown: it may hold a value)`,
+        `mcp-fleet sends and rewrites secrets files byte for byte, never re-encoded, so it uses nothing from this one. Save ${file} as UTF-8; a binary value needs an encoding of its own (base64 or hex) that the worker decodes.`,
+      );
+    }
+    if (newline === -1) break;
+    start = newline + 1;
+  }
+  // The whole file failed but no line did: only a sequence cut by a line break does that, and a newline byte never continues one.
+  return usageError(`${file}: not valid UTF-8 text`);
+}
+
 export function parseSecrets(text: string, file: string): SecretsEntry[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   // A trailing newline yields one empty last element, which is not a line of the file.

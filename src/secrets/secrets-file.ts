@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { type FileHandle, lstat, open } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { usageError } from '../util/errors.js';
+import { accessError, usageError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
-import { entriesToMap, parseSecrets, updateSecretsText } from './dotfile.js';
+import { warnOnce } from '../util/warnings.js';
+import { decodeSecretsBytes, entriesToMap, parseSecrets, type SecretsEntry, updateSecretsText } from './dotfile.js';
 
 export const SECRETS_FILE_MODE = 0o600;
 
@@ -16,6 +17,8 @@ export interface SecretsFile {
   path: string;
   text: string;
   values: Map<string, string>;
+  /** The 1-based line each key starts on, for messages that must name the line and never the value. */
+  lines: Map<string, number>;
   /** Permission bits as found (before any tightening). */
   mode: number;
   /** Set when group or others could read the file and it was made 0600: the mode it had. */
@@ -25,8 +28,6 @@ export interface SecretsFile {
 export interface ReadSecretsOptions {
   /** How the file is named in messages (default: its path). */
   displayName?: string;
-  /** Make a file that group or others can read private (0600); the caller tells the user. */
-  tighten?: boolean;
 }
 
 function symlinkRefused(displayName: string): Error {
@@ -37,12 +38,16 @@ function symlinkRefused(displayName: string): Error {
 }
 
 /**
- * Reads and strictly parses a secrets file; undefined when it does not exist. A symbolic link is
- * refused (exit 2) rather than followed: opened with O_NOFOLLOW, so a link swapped in between a
- * check and the read is refused too.
+ * Reads and strictly parses a secrets file; undefined when it does not exist. The one place a
+ * secrets file is read, so every command treats it alike:
+ * - a symbolic link is refused (exit 2) rather than followed: opened with O_NOFOLLOW, so a link
+ *   swapped in between a check and the read is refused too;
+ * - a file group or others can read is made 0600 before anything else (a malformed one too), and
+ *   the user is warned once per file on stderr (util/warnings.ts);
+ * - bytes that are not UTF-8 are refused naming the line, never transcoded.
  */
 export async function readSecretsFile(path: string, options: ReadSecretsOptions = {}): Promise<SecretsFile | undefined> {
-  const { displayName = path, tighten = false } = options;
+  const { displayName = path } = options;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -54,30 +59,53 @@ export async function readSecretsFile(path: string, options: ReadSecretsOptions 
       return undefined;
     }
     if (code === 'ELOOP') throw symlinkRefused(displayName);
-    throw error;
+    throw accessError(error, displayName, 'read') ?? error;
   }
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw usageError(`${displayName} is not a regular file`);
     const mode = info.mode & 0o777;
-    const text = await handle.readFile('utf8');
-    const file: SecretsFile = { path, text, values: entriesToMap(parseSecrets(text, displayName)), mode };
-    if (tighten && (mode & 0o077) !== 0) {
-      // fchmod on the open descriptor: the file checked is the file changed.
-      await handle.chmod(SECRETS_FILE_MODE);
-      file.tightenedFrom = mode;
-    }
+    const tightenedFrom = await tighten(handle, mode, path, options.displayName ?? basename(path));
+    const text = decodeSecretsBytes(await handle.readFile(), displayName);
+    const entries = parseSecrets(text, displayName);
+    const file: SecretsFile = { path, text, values: entriesToMap(entries), lines: linesOf(entries), mode };
+    if (tightenedFrom !== undefined) file.tightenedFrom = tightenedFrom;
     return file;
   } finally {
     await handle.close();
   }
 }
 
-/** The warning to show when readSecretsFile made a file private; undefined when it did not. */
+/** Makes a file others can read private (fchmod on the open descriptor: the file checked is the file changed); the mode it had, when it did. */
+async function tighten(handle: FileHandle, mode: number, path: string, displayName: string): Promise<number | undefined> {
+  if ((mode & 0o077) === 0) return undefined;
+  const was = mode.toString(8).padStart(4, '0');
+  try {
+    await handle.chmod(SECRETS_FILE_MODE);
+  } catch (error) {
+    // A file of another user's cannot be changed by this one; it is still read, and the user still told.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    warnOnce(
+      path,
+      `${displayName} is readable by other users (mode ${was}) and is not yours to make private: ask its owner to run chmod 600 on it, and consider rotating its values.`,
+    );
+    return undefined;
+  }
+  warnOnce(path, tightenedText(displayName, mode));
+  return mode;
+}
+
+function tightenedText(displayName: string, mode: number): string {
+  return `${displayName} was readable by other users (mode ${mode.toString(8).padStart(4, '0')}); it is now 0600 (owner only). Anyone who could read it may have its values: consider rotating them.`;
+}
+
+function linesOf(entries: readonly SecretsEntry[]): Map<string, number> {
+  return new Map(entries.map((entry) => [entry.key, entry.line]));
+}
+
+/** The warning readSecretsFile gave when it made a file private; undefined when it did not. */
 export function tightenedWarning(file: SecretsFile, displayName = basename(file.path)): string | undefined {
-  if (file.tightenedFrom === undefined) return undefined;
-  const mode = file.tightenedFrom.toString(8).padStart(4, '0');
-  return `${displayName} was readable by other users (mode ${mode}); it is now 0600 (owner only). Anyone who could read it may have its values: consider rotating them.`;
+  return file.tightenedFrom === undefined ? undefined : tightenedText(displayName, file.tightenedFrom);
 }
 
 /** Writes secrets text atomically with mode 0600; a symbolic link in its place is refused, not replaced. */
@@ -94,7 +122,8 @@ export async function updateSecretsFile(
 ): Promise<SecretsFile> {
   const text = updateSecretsText(file.text, displayName, values);
   await writeSecretsText(file.path, text, displayName);
-  return { path: file.path, text, values: entriesToMap(parseSecrets(text, displayName)), mode: SECRETS_FILE_MODE };
+  const entries = parseSecrets(text, displayName);
+  return { path: file.path, text, values: entriesToMap(entries), lines: linesOf(entries), mode: SECRETS_FILE_MODE };
 }
 
 /** Keeps a copy of a secrets file in `.mcp-fleet/backups/<client>/` (dir 0700, file 0600); returns its path. */
@@ -106,7 +135,7 @@ export async function backupSecretsFile(projectDir: string, client: string, path
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(basename(path));
-    throw error;
+    throw accessError(error, path, 'read') ?? error;
   }
   const bytes = await handle.readFile().finally(() => handle.close());
   await writeFileAtomic(target, bytes, { mode: SECRETS_FILE_MODE });

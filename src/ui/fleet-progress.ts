@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { ClientPhase, ProgressListener } from '../ops/fleet/progress.js';
+import { setWarningSink, type WarningSink } from '../util/warnings.js';
 import type { Output } from './output.js';
 
 /**
@@ -47,9 +48,18 @@ export function createFleetProgress(output: Output, clients: readonly string[], 
     drawn = clients.length;
   };
 
+  // A warning said while the lines are live goes above them: the lines are wiped, the warning said, the lines drawn again.
+  let restoreWarnings: WarningSink | undefined;
   if (live && clients.length > 0) {
     for (const client of clients) state.set(client, { phase: 'queued', detail: '' });
     redraw();
+    const said: WarningSink = setWarningSink((text) => {
+      if (drawn > 0) output.write(`\u001b[${drawn}A\u001b[0J`);
+      drawn = 0;
+      said(text);
+      redraw();
+    });
+    restoreWarnings = said;
     timer = setInterval(() => {
       frame++;
       if ([...state.values()].some((entry) => entry.phase === 'working')) redraw();
@@ -70,6 +80,7 @@ export function createFleetProgress(output: Output, clients: readonly string[], 
       if (stopped) return;
       stopped = true;
       if (timer) clearInterval(timer);
+      if (restoreWarnings) setWarningSink(restoreWarnings);
       if (live && clients.length > 0) redraw();
     },
   };

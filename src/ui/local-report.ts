@@ -21,3 +21,13 @@ export function edgeNotRunning(stalePid: number | undefined, stale: boolean): st
     `Start it with: ${commandLine('local', 'start', '--detach')}`,
   ];
 }
+
+/** Said when `local start` makes the edge the project's target. */
+export function rememberedNote(): string {
+  return `# this project's commands now act on the local edge, without --local, until ${commandLine('local', 'stop')} (--remote acts on Cloudflare)`;
+}
+
+/** Said when the edge is down but the project still targets it: nothing falls back to Cloudflare unasked. */
+export function stillRememberedNote(): string {
+  return `# this project's commands still act on the local edge: start it again with ${commandLine('local', 'start', '--detach')}, or act on Cloudflare again with ${commandLine('local', 'stop')}`;
+}

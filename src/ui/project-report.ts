@@ -1,12 +1,13 @@
 import type { AddResult } from '../ops/project/add.js';
-import type { DeleteWorkerResult } from '../ops/project/delete-worker.js';
+import type { DeleteWorkerResult, RemovedClientWorker } from '../ops/project/delete-worker.js';
 import type { InitResult } from '../ops/project/init.js';
 import type { RemoveResult } from '../ops/project/remove.js';
+import type { RestoreResult } from '../ops/project/restore.js';
 import type { ConfigUpgrade } from '../ops/project/upgrade-config.js';
 import { commandLine, commandLineIn } from '../util/next-step.js';
 import type { Output } from './output.js';
 
-/** What init, add, remove and upgrade-config say they did, with the next step as it runs. */
+/** What init, add, remove, restore and upgrade-config say they did, with the next step as it runs. */
 
 export function renderInit(output: Output, dir: string, result: InitResult): void {
   // The next steps act on the new project: from wherever this ran, -C points at it.
@@ -83,17 +84,70 @@ export function renderAdd(output: Output, configPath: string, result: AddResult,
   if (!deploying) output.info(`next: ${commandLine('deploy', client)}`);
 }
 
-export function renderRemove(output: Output, configPath: string, result: RemoveResult, worker: DeleteWorkerResult | undefined): void {
+export interface RemoveReport {
+  /** With --delete-worker: what became of the worker. */
+  worker: DeleteWorkerResult | undefined;
+  /** Where the worker was deleted ("the local edge", "Cloudflare"). */
+  target: string | undefined;
+  /** With --keep-worker: the command line that deletes the worker later. */
+  deleteLater: string | undefined;
+}
+
+export function renderRemove(output: Output, configPath: string, result: RemoveResult, report: RemoveReport): void {
+  const { worker } = report;
+  const where = report.target ? ` on ${report.target}` : '';
   if (worker)
     output.success(
-      worker.outcome === 'deleted' ? `deleted worker ${worker.worker}` : `worker ${worker.worker} did not exist; nothing to delete`,
+      worker.outcome === 'deleted'
+        ? `deleted worker ${worker.worker}${where}`
+        : `worker ${worker.worker} did not exist${where}; nothing to delete`,
     );
   output.success(
     result.configChanged
       ? `removed ${result.client} from ${configPath}`
       : `${result.client} is no longer a client; the top-level worker's settings in ${configPath} were left as they are`,
   );
-  if (result.secretsKeptAt) output.info(`  secrets kept at ${result.secretsKeptAt} (restore by moving it back)`);
+  if (result.secretsKeptAt) output.info(`  secrets kept at ${result.secretsKeptAt}`);
+  if (result.secretsLinkedTo)
+    output.info(
+      `  .secrets.${result.client} was a link to ${result.secretsLinkedTo}: its content was kept and the link removed; ${result.secretsLinkedTo} was left as it is`,
+    );
+  output.info(`  bring it back with: ${commandLine('restore', result.client)}`);
+  if (report.deleteLater) {
+    output.warn(
+      `worker ${result.worker} was not deleted: if it was deployed, it is still serving, and ${result.client}'s key still opens it`,
+    );
+    output.info(`  delete it later: ${report.deleteLater}`);
+  }
+}
+
+/** `remove <client> --delete-worker` of a client removed from the config earlier. */
+export function renderRemovedWorker(
+  output: Output,
+  found: Pick<RemovedClientWorker, 'client' | 'worker'>,
+  worker: DeleteWorkerResult,
+  target: string,
+): void {
+  output.success(
+    worker.outcome === 'deleted'
+      ? `deleted worker ${worker.worker} on ${target} (${found.client} was removed from the config earlier)`
+      : `worker ${worker.worker} did not exist on ${target}; nothing to delete`,
+  );
+}
+
+const RESTORED_SECTION: Record<RestoreResult['section'], (client: string, configPath: string) => string> = {
+  exact: (client, configPath) => `env.${client} is back in ${configPath}, which is again byte for byte what it was before the removal`,
+  appended: (client, configPath) =>
+    `env.${client} is back in ${configPath} as it was written, as the last env section (the file changed since)`,
+  new: (client, configPath) => `env.${client} was written to ${configPath} as add writes it: the mcp-fleet that removed it kept no copy`,
+  'top-level': (_client, configPath) => `the top-level worker's settings never left ${configPath}`,
+};
+
+export function renderRestore(output: Output, configPath: string, result: RestoreResult): void {
+  output.success(`restored ${result.client} (worker ${result.worker}), as removed on ${result.removal}`);
+  output.info(`  ${RESTORED_SECTION[result.section](result.client, configPath)}`);
+  output.info(result.secretsFile ? `  secrets: ${result.secretsFile} (0600), byte for byte as kept` : '  secrets: none were kept');
+  output.info(`next: ${commandLine('deploy', result.client)}`);
 }
 
 export function renderUpgrade(output: Output, configPath: string, result: ConfigUpgrade, check: boolean): void {

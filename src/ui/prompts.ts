@@ -20,3 +20,11 @@ export async function confirm(message: string): Promise<boolean> {
   if (clack.isCancel(answer)) return false;
   return answer;
 }
+
+/** One of a few choices (arrow keys, Enter); undefined when the person cancels (Ctrl-C, Escape). */
+export async function choose<T extends string>(message: string, options: readonly { value: T; label: string }[]): Promise<T | undefined> {
+  // Option<T> is a conditional type TypeScript cannot resolve for a generic T; every T here is a string.
+  const choices = options.map((option) => ({ value: option.value, label: option.label })) as clack.Option<T>[];
+  const answer = await clack.select<T>({ message, options: choices });
+  return clack.isCancel(answer) ? undefined : answer;
+}

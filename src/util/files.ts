@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { accessError } from './errors.js';
 import { isAlive } from './process-alive.js';
 
 export interface WriteOptions {
@@ -102,12 +103,12 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A file's text, or undefined when it does not exist (any other error is thrown). */
+/** A file's text, or undefined when it does not exist (one this user may not read is exit 2; any other error is thrown). */
 export async function readFileIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw accessError(error, path, 'read') ?? error;
   }
 }

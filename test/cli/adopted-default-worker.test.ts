@@ -240,7 +240,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
 describe('the top-level worker without a secrets file', () => {
   test('remove resin keeps the top-level config and the worker, and it is no client any more', async () => {
     const before = await readFile(configPath(), 'utf8');
-    const removed = await fleet.cliJson<RemoveJson>(['remove', 'resin', '--yes']);
+    const removed = await fleet.cliJson<RemoveJson>(['remove', 'resin', '--keep-worker', '--yes']);
     expect(removed.exitCode, removed.stderr).toBe(0);
     expect(removed.json.configChanged).toBe(false);
     expect(await readFile(configPath(), 'utf8')).toBe(before);
@@ -279,7 +279,7 @@ describe('the top-level worker without a secrets file', () => {
     expect(bare).not.toContain('resin_metrics');
     await writeFile(configPath(), bare);
     try {
-      await fleet.cli(['remove', 'resin', '--yes']);
+      await fleet.cli(['remove', 'resin', '--keep-worker', '--yes']);
       const added = await fleet.cliJson<AddJson>(['add', '--default', '--new-key', '--from-env', '--yes'], {
         env: { UPSTREAM_TOKEN: randomValue('up-resin-4') },
       });

@@ -1,9 +1,10 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { HOSTS } from '../../src/ops/connect/hosts.js';
+import { HOST_FORMATS, HOSTS } from '../../src/ops/connect/host-configs.js';
 import type { ConnectJson } from '../../src/ui/json/index.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
@@ -40,8 +41,12 @@ afterAll(async () => {
 });
 
 function parseAs(host: string, text: string): Record<string, unknown> {
+  if (host === 'codex') return parseToml(text) as Record<string, unknown>;
   return (host === 'goose' || host === 'librechat' ? parseYaml(text) : JSON.parse(text)) as Record<string, unknown>;
 }
+
+/** The hosts whose configuration refers to the key (Claude's form and Zed take the key itself: connect-write.test.ts). */
+const REFERRING = HOSTS.filter((host) => ['variable', 'environment'].includes(HOST_FORMATS[host].key));
 
 function urlIn(host: string, doc: Record<string, unknown>, client: string): unknown {
   const servers = (key: string) => doc[key] as Record<string, Record<string, unknown>>;
@@ -50,6 +55,10 @@ function urlIn(host: string, doc: Record<string, unknown>, client: string): unkn
       return (servers('mcpServers')[client]?.args as string[] | undefined)?.[2];
     case 'vscode':
       return servers('servers')[client]?.url;
+    case 'codex':
+      return servers('mcp_servers')[client]?.url;
+    case 'gemini':
+      return servers('mcpServers')[client]?.httpUrl;
     case 'windsurf':
       return servers('mcpServers')[client]?.serverUrl;
     case 'goose':
@@ -62,7 +71,7 @@ function urlIn(host: string, doc: Record<string, unknown>, client: string): unkn
 }
 
 describe('connect', () => {
-  test.each(HOSTS)('--for %s: parses as the host reads it, points at the worker, and refers to the key', async (host) => {
+  test.each(REFERRING)('--for %s: parses as the host reads it, points at the worker, and refers to the key', async (host) => {
     const result = await fleet.cli(['connect', 'acme', '--for', host, '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     const doc = parseAs(host, result.stdout);
@@ -93,7 +102,9 @@ describe('connect', () => {
   test('host notes say what key-based auth cannot do', async () => {
     const desktop = await fleet.cli(['connect', 'acme', '--for', 'claude-desktop', '--local']);
     expect(desktop.stderr).toMatch(/mcp-remote/);
-    expect(desktop.stderr).toMatch(/OAuth only/);
+    // Claude's connectors take the key as a header now (on Pro, Max and Team): no note says OAuth only.
+    expect(desktop.stderr).toMatch(/--for claude/);
+    expect(desktop.stderr).not.toMatch(/OAuth only/);
     const cursor = await fleet.cli(['connect', 'acme', '--for', 'cursor', '--local']);
     expect(cursor.stderr).toMatch(/oauth-protected-resource/);
   });
@@ -216,9 +227,9 @@ describe('connect', () => {
     const missing = await fleet.cli(['connect', 'acme', '--local']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/--for is required/);
-    const unknown = await fleet.cli(['connect', 'acme', '--for', 'chatgpt', '--local']);
+    const unknown = await fleet.cli(['connect', 'acme', '--for', 'notepad', '--local']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toMatch(/--for chatgpt/);
+    expect(unknown.stderr).toMatch(/--for notepad: not a host mcp-fleet knows/);
     const nobody = await fleet.cli(['connect', 'nobody', '--for', 'json', '--local']);
     expect(nobody.exitCode).toBe(2);
     expect(nobody.stderr).toMatch(/unknown client/);

@@ -48,7 +48,7 @@ describe('--json', () => {
     expect(upgrade.exitCode, upgrade.stderr).toBe(0);
     expect(documentOf(upgrade)).toMatchObject({ ok: true, changed: false });
 
-    const remove = await runCli(['--json', 'remove', 'acme', '--yes'], { cwd: dir });
+    const remove = await runCli(['--json', 'remove', 'acme', '--keep-worker', '--yes'], { cwd: dir });
     expect(remove.exitCode, remove.stderr).toBe(0);
     expect(documentOf(remove)).toMatchObject({ client: 'acme', configChanged: true });
     expect(remove.stderr).toContain('removed acme');

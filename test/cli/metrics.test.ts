@@ -170,4 +170,29 @@ describe('metrics', () => {
       await writeFile(config, original);
     }
   });
+
+  test("verify's own probes are tagged and left out of a client's metrics; --include-probes counts them", async () => {
+    fleet.edge.analytics.clear();
+    const verified = await fleet.cli(['verify', 'acme', '--local']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    // Its points arrive after each answer: wait until no more come.
+    let count = -1;
+    while (count !== fleet.edge.analytics.list('acme').length) {
+      count = fleet.edge.analytics.list('acme').length;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const points = fleet.edge.analytics.list('acme');
+    expect(points.length).toBeGreaterThanOrEqual(10);
+    // Every request verify sent carries its User-Agent, which the template records as blob5.
+    expect(points.filter((p) => p.blobs[4] !== 'verify')).toEqual([]);
+    const refused = points.filter((p) => (p.doubles[0] as number) >= 400 && (p.doubles[0] as number) < 500).length;
+    expect(refused).toBeGreaterThan(0);
+
+    const byDefault = await fleet.cliJson<MetricsJson>(['metrics', 'acme', '--local', '--since', '15m']);
+    expect(byDefault.exitCode, byDefault.stderr).toBe(0);
+    expect(byDefault.json.clients[0]).toMatchObject({ client: 'acme', requests: 0, status4xx: 0 });
+    const withProbes = await fleet.cliJson<MetricsJson>(['metrics', 'acme', '--local', '--since', '15m', '--include-probes']);
+    expect(withProbes.json.clients[0]).toMatchObject({ client: 'acme', requests: points.length, status4xx: refused });
+    console.log(`[metrics] one verify of acme: ${points.length} requests, ${refused} of them 4xx, all left out by default`);
+  });
 });

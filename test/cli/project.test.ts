@@ -332,22 +332,24 @@ describe('mcp-fleet remove and list', () => {
     const acmeSecrets = await readFile(join(dir, '.secrets.acme'), 'utf8');
     await runCli(['add', 'beta', '--yes'], { cwd: dir });
 
-    const unconfirmed = await runCli(['remove', 'beta'], { cwd: dir });
+    const unconfirmed = await runCli(['remove', 'beta', '--keep-worker'], { cwd: dir });
     expect(unconfirmed.exitCode).toBe(2);
     expect(unconfirmed.stderr).toContain('--yes');
 
-    const result = await runCli(['remove', 'beta', '--yes'], { cwd: dir });
+    const result = await runCli(['remove', 'beta', '--keep-worker', '--yes'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(await readFile(join(dir, 'wrangler.jsonc'), 'utf8')).toBe(withAcme);
     const removed = join(dir, '.mcp-fleet', 'removed');
     expect(await modeOf(removed)).toBe(0o700);
-    const kept = await readdir(removed);
-    expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatch(/^beta\./);
-    expect(await modeOf(join(removed, kept[0] as string))).toBe(0o600);
+    // The secrets file and the removal record (its section as written), one stamp for both.
+    const kept = (await readdir(removed)).sort();
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toMatch(/^beta\.(.+)\.json$/);
+    expect(kept[1]).toBe(kept[0]?.replace(/\.json$/, '.secrets'));
+    for (const file of kept) expect(await modeOf(join(removed, file))).toBe(0o600);
     expect(await readFile(join(dir, '.secrets.acme'), 'utf8')).toBe(acmeSecrets);
 
-    const again = await runCli(['remove', 'beta', '--yes'], { cwd: dir });
+    const again = await runCli(['remove', 'beta', '--keep-worker', '--yes'], { cwd: dir });
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toContain('not a client');
   });

@@ -36,7 +36,7 @@ async function apiKey(client: string): Promise<string> {
 async function addNeverDeployed(client = 'never'): Promise<void> {
   await fleet.add(client);
   onTestFinished(async () => {
-    const removed = await fleet.cli(['remove', client, '--yes']);
+    const removed = await fleet.cli(['remove', client, '--keep-worker', '--yes']);
     if (removed.exitCode !== 0) throw new Error(`remove ${client} failed:\n${removed.stderr}`);
   });
 }

@@ -147,4 +147,41 @@ describe('direct upload fidelity', () => {
     );
     expect(byApi.settings.tags).toEqual(['cf:service=fleet']);
   });
+
+  test('a version carries no script-level settings: changed observability goes through script-settings, as wrangler sends it', async () => {
+    const config = join(fleet.dir, 'wrangler.jsonc');
+    const original = await readFile(config, 'utf8');
+    const observing = (rate: number) =>
+      original.replace(/"observability": \{\s*"enabled": true\s*\}/, `"observability": { "enabled": true, "head_sampling_rate": ${rate} }`);
+    expect(observing(0.25)).not.toBe(original);
+    try {
+      // An existing worker (this test may run alone).
+      await mcpFleetDeploy('acme');
+      await writeFile(config, observing(0.25));
+      const since = await fleet.lastSeq();
+      await mcpFleetDeploy('acme');
+      const calls = (await fleet.requests(since)).filter((entry) => entry.script === 'acme');
+      // The upload names no setting outside a version's schema; the drifted setting is one more call.
+      expect(
+        calls.map((c) => [c.method, c.route?.replace(/^\w+ \/accounts\/:account\/workers\/scripts\/:script/, ''), c.status, c.ignored]),
+      ).toEqual([
+        ['POST', '/versions', 200, []],
+        ['POST', '/deployments', 200, []],
+        ['PATCH', '/script-settings', 200, []],
+      ]);
+      console.log(`[api calls] direct upload of acme with drifted observability: ${calls.length}`);
+      expect((await landed('acme')).settings.observability).toEqual({ enabled: true, head_sampling_rate: 0.25 });
+
+      // wrangler still deploys: its upload carries observability, which the edge takes without applying it,
+      // and its script-settings call sets it.
+      await writeFile(config, observing(0.5));
+      const sinceWrangler = await fleet.lastSeq();
+      await wranglerDeploy('acme');
+      const byWrangler = (await fleet.requests(sinceWrangler)).filter((entry) => entry.script === 'acme' && entry.method !== 'GET');
+      expect(byWrangler.find((c) => c.route?.endsWith('/versions'))?.ignored).toEqual(['observability']);
+      expect((await landed('acme')).settings.observability).toEqual({ enabled: true, head_sampling_rate: 0.5 });
+    } finally {
+      await writeFile(config, original);
+    }
+  });
 });

@@ -159,6 +159,34 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     expect((await workerJson('acme', '/health')).body.client).toBe('acme');
   });
 
+  test('wrangler run with `local env` exported sends nothing to Cloudflare: usage metrics and error reports off', async () => {
+    const env = await runCli(['--cwd', project.dir, 'local', 'env']);
+    expect(env.exitCode, env.stderr).toBe(0);
+    const exportLine = env.stdout.split('\n').find((line) => line.startsWith('export ')) ?? '';
+    expect(exportLine).toContain(' WRANGLER_SEND_METRICS=false');
+    expect(exportLine).toContain(' WRANGLER_SEND_ERROR_REPORTS=false');
+    // The README's `eval "$(mcp-fleet local env)"; npx wrangler deploy --env acme`, in an environment
+    // that holds nothing else: only the export line keeps this wrangler from phoning home.
+    const result = await execa('bash', ['-c', `${exportLine}; exec "$0" "$1" deploy --env acme`, process.execPath, wranglerBin], {
+      cwd: project.dir,
+      extendEnv: false,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+        CI: '1',
+        NO_COLOR: '1',
+        WRANGLER_LOG: 'debug',
+      },
+      all: true,
+      reject: false,
+      timeout: 120_000,
+    });
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(String(result.all)).toMatch(/Metrics dispatcher: Dispatching disabled/);
+    expect(String(result.all)).not.toMatch(/Metrics dispatcher: Posting data/);
+  });
+
   test('wrangler secret put changes what /ready reports, without a redeploy', async () => {
     expect(await workerJson('acme', '/ready')).toEqual({
       status: 503,
@@ -512,7 +540,7 @@ describe('mcp-fleet local (the built binary)', () => {
     expect(env.exitCode).toBe(0);
     const exportLine = env.stdout.split('\n').find((line) => line.startsWith('export '));
     expect(exportLine).toBe(
-      `export CLOUDFLARE_API_BASE_URL=${info.apiBaseUrl} CLOUDFLARE_BASE_URL=${info.apiBaseUrl} CLOUDFLARE_API_TOKEN=${info.token} CLOUDFLARE_ACCOUNT_ID=${info.accountId}`,
+      `export CLOUDFLARE_API_BASE_URL=${info.apiBaseUrl} CLOUDFLARE_BASE_URL=${info.apiBaseUrl} CLOUDFLARE_API_TOKEN=${info.token} CLOUDFLARE_ACCOUNT_ID=${info.accountId} WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false`,
     );
     const shell = await execa('bash', ['-c', `${exportLine}; echo "$CLOUDFLARE_ACCOUNT_ID"`]);
     expect(shell.stdout.trim()).toBe(info.accountId);

@@ -30,7 +30,7 @@ describe('one writer at a time', () => {
       expect(config).toContain(`"${name}": {`);
       expect((await fleet.secrets(name)).get('API_KEY')?.length).toBeGreaterThan(16);
     }
-    const removed = await Promise.all(names.map((name) => fleet.cli(['remove', name, '--yes'])));
+    const removed = await Promise.all(names.map((name) => fleet.cli(['remove', name, '--keep-worker', '--yes'])));
     for (const result of removed) expect(result.exitCode, result.stderr).toBe(0);
     const after = await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8');
     for (const name of names) expect(after).not.toContain(`"${name}": {`);
@@ -75,7 +75,7 @@ describe('one writer at a time', () => {
     } finally {
       await lock.release();
     }
-    expect((await fleet.cli(['remove', 'late', '--yes'])).exitCode).toBe(0);
+    expect((await fleet.cli(['remove', 'late', '--keep-worker', '--yes'])).exitCode).toBe(0);
   });
 
   test('a lock left by a SIGKILLed writer is taken over: the next writer goes ahead', async () => {
@@ -103,6 +103,6 @@ describe('one writer at a time', () => {
     expect(added.exitCode, added.stderr).toBe(0);
     expect(added.stderr).toContain('no longer running');
     expect(Date.now() - started).toBeLessThan(30_000);
-    expect((await fleet.cli(['remove', 'after-kill', '--yes'])).exitCode).toBe(0);
+    expect((await fleet.cli(['remove', 'after-kill', '--keep-worker', '--yes'])).exitCode).toBe(0);
   });
 });

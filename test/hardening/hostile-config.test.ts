@@ -168,9 +168,9 @@ describe('add and remove change nothing outside the edited env section', () => {
       return readFile(project.configPath, 'utf8');
     };
     expect(await run('add', 'delta')).toBe(withAddedAfter(original, 24, 'delta'));
-    expect(await run('remove', 'delta')).toBe(original);
+    expect(await run('remove', 'delta', '--keep-worker')).toBe(original);
     // alpha owns lines 7-12: its leading comment, its lines and its trailing comment; bravo's comments stay.
-    expect(await run('remove', 'alpha')).toBe(withoutLines(original, 7, 12));
+    expect(await run('remove', 'alpha', '--keep-worker')).toBe(withoutLines(original, 7, 12));
   });
 
   test('add and remove next to compact one-line sections leave the neighbours and their trailing comments alone', async () => {
@@ -184,8 +184,8 @@ describe('add and remove change nothing outside the edited env section', () => {
     const added = await run('add', 'delta');
     expect(added).toBe(withAddedAfter(original, 6, 'delta'));
     expect(added).toContain(`"charlie": {"name":"charlie","vars":{"CLIENT_ID":"charlie"}}, // charlie's note\n`);
-    expect(await run('remove', 'delta')).toBe(original);
-    expect(await run('remove', 'alpha')).toBe(withoutLines(original, 4, 4));
+    expect(await run('remove', 'delta', '--keep-worker')).toBe(original);
+    expect(await run('remove', 'alpha', '--keep-worker')).toBe(withoutLines(original, 4, 4));
   });
 });
 
@@ -209,7 +209,7 @@ describe('a malformed or unusual wrangler.jsonc', () => {
     const bytes = await readFile(project.configPath);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString('utf8')).toBe(`\uFEFF${withAddedAfter(original.slice(1), 6, 'delta')}`);
-    const removed = await runCli(['remove', 'delta', '--yes'], { cwd: project.dir });
+    const removed = await runCli(['remove', 'delta', '--keep-worker', '--yes'], { cwd: project.dir });
     expect(removed.exitCode, removed.stderr).toBe(0);
     expect(await readFile(project.configPath, 'utf8')).toBe(original);
   });

@@ -47,6 +47,8 @@ export interface EdgeRequest {
   script: string | null;
   status: number;
   fault: 'error' | 'rate-limited' | null;
+  /** Body fields the edge took without applying them (outside the operation's schema). */
+  ignored: string[];
 }
 
 export function randomValue(prefix: string): string {

@@ -1,7 +1,17 @@
+import { parse as parseToml } from 'smol-toml';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { documentText, HOST_FORMATS, HOSTS, type HostServer, keyEnvName, vscodeInputId } from '../../src/ops/connect/host-configs.js';
-import { hostNotes, keyEnvLines } from '../../src/ops/connect/host-notes.js';
+import {
+  documentText,
+  HOST_FORMATS,
+  HOSTS,
+  type HostServer,
+  isHost,
+  keyEnvName,
+  keylessReason,
+  vscodeInputId,
+} from '../../src/ops/connect/host-configs.js';
+import { COMMON_AUTH_NOTE, hostNotes, keyEnvLines } from '../../src/ops/connect/host-notes.js';
 
 const KEY = 'mcpf_unit_test_key_do_not_print_0123456789';
 /** `${inner}` as the hosts write it (not a template placeholder). */
@@ -12,13 +22,36 @@ const globex: HostServer = { name: 'globex-eu', url: 'http://globex-eu.localhost
 function parsed(host: (typeof HOSTS)[number], servers: HostServer[]): Record<string, unknown> {
   const format = HOST_FORMATS[host];
   const text = documentText(format, servers);
+  if (format.syntax === 'form') return formFields(text);
+  if (format.syntax === 'toml') return parseToml(text) as Record<string, unknown>;
   return (format.syntax === 'yaml' ? parseYaml(text) : JSON.parse(text)) as Record<string, unknown>;
+}
+
+/** `Field: value` lines, by client (blocks apart by a blank line, each starting with its Name). */
+function formFields(text: string): Record<string, unknown> {
+  const blocks = text.trim().split('\n\n');
+  return Object.fromEntries(
+    blocks.map((block) => {
+      const fields = Object.fromEntries(
+        block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]),
+      );
+      return [fields.Name, fields];
+    }),
+  );
 }
 
 /** Where each host keeps a server's URL and Authorization header, per its documented format. */
 function entryOf(host: (typeof HOSTS)[number], doc: Record<string, unknown>, name: string): { url: unknown; auth: unknown } {
   const get = (path: string[]): unknown => path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
   switch (host) {
+    case 'claude':
+      return { url: get([name, 'Remote MCP server URL']), auth: get([name, 'Header value']) };
+    case 'codex':
+      return { url: get(['mcp_servers', name, 'url']), auth: get(['mcp_servers', name, 'bearer_token_env_var']) };
+    case 'gemini':
+      return { url: get(['mcpServers', name, 'httpUrl']), auth: get(['mcpServers', name, 'headers', 'Authorization']) };
+    case 'zed':
+      return { url: get(['context_servers', name, 'url']), auth: get(['context_servers', name, 'headers', 'Authorization']) };
     case 'claude-code':
       return { url: get(['mcpServers', name, 'url']), auth: get(['mcpServers', name, 'headers', 'Authorization']) };
     case 'claude-desktop': {
@@ -54,7 +87,13 @@ describe('host configurations', () => {
     const doc = parsed(host, [acme]);
     const entry = entryOf(host, doc, 'acme');
     expect(entry.url).toBe(acme.url);
+    if (host === 'zed') expect(HOST_FORMATS.zed.key).toBe('inline');
     const expected: Record<string, string> = {
+      claude: 'Bearer <the API_KEY of acme>',
+      codex: 'MCP_FLEET_ACME_API_KEY',
+      gemini: `Bearer ${ref('MCP_FLEET_ACME_API_KEY')}`,
+      // Zed reads no variable: without the key there is nothing to send (the CLI requires --inline-key).
+      zed: 'Bearer ',
       'claude-code': `Bearer ${ref('MCP_FLEET_ACME_API_KEY')}`,
       'claude-desktop': `Authorization:Bearer ${ref('MCP_FLEET_ACME_API_KEY')}`,
       cursor: `Bearer ${ref('env:MCP_FLEET_ACME_API_KEY')}`,
@@ -68,7 +107,7 @@ describe('host configurations', () => {
     expect(JSON.stringify(doc)).not.toContain(KEY);
   });
 
-  test.each(HOSTS)('%s: with the key inline it is embedded and nothing refers to a variable', (host) => {
+  test.each(HOSTS.filter((host) => host !== 'codex'))('%s: with the key inline it is embedded and nothing refers to a variable', (host) => {
     const doc = parsed(host, [{ ...acme, key: KEY }]);
     expect(JSON.stringify(doc)).toContain(KEY);
     const auth = String(entryOf(host, doc, 'acme').auth);
@@ -142,13 +181,48 @@ describe('host configurations', () => {
     for (const host of HOSTS) {
       const notes = hostNotes(host);
       expect(notes.where.length).toBeGreaterThan(10);
-      expect(notes.keyReference(acme)).toContain('MCP_FLEET_ACME_API_KEY');
+      // Hosts that read a variable name it; Claude's form and Zed take the key itself.
+      if (['variable', 'environment'].includes(HOST_FORMATS[host].key))
+        expect(notes.keyReference(acme)).toContain('MCP_FLEET_ACME_API_KEY');
       expect(notes.auth.length).toBeGreaterThan(0);
     }
-    expect(hostNotes('claude-desktop').auth.join(' ')).toMatch(/OAuth only/);
+    expect(hostNotes('claude-desktop').auth.join(' ')).toMatch(/--for claude/);
     expect(hostNotes('cursor').auth.join(' ')).toMatch(/oauth-protected-resource/);
     expect(hostNotes('claude-code').keyReference(acme)).toContain(
       `claude mcp add --transport http --scope project acme ${acme.url} --header 'Authorization: Bearer ${ref('MCP_FLEET_ACME_API_KEY')}'`,
+    );
+  });
+
+  test("no note says Claude's connectors take OAuth only; each says which plans take the header", () => {
+    const everything = [COMMON_AUTH_NOTE, ...HOSTS.flatMap((host) => [hostNotes(host).where, ...hostNotes(host).auth])].join('\n');
+    expect(everything).not.toMatch(/(claude\.ai|Claude Desktop|Claude)[^.\n]*OAuth only/i);
+    const claude = hostNotes('claude').auth.join(' ');
+    expect(claude).toMatch(/Pro, Max and Team plans since 2026-08/);
+    expect(claude).toMatch(/Enterprise plans cannot set one yet/);
+    expect(claude).toMatch(/organization[^.]*OAuth/);
+    expect(claude).toMatch(/public \(https\)/);
+    expect(hostNotes('codex').auth.join(' ')).toMatch(/--inline-key is refused/);
+    expect(hostNotes('zed').keyReference(acme)).toMatch(/--inline-key is required/);
+  });
+
+  test('ChatGPT is named as OAuth only, with where OAuth comes from, and is no host to write for', () => {
+    expect(isHost('chatgpt')).toBe(false);
+    expect(keylessReason('chatgpt')).toMatch(/OAuth only/);
+    expect(keylessReason('chatgpt')).toMatch(/OAuth per client is planned/);
+    expect(keylessReason('chatgpt')).toMatch(/workers-oauth-provider/);
+    expect(keylessReason('cursor')).toBeUndefined();
+  });
+
+  test('the new hosts have their documented shapes', () => {
+    expect(parsed('codex', [acme])).toEqual({ mcp_servers: { acme: { url: acme.url, bearer_token_env_var: 'MCP_FLEET_ACME_API_KEY' } } });
+    expect(parsed('gemini', [acme])).toEqual({
+      mcpServers: { acme: { httpUrl: acme.url, headers: { Authorization: `Bearer ${ref('MCP_FLEET_ACME_API_KEY')}` } } },
+    });
+    expect(parsed('zed', [{ ...acme, key: KEY }])).toEqual({
+      context_servers: { acme: { url: acme.url, headers: { Authorization: `Bearer ${KEY}` } } },
+    });
+    expect(documentText(HOST_FORMATS.claude, [acme])).toBe(
+      `Name: acme\nRemote MCP server URL: ${acme.url}\nRequest header: Authorization\nHeader value: Bearer <the API_KEY of acme>\n`,
     );
   });
 

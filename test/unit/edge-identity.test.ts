@@ -20,9 +20,21 @@ describe('the edge proves itself without sending its token', () => {
   test('edge.json must point at plain http on loopback, on the port it records', () => {
     expect(edgeUrlProblem(info)).toBeUndefined();
     expect(edgeUrlProblem({ ...info, apiBaseUrl: 'https://api.cloudflare.com/client/v4' })).toContain('https://api.cloudflare.com');
-    expect(edgeUrlProblem({ ...info, adminUrl: 'http://127.0.0.1:9999/__edge' })).toContain('not on 127.0.0.1:8787');
+    expect(edgeUrlProblem({ ...info, adminUrl: 'http://127.0.0.1:9999/__edge' })).toContain('not http://127.0.0.1:8787/__edge');
     expect(edgeUrlProblem({ ...info, workerUrlTemplate: 'http://{name}.evil.example:8787' })).toContain('evil.example');
     expect(edgeUrlProblem({ ...info, workerPathUrlTemplate: 'http://10.0.0.1:8787/__workers/{name}' })).toContain('10.0.0.1');
+  });
+
+  test.each([
+    ['another loopback address on the port', 'workerUrlTemplate', 'http://127.0.0.2:8787/__workers/{name}'],
+    ['[::1] on the port (another listener than 127.0.0.1)', 'workerPathUrlTemplate', 'http://[::1]:8787/__workers/{name}'],
+    ['a .. path to another worker', 'workerPathUrlTemplate', 'http://127.0.0.1:8787/__workers/{name}/../spy'],
+    ['another worker, with the name moved to the query', 'workerUrlTemplate', 'http://spy.localhost:8787/?{name}'],
+    ['a neighbour by prefix', 'workerUrlTemplate', 'http://{name}x.localhost:8787'],
+    ['a path after the name', 'workerUrlTemplate', 'http://{name}.localhost:8787/x'],
+    ['localhost instead of the name', 'apiBaseUrl', 'http://localhost:8787/client/v4'],
+  ] as const)('a tampered edge.json is refused: %s', (_what, field, url) => {
+    expect(edgeUrlProblem({ ...info, [field]: url })).toContain(`${field} ${url} is not`);
   });
 
   test('the proof depends on the token, the nonce and the edge process, and is never the token', () => {

@@ -15,7 +15,9 @@ import {
   localEnvJson,
   localStatusJson,
   localStopJson,
+  removedWorkerJson,
   removeJson,
+  restoreJson,
   SCHEMA_VERSION,
   upgradeConfigJson,
 } from '../../src/ui/json/index.js';
@@ -71,7 +73,7 @@ describe('project commands --json', () => {
     });
   });
 
-  test('init, remove and upgrade-config', () => {
+  test('init, remove, restore and upgrade-config', () => {
     const init = withExtra({
       dir: '/p',
       name: 'p',
@@ -93,13 +95,47 @@ describe('project commands --json', () => {
       topLevel: { name: 'p', client: false, canBeClient: true },
       withoutSecrets: ['acme'],
     });
-    const removed = withExtra({ client: 'acme', secretsKeptAt: '.mcp-fleet/removed/.secrets.acme', configChanged: true });
-    expect(printed(removeJson(removed, withExtra({ worker: 'acme-mcp', outcome: 'deleted' as const })))).toEqual({
+    const removed = withExtra({
+      client: 'acme',
+      worker: 'acme-mcp',
+      secretsKeptAt: '.mcp-fleet/removed/acme.1.secrets',
+      recordKeptAt: '.mcp-fleet/removed/acme.1.json',
+      secretsLinkedTo: undefined,
+      configChanged: true,
+    });
+    expect(printed(removeJson(removed, withExtra({ worker: 'acme-mcp', outcome: 'deleted' as const }), false))).toEqual({
       schemaVersion: SCHEMA_VERSION,
       client: 'acme',
-      secretsKeptAt: '.mcp-fleet/removed/.secrets.acme',
+      alreadyRemoved: false,
+      secretsKeptAt: '.mcp-fleet/removed/acme.1.secrets',
+      recordKeptAt: '.mcp-fleet/removed/acme.1.json',
       configChanged: true,
+      workerKept: false,
       worker: { worker: 'acme-mcp', outcome: 'deleted' },
+    });
+    expect(printed(removeJson(removed, undefined, true))).toMatchObject({ workerKept: true, alreadyRemoved: false });
+    expect(printed(removedWorkerJson('acme', withExtra({ worker: 'acme-mcp', outcome: 'absent' as const })))).toEqual({
+      schemaVersion: SCHEMA_VERSION,
+      client: 'acme',
+      alreadyRemoved: true,
+      configChanged: false,
+      workerKept: false,
+      worker: { worker: 'acme-mcp', outcome: 'absent' },
+    });
+    const restored = withExtra({
+      client: 'acme',
+      worker: 'acme-mcp',
+      section: 'exact' as const,
+      secretsFile: '.secrets.acme',
+      removal: '2026-11-21T21-45-17-123Z',
+    });
+    expect(printed(restoreJson(restored))).toEqual({
+      schemaVersion: SCHEMA_VERSION,
+      client: 'acme',
+      worker: 'acme-mcp',
+      section: 'exact',
+      secretsFile: '.secrets.acme',
+      removal: '2026-11-21T21-45-17-123Z',
     });
     const upgrade = withExtra({ changed: true, clients: [withExtra({ client: 'acme', section: 'env.acme', added: ['vars.CLIENT_ID'] })] });
     expect(printed(upgradeConfigJson(upgrade, false))).toEqual({
@@ -207,6 +243,8 @@ describe('local --json', () => {
       CLOUDFLARE_BASE_URL: info.apiBaseUrl,
       CLOUDFLARE_API_TOKEN: 'edge-token',
       CLOUDFLARE_ACCOUNT_ID: info.accountId,
+      WRANGLER_SEND_METRICS: 'false' as const,
+      WRANGLER_SEND_ERROR_REPORTS: 'false' as const,
     };
     expect(JSON.parse(JSON.stringify(localEnvJson(withExtra(env), withExtra(info), node)))).toEqual({
       schemaVersion: SCHEMA_VERSION,

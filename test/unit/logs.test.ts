@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { connectTail, type TailApi, type TailConnection } from '../../src/cloudflare/tail.js';
 import { clientFromEnv } from '../../src/fleet/fleet.js';
 import { acceptWebSocket, type WebSocketConnection } from '../../src/local/net/websocket.js';
+import { isCredentialParam, redactParamsIn } from '../../src/ops/logs/credential-params.js';
 import { parseTailMessage, redactUrl } from '../../src/ops/logs/events.js';
 import { streamLogs } from '../../src/ops/logs/logs.js';
 import { escapeControls, eventJsonLine, formatEvent } from '../../src/ui/logs-format.js';
@@ -239,5 +240,95 @@ describe('connectTail', () => {
     } finally {
       http.close();
     }
+  });
+});
+
+describe('credential-named parameters are blanked (the list)', () => {
+  // Each is a parameter name a credential travels under somewhere (OAuth, JWT bearer, AWS/GCS/Azure presigned URLs, API keys).
+  const credentials = [
+    'jwt',
+    'JWT',
+    'token',
+    'Token',
+    'access_token',
+    'id_token',
+    'refresh_token',
+    'client_secret',
+    'code',
+    'auth_code',
+    'api_key',
+    'apikey',
+    'apiKey',
+    'x-api-key',
+    'key',
+    'password',
+    'passwd',
+    'pwd',
+    'passphrase',
+    'secret',
+    'signature',
+    'sig',
+    'X-Amz-Signature',
+    'X-Amz-Credential',
+    'X-Amz-Security-Token',
+    'AWSAccessKeyId',
+    'X-Goog-Signature',
+    'session',
+    'session_id',
+    'sid',
+    'otp',
+    'authorization',
+    'bearer',
+    'client_assertion',
+    'SAMLResponse',
+    'ticket',
+    'hmac',
+    'oauth_verifier',
+    'private_key',
+  ];
+  const ordinary = ['page', 'q', 'limit', 'cursor', 'format', 'lang', 'id', 'client_id', 'redirect_uri', 'scope', 'm', 'sort'];
+
+  test.each(credentials)('%s is a credential', (name) => {
+    expect(isCredentialParam(name)).toBe(true);
+    expect(redactUrl(`https://x.dev/a?${encodeURIComponent(name)}=v4lue-1234&page=2`)).toBe(
+      `https://x.dev/a?${encodeURIComponent(name)}=%E2%80%A6&page=2`,
+    );
+  });
+
+  test.each(ordinary)('%s is not', (name) => {
+    expect(isCredentialParam(name)).toBe(false);
+    expect(redactUrl(`https://x.dev/a?${name}=2`)).toBe(`https://x.dev/a?${name}=2`);
+  });
+
+  test('in a fragment (the implicit flow) and in URLs inside console lines and exceptions', () => {
+    expect(redactUrl('https://app.example/cb#access_token=eyJhbGciOi.x.y&state=s1')).toBe(
+      'https://app.example/cb#access_token=%E2%80%A6&state=s1',
+    );
+    expect(redactParamsIn('GET https://api.example/v1/items?page=2&jwt=eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl done')).toBe(
+      'GET https://api.example/v1/items?page=2&jwt=… done',
+    );
+    expect(redactParamsIn('calling /v1/x?Token=abc12345;sig=zzz and "wss://h/t?apikey=k-123"')).toBe(
+      'calling /v1/x?Token=…;sig=… and "wss://h/t?apikey=…"',
+    );
+    expect(redactParamsIn('fetch failed: https://user:hunter2-password@db.example/x?q=1')).toBe('fetch failed: https://db.example/x?q=1');
+    expect(redactParamsIn('a=1 and b=2, no query here')).toBe('a=1 and b=2, no query here');
+
+    const [event] = parseTailMessage(
+      JSON.stringify({
+        outcome: 'exception',
+        event: { request: { url: 'https://acme.example.workers.dev/health?jwt=eyJ0eXAi.abc.def&page=2', method: 'GET' } },
+        logs: [{ level: 'log', message: ['upstream', 'https://up.example/a?id_token=eyJraWQi.x.y&page=3'] }],
+        exceptions: [{ name: 'Error', message: 'fetch https://up.example/b?refresh_token=rt-0123456789 failed' }],
+      }),
+      'acme',
+      'acme',
+    );
+    const shown = `${formatEvent(event as NonNullable<typeof event>, { clients: ['acme'] })
+      .map(plain)
+      .join('\n')}\n${eventJsonLine(event as NonNullable<typeof event>)}`;
+    expect(shown).not.toMatch(/eyJ0eXAi|eyJraWQi|rt-0123456789/);
+    expect(shown).toContain('page=2');
+    expect(shown).toContain('upstream https://up.example/a?id_token=…&page=3');
+    expect(shown).toContain('refresh_token=… failed');
   });
 });

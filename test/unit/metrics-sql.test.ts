@@ -55,7 +55,9 @@ describe('the metrics query', () => {
   test('is one SELECT over the dataset, grouped by route, in JSON', () => {
     expect(sql).toMatch(/^SELECT\n {2}blob2 AS route,\n {2}SUM\(_sample_interval\) AS requests,/);
     expect(sql).toContain('quantileWeighted(0.95, double2, _sample_interval) AS p95_ms');
-    expect(sql).toContain("FROM acme_metrics\nWHERE timestamp > NOW() - INTERVAL '3600' SECOND\nGROUP BY route\nFORMAT JSON");
+    expect(sql).toContain(
+      "FROM acme_metrics\nWHERE timestamp > NOW() - INTERVAL '3600' SECOND AND blob5 != 'verify'\nGROUP BY route\nFORMAT JSON",
+    );
     expect(sql.match(/ AS b\d+/g)).toHaveLength(24);
   });
 
@@ -96,6 +98,16 @@ describe('the metrics query', () => {
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5);
     expect(counts.at(-1)).toBe(4); // the last 150 s
     expect(counts[3]).toBe(1); // 3000 s ago: bucket 3 holds ages [3000, 3150)
+  });
+
+  test("mcp-fleet's own checks (blob5 verify) are left out unless asked for", () => {
+    const probe = { ...point(10, '/mcp', 401, 1), blobs: ['acme', '/mcp', 'POST', '', 'verify'] };
+    const points = [point(10, '/mcp', 200, 5), probe, { ...probe, doubles: [200, 3] }];
+    const requests = (text: string) => readMetricsRows(runAnalyticsQuery(parseAnalyticsSql(text), points, NOW).data, window.buckets);
+    expect(totalsOf(requests(sql).routes)).toEqual({ requests: 1, status2xx: 1, status4xx: 0, status5xx: 0 });
+    const all = metricsSql('acme_metrics', window, { includeProbes: true });
+    expect(all).not.toContain('blob5');
+    expect(totalsOf(requests(all).routes)).toEqual({ requests: 3, status2xx: 2, status4xx: 1, status5xx: 0 });
   });
 
   test('an empty dataset has no rows', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entriesToMap, formatEntry, parseSecrets, updateSecretsText } from '../../src/secrets/dotfile.js';
+import { decodeSecretsBytes, entriesToMap, formatEntry, parseSecrets, updateSecretsText } from '../../src/secrets/dotfile.js';
 
 const roundTrip = (values: Record<string, string>) => {
   const text = `${Object.entries(values)
@@ -134,5 +134,34 @@ describe('secrets file parser', () => {
     expect(message).toContain(`.secrets.acme:${line}: `);
     expect(message).toContain(reason);
     for (const fragment of ['dGhpcyBp', 'sk_live', 'pasted', 'token_value', 'Bearer']) expect(message).not.toContain(fragment);
+  });
+
+  it.each([
+    [
+      'a Latin-1 byte in a value',
+      ['API_KEY=a-long-enough-key-value-1\n', 'UPSTREAM_TOKEN=caf', [0xe9], '-token-value\n'],
+      2,
+      'the value of UPSTREAM_TOKEN',
+    ],
+    ['a cut UTF-8 sequence at the end of a line', ['A=1\n# note\nTOKEN=abc', [0xc3], '\nB=2\n'], 3, 'the value of TOKEN'],
+    ['a stray continuation byte in a comment', ['# caf', [0x80], '\nA=1\n'], 1, 'this line'],
+    ['an export line', ['export TOKEN=', [0xff, 0xfe], 'x\n'], 1, 'the value of TOKEN'],
+  ])('%s is refused by line and key (exit 2), never replaced by U+FFFD', (_what, parts, line, what) => {
+    const bytes = Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
+    let error: unknown;
+    try {
+      decodeSecretsBytes(bytes, '.secrets.acme');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ exitCode: 2 });
+    const message = String((error as Error).message);
+    expect(message).toMatch(new RegExp(`^\\.secrets\\.acme:${line}: ${what} is not valid UTF-8 text`));
+    expect(message).not.toMatch(/caf|token-value|abc/);
+  });
+
+  it('valid UTF-8 decodes as it is, a byte-order mark and a literal U+FFFD included', () => {
+    const text = '\uFEFFA=caf\u00e9 \uFFFD \u{1F511}\r\n';
+    expect(decodeSecretsBytes(Buffer.from(text, 'utf8'), 'f')).toBe(text);
   });
 });

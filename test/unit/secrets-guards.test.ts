@@ -9,10 +9,13 @@ import { parseSetFlags } from '../../src/ops/project/add.js';
 import { assertUsableApiKey } from '../../src/ops/secrets/preflight.js';
 import { keysFromBackups, proveRotation } from '../../src/ops/secrets/rotation/proof.js';
 import { suppliedValues } from '../../src/ops/secrets/rotation/value.js';
+import { apiKeyProblem } from '../../src/secrets/api-key.js';
+import { entriesToMap, parseSecrets } from '../../src/secrets/dotfile.js';
 import { ensureSecretsIgnored } from '../../src/secrets/git-guard.js';
 import { backupSecretsFile, readSecretsFile, tightenedWarning, writeSecretsText } from '../../src/secrets/secrets-file.js';
 import { FleetError } from '../../src/util/errors.js';
 import { sweepStaleTempFiles, tempPathFor } from '../../src/util/files.js';
+import { setWarningSink } from '../../src/util/warnings.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** The secrets layer's guards, threat by threat (docs/hardening.md): the end-to-end versions are in test/hardening/secret-leaks.test.ts. */
@@ -125,43 +128,87 @@ describe('--set never repeats what was given', () => {
 });
 
 describe('secrets hygiene', () => {
-  it('a secrets file others can read is made 0600 when read for use, and the warning says so', async () => {
+  it('a secrets file others can read is made 0600 by every read, and the warning is said once, on stderr', async () => {
     const dir = await scratch();
     const path = join(dir, '.secrets.acme');
     await writeFile(path, 'API_KEY=some-long-enough-api-key-value\n');
-    await chmod(path, 0o644);
-    const looked = await readSecretsFile(path);
-    expect(looked?.tightenedFrom).toBeUndefined();
-    expect((await stat(path)).mode & 0o777).toBe(0o644);
-    const used = await readSecretsFile(path, { tighten: true });
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(used?.tightenedFrom).toBe(0o644);
-    expect(tightenedWarning(used as NonNullable<typeof used>)).toMatch(
-      /^\.secrets\.acme was readable by other users \(mode 0644\); it is now 0600/,
-    );
-    const again = await readSecretsFile(path, { tighten: true });
-    expect(again?.tightenedFrom).toBeUndefined();
+    const said: string[] = [];
+    const previous = setWarningSink((line) => said.push(line));
+    try {
+      for (const mode of [0o644, 0o666]) {
+        await chmod(path, mode);
+        const read = await readSecretsFile(path);
+        expect((await stat(path)).mode & 0o777).toBe(0o600);
+        expect(read?.tightenedFrom).toBe(mode);
+        expect(tightenedWarning(read as NonNullable<typeof read>)).toMatch(
+          new RegExp(`^\\.secrets\\.acme was readable by other users \\(mode 0${mode.toString(8)}\\); it is now 0600`),
+        );
+        expect((await readSecretsFile(path))?.tightenedFrom).toBeUndefined();
+      }
+      // A malformed file is made private too: the read stops at its first bad line, after the chmod.
+      await writeFile(path, 'not a line\n', { mode: 0o644 });
+      await chmod(path, 0o644);
+      const other = join(dir, '.secrets.beta');
+      await writeFile(other, 'not a line\n');
+      await chmod(other, 0o640);
+      await expect(readSecretsFile(other)).rejects.toThrow(/expected KEY=VALUE/);
+      expect((await stat(other)).mode & 0o777).toBe(0o600);
+    } finally {
+      setWarningSink(previous);
+    }
+    // Once per file, however often it was read and made private again.
+    expect(said).toEqual([expect.stringContaining('.secrets.acme was readable'), expect.stringContaining('.secrets.beta was readable')]);
   });
 
   const client = { name: 'acme', secretsPath: '/p/.secrets.acme' } as Client;
+  const file = (text: string) => {
+    const entries = parseSecrets(text, '.secrets.acme');
+    return { values: entriesToMap(entries), lines: new Map(entries.map((entry) => [entry.key, entry.line])) };
+  };
   it.each([
-    ['whitespace only', '                        ', 'only whitespace'],
-    ['15 bytes', 'short-key-15byt', '15 bytes long'],
-  ])('an API_KEY of %s fails preflight (exit 2) without naming it', async (_what, value, reason) => {
-    const error = await thrown(() => assertUsableApiKey(client, new Map([['API_KEY', value]])));
+    ['whitespace only', 'API_KEY=                        ', 1, 'only whitespace'],
+    ['15 bytes', 'API_KEY=short-key-15byt', 1, '15 bytes long'],
+    ['a trailing space', '# the key\nAPI_KEY=a-long-enough-key-with-a-space ', 2, 'ends with whitespace'],
+    ['a trailing tab', 'API_KEY=a-long-enough-key-with-a-tab\t', 1, 'ends with whitespace'],
+    ['a quoted trailing newline', 'API_KEY="a-long-enough-key-with-a-newline\\n"', 1, 'ends with whitespace'],
+    ['a leading space', 'API_KEY= a-long-enough-key-after-a-space', 1, 'starts with whitespace'],
+    ['a space inside', 'API_KEY=a-long-enough key-with-a-space', 1, 'has whitespace inside'],
+    ['a non-ASCII letter', 'API_KEY=a-long-enough-kéy-with-an-accent', 1, 'not visible ASCII'],
+    ['a 2-byte previous key', 'API_KEY=a-long-enough-current-key\nAPI_KEY_PREVIOUS=ab', 2, 'API_KEY_PREVIOUS is 2 bytes long'],
+    [
+      'a previous key ending in a space',
+      'API_KEY=a-long-enough-current-key\nAPI_KEY_PREVIOUS=a-long-enough-old-key ',
+      2,
+      'API_KEY_PREVIOUS ends with',
+    ],
+  ])('an API_KEY of %s fails preflight (exit 2) naming file and line, without naming it', async (_what, content, line, reason) => {
+    const error = await thrown(() => assertUsableApiKey(client, file(content)));
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(reason);
-    if (value.trim() !== '') expect(text(error)).not.toContain(value);
+    expect(error.message).toMatch(new RegExp(`^\\.secrets\\.acme:${line}: `));
+    for (const value of entriesToMap(parseSecrets(content, 'f')).values())
+      if (value.trim().length >= 8) expect(text(error)).not.toContain(value.trim());
   });
 
-  it('a 16-byte API_KEY passes preflight', () => {
-    expect(() => assertUsableApiKey(client, new Map([['API_KEY', 'sixteen-byte-key']]))).not.toThrow();
+  it('a 16-byte API_KEY passes preflight, and so does a good previous key or an empty one', () => {
+    expect(() => assertUsableApiKey(client, file('API_KEY=sixteen-byte-key'))).not.toThrow();
+    expect(() => assertUsableApiKey(client, file('API_KEY=sixteen-byte-key\nAPI_KEY_PREVIOUS=another-16-bytes'))).not.toThrow();
+    expect(() => assertUsableApiKey(client, file('API_KEY=sixteen-byte-key\nAPI_KEY_PREVIOUS='))).not.toThrow();
+  });
+
+  it('the key rules: visible ASCII, no whitespace, at least 16 bytes; the problem never holds the value', () => {
+    expect(apiKeyProblem('A'.repeat(16))).toBeUndefined();
+    expect(apiKeyProblem('mcpf_~!#$%&*+-./0123456789:;<=>?@[]^_`{|}')).toBeUndefined();
+    for (const bad of [' '.repeat(20), `${'k'.repeat(20)}\u00a0`, `${'k'.repeat(20)}\u0000`, `${'k'.repeat(20)}\r`, 'k'.repeat(15)]) {
+      const problem = apiKeyProblem(bad);
+      expect(problem, JSON.stringify(bad)).toBeDefined();
+      expect(problem).not.toContain('kkkk');
+    }
   });
 
   const fleetAt = (dir: string) =>
     ({ dir, requiredKeys: ['API_KEY', 'UPSTREAM_TOKEN'], templatePath: join(dir, '.secrets.template') }) as Fleet;
   const clients = [client, { name: 'beta', secretsPath: '/p/.secrets.beta' } as Client];
-
   it('only API_KEY is generated; a client-supplied key needs its value from the environment or a prompt', async () => {
     const fleet = fleetAt(await scratch());
     const base = { fleet, clients: [client], env: { UPSTREAM_TOKEN: 'from-the-environment-1' } };

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VersionWithCode } from '../../src/cloudflare/workers-api.js';
+import { bundleHash } from '../../src/cloudflare/wrangler-build.js';
+import { bundleTag, codeTagOf } from '../../src/ops/deploy/rollout/bundles.js';
 import { uploadWithSecrets } from '../../src/ops/secrets/on-live-code.js';
 
 /** Secrets changed on a rolled-back worker: the live version's code again, its other secrets inherited. */
@@ -50,5 +52,15 @@ describe('uploadWithSecrets', () => {
     });
     expect(upload.metadata.keep_bindings).toBeUndefined();
     expect(upload.modules.map((m) => [m.name, Buffer.from(m.contents).toString()])).toEqual([['index.js', 'export default {}']]);
+  });
+});
+
+describe('the code tag of a re-upload', () => {
+  it('a version Cloudflare made for a secret change has no tag: its re-upload is named by the hash of its modules, as a deploy names it', () => {
+    const modules = [{ name: 'index.js', contentType: 'application/javascript+module', contents: Buffer.from('export default {}') }];
+    const fromSecretChange: VersionWithCode = { ...live, annotations: { 'workers/triggered_by': 'secret' } };
+    const upload = uploadWithSecrets(fromSecretChange, new Map([['API_KEY', 'new-key']]), 'mcp-fleet secrets rotate API_KEY on v-older');
+    expect(upload.metadata.annotations?.['workers/tag']).toBe(bundleTag(bundleHash(modules)));
+    expect(codeTagOf({ ...live, annotations: { 'workers/tag': 'rollback-0123abcd' } })).toBe(bundleTag(bundleHash(modules)));
   });
 });

@@ -118,6 +118,21 @@ describe('one client, from what was read', () => {
     });
   });
 
+  test('a secret-change version deployed again by a rollback runs the code from before its first deployment, not the newer code', async () => {
+    const secret = { 'workers/triggered_by': 'secret' };
+    const { api, calls } = reads(
+      [
+        deployment('d4', [['s1', 100]], 'deployment'),
+        deployment('d3', [['v2', 100]], 'upload'),
+        deployment('d2', [['s1', 100]], 'secret'),
+        deployment('d1', [['v1', 100]], 'upload'),
+      ],
+      { s1: version('s1', secret), v2: version('v2', shipped(OTHER)), v1: version('v1', shipped(HASH)) },
+    );
+    expect((await readRemoteState(api, 'acme')).codeVersions.map((v) => v.id)).toEqual(['v1']);
+    expect(calls).toEqual(['deployments acme', 'version acme s1', 'version acme v1']);
+  });
+
   test('a traffic split: one call per version, each version judged, the split is drift', async () => {
     const { api, calls } = reads(
       [

@@ -1,5 +1,5 @@
 import { defineCommand, optionalArg } from '../define.js';
-import { flag, local, repeatable, yes } from '../options.js';
+import { flag, repeatable, targetOptions, yes } from '../options.js';
 
 export const add = defineCommand({
   name: 'add',
@@ -18,7 +18,7 @@ export const add = defineCommand({
     yes: yes('never ask for a value at a terminal: what --set and --from-env do not give stays missing'),
     force: flag('--force', 'replace an existing .secrets.<client> (a backup is kept)'),
     deploy: flag('--deploy', 'deploy the new client right away (its first version carries its secrets), then verify it'),
-    local,
+    ...targetOptions,
   },
   access: 'write',
   run: async ({ args, flags, ctx }) => (await import('../run/add.js')).runAdd(ctx, { ...args, ...flags }),

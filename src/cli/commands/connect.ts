@@ -1,6 +1,6 @@
 import { HOSTS } from '../../ops/connect/hosts.js';
 import { clientsArg, defineCommand } from '../define.js';
-import { all, flag, local, text, url, yes } from '../options.js';
+import { all, flag, targetOptions, text, url, yes } from '../options.js';
 
 export const connect = defineCommand({
   name: 'connect',
@@ -9,17 +9,17 @@ export const connect = defineCommand({
   args: [clientsArg('clients to connect (or --all)')],
   options: {
     all,
-    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')}`),
+    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')} (not chatgpt: OAuth only)`),
     inlineKey: flag(
       '--inline-key',
       'embed the key itself (only at a terminal, or with --yes); by default the configuration refers to MCP_FLEET_<CLIENT>_API_KEY',
     ),
     yes: yes('confirm --inline-key where the output is not a terminal'),
     write: text(
-      '--write <dir>',
-      'write <dir>/<client>/<file> for each client instead of printing (not inside a git repository unless ignored)',
+      '--write <path>',
+      "a host's config file: merge these clients' entries into it, keeping every other entry (written only when every client succeeded); a directory: write <dir>/<client>/<file> for each (not inside a git repository unless ignored)",
     ),
-    local,
+    ...targetOptions,
     url,
   },
   access: 'read',

@@ -6,5 +6,6 @@ export const demo = defineCommand({
   args: [optionalArg('dir', 'where to leave the demo project (default: a new temp directory)')],
   options: {},
   access: 'none',
+  inCurrentDir: true,
   run: async ({ args, ctx }) => (await import('../run/demo.js')).runDemoCommand(ctx, args.dir),
 });

@@ -3,12 +3,14 @@ import { add } from './add.js';
 import { connect } from './connect.js';
 import { demo } from './demo.js';
 import { deploy } from './deploy.js';
+import { history } from './history.js';
 import { init } from './init.js';
 import { list } from './list.js';
 import { localEnv, localGroup, localStart, localStatus, localStop } from './local.js';
 import { logs } from './logs.js';
 import { metrics } from './metrics.js';
 import { remove } from './remove.js';
+import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsStatus } from './secrets.js';
 import { status } from './status.js';
@@ -26,11 +28,13 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   init,
   add,
   remove,
+  restore,
   upgradeConfig,
   list,
   verify,
   deploy,
   rollback,
+  history,
   secretsPush,
   secretsStatus,
   secretsRotate,

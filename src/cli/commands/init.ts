@@ -20,6 +20,7 @@ export const init = defineCommand({
     ),
   },
   access: 'write',
+  inCurrentDir: true,
   // Adopting changes a project others may be working on; a new project has no other writer yet.
   lockDir: ({ args, flags, ctx }) => (flags.adopt ? resolve(ctx.cwd, args.dir ?? '.') : undefined),
   run: async ({ args, flags, ctx }) => {

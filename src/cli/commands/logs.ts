@@ -1,5 +1,5 @@
 import { clientsArg, defineCommand } from '../define.js';
-import { all, flag, local, rateLimit } from '../options.js';
+import { all, flag, rateLimit, targetOptions } from '../options.js';
 
 export const logs = defineCommand({
   name: 'logs',
@@ -8,7 +8,7 @@ export const logs = defineCommand({
   args: [clientsArg('clients whose logs to stream (or --all)')],
   options: {
     all,
-    local,
+    ...targetOptions,
     follow: flag(
       '--follow',
       'when Cloudflare closes a tail (it expires, or the connection drops), open it again; without it, logs ends then',

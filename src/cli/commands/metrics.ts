@@ -1,7 +1,7 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_METRICS_SINCE } from '../../ops/fleet/defaults.js';
 import { clientsArg, defineCommand } from '../define.js';
 import { fleetCommand } from '../fleet-command.js';
-import { fleetOptions, textWithDefault } from '../options.js';
+import { flag, fleetOptions, textWithDefault } from '../options.js';
 
 export const metrics = defineCommand({
   name: 'metrics',
@@ -10,6 +10,10 @@ export const metrics = defineCommand({
   options: {
     ...fleetOptions(DEFAULT_CONCURRENCY.metrics),
     since: textWithDefault('--since <duration>', 'the window up to now, from 1m to 90d: 15m, 1h, 7d', DEFAULT_METRICS_SINCE),
+    includeProbes: flag(
+      '--include-probes',
+      "count mcp-fleet's own checks too (verify, a deploy's wait for the new version); by default they are left out",
+    ),
   },
   access: 'read',
   run: async ({ args, flags, ctx }) => {
@@ -26,7 +30,15 @@ export const metrics = defineCommand({
       // The trend needs a terminal; pipes and --json get the numbers (and the buckets in --json).
       const sparklines = Boolean(process.stdout.isTTY) && !ctx.json;
       return {
-        run: (onProgress) => fleetMetrics({ clients: run.clients, window, query, concurrency: flags.concurrency, onProgress }),
+        run: (onProgress) =>
+          fleetMetrics({
+            clients: run.clients,
+            window,
+            includeProbes: flags.includeProbes,
+            query,
+            concurrency: flags.concurrency,
+            onProgress,
+          }),
         progress: false,
         render: (results) => renderMetricsReport(results, { sparklines }),
         json: metricsJson,

@@ -5,8 +5,10 @@ import { clientsArg, defineCommand } from '../define.js';
 import { fleetCommand } from '../fleet-command.js';
 import { fleetOptions, negatable, parsed } from '../options.js';
 
+/** A version id, or at least 4 of its first characters (tables print 8). */
 function parseVersionId(value: string): string {
-  if (!/^[0-9a-f-]{8,64}$/i.test(value)) throw usageError(`--to ${value}: not a version id`);
+  if (!/^[0-9a-f][0-9a-f-]{3,35}$/i.test(value))
+    throw usageError(`--to ${value}: not a version id (an id, or its first characters as tables print them, e.g. 76e4be1e)`);
   return value;
 }
 
@@ -17,7 +19,11 @@ export const rollback = defineCommand({
   args: [clientsArg()],
   options: {
     ...fleetOptions(DEFAULT_CONCURRENCY.api),
-    to: parsed('--to <version-id>', 'the version to go back to (one client only)', parseVersionId),
+    to: parsed(
+      '--to <version-id>',
+      'the version to go back to: its id, or the 8 characters tables print (any unique prefix); one client only',
+      parseVersionId,
+    ),
     verify: negatable('--no-verify', 'skip the check of each worker afterwards'),
   },
   access: 'write',

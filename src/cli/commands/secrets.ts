@@ -14,7 +14,7 @@ export const secretsGroup: CommandGroup = {
 };
 
 /** What push, status and retire each bring: the op, its table, its document (loaded when the command runs). */
-interface SecretsOp<R extends ClientOutcome, D> {
+interface SecretsOp<R extends ClientOutcome, D extends object> {
   op: (options: { fleet: Fleet; clients: Client[]; api: SecretsApi; concurrency: number; onProgress?: ProgressListener }) => Promise<R[]>;
   render: (results: readonly R[]) => string;
   json: (results: readonly R[], ok: boolean) => D;
@@ -23,7 +23,7 @@ interface SecretsOp<R extends ClientOutcome, D> {
 }
 
 /** A secrets command over the fleet's clients, each through the secrets API. */
-function secretsCommand<R extends ClientOutcome, D>(
+function secretsCommand<R extends ClientOutcome, D extends object>(
   name: string,
   description: string,
   access: Access,

@@ -15,13 +15,13 @@ export interface AddRequest {
   force: boolean;
   deploy: boolean;
   local: boolean;
+  remote: boolean;
 }
 
 /** Whether workers run on the target, from one read of the account's list; unknown without a target. */
 async function presenceOn(target: Target | undefined): Promise<PresenceCheck> {
   const { accountPresence, unknownPresence } = await import('../../ops/project/worker-presence.js');
-  if (!target)
-    return unknownPresence(`no target to ask (CLOUDFLARE_API_TOKEN is not set, and no --local); with one, add looks before it makes a key`);
+  if (!target) return unknownPresence('no target to ask: CLOUDFLARE_API_TOKEN is not set and the local edge is not the target');
   const { createWorkersApi } = await import('../../cloudflare/workers-api.js');
   return accountPresence(
     createWorkersApi(target),
@@ -47,7 +47,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   const fleet = await loadFleet(ctx.cwd);
   const client = request.client ?? fleet.topLevelName ?? '';
   // With --deploy, what the deploy needs is checked before anything is written, so a refusal changes nothing.
-  const target = request.deploy ? await resolveFleetTarget(fleet, request.local) : await configuredTarget(fleet, request.local);
+  const target = request.deploy ? await resolveFleetTarget(ctx, fleet, request) : await configuredTarget(ctx, fleet, request);
   const result = await addClient({
     fleet,
     client,
@@ -67,7 +67,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   renderAdd(ctx.output, fleet.configPath, result, request.deploy);
   if (!request.deploy) return ExitCode.ok;
   const { deployOp } = await import('./deploy.js');
-  const run = await prepareFleetRun(ctx, [client], { all: false, local: request.local }, target);
+  const run = await prepareFleetRun(ctx, [client], { all: false, local: request.local, remote: request.remote }, target);
   const rollout = { verify: true, rollback: true, canary: undefined, waves: undefined, allAtOnce: false };
   const deployed = await runFleetOp(run, await deployOp(run, 1, rollout));
   ctx.output.result(addJson(result, deployed.json));

@@ -4,7 +4,7 @@ import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves } from '../../ops/deploy/ro
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
-import { type FleetFlags, type FleetOp, type FleetRun, fleetCommand, prepareFleetRun } from '../fleet-command.js';
+import { type FleetFlags, type FleetOp, type FleetRun, fleetCommand, prepareFleetRun, targetDocument } from '../fleet-command.js';
 
 /** How the rollout is shaped, as the deploy flags say it. */
 export interface RolloutRequest {
@@ -107,6 +107,6 @@ async function planCommand(ctx: CommandContext, request: DeployRequest): Promise
     waves: waveOptions(run, request),
   });
   ctx.output.info(renderPlan(plan));
-  ctx.output.result(deployPlanJson(plan));
+  ctx.output.result((await import('../../ui/json/common.js')).withTarget(deployPlanJson(plan), await targetDocument(run.target)));
   return ExitCode.ok;
 }

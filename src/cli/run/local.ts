@@ -35,7 +35,7 @@ function forwardedArgs(request: StartRequest): string[] {
   return args;
 }
 
-export async function runLocalStart(ctx: CommandContext, request: StartRequest): Promise<undefined> {
+export async function runLocalStart(ctx: CommandContext, request: StartRequest): Promise<ExitCode | undefined> {
   // 8787 is wrangler dev's default too: unless it was asked for by name, a taken 8787 means any free port.
   const portNamed = request.port !== undefined;
   const port = request.port ?? DEFAULT_EDGE_PORT;
@@ -47,13 +47,16 @@ export async function runLocalStart(ctx: CommandContext, request: StartRequest):
     if (!portNamed && actual !== port)
       ctx.output.warn(`port ${port} is taken (wrangler dev uses it too), so the edge listens on port ${actual}`);
   };
+  const { rememberLocalTarget } = await import('../../local/lifecycle/remembered-target.js');
   if (request.detach) {
     const args = [...(portNamed ? ['--port', String(port)] : []), ...forwardedArgs(request)];
     const info = await startDetached({ projectDir: ctx.cwd, startArgs: args });
     notePort(info.port);
+    await rememberLocalTarget(ctx.cwd);
     ctx.output.result(localEdgeJson(info));
     ctx.output.success(`local edge running in the background (pid ${info.pid}), log: ${edgeLogPath(ctx.cwd)}`);
     report.printConnection(ctx.output, info, nodeResolverHint());
+    ctx.output.info(report.rememberedNote());
     return undefined;
   }
   const [{ startEdge }, { edgeFilePath }] = await Promise.all([
@@ -73,6 +76,8 @@ export async function runLocalStart(ctx: CommandContext, request: StartRequest):
       ),
   });
   notePort(edge.info.port);
+  // A detached edge's parent remembers it (above), once it knows the edge is ready.
+  if (!process.env[DETACHED_ENV]) await rememberLocalTarget(ctx.cwd);
   ctx.output.result(localEdgeJson(edge.info));
   // A detached edge writes to edge.log, and CI keeps the stderr of a --json run: the token stays in edge.json (0600) only.
   if (process.env[DETACHED_ENV] || ctx.json)
@@ -80,11 +85,18 @@ export async function runLocalStart(ctx: CommandContext, request: StartRequest):
   else report.printEnv(ctx.output, edgeEnv(edge.info));
   report.printConnection(ctx.output, edge.info, nodeResolverHint());
   ctx.output.success(`local edge ready on ${edge.info.apiBaseUrl} (pid ${edge.info.pid}) — Ctrl-C stops it`);
+  if (!process.env[DETACHED_ENV]) ctx.output.info(report.rememberedNote());
   signals.removeAddedSince();
-  await waitForSignal();
+  const stoppedItself = await Promise.race([waitForSignal().then(() => undefined), edge.stoppedItself]);
+  if (stoppedItself !== undefined) {
+    // Its project moved away (edge.ts said why in the log): nothing more may be written by the old path.
+    ctx.output.problem(`the local edge stopped: ${stoppedItself}`);
+    return ExitCode.failed;
+  }
   ctx.output.info('stopping the local edge…');
   await stopOrHurry(() => edge.stop());
   ctx.output.success('local edge stopped');
+  if (!process.env[DETACHED_ENV]) ctx.output.info(report.stillRememberedNote());
   return undefined;
 }
 
@@ -113,11 +125,16 @@ export async function runLocalStatus(ctx: CommandContext): Promise<ExitCode> {
     import('../../ui/local-report.js'),
   ]);
   const status = await edgeStatus(ctx.cwd);
+  const remembered = await (await import('../../local/lifecycle/remembered-target.js'))
+    .readRememberedTarget(ctx.cwd)
+    .catch(() => undefined);
   ctx.output.result(localStatusJson(status, nodeResolverHint()));
   if (!status.running) {
     for (const line of report.edgeNotRunning(status.info?.pid, status.stale)) ctx.output.info(line);
+    if (remembered) ctx.output.info(report.stillRememberedNote());
     return ExitCode.failed;
   }
+  if (remembered) ctx.output.info(report.rememberedNote());
   const { info } = status;
   ctx.output.success(`local edge running (pid ${info.pid}) since ${info.startedAt}`);
   report.printConnection(ctx.output, info, nodeResolverHint());
@@ -132,8 +149,13 @@ export async function runLocalStatus(ctx: CommandContext): Promise<ExitCode> {
 }
 
 export async function runLocalStop(ctx: CommandContext): Promise<undefined> {
-  const { stopEdge } = await import('../../local/lifecycle/detach.js');
+  const [{ stopEdge }, { forgetRememberedTarget }] = await Promise.all([
+    import('../../local/lifecycle/detach.js'),
+    import('../../local/lifecycle/remembered-target.js'),
+  ]);
   const outcome = await stopEdge(ctx.cwd);
+  // After the edge: a stop that failed leaves the project acting on the edge it still has.
+  const forgotten = await forgetRememberedTarget(ctx.cwd);
   ctx.output.result(localStopJson(outcome));
   if (outcome.kind === 'stopped') ctx.output.success(`local edge stopped (pid ${outcome.pid})`);
   else {
@@ -143,5 +165,6 @@ export async function runLocalStop(ctx: CommandContext): Promise<undefined> {
         : '';
     ctx.output.info(outcome.removedStale ? `local edge not running (removed a stale edge.json${orphans})` : 'local edge not running');
   }
+  if (forgotten) ctx.output.info("this project's commands act on Cloudflare again (local start makes the edge their default)");
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ExitCode } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
-import { type FleetFlags, prepareFleetRun } from '../fleet-command.js';
+import { type FleetFlags, prepareFleetRun, targetDocument } from '../fleet-command.js';
 
 export interface LogsRequest extends FleetFlags {
   clients: string[];
@@ -54,7 +54,10 @@ export async function runLogs(ctx: CommandContext, request: LogsRequest): Promis
     const problems = renderProblems(results);
     if (problems.length > 0) output.problem(problems.join('\n'));
     const exitCode = fleetExitCode(results.map((result) => result.error));
-    if (json) process.stdout.write(`${JSON.stringify(logsJson(results, exitCode === 0))}\n`);
+    if (json) {
+      const { withTarget } = await import('../../ui/json/common.js');
+      process.stdout.write(`${JSON.stringify(withTarget(logsJson(results, exitCode === 0), await targetDocument(run.target)))}\n`);
+    }
     return exitCode;
   } finally {
     process.off('SIGINT', stop);

@@ -12,6 +12,9 @@ export interface StatusRequest extends FleetFlags {
   workersLimit: number;
 }
 
+/** A label no client can have (client names have no spaces). */
+const BUILD_LINE = 'local build';
+
 /** `status`: read-only, so it never waits for the project lock (a deploy may hold it; status then shows what runs meanwhile). */
 export async function runStatus(ctx: CommandContext, request: StatusRequest): Promise<ExitCode> {
   const run = await prepareFleetRun(ctx, request.clients, request);
@@ -24,23 +27,33 @@ export async function runStatus(ctx: CommandContext, request: StatusRequest): Pr
       import('../../cloudflare/api.js'),
       import('../../ui/status-report.js'),
     ]);
-  const { statusJson } = await import('../../ui/json/status.js');
+  const [{ statusJson }, { createFleetProgress }] = await Promise.all([
+    import('../../ui/json/status.js'),
+    import('../../ui/fleet-progress.js'),
+  ]);
   let status: Awaited<ReturnType<typeof fleetStatus>> | undefined;
   const outcome = await runFleetOp<ClientStatus, StatusJson>(run, {
+    // Its own display: a line for the local build (seconds cold) above the clients' (stderr; never in the document).
     progress: false,
-    run: async (onProgress) => {
-      status = await fleetStatus({
-        fleet: run.fleet,
-        clients: run.clients,
-        reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
-        secretsApi: createSecretsApi(run.target),
-        concurrency: request.concurrency,
-        workersLimit: request.workersLimit,
-        warnShare: CAPACITY_WARNING_SHARE,
-        verify: request.verify ? { target: run.target } : undefined,
-        unconfigured: request.all,
-        onProgress,
-      });
+    run: async () => {
+      const display = createFleetProgress(ctx.output, [BUILD_LINE, ...run.clients.map((client) => client.name)]);
+      try {
+        status = await fleetStatus({
+          fleet: run.fleet,
+          clients: run.clients,
+          reads: { workers: createWorkersApi(run.target), versions: createVersionReads(run.target) },
+          secretsApi: createSecretsApi(run.target),
+          concurrency: request.concurrency,
+          workersLimit: request.workersLimit,
+          warnShare: CAPACITY_WARNING_SHARE,
+          verify: request.verify ? { target: run.target } : undefined,
+          unconfigured: request.all,
+          onProgress: display.update,
+          onBuild: (phase, detail) => display.update(BUILD_LINE, phase, detail),
+        });
+      } finally {
+        display.stop();
+      }
       return status.clients;
     },
     render: () => (status ? report.renderFleetStatus(status, { verify: request.verify }) : ''),

@@ -19,6 +19,8 @@ export interface RequestLogEntry {
   ms: number;
   /** Set when fault injection decided the answer. */
   fault: 'error' | 'rate-limited' | null;
+  /** Names (never values) of body fields the edge accepted without applying them: outside the operation's schema. */
+  ignored: string[];
 }
 
 export class RequestLog {

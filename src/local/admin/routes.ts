@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../analytics/store.js';
 import { invoke, Router, readJson } from '../control-plane/router.js';
+import { EDGE_PATHS } from '../lifecycle/edge-file.js';
 import { type IdentityAnswer, isValidNonce } from '../lifecycle/edge-identity.js';
 import { ApiError, type ApiResponse, errors, ok } from '../net/envelope.js';
 import type { WorkerSummary } from '../runtime/worker-summary.js';
@@ -14,7 +15,7 @@ import type { RequestLog } from './request-log.js';
  * trust edge.json; it proves the token without revealing it.
  */
 
-export const ADMIN_PREFIX = '/__edge';
+export const ADMIN_PREFIX = EDGE_PATHS.admin;
 
 export interface AdminOptions {
   faults: Faults;

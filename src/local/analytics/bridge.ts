@@ -28,7 +28,7 @@ export function analyticsBridge(spec: WorkerSpec, onDataPoint: (point: DataPoint
     handler: async (request) => {
       try {
         const body = (await request.json()) as { binding: string; point: Record<string, unknown> };
-        onDataPoint(toDataPoint(spec.name, body.binding, datasets.get(body.binding) ?? '', body.point));
+        onDataPoint(toDataPoint(spec.script, body.binding, datasets.get(body.binding) ?? '', body.point));
       } catch {
         // A malformed point is dropped, as Analytics Engine would.
       }

@@ -3,6 +3,7 @@ import { type EdgeStore, newTag, type ScriptRecord } from '../store.js';
 import type { PlaneContext } from './context.js';
 import { parseUpload } from './multipart.js';
 import { type Handler, type Router, readJsonObject, readSettingsBody } from './router.js';
+import { checkFields, SCRIPT_SETTINGS, SCRIPT_UPLOAD } from './schema-fields.js';
 import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
 
 /** Cloudflare's rule for Worker names: they become a DNS label. */
@@ -52,6 +53,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
       );
     }
     const upload = await parseUpload(ctx.request);
+    const { ignored, messages } = checkFields(SCRIPT_UPLOAD, upload.metadata);
     const version = await store.exclusive(async () => {
       const existing = store.getScript(name);
       const { version, secrets } = await versionFromUpload(plane, name, existing, upload, originOf(ctx));
@@ -67,7 +69,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
     });
     const startupMs = await plane.syncOrRollback(name, removeVersion(store, name, version.id));
     const script = requireScript(name);
-    return ok(scriptObject(store, script, { deployment_id: version.id, startup_time_ms: startupMs }));
+    return ok(scriptObject(store, script, { deployment_id: version.id, startup_time_ms: startupMs }), { messages, ignored });
   });
 
   const scriptContent: Handler<':script'> = async ({ params }) => {
@@ -106,6 +108,7 @@ export function registerScriptRoutes(router: Router, plane: PlaneContext): void 
   route('PATCH', '/accounts/:account/workers/scripts/:script/script-settings', async ({ params, request }) => {
     requireScript(params.script);
     const body = await readJsonObject(request);
+    checkFields(SCRIPT_SETTINGS, body);
     const record = await updateScript(params.script, (r) => applyScriptSettings(r, body));
     return ok(scriptSettingsObject(record));
   });

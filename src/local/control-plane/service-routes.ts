@@ -24,7 +24,8 @@ export function registerServiceRoutes(router: Router, plane: PlaneContext): void
   });
   route('GET', '/accounts/:account/workers/scripts/:script/tails', async ({ params }) => {
     requireScript(params.script);
-    return ok(tails.list(params.script));
+    // One tail, as the schema has it; null when the worker has none (the schema defines no error for that).
+    return ok(tails.current(params.script) ?? null);
   });
   route('DELETE', '/accounts/:account/workers/scripts/:script/tails/:tail', async ({ params }) => {
     tails.delete(params.script, params.tail);

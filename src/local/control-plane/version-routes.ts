@@ -3,7 +3,8 @@ import type { DeploymentRecord, EdgeStore, ScriptRecord, VersionRecord } from '.
 import type { PlaneContext } from './context.js';
 import { parseUpload } from './multipart.js';
 import { positiveInt, type Router, readJsonObject, sourceOf, stringRecord } from './router.js';
-import { applyScriptSettings, originOf, versionFromUpload } from './uploads.js';
+import { checkFields, DEPLOYMENT, VERSION_UPLOAD } from './schema-fields.js';
+import { originOf, versionFromUpload } from './uploads.js';
 
 /** Versions (uploaded without deploying) and deployments (which versions run, at what percentage): `wrangler versions …`, `wrangler deployments …`. */
 export function registerVersionRoutes(router: Router, plane: PlaneContext): void {
@@ -31,15 +32,15 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     const name = ctx.params.script;
     requireScript(name);
     const upload = await parseUpload(ctx.request);
+    // A version carries code, bindings and compatibility only: script-level settings are never taken from it.
+    const { ignored, messages } = checkFields(VERSION_UPLOAD, upload.metadata);
     const version = await store.exclusive(async () => {
       const script = requireScript(name);
       const { version, secrets } = await versionFromUpload(plane, name, script, upload, originOf(ctx));
-      const record = structuredClone(script);
-      applyScriptSettings(record, upload.metadata);
-      await plane.saveVersion(record, version, secrets);
+      await plane.saveVersion(structuredClone(script), version, secrets);
       return version;
     });
-    return ok({ ...versionObject(requireScript(name), version), startup_time_ms: 0 });
+    return ok({ ...versionObject(requireScript(name), version), startup_time_ms: 0 }, { messages, ignored });
   });
 
   route('GET', '/accounts/:account/workers/workers/:script/versions/:version', async ({ params, query }) => {
@@ -64,7 +65,8 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
     const name = params.script;
     requireScript(name);
     const body = await readJsonObject(request);
-    if (body.strategy !== undefined && body.strategy !== 'percentage') throw errors.badRequest('strategy must be "percentage"');
+    const { ignored, messages } = checkFields(DEPLOYMENT, body);
+    if (body.strategy !== 'percentage') throw errors.badRequest('"strategy" is required and must be "percentage"');
     const versions = parseDeploymentVersions(body.versions);
     const annotations = { 'workers/triggered_by': 'deployment', ...stringRecord(body.annotations) };
     const force = query.get('force') === 'true';
@@ -87,7 +89,7 @@ export function registerVersionRoutes(router: Router, plane: PlaneContext): void
       record.deployments = record.deployments.filter((d) => d.id !== deployment.id);
       await store.saveScript(record, store.secretsOf(name));
     });
-    return ok(deployment);
+    return ok(deployment, { messages, ignored });
   });
 }
 
@@ -169,12 +171,31 @@ function versionObject(script: ScriptRecord, version: VersionRecord): Record<str
   };
 }
 
+/** The schema's bounds of a version's share: a version in a deployment serves at least 0.01 %. */
+const MIN_PERCENTAGE = 0.01;
+const MAX_PERCENTAGE = 100;
+
 function parseDeploymentVersions(value: unknown): DeploymentRecord['versions'] {
   if (!Array.isArray(value) || value.length === 0 || value.length > 2) throw errors.badRequest('"versions" must list one or two versions');
   const versions = value.map((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw errors.badRequest('Each deployment version must be an object');
+    const extra = Object.keys(entry).filter((key) => key !== 'version_id' && key !== 'percentage');
+    if (extra.length > 0)
+      throw errors.badRequest(
+        `A deployment version takes "version_id" and "percentage" only, not ${extra.map((k) => `"${k}"`).join(', ')}`,
+      );
     const v = entry as { version_id?: unknown; percentage?: unknown };
-    if (typeof v?.version_id !== 'string' || typeof v.percentage !== 'number' || v.percentage < 0 || v.percentage > 100) {
-      throw errors.badRequest('Each deployment version needs "version_id" and a "percentage" between 0 and 100');
+    if (
+      typeof v.version_id !== 'string' ||
+      typeof v.percentage !== 'number' ||
+      !Number.isFinite(v.percentage) ||
+      v.percentage < MIN_PERCENTAGE ||
+      v.percentage > MAX_PERCENTAGE
+    ) {
+      throw errors.badRequest(
+        `Each deployment version needs "version_id" and a "percentage" from ${MIN_PERCENTAGE} to ${MAX_PERCENTAGE} (got ${JSON.stringify(v.percentage)})`,
+      );
     }
     return { version_id: v.version_id, percentage: v.percentage };
   });

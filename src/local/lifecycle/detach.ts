@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,7 +60,8 @@ export interface DetachOptions {
 export async function startDetached(options: DetachOptions): Promise<EdgeInfo> {
   await ensureStateDir(options.projectDir, localEdgeDir(options.projectDir));
   const logPath = edgeLogPath(options.projectDir);
-  const log = await open(logPath, 'a', 0o600);
+  // Not through a link: the log would be appended wherever it points.
+  const log = await open(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   const bin = fileURLToPath(new URL('../bin/mcp-fleet.js', import.meta.url));
   const child = spawn(process.execPath, [bin, '--cwd', options.projectDir, 'local', 'start', ...options.startArgs], {
     cwd: options.projectDir,
@@ -120,12 +122,18 @@ export async function stopEdge(projectDir: string, timeoutMs = 20_000): Promise<
   return { kind: 'stopped', pid: info.pid };
 }
 
-/** The environment that points shell tools at the edge (named, so that `local env --json` declares each variable). */
+/**
+ * The environment that points shell tools at the edge (named, so that `local env --json` declares
+ * each variable), and keeps the wrangler they run there from phoning Cloudflare: no usage metrics,
+ * no error reports (wrangler's own variables).
+ */
 export type EdgeEnv = {
   CLOUDFLARE_API_BASE_URL: string;
   CLOUDFLARE_BASE_URL: string;
   CLOUDFLARE_API_TOKEN: string;
   CLOUDFLARE_ACCOUNT_ID: string;
+  WRANGLER_SEND_METRICS: 'false';
+  WRANGLER_SEND_ERROR_REPORTS: 'false';
 };
 
 export function edgeEnv(info: EdgeInfo): EdgeEnv {
@@ -134,6 +142,8 @@ export function edgeEnv(info: EdgeInfo): EdgeEnv {
     CLOUDFLARE_BASE_URL: info.apiBaseUrl,
     CLOUDFLARE_API_TOKEN: info.token,
     CLOUDFLARE_ACCOUNT_ID: info.accountId,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
   };
 }
 

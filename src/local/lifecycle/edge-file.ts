@@ -1,10 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { usageError } from '../../util/errors.js';
+import { accessError, usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
-import { statePaths } from '../../util/state-dir.js';
+import { checkStateFile, statePaths } from '../../util/state-dir.js';
 
 /** Where a fleet project keeps its local edge's state and connection details. */
 export function localEdgeDir(projectDir: string): string {
@@ -48,12 +48,18 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
+  } catch (error) {
+    // Missing is one thing; there but unreadable (another user's edge) is another, and says so.
+    const denied = accessError(error, path, 'read');
+    if (denied) throw denied;
     throw usageError(
       `no local edge is recorded for this project (${path} is missing)`,
       `Start one with: ${commandLine('local', 'start', '--detach')}`,
     );
   }
+  // edge.json says where the token and every pushed secret go: only this user's own file counts.
+  // (Checked after the read, so that a file this user cannot read is said to be unreadable.)
+  await checkStateFile(projectDir, path);
   const parsed = EdgeInfoSchema.safeParse(safeJson(text));
   if (!parsed.success) {
     throw usageError(
@@ -64,14 +70,23 @@ export async function readEdgeInfo(projectDir: string): Promise<EdgeInfo> {
   return parsed.data;
 }
 
-/** edge.json if present and valid, else undefined (never throws). */
+/**
+ * edge.json if present and valid, else undefined. One this user may not read is exit 2: taken for
+ * "no edge", it would let `local start` start a second edge and `local stop` report nothing running.
+ */
 export async function readEdgeInfoIfAny(projectDir: string): Promise<EdgeInfo | undefined> {
+  const path = edgeFilePath(projectDir);
+  let text: string;
   try {
-    const parsed = EdgeInfoSchema.safeParse(safeJson(await readFile(edgeFilePath(projectDir), 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const denied = accessError(error, path, 'read');
+    if (denied) throw denied;
     return undefined;
   }
+  await checkStateFile(projectDir, path);
+  const parsed = EdgeInfoSchema.safeParse(safeJson(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 function safeJson(text: string): unknown {
@@ -80,6 +95,23 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Where the edge serves the Cloudflare API, its admin routes, and workers by path (for clients that cannot resolve *.localhost). */
+export const EDGE_PATHS = { api: '/client/v4', admin: '/__edge', workers: '/__workers/' } as const;
+
+/**
+ * The URLs an edge listening on 127.0.0.1:`port` serves, and the only ones edge.json may name: a
+ * command derives every URL it sends to from the port the edge proved (edge-identity.ts), so that
+ * an edited template cannot send a client's key to another listener or another client's worker.
+ */
+export function edgeUrls(port: number): Pick<EdgeInfo, 'apiBaseUrl' | 'adminUrl' | 'workerUrlTemplate' | 'workerPathUrlTemplate'> {
+  return {
+    apiBaseUrl: `http://127.0.0.1:${port}${EDGE_PATHS.api}`,
+    adminUrl: `http://127.0.0.1:${port}${EDGE_PATHS.admin}`,
+    workerUrlTemplate: `http://{name}.localhost:${port}`,
+    workerPathUrlTemplate: `http://127.0.0.1:${port}${EDGE_PATHS.workers}{name}`,
+  };
 }
 
 export function workerUrlFromTemplate(template: string, name: string): string {

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type FleetError, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
 import { isAlive } from '../../util/process-alive.js';
-import type { EdgeInfo } from './edge-file.js';
+import { type EdgeInfo, edgeUrls } from './edge-file.js';
 
 /**
  * Is the edge that edge.json records the one answering on its port? edge.json outlives an edge
@@ -44,21 +44,19 @@ export type EdgeProblem =
   | { kind: 'no-answer'; port: number; detail: string }
   | { kind: 'impostor'; port: number; detail: string };
 
-/** Why edge.json's URLs cannot be the local edge's: each must be plain http on this machine's loopback, on the recorded port. */
+/**
+ * Why edge.json's URLs cannot be the local edge's: each must be exactly the URL an edge on the
+ * recorded port writes (edgeUrls). Loopback alone is not enough: another loopback address or
+ * [::1] on the same port is another listener, and a template with a path or `..` in it reaches
+ * another client's worker through the edge itself; either would be handed every client's key.
+ */
 export function edgeUrlProblem(info: EdgeInfo): string | undefined {
-  const urls = [info.apiBaseUrl, info.adminUrl, info.workerUrlTemplate, info.workerPathUrlTemplate].filter(
-    (url): url is string => url !== undefined,
-  );
-  for (const raw of urls) {
-    let url: URL;
-    try {
-      url = new URL(raw.replaceAll('{name}', 'worker'));
-    } catch {
-      return `${raw} is not a URL`;
-    }
-    const host = url.hostname.toLowerCase();
-    const loopback = host === '127.0.0.1' || host === '[::1]' || host === 'localhost' || host.endsWith('.localhost');
-    if (url.protocol !== 'http:' || !loopback || url.port !== String(info.port)) return `${raw} is not on 127.0.0.1:${info.port}`;
+  if (!Number.isInteger(info.port) || info.port < 1 || info.port > 65535) return `port ${info.port} is not a port number`;
+  const expected = edgeUrls(info.port);
+  for (const field of ['apiBaseUrl', 'adminUrl', 'workerUrlTemplate', 'workerPathUrlTemplate'] as const) {
+    const recorded = info[field];
+    if (recorded === undefined && field === 'workerPathUrlTemplate') continue;
+    if (recorded !== expected[field]) return `${field} ${recorded} is not ${expected[field]}, the edge's own on port ${info.port}`;
   }
   return undefined;
 }

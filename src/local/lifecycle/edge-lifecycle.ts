@@ -106,6 +106,7 @@ export async function shutDown(edge: LiveEdge): Promise<void> {
     edge.server.closeAllConnections();
   });
   await edge.runtime.dispose().catch(() => undefined);
-  const recorded = await readEdgeInfoIfAny(edge.projectDir);
+  // A record that can no longer be read or trusted is not this edge's to remove.
+  const recorded = await readEdgeInfoIfAny(edge.projectDir).catch(() => undefined);
   if (recorded && recorded.pid === edge.info.pid && recorded.port === edge.info.port) await removeEdgeFile(edge.projectDir);
 }

@@ -12,6 +12,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Fields of the request accepted but not applied (see schema-fields.ts), for the request log; never written. */
+  ignored?: string[];
 }
 
 export interface ResultInfo {
@@ -45,10 +47,13 @@ export const CfCode = {
   rateLimited: 971,
 } as const;
 
-export function ok(result: unknown, extra: { status?: number; resultInfo?: ResultInfo; messages?: CfMessage[] } = {}): ApiResponse {
+export function ok(
+  result: unknown,
+  extra: { status?: number; resultInfo?: ResultInfo; messages?: CfMessage[]; ignored?: string[] } = {},
+): ApiResponse {
   const body: Record<string, unknown> = { success: true, errors: [], messages: extra.messages ?? [], result };
   if (extra.resultInfo) body.result_info = extra.resultInfo;
-  return { status: extra.status ?? 200, body };
+  return { status: extra.status ?? 200, body, ...(extra.ignored?.length ? { ignored: extra.ignored } : {}) };
 }
 
 export function fail(status: number, code: number, message: string, headers?: Record<string, string>): ApiResponse {

@@ -34,13 +34,23 @@ export interface RuntimeOptions {
   workersPerProcess?: number;
 }
 
+/** One version a worker's traffic goes to: the runtime instance that runs it and its share. */
+export interface TrafficShare {
+  instance: string;
+  versionId: string;
+  percentage: number;
+}
+
 export interface Runtime {
-  /** Applies the current desired set; resolves once the workers it changed run (or failed to start). */
+  /** Applies the current desired set; resolves once the workers it changed run (or failed to start). Failures are keyed by worker. */
   sync(): Promise<SyncResult>;
-  /** Resolves when no restart is in progress for this worker's process (or any, without a name). */
-  idle(name?: string): Promise<void>;
-  /** The direct loopback URL of a running worker. */
-  workerOrigin(name: string): URL | undefined;
+  /** Resolves when no restart is in progress for this worker's processes (or any, without a name). */
+  idle(script?: string): Promise<void>;
+  /** The versions a worker's traffic is split between (one for most), in the deployment's order; undefined when it runs nothing. */
+  sharesOf(script: string): TrafficShare[] | undefined;
+  /** The direct loopback URL of a running instance (a worker's name, or its split instance's). */
+  workerOrigin(instance: string): URL | undefined;
+  /** The workers (not instances) that run now. */
   running(): string[];
   dispose(): Promise<void>;
 }
@@ -51,6 +61,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const perProcess = Math.max(1, options.workersPerProcess ?? DEFAULT_WORKERS_PER_PROCESS);
   const shards: WorkerdProcess[] = [];
   const shardOf = new Map<string, WorkerdProcess>();
+  /** script → its instances and their shares, as of the last plan. */
+  let shares = new Map<string, TrafficShare[]>();
   let planning: Promise<unknown> = Promise.resolve();
   let disposed = false;
 
@@ -58,6 +70,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   async function plan(): Promise<Array<Promise<SyncResult>>> {
     const specs = await options.desired();
     const wanted = new Set(specs.map((spec) => spec.name));
+    const nextShares = new Map<string, TrafficShare[]>();
+    for (const spec of specs) {
+      const list = nextShares.get(spec.script) ?? [];
+      list.push({ instance: spec.name, versionId: spec.versionId, percentage: spec.percentage });
+      nextShares.set(spec.script, list);
+    }
+    shares = nextShares;
     for (const [name, shard] of shardOf) {
       if (!wanted.has(name)) {
         shardOf.delete(name);
@@ -93,20 +112,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       shards.splice(0, shards.length, ...kept);
       return { failures: Object.assign({}, ...results.map((result) => result.failures)) as Record<string, string> };
     },
-    async idle(name) {
+    async idle(script) {
       await planning;
-      const shard = name === undefined ? undefined : shardOf.get(name);
-      if (shard) await shard.idle();
-      else if (name === undefined) await Promise.all(shards.map((s) => s.idle()));
+      if (script === undefined) {
+        await Promise.all(shards.map((s) => s.idle()));
+        return;
+      }
+      const instances = shares.get(script)?.map((share) => share.instance) ?? [script];
+      const busy = new Set(instances.map((instance) => shardOf.get(instance)).filter((shard) => shard !== undefined));
+      await Promise.all([...busy].map((shard) => shard.idle()));
     },
-    workerOrigin: (name) => shardOf.get(name)?.origins.get(name),
-    running: () => shards.flatMap((shard) => [...shard.origins.keys()]).sort(),
+    sharesOf: (script) => shares.get(script),
+    workerOrigin: (instance) => shardOf.get(instance)?.origins.get(instance),
+    running: () => [...new Set(shards.flatMap((shard) => [...shard.scripts()]))].sort(),
     async dispose() {
       disposed = true;
       await planning;
       await Promise.all(shards.map((shard) => shard.dispose()));
       shards.length = 0;
       shardOf.clear();
+      shares = new Map();
     },
   };
 }

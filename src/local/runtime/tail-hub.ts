@@ -8,7 +8,8 @@ import type { TailSink } from './edge-internal-worker.js';
  * `wrangler tail` on the local edge. As on Cloudflare, `POST …/scripts/<worker>/tails` creates a
  * tail and answers the URL of a WebSocket (protocol trace-v1) that streams one JSON message per
  * invocation of the worker: its request, outcome, console output and exceptions. The URL is the
- * capability (wrangler sends no token on the socket), so its id is 32 random bytes. The events come
+ * capability (wrangler sends no token on the socket), so its id is 16 random bytes: 32 hex characters,
+ * the length of Cloudflare's identifiers in its schema, and 128 bits no one guesses. The events come
  * from workerd's own tail mechanism (edge-internal-worker.ts), with secrets in headers redacted there.
  */
 
@@ -41,16 +42,17 @@ export class TailHub implements TailSink {
 
   create(script: string): TailRecord {
     this.prune();
-    const id = randomBytes(32).toString('hex');
+    const id = randomBytes(16).toString('hex');
     const expiresAt = this.now() + TAIL_TTL_MS;
     const record = { id, url: `${this.socketBase()}${TAIL_PATH_PREFIX}${id}`, expires_at: new Date(expiresAt).toISOString() };
     this.sessions.set(id, { record, script, expiresAt, sockets: new Set() });
     return record;
   }
 
-  list(script: string): TailRecord[] {
+  /** The worker's newest live tail (Cloudflare's `GET …/tails` answers one tail, not a list); undefined when it has none. */
+  current(script: string): TailRecord | undefined {
     this.prune();
-    return [...this.sessions.values()].filter((session) => session.script === script).map((session) => session.record);
+    return [...this.sessions.values()].filter((session) => session.script === script).at(-1)?.record;
   }
 
   /** False when the worker has no such tail. */

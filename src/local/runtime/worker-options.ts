@@ -47,11 +47,11 @@ export function workerOptions(spec: WorkerSpec, hooks: WorkerHooks): MiniflareWo
       compatibilityFlags: spec.compatibilityFlags,
       manifest: { mainModule, modules },
       env,
-      ...(hooks.tails ? { tailConsumers: [tailConsumerOf(spec.name)] } : {}),
+      ...(hooks.tails ? { tailConsumers: [tailConsumerOf(spec.script)] } : {}),
     },
     dev: {
       unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-      ...(hooks.egress ? { outboundService: { type: 'fetcher' as const, handler: hooks.egress(spec.name) } } : {}),
+      ...(hooks.egress ? { outboundService: { type: 'fetcher' as const, handler: hooks.egress(spec.script) } } : {}),
     },
   };
 }

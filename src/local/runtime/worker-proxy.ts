@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { CfCode, fail } from '../net/envelope.js';
 import { writeApi } from '../net/http-bridge.js';
 import type { Runtime } from './runtime.js';
+import { TrafficSplitter } from './traffic-split.js';
 
 /**
  * Worker traffic: a request for a worker goes to that worker's own loopback socket in workerd, and
@@ -36,11 +37,15 @@ export type WorkerProxy = (
   clientExpectsContinue?: boolean,
 ) => Promise<void>;
 
-export function createWorkerProxy(runtime: Pick<Runtime, 'idle' | 'workerOrigin'>): WorkerProxy {
+export function createWorkerProxy(runtime: Pick<Runtime, 'idle' | 'workerOrigin' | 'sharesOf'>): WorkerProxy {
+  const splitter = new TrafficSplitter();
   return async ({ name, pathAndQuery, host }, req, res, clientExpectsContinue = false) => {
     // A worker being restarted answers once it runs again, not with a 404 in between.
     await runtime.idle(name);
-    const origin = runtime.workerOrigin(name);
+    // A gradual deployment runs two versions: the request goes to one of them by the deployment's percentages.
+    const shares = runtime.sharesOf(name);
+    const instance = shares ? splitter.choose(name, shares, req.headers) : undefined;
+    const origin = instance === undefined ? undefined : runtime.workerOrigin(instance);
     if (!origin) {
       req.resume();
       writeApi(res, fail(404, CfCode.scriptNotFound, `No worker named "${name}" is deployed on this local edge`));

@@ -1,8 +1,19 @@
-import type { EdgeStore, ModuleType, ScriptRecord } from '../store.js';
+import type { EdgeStore, ModuleType, ScriptRecord, VersionRecord } from '../store.js';
 
-/** What the runtime runs for one worker: everything workerd needs, secret values included. */
+/**
+ * What the runtime runs for one version of a worker: everything workerd needs, secret values
+ * included. A worker with one version live runs one of these, under its own name; a worker whose
+ * deployment splits traffic between two versions runs two (see splitInstanceName), and the edge's
+ * proxy sends each request to one of them by the deployment's percentages (traffic-split.ts).
+ */
 export interface WorkerSpec {
+  /** The runtime's name for this instance: the worker's name, or splitInstanceName() of it. */
   name: string;
+  /** The worker (script) this is a version of. */
+  script: string;
+  versionId: string;
+  /** Its share of the worker's traffic, as the deployment gives it. */
+  percentage: number;
   compatibilityDate: string;
   compatibilityFlags: string[];
   mainModule: string;
@@ -28,10 +39,41 @@ export interface WorkerModule {
   contents: Uint8Array;
 }
 
-/** What the runtime should run for one stored script: its live version with that version's secrets. */
-export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Promise<WorkerSpec | undefined> {
-  const version = store.activeVersion(script);
-  if (!version) return undefined;
+/**
+ * The runtime name of a split deployment's second version. Worker names cannot hold an underscore
+ * (they are DNS labels), so no deployed worker can be named like this.
+ */
+export function splitInstanceName(script: string): string {
+  return `${script}__split`;
+}
+
+/** What the runtime should run for one stored script: each version its deployment serves, with that version's secrets. */
+export async function workerSpecsOf(store: EdgeStore, script: ScriptRecord): Promise<WorkerSpec[]> {
+  const primary = store.activeVersion(script);
+  const deployment = script.deployments[0];
+  if (!primary || !deployment) return [];
+  const live = deployment.versions
+    .map((share) => ({ share, version: script.versions.find((v) => v.id === share.version_id) }))
+    .filter((entry): entry is { share: (typeof deployment.versions)[number]; version: VersionRecord } => entry.version !== undefined)
+    // Newest first: the proxy's version keys then stay on the newer version as its share grows.
+    .sort((a, b) => b.version.number - a.version.number);
+  const specs: WorkerSpec[] = [];
+  for (const { share, version } of live) {
+    // The version with the largest share runs under the worker's own name, as a single version does.
+    const name = version.id === primary.id ? script.name : splitInstanceName(script.name);
+    if (specs.some((spec) => spec.name === name)) continue;
+    specs.push(await versionSpec(store, script, version, name, share.percentage));
+  }
+  return specs;
+}
+
+async function versionSpec(
+  store: EdgeStore,
+  script: ScriptRecord,
+  version: VersionRecord,
+  name: string,
+  percentage: number,
+): Promise<WorkerSpec> {
   const secrets = store.secretValues(script.name, version.id);
   const text: Record<string, string> = {};
   const json: Record<string, unknown> = {};
@@ -53,7 +95,10 @@ export async function workerSpecOf(store: EdgeStore, script: ScriptRecord): Prom
     })),
   );
   return {
-    name: script.name,
+    name,
+    script: script.name,
+    versionId: version.id,
+    percentage,
     compatibilityDate: version.compatibility_date,
     compatibilityFlags: version.compatibility_flags,
     mainModule: version.main_module,
@@ -68,12 +113,9 @@ function versionMetadataOf(version: { id: string; created_on: string; annotation
   return { id: version.id, tag: version.annotations?.['workers/tag'] ?? '', timestamp: version.created_on };
 }
 
-/** Every script that has a live version. */
+/** Every live version of every script. */
 export async function desiredWorkers(store: EdgeStore): Promise<WorkerSpec[]> {
   const specs: WorkerSpec[] = [];
-  for (const script of store.listScripts()) {
-    const spec = await workerSpecOf(store, script);
-    if (spec) specs.push(spec);
-  }
+  for (const script of store.listScripts()) specs.push(...(await workerSpecsOf(store, script)));
   return specs;
 }

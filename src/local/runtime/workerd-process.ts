@@ -16,12 +16,12 @@ import type { WorkerSpec } from './worker-spec.js';
 export interface WorkerLog {
   level: string;
   message: string;
-  /** The worker that logged, when workerd names it. */
+  /** The worker (script) that logged, when workerd names it: both versions of a split log as their worker. */
   worker: string | null;
 }
 
 export interface SyncResult {
-  /** Workers that failed to start (left out of the runtime), with workerd's message. */
+  /** Workers (scripts) that failed to start, with workerd's message: every version of theirs is left out of the runtime. */
   failures: Record<string, string>;
 }
 
@@ -39,8 +39,10 @@ export interface ProcessHooks {
 export class WorkerdProcess {
   /** The workers assigned to this process (the runtime's plan), running or not. */
   readonly names = new Set<string>();
-  /** The direct loopback URL of each worker that runs. */
+  /** The direct loopback URL of each instance that runs. */
   origins = new Map<string, URL>();
+  /** instance → worker (script), of what runs. */
+  private scriptOf = new Map<string, string>();
   stopped = true;
   private mf: Miniflare | undefined;
   /** name → fingerprint of what runs. */
@@ -66,6 +68,11 @@ export class WorkerdProcess {
     this.latest = this.pending.done.promise;
     this.kick();
     return this.latest;
+  }
+
+  /** The workers (scripts) whose instances run here. */
+  scripts(): Set<string> {
+    return new Set([...this.origins.keys()].map((instance) => this.scriptOf.get(instance) ?? instance));
   }
 
   async idle(): Promise<void> {
@@ -110,10 +117,10 @@ export class WorkerdProcess {
       const suspects =
         named.size > 0
           ? [...named.keys()]
-          : specs.filter((spec) => this.applied.get(spec.name) !== fingerprint(spec)).map((spec) => spec.name);
+          : specs.filter((spec) => this.applied.get(spec.name) !== fingerprint(spec)).map((spec) => spec.script);
       const failures: Record<string, string> = {};
       for (const name of suspects) failures[name] = named.get(name) ?? describe(error);
-      const healthy = specs.filter((spec) => !(spec.name in failures));
+      const healthy = specs.filter((spec) => !(spec.script in failures));
       if (healthy.length === specs.length) throw error;
       if (healthy.length === 0) await this.stop();
       else await this.start(healthy);
@@ -126,6 +133,7 @@ export class WorkerdProcess {
     this.mf = undefined;
     this.origins = new Map();
     this.applied = new Map();
+    this.scriptOf = new Map();
     this.stopped = true;
     await instance?.dispose();
   }
@@ -133,8 +141,10 @@ export class WorkerdProcess {
   private async start(specs: WorkerSpec[]): Promise<void> {
     const logs: WorkerLog[] = [];
     this.startupLogs = logs;
+    const scriptOf = new Map(specs.map((spec) => [spec.name, spec.script]));
     const handleStructuredLogs = (log: { level: string; message: string }) => {
-      const worker = /service core:user:([^:\s]+)/.exec(log.message)?.[1] ?? null;
+      const instance = /service core:user:([^:\s]+)/.exec(log.message)?.[1];
+      const worker = instance === undefined ? null : (scriptOf.get(instance) ?? instance);
       const entry = { level: log.level, message: log.message, worker };
       if (this.startupLogs === logs) logs.push(entry);
       this.hooks.onLog?.(entry);
@@ -170,6 +180,7 @@ export class WorkerdProcess {
     const next = new Map<string, URL>();
     for (const spec of specs) next.set(spec.name, await mf.unsafeGetDirectURL(spec.name));
     this.origins = next;
+    this.scriptOf = scriptOf;
     this.applied = new Map(specs.map((spec) => [spec.name, fingerprint(spec)]));
     this.stopped = false;
   }
@@ -177,7 +188,9 @@ export class WorkerdProcess {
 
 function fingerprint(spec: WorkerSpec): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ ...spec, modules: spec.modules.map((m) => [m.name, m.type, m.hash]) }));
+  // The share is the proxy's business: a deployment that only moves percentages restarts nothing.
+  const { percentage: _share, ...runs } = spec;
+  hash.update(JSON.stringify({ ...runs, modules: spec.modules.map((m) => [m.name, m.type, m.hash]) }));
   // The store's content hash names a module already; hashing contents again made every sync cost the whole fleet's code.
   for (const module of spec.modules) if (module.hash === undefined) hash.update(module.contents);
   return hash.digest('hex');

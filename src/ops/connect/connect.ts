@@ -9,12 +9,18 @@ import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { missingSecretsHint } from '../secrets/preflight.js';
 import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
 import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
+import type { EntryChange } from './merge-config.js';
 
 /** A file written for one client: mode 0600 when it holds the key, 0644 when it only refers to it. */
 export interface WrittenConfig {
   path: string;
   mode: number;
+  /** --write <file>: what the merge did to this client's entry (unchanged: the file was left alone). */
+  change?: EntryChange;
 }
+
+/** --write: a directory gets one file per client; a file gets every client's entry merged into it. */
+export type WriteTarget = { kind: 'dir'; dir: string } | { kind: 'file'; path: string };
 
 /** One client's connection, names and URLs only: the key never sits in a result. */
 export interface ConnectEntry extends ClientOutcome {
@@ -41,8 +47,8 @@ export interface ConnectOptions {
   inlineKey: boolean;
   target: WorkerUrlSource;
   overrides: ReadonlyMap<string, string>;
-  /** --write: one file per client, `<dir>/<client>/<host's file name>` (the directory is checked by the caller). */
-  writeDir?: string;
+  /** --write (checked by the caller): `<dir>/<client>/<host's file name>`, or one host file merged into, only when every client succeeded. */
+  write?: WriteTarget;
   concurrency: number;
 }
 
@@ -68,8 +74,9 @@ export async function connectClients(options: ConnectOptions): Promise<ConnectRe
       result.urlSource = base.source;
       const server: HostServer = { name: client.name, url: result.url, envName: result.envName };
       if (options.inlineKey) server.key = await readApiKey(client);
-      if (options.writeDir !== undefined) {
-        const dir = join(options.writeDir, client.name);
+      if (options.write?.kind === 'dir') {
+        if (format.fileName === null) throw usageError(`${format.label} is set up in its UI: there is no file to write`);
+        const dir = join(options.write.dir, client.name);
         const mode = options.inlineKey ? 0o600 : 0o644;
         // A directory that will hold a key is private too.
         await mkdir(dir, { recursive: true, mode: options.inlineKey ? 0o700 : 0o755 });
@@ -80,11 +87,15 @@ export async function connectClients(options: ConnectOptions): Promise<ConnectRe
       servers.set(client.name, server);
     },
   });
-  return {
-    host: options.host,
-    entries,
-    servers: entries.flatMap((entry) => servers.get(entry.client) ?? []),
-  };
+  const done = entries.flatMap((entry) => servers.get(entry.client) ?? []);
+  // A host file holds other servers: it is written whole or not at all, never with some clients missing.
+  if (options.write?.kind === 'file' && done.length === entries.length) {
+    const { writeHostFile } = await import('./host-file.js');
+    const written = await writeHostFile(options.write.path, format, done, options.inlineKey);
+    for (const entry of entries)
+      entry.file = { path: written.path, mode: written.mode, change: written.changes.get(entry.client) ?? 'unchanged' };
+  }
+  return { host: options.host, entries, servers: done };
 }
 
 async function readApiKey(client: Client): Promise<string> {

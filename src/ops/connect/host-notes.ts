@@ -15,11 +15,21 @@ export interface HostNotes {
   auth: string[];
 }
 
-/** Everywhere: the worker takes a static bearer key and serves no OAuth, so OAuth-only connector UIs cannot use it. */
+/** Everywhere: the worker takes a static bearer key and serves no OAuth, so hosts that sign in only with OAuth cannot use it. */
 export const COMMON_AUTH_NOTE =
-  "The worker takes its key as a bearer header and offers no OAuth: connector UIs that accept only OAuth (claude.ai's and Claude Desktop's custom connectors, ChatGPT's connectors) cannot use it.";
+  "The worker takes its key as a bearer header and offers no OAuth yet: a host that can only sign in with OAuth (ChatGPT's connectors; Claude on Enterprise plans) cannot use it.";
 
 const NOTES: Readonly<Record<Host, HostNotes>> = {
+  claude: {
+    where:
+      'claude.ai, Claude Desktop or the mobile app: Settings → Connectors → Add custom connector (on Team plans an Owner adds it for the organization); enter the fields below',
+    keyReference: ({ name }) =>
+      `Claude reads no variable: the header's value is "Bearer " and ${name}'s key, pasted into the form (with --inline-key, at a terminal, the value is printed in full)`,
+    auth: [
+      'Custom connectors take a static request header on Pro, Max and Team plans since 2026-08 (up to four headers; Authorization is one Claude allows). Enterprise plans cannot set one yet, and connectors added for a whole organization have been seen to ignore the header and start an OAuth sign-in, which the worker does not offer: if Claude asks to sign in, that is why.',
+      "Claude connects from Anthropic's cloud, not from this machine: the URL must be public (https). A worker on the local edge cannot be reached from there.",
+    ],
+  },
   'claude-code': {
     where: '.mcp.json at the root of the project (shared with the team), or merge the entry into an existing one',
     keyReference: ({ envName: n, name, url }) =>
@@ -35,8 +45,18 @@ const NOTES: Readonly<Record<Host, HostNotes>> = {
       `Claude Desktop does not expand variables in its config; mcp-remote expands \${${n}} in its arguments from the environment Claude Desktop starts it with — set ${n} there, or add "env": {"${n}": "…"} to the entry (--inline-key writes it)`,
     auth: [
       'Its config file starts local servers only: a remote worker with a key needs the mcp-remote bridge (Node.js and npx on the machine), which sends the header.',
-      'The Connectors UI (Settings → Connectors → Add custom connector) takes OAuth only: it cannot carry this key.',
+      'Its Connectors UI (Settings → Connectors) takes the key as a request header on Pro, Max and Team plans: --for claude prints the fields. The config file here works on every plan.',
       `On Windows, Claude Desktop passes arguments with spaces unquoted; there, put "Authorization:\${AUTH}" in args and AUTH = "Bearer <key>" in the entry's env.`,
+    ],
+  },
+  codex: {
+    where:
+      '~/.codex/config.toml (every project; shared by the Codex CLI, IDE extension and app) or .codex/config.toml of a trusted project; merge the [mcp_servers.<client>] table',
+    keyReference: ({ envName: n }) =>
+      `Codex reads the key from ${n} (bearer_token_env_var) in the environment it starts in and sends it as a bearer token; restart Codex after setting it`,
+    auth: [
+      'Codex refuses a token written into config.toml: the key always comes from the environment, so --inline-key is refused for codex.',
+      'Codex signs in with OAuth only through `codex mcp login`, for servers that offer it; with bearer_token_env_var set it sends the key.',
     ],
   },
   cursor: {
@@ -44,6 +64,14 @@ const NOTES: Readonly<Record<Host, HostNotes>> = {
     keyReference: ({ envName: n }) => `Cursor expands \${env:${n}} in url and headers from its environment`,
     auth: [
       'Cursor sends configured headers unless the server answers OAuth discovery (/.well-known/oauth-protected-resource); the worker serves none, so the key is sent.',
+    ],
+  },
+  gemini: {
+    where: '~/.gemini/settings.json (every project) or .gemini/settings.json (this project); merge the entry into mcpServers',
+    keyReference: ({ envName: n }) => `Gemini CLI fills \${${n}} in settings.json from its environment when it loads the file`,
+    auth: [
+      'The entry uses httpUrl (streamable HTTP): to Gemini CLI a `url` field means SSE, which the worker does not serve.',
+      'On a 401 Gemini CLI looks for OAuth, which the worker does not offer: a 401 means the key is wrong or missing.',
     ],
   },
   vscode: {
@@ -56,6 +84,12 @@ const NOTES: Readonly<Record<Host, HostNotes>> = {
     where: '~/.codeium/windsurf/mcp_config.json (MCP panel → Configure); merge the entry into mcpServers',
     keyReference: ({ envName: n }) => `Windsurf expands \${env:${n}} in serverUrl and headers from its environment`,
     auth: ['Windsurf takes a remote server as serverUrl with headers; a `url` field (Cursor style) does not connect.'],
+  },
+  zed: {
+    where: '~/.config/zed/settings.json (zed: open settings) or .zed/settings.json of a project; merge the entry into context_servers',
+    keyReference: () =>
+      "Zed expands no variable in a remote server's headers (zed-industries/zed#60459): the key itself is in the entry, so --inline-key is required",
+    auth: ['Zed sends the header with every request. A settings.json holding a key is private (0600): keep it out of shared dotfiles.'],
   },
   goose: {
     where: '~/.config/goose/config.yaml (Windows: %APPDATA%\\Block\\goose\\config\\config.yaml); merge the entry into extensions',
@@ -90,6 +124,11 @@ export function keyEnvLines(envName: string, secretsPath: string): string[] {
     `export ${envName}='<the API_KEY handed over for this client>'`,
     `export ${envName}="$(sed -n 's/^API_KEY=//p' ${shellQuote(secretsPath)})"   # on this machine, from the secrets file`,
   ];
+}
+
+/** The shell line that prints a client's key from its secrets file (run by a person, never by mcp-fleet). */
+export function keyShowLine(secretsPath: string): string {
+  return `sed -n 's/^API_KEY=//p' ${shellQuote(secretsPath)}`;
 }
 
 function shellQuote(path: string): string {

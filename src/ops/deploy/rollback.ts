@@ -1,5 +1,6 @@
 import { type Pacer, sharedPacer } from '../../cloudflare/pacer.js';
 import type { Target } from '../../cloudflare/target.js';
+import { createVersionReads, type VersionReads } from '../../cloudflare/version-reads.js';
 import { createWorkersApi, type WorkersApi } from '../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
@@ -10,6 +11,7 @@ import { readSecretsToSend } from '../secrets/preflight.js';
 import type { PostDeployCheck } from './rollout/results.js';
 import { rollbackClient } from './rollout/rollback-client.js';
 import { verifyDeployed } from './rollout/verify-wave.js';
+import { resolveVersionId } from './version-id.js';
 
 /**
  * `mcp-fleet rollback`: each client back to the deployment before its current one (or to the version
@@ -37,18 +39,21 @@ export interface RollbackOptions {
   fleet: Fleet;
   clients: readonly Client[];
   target: Target;
-  /** --to <version-id> (one client only). */
+  /** --to <version-id>: a whole id or a unique prefix, e.g. the 8 characters tables print (one client only). */
   to?: string | undefined;
   verify: boolean;
   concurrency?: number;
   onProgress?: ProgressListener | undefined;
   pacer?: Pacer;
   api?: WorkersApi;
+  versions?: Pick<VersionReads, 'listVersions'>;
 }
 
 export async function rollbackFleet(options: RollbackOptions): Promise<RollbackResult[]> {
   const { fleet, target } = options;
-  const api = options.api ?? createWorkersApi(target, { pacer: options.pacer ?? sharedPacer() });
+  const pacer = options.pacer ?? sharedPacer();
+  const api = options.api ?? createWorkersApi(target, { pacer });
+  const versions = options.versions ?? createVersionReads(target, { pacer });
   const secrets = new Map<string, Map<string, string>>();
   const results = await forEachClient<RollbackResult>({
     clients: options.clients,
@@ -79,10 +84,11 @@ export async function rollbackFleet(options: RollbackOptions): Promise<RollbackR
     onProgress: options.onProgress,
     start: resultOf,
     async work(client, result, progress) {
+      const to = options.to === undefined ? undefined : await resolveVersionId(versions, client.name, client.workerName, options.to);
       const back = await rollbackClient({
         api,
         worker: client.workerName,
-        target: options.to ? { to: options.to } : {},
+        target: to ? { to } : {},
         currentSecrets: async () => secrets.get(client.name) as Map<string, string>,
         reason: 'mcp-fleet rollback',
         progress: (detail) => progress('working', detail),

@@ -3,8 +3,11 @@
  * `logs` prints. Only what an operator needs is kept — when, the request line and status, the
  * outcome, console output, exceptions. Request headers and Cloudflare's `cf` object are dropped
  * whole (Cloudflare redacts Authorization and Cookie, but other headers can carry credentials too),
- * and the values of query parameters named like credentials are blanked.
+ * and the values of query and fragment parameters named like credentials are blanked, in the
+ * request's URL and in any URL a console line or an exception prints (credential-params.ts).
  */
+
+import { redactParamsIn, redactUrl } from './credential-params.js';
 
 export interface LogLine {
   level: string;
@@ -33,21 +36,7 @@ export interface TailEvent {
   exceptions: WorkerException[];
 }
 
-/** Query parameters whose values are never shown. */
-const CREDENTIAL_PARAM = /key|token|secret|passw|auth|sig|session|credential|code/i;
-
-export function redactUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return raw.replace(/\?.*$/, '?…');
-  }
-  url.username = '';
-  url.password = '';
-  for (const name of [...new Set(url.searchParams.keys())]) if (CREDENTIAL_PARAM.test(name)) url.searchParams.set(name, '…');
-  return url.toString();
-}
+export { redactUrl };
 
 /** A console argument as text. */
 function show(value: unknown): string {
@@ -114,13 +103,17 @@ function eventOf(raw: Json, client: string, worker: string): TailEvent {
       if (!line) return [];
       const parts = Array.isArray(line.message) ? line.message : [line.message];
       return [
-        { level: typeof line.level === 'string' ? line.level : 'log', time: isoOf(line.timestamp), message: parts.map(show).join(' ') },
+        {
+          level: typeof line.level === 'string' ? line.level : 'log',
+          time: isoOf(line.timestamp),
+          message: redactParamsIn(parts.map(show).join(' ')),
+        },
       ];
     }),
     exceptions: exceptions.flatMap((entry) => {
       const exception = asObject(entry);
       if (!exception) return [];
-      return [{ name: typeof exception.name === 'string' ? exception.name : 'Error', message: show(exception.message) }];
+      return [{ name: typeof exception.name === 'string' ? exception.name : 'Error', message: redactParamsIn(show(exception.message)) }];
     }),
   };
   if (request && typeof request.url === 'string') {

@@ -21,6 +21,8 @@ export interface ClientMetrics extends ClientOutcome, MetricsTotals {
 export interface MetricsOptions {
   clients: readonly Client[];
   window: MetricsWindow;
+  /** Count mcp-fleet's own checks (verify, a deploy's wait) too; by default they are left out. */
+  includeProbes?: boolean;
   query: AnalyticsQuery;
   concurrency: number;
   onProgress?: ProgressListener | undefined;
@@ -55,7 +57,8 @@ export async function fleetMetrics(options: MetricsOptions): Promise<ClientMetri
         );
       }
       progress('working', `querying ${client.dataset}`);
-      const rows = await options.query(metricsSql(client.dataset, window), `querying ${client.dataset} of ${client.name}`);
+      const sql = metricsSql(client.dataset, window, { includeProbes: options.includeProbes ?? false });
+      const rows = await options.query(sql, `querying ${client.dataset} of ${client.name}`);
       const { routes, counts } = readMetricsRows(rows, window.buckets);
       Object.assign(result, totalsOf(routes), { routes, buckets: counts });
       progress('done', `${result.requests} request${result.requests === 1 ? '' : 's'}`);

@@ -3,7 +3,8 @@ import { usageError } from '../../util/errors.js';
 /**
  * The one Analytics Engine SQL query `metrics` sends per client, and the window it covers. The
  * template worker writes one point per request (templates/project/src/platform/analytics.ts):
- * blob1 client, blob2 route, blob3 method, blob4 MCP revision; double1 status, double2 ms.
+ * blob1 client, blob2 route, blob3 method, blob4 MCP revision, blob5 "verify" when mcp-fleet's own
+ * checks sent it (left out unless asked for); double1 status, double2 ms.
  * Every count is weighted by _sample_interval, so sampled datasets still count requests.
  */
 
@@ -46,11 +47,15 @@ export function checkDatasetName(dataset: string): void {
 
 const ago = (seconds: number) => `NOW() - INTERVAL '${seconds}' SECOND`;
 
+/** What blob5 holds on the points of mcp-fleet's own checks (see probe-agent.ts). */
+export const PROBE_BLOB = 'verify';
+
 /**
  * One row per route: requests, 2xx, 4xx, 5xx, p50 and p95 latency, and the requests of each
  * sparkline bucket as columns b0…bN (conditional sums: Analytics Engine has no arrays to return).
+ * mcp-fleet's own checks are left out unless `includeProbes`.
  */
-export function metricsSql(dataset: string, window: MetricsWindow): string {
+export function metricsSql(dataset: string, window: MetricsWindow, options: { includeProbes?: boolean } = {}): string {
   checkDatasetName(dataset);
   const edges = bucketEdges(window);
   const weight = '_sample_interval';
@@ -73,7 +78,7 @@ export function metricsSql(dataset: string, window: MetricsWindow): string {
     `  quantileWeighted(0.95, double2, ${weight}) AS p95_ms,`,
     ...buckets.map((line, i) => `  ${line}${i === buckets.length - 1 ? '' : ','}`),
     `FROM ${dataset}`,
-    `WHERE timestamp > ${ago(window.seconds)}`,
+    `WHERE timestamp > ${ago(window.seconds)}${options.includeProbes ? '' : ` AND blob5 != '${PROBE_BLOB}'`}`,
     'GROUP BY route',
     'FORMAT JSON',
   ].join('\n');

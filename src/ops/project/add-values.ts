@@ -37,7 +37,7 @@ export function originOf(key: string, source: 'flag' | 'env' | 'prompt'): string
 }
 
 export function assertUsableKey(value: string, origin: string): void {
-  const problem = apiKeyProblem(value);
+  const problem = value === '' ? 'is empty' : apiKeyProblem(value);
   if (problem)
     throw usageError(
       `${origin} ${problem}; nothing was written`,

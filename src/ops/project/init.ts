@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
+import { findProjectUp } from '../../config/project-root.js';
 import { CONFIG_FILES } from '../../config/wrangler-config.js';
 import { defaultWorkerProblem, loadFleet, TEMPLATE_FILE } from '../../fleet/fleet.js';
 import { clientNameProblem } from '../../fleet/names.js';
@@ -81,6 +82,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       `To add mcp-fleet to an existing wrangler project, run: ${commandLineIn(dir, 'init', '--adopt')}`,
     );
   }
+  await refuseNesting(dir);
   const name = options.name ?? projectNameFrom(dir);
   const problem = clientNameProblem(name);
   if (problem) throw usageError(`--name: ${problem}`);
@@ -114,6 +116,20 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   }
   await provideDependencies(dir, options.deps);
   return { dir, name, adopted: false, created: created.sort(), deps: options.deps };
+}
+
+/**
+ * A new project inside an existing one nests silently: wrangler and mcp-fleet run from the inner
+ * project's subdirectories may find the outer one, and the outer project's git sees the inner one's
+ * files. Refused, naming the enclosing project.
+ */
+async function refuseNesting(dir: string): Promise<void> {
+  const enclosing = await findProjectUp(dirname(dir));
+  if (!enclosing) return;
+  throw usageError(
+    `${dir} is inside the wrangler project at ${enclosing.dir} (${enclosing.config}); init does not make a project inside another`,
+    `To add a client to that project: ${commandLineIn(enclosing.dir, 'add', '<client>')} — for a separate project, pick a directory outside ${enclosing.dir}.`,
+  );
 }
 
 async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode): Promise<InitResult> {

@@ -3,6 +3,7 @@ import type { UploadBinding, WorkerUpload } from '../../cloudflare/worker-upload
 import { createWorkersApi, uploadFromVersion, type VersionWithCode, type WorkersApi } from '../../cloudflare/workers-api.js';
 import { FleetError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
+import { codeTagOf } from '../deploy/rollout/bundles.js';
 
 /**
  * Secret changes for a worker that runs an earlier version than its newest (after a rollback).
@@ -76,5 +77,5 @@ export function uploadWithSecrets(version: VersionWithCode, changes: ReadonlyMap
     ...kept.map((binding) => ({ name: binding.name, type: 'inherit' })),
     ...[...changes].flatMap(([name, text]) => (text === null ? [] : [{ name, type: 'secret_text', text }])),
   ];
-  return uploadFromVersion(version, bindings, { message, tag: version.annotations['workers/tag'] });
+  return uploadFromVersion(version, bindings, { message, tag: codeTagOf(version) });
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import { API_KEY, type Client, type Fleet } from '../../fleet/fleet.js';
-import { MIN_API_KEY_BYTES } from '../../secrets/api-key.js';
-import { readSecretsFile, type SecretsFile, tightenedWarning } from '../../secrets/secrets-file.js';
+import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
+import { apiKeyProblem, MIN_API_KEY_BYTES } from '../../secrets/api-key.js';
+import { readSecretsFile, type SecretsFile } from '../../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { commandLine, shellQuote } from '../../util/next-step.js';
@@ -12,11 +12,6 @@ import { readPendingRotation } from './rotation/pending.js';
  * anything for that client. Nothing here returns or prints a value except to its caller.
  */
 
-/**
- * Reads a client's secrets file strictly, to use its values; a missing or malformed file or a
- * symbolic link is bad input naming the file. A file other users can read is made 0600 on the
- * way (`tightenedFrom` is set: the caller shows tightenedWarning).
- */
 /**
  * How to make a client's missing secrets file. Not `add --force`: the client's section exists, so
  * add refuses it; `add <client> --adopt` makes the file from the template (keeping the live
@@ -29,9 +24,13 @@ export function missingSecretsHint(templatePath: string, secretsPath: string, cl
   return `Make it from the template, keeping the key its worker's callers use (asked at a terminal, or API_KEY with --from-env): ${commandLine('add', client, '--adopt')}. Or by hand, then fill in every value (${keyRule}): ${byHand}`;
 }
 
+/**
+ * Reads a client's secrets file strictly, to use its values; a missing or malformed file or a
+ * symbolic link is bad input naming the file (readSecretsFile makes one other users can read 0600, and says so).
+ */
 export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Promise<SecretsFile> {
   const name = basename(client.secretsPath);
-  const file = await readSecretsFile(client.secretsPath, { displayName: name, tighten: true });
+  const file = await readSecretsFile(client.secretsPath, { displayName: name });
   if (!file) {
     throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath, client.name));
   }
@@ -73,21 +72,25 @@ export function assertComplete(fleet: Fleet, client: Client, values: ReadonlyMap
 }
 
 /**
- * An API_KEY of spaces or a few characters opens the worker to anyone who guesses it: refused
- * before it is sent. Says how long it is, never what it is.
+ * A key that opens the worker (API_KEY, or API_KEY_PREVIOUS during a grace period) must obey the
+ * key rules (secrets/api-key.ts): a key of spaces or a few characters opens the worker to anyone
+ * who guesses it, one with whitespace at its end locks the real caller out. Refused before it is
+ * sent, naming the file and line; says what is wrong, never what the key is. An empty value is
+ * assertComplete's (API_KEY) or never sent (API_KEY_PREVIOUS).
  */
-export function assertUsableApiKey(client: Client, values: ReadonlyMap<string, string>): void {
-  const key = values.get(API_KEY);
-  if (key === undefined || key === '') return;
+export function assertUsableApiKey(client: Client, file: Pick<SecretsFile, 'values' | 'lines'>): void {
   const name = basename(client.secretsPath);
-  const hint = `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: ${commandLine('secrets', 'rotate', client.name)}`;
-  if (key.trim() === '') throw usageError(`${name}: ${API_KEY} is only whitespace; nothing was sent for ${client.name}`, hint);
-  const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes < MIN_API_KEY_BYTES) {
-    throw usageError(
-      `${name}: ${API_KEY} is ${bytes} byte${bytes === 1 ? '' : 's'} long, under the ${MIN_API_KEY_BYTES} a key needs; nothing was sent for ${client.name}`,
-      hint,
-    );
+  for (const key of [API_KEY, PREVIOUS_API_KEY]) {
+    const value = file.values.get(key);
+    if (value === undefined || value === '') continue;
+    const problem = apiKeyProblem(value);
+    if (problem === undefined) continue;
+    const line = file.lines.get(key);
+    const hint =
+      key === API_KEY
+        ? `Put a random key of at least ${MIN_API_KEY_BYTES} bytes in ${client.secretsPath}, or, once the worker is deployed, let mcp-fleet make one: ${commandLine('secrets', 'rotate', client.name)}`
+        : `${PREVIOUS_API_KEY} opens the worker as ${API_KEY} does. Delete that line from ${client.secretsPath} (the next push removes it from the worker too), or end the grace period: ${commandLine('secrets', 'retire', client.name)}`;
+    throw usageError(`${name}${line === undefined ? '' : `:${line}`}: ${key} ${problem}; nothing was sent for ${client.name}`, hint);
   }
 }
 
@@ -119,17 +122,13 @@ export async function assertNoUnsettledRotation(fleet: Fleet, client: Client, va
 }
 
 /**
- * The full check before a client's file is sent as a whole (push, deploy): the values to send, and
- * warnings for the user (a file that was readable by others and is now 0600).
+ * The full check before a client's file is sent as a whole (push, deploy): the values to send.
+ * Every key that opens the worker obeys the key rules; a file others could read was made 0600 (and said so) by the read.
  */
-export async function readSecretsToSend(
-  fleet: Fleet,
-  client: Client,
-): Promise<{ send: Map<string, string>; skippedEmpty: string[]; warnings: string[] }> {
+export async function readSecretsToSend(fleet: Fleet, client: Client): Promise<{ send: Map<string, string>; skippedEmpty: string[] }> {
   const file = await readRequiredSecretsFile(fleet, client);
-  const warnings = [tightenedWarning(file)].filter((warning): warning is string => warning !== undefined);
   assertComplete(fleet, client, file.values);
-  assertUsableApiKey(client, file.values);
+  assertUsableApiKey(client, file);
   await assertNoUnsettledRotation(fleet, client, file.values);
-  return { ...valuesToSend(file.values), warnings };
+  return valuesToSend(file.values);
 }

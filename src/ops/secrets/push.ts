@@ -1,5 +1,5 @@
 import type { SecretsApi } from '../../cloudflare/api.js';
-import type { Client, Fleet } from '../../fleet/fleet.js';
+import { type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
@@ -30,9 +30,21 @@ export interface PushResult {
 }
 
 /**
+ * What a push sets: the file's values, and the previous key's slot removed when the file gives it
+ * no value. A worker-only API_KEY_PREVIOUS (a hand edit of the file, an older mcp-fleet) is a key
+ * nobody can see or check that still opens the worker; deleting a secret the worker lacks is a
+ * no-op in the same bulk request, so this costs no call.
+ */
+export function withoutUnnamedPreviousKey(send: ReadonlyMap<string, string>): Map<string, string | null> {
+  const changes = new Map<string, string | null>(send);
+  if (!send.has(PREVIOUS_API_KEY)) changes.set(PREVIOUS_API_KEY, null);
+  return changes;
+}
+
+/**
  * Sends each client's `.secrets.<client>` to its worker: validated against the template first
  * (an incomplete file sends nothing), then one `secrets-bulk` request, which makes one new version
- * with all values. A worker that does not exist is refused, never created.
+ * with all values (and without a previous key the file does not name). A worker that does not exist is refused, never created.
  */
 export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
   const { fleet, api } = options;
@@ -43,12 +55,11 @@ export async function pushSecrets(options: PushOptions): Promise<PushResult[]> {
     queued: 'waiting',
     start: (client) => ({ client: client.name, worker: client.workerName, ok: false, keys: [], skippedEmpty: [], warnings: [] }),
     async work(client, result, progress) {
-      const { send, skippedEmpty, warnings } = await readSecretsToSend(fleet, client);
+      const { send, skippedEmpty } = await readSecretsToSend(fleet, client);
       result.keys = [...send.keys()];
       result.skippedEmpty = skippedEmpty;
-      result.warnings = warnings;
       progress('working', `pushing ${result.keys.length} secret${result.keys.length === 1 ? '' : 's'}`);
-      const change = await changeSecrets(api, client.workerName, send, {
+      const change = await changeSecrets(api, client.workerName, withoutUnnamedPreviousKey(send), {
         reason: 'secrets push',
         progress: (detail) => progress('working', detail),
       });

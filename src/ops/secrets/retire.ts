@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
-import { tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
+import { updateSecretsFile } from '../../secrets/secrets-file.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
@@ -15,7 +15,7 @@ import { clientUrl } from '../verify/client-urls.js';
 import { notDeployed } from './not-deployed.js';
 import { changeSecrets } from './on-live-code.js';
 import { assertNoUnsettledRotation, readRequiredSecretsFile } from './preflight.js';
-import { proveRotation, type RotationProof } from './rotation/proof.js';
+import { keysFromBackups, proveRotation, type RotationProof } from './rotation/proof.js';
 
 export interface RetireOptions {
   fleet: Fleet;
@@ -39,10 +39,13 @@ export interface RetireResult {
 }
 
 /**
- * Ends the grace period of `secrets rotate --grace`: API_KEY_PREVIOUS is deleted on the worker
- * first (one bulk request), then from the file, then the worker is asked until the previous key
- * is refused and the current one still accepted. Deleting first means a crash in between leaves
- * the file still naming the previous key, and a re-run deletes it again (idempotent) and finishes.
+ * Ends the grace period of `secrets rotate --grace`. What is retired is what the worker holds, not
+ * only what the file says: its secret names are read first (one call), so an API_KEY_PREVIOUS
+ * deleted from the file by hand, or left by an older mcp-fleet, is found and deleted too. The
+ * worker's copy goes first (one bulk request), then the file's, then the worker is asked until the
+ * previous key — and every earlier key in the client's backups, which is how a previous key only
+ * the worker had is known — is refused and the current one still accepted. Deleting first means a
+ * crash in between leaves the file still naming the previous key, and a re-run finishes.
  */
 export async function retirePreviousKeys(options: RetireOptions): Promise<RetireResult[]> {
   const { fleet, api } = options;
@@ -55,32 +58,41 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
     queued: 'waiting',
     start: (client) => ({ client: client.name, worker: client.workerName, ok: false, retired: false, proof: undefined, warnings: [] }),
     async work(client, result, progress) {
-      // Retire writes the file as rotate does: the same refusal of a tracked file, the same warning.
+      // Retire writes the file as rotate does: the same refusal of a tracked file.
       await refuseIfTracked(fleet.dir, client.secretsPath);
       const file = await readRequiredSecretsFile(fleet, client);
-      const tightened = tightenedWarning(file);
-      if (tightened) result.warnings.push(tightened);
       await assertNoUnsettledRotation(fleet, client, file.values);
       const previous = file.values.get(PREVIOUS_API_KEY);
       const current = file.values.get(API_KEY);
-      if (previous === undefined) {
+      const names = await api.listSecretNames(client.workerName);
+      if (names === undefined) throw notDeployed(client, api.target);
+      const onWorker = names.includes(PREVIOUS_API_KEY);
+      if (previous === undefined && !onWorker) {
         result.ok = true;
-        progress('skipped', 'no previous key in a grace period');
+        progress('skipped', 'no previous key in a grace period, in the file or on the worker');
         return;
       }
-      progress('working', `deleting ${PREVIOUS_API_KEY}`);
-      const change = await changeSecrets(api, client.workerName, new Map([[PREVIOUS_API_KEY, null]]), {
-        reason: `secrets retire ${PREVIOUS_API_KEY}`,
-        progress: (detail) => progress('working', detail),
-      });
-      if (change.outcome === 'missing') throw notDeployed(client, api.target);
-      if (change.warning) result.warnings.push(change.warning);
-      await updateSecretsFile(file, new Map([[PREVIOUS_API_KEY, null]]), basename(client.secretsPath));
+      if (onWorker) {
+        progress(
+          'working',
+          `deleting ${PREVIOUS_API_KEY}${previous === undefined ? ` (on the worker only: ${basename(client.secretsPath)} does not name it)` : ''}`,
+        );
+        const change = await changeSecrets(api, client.workerName, new Map([[PREVIOUS_API_KEY, null]]), {
+          reason: `secrets retire ${PREVIOUS_API_KEY}`,
+          progress: (detail) => progress('working', detail),
+        });
+        if (change.outcome === 'missing') throw notDeployed(client, api.target);
+        if (change.warning) result.warnings.push(change.warning);
+      }
+      if (previous !== undefined) await updateSecretsFile(file, new Map([[PREVIOUS_API_KEY, null]]), basename(client.secretsPath));
       result.retired = true;
-      if (current !== undefined && current !== '' && previous !== '') {
+      if (current !== undefined && current !== '') {
         progress('working', 'proving: previous key refused, current key accepted');
         const url = (await clientUrl(client, api.target, new Map())).url;
-        result.proof = await proveRotation(url, current, previous, { timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation });
+        const known = previous === undefined || previous === '' ? undefined : previous;
+        const { stale, unreadable } = await keysFromBackups(fleet.dir, client.name, new Set([current]));
+        result.warnings.push(...unreadable);
+        result.proof = await proveRotation(url, current, known, { timeoutMs: options.proofTimeoutMs ?? TIMEOUT_MS.propagation, stale });
         if (!result.proof.ok) {
           throw new FleetError(`${client.name}: ${PREVIOUS_API_KEY} is deleted, but the worker ${result.proof.detail}`, {
             hint: `Secrets can take a moment to reach every location; re-run ${commandLine('verify', client.name)} in a minute.`,

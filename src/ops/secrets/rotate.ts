@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
+import { apiKeyProblem } from '../../secrets/api-key.js';
 import { generateApiKey } from '../../secrets/generate.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
-import { backupSecretsFile, readSecretsFile, tightenedWarning, updateSecretsFile } from '../../secrets/secrets-file.js';
+import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../../secrets/secrets-file.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { FleetError, usageError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
@@ -119,8 +120,6 @@ async function rotateOne(
   // Ignoring the file would not stop git committing the new value: refused before anything changes, as add does.
   await refuseIfTracked(fleet.dir, client.secretsPath);
   const file = await readRequiredSecretsFile(fleet, client);
-  const tightened = tightenedWarning(file);
-  if (tightened) result.warnings.push(tightened);
   const pending = await readPendingRotation(fleet.dir, client.name);
   const supplied = options.values?.get(client.name);
   let newValue: string;
@@ -149,6 +148,14 @@ async function rotateOne(
     progress('working', `resuming the rotation started ${pending.startedAt}`);
   } else {
     oldValue = file.values.get(key);
+    // The previous key keeps opening the worker as API_KEY_PREVIOUS, so it must obey the key rules too.
+    const weak = grace && oldValue !== undefined && oldValue !== '' ? apiKeyProblem(oldValue) : undefined;
+    if (weak !== undefined) {
+      throw usageError(
+        `${fileName}:${file.lines.get(key)}: --grace would keep the current ${key} opening the worker as ${PREVIOUS_API_KEY}, but it ${weak}; nothing was changed`,
+        `Rotate without --grace (the current key stops working at once): ${commandLine('secrets', 'rotate', client.name)}`,
+      );
+    }
     if (isGeneratedKey(key)) newValue = (options.generate ?? generateApiKey)();
     else if (supplied === undefined || supplied === '') throw usageError(`no new ${key} given for ${client.name}; nothing was changed`);
     else if (supplied === oldValue)

@@ -6,7 +6,7 @@ import { bySharesDescending, isSecretChange } from './drift.js';
 /** The reads `status` makes of the account and of each worker (all through the shared pacer). */
 export interface StatusReads {
   workers: Pick<WorkersApi, 'listScripts' | 'listDeployments'>;
-  versions: VersionReads;
+  versions: Pick<VersionReads, 'getVersion'>;
 }
 
 /** What one worker runs, as read: its live deployment and the versions whose code runs. */
@@ -17,6 +17,20 @@ export interface RemoteState {
   codeVersions: VersionSummary[];
   /** Set when the code's origin could not be found among the deployments Cloudflare lists. */
   codeUnknown?: string;
+}
+
+/**
+ * Where a secret-change version first went live. Cloudflare makes such a version only while the
+ * newest version runs alone, copying its code: that is the deployment just before this one. A
+ * rollback may deploy the same secret-change version again later; its code is still the one from
+ * before its first deployment, not from before the rollback.
+ */
+function firstDeploymentOf(deployments: readonly Deployment[], versionId: string | undefined, from: number): number {
+  let first = from;
+  for (let index = from + 1; index < deployments.length; index++) {
+    if (deployments[index]?.versions.some((entry) => entry.version_id === versionId)) first = index;
+  }
+  return first;
 }
 
 /** Cloudflare's codes for "no such worker". */
@@ -43,14 +57,19 @@ export async function readRemoteState(reads: StatusReads, worker: string): Promi
   const live = deployments[0];
   if (!live) return { exists: true, live: undefined, codeVersions: [], codeUnknown: 'the worker has no deployment' };
   let unmarked = 0;
-  for (const deployment of deployments) {
-    if (isSecretChange(deployment.annotations)) continue;
+  for (let index = 0; index < deployments.length; index++) {
+    const deployment = deployments[index] as Deployment;
+    if (isSecretChange(deployment.annotations)) {
+      index = firstDeploymentOf(deployments, deployment.versions[0]?.version_id, index);
+      continue;
+    }
     const versions = await Promise.all(
       bySharesDescending(deployment.versions).map((entry) => reads.versions.getVersion(worker, entry.version_id)),
     );
     const only = versions.length === 1 ? versions[0] : undefined;
     if (only && isSecretChange(only.annotations) && unmarked < MAX_UNMARKED_STEPS) {
       unmarked += 1;
+      index = firstDeploymentOf(deployments, only.id, index);
       continue;
     }
     return { exists: true, live, codeVersions: versions };

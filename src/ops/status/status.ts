@@ -63,6 +63,8 @@ export interface StatusOptions {
   /** Also list the account's workers no section names (status --all); from the list read anyway. */
   unconfigured?: boolean;
   onProgress?: ProgressListener | undefined;
+  /** The local build's progress (seconds when wrangler bundles, milliseconds from the cache). */
+  onBuild?: ((phase: 'working' | 'done' | 'failed', detail: string) => void) | undefined;
 }
 
 /** Every worker a section of the config names: each env's, and the top level's. */
@@ -79,7 +81,7 @@ export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> 
   const settings = new Map(options.clients.map((client) => [client.name, clientSettings(fleet, client)] as const));
   const groups = buildGroups([...settings.values()]);
   // The build (seconds cold, milliseconds from the cache) and the reads run side by side.
-  const building = buildBundles(fleet, groups);
+  const building = buildWithProgress(fleet, groups, options.onBuild);
   const scripts = reads.workers.listScripts();
   // Each client's work awaits these; a failure there fails every client, not the process.
   building.catch(() => undefined);
@@ -140,6 +142,30 @@ export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> 
       durationMs: build.durationMs,
     })),
   };
+}
+
+/** Builds the groups, saying when it starts and what came of it (a cold build takes seconds: status must not look stuck). */
+async function buildWithProgress(
+  fleet: Fleet,
+  groups: ReturnType<typeof buildGroups>,
+  onBuild: StatusOptions['onBuild'],
+): Promise<GroupBuild[]> {
+  if (!onBuild || groups.length === 0) return buildBundles(fleet, groups);
+  onBuild('working', `bundling the worker as deploy does (wrangler; reused when nothing changed)`);
+  try {
+    const builds = await buildBundles(fleet, groups);
+    const failed = builds.filter((build) => !build.ok);
+    const words = builds.map((build) =>
+      build.ok
+        ? `${expectedTag(build.bundle)} ${build.cached ? 'reused from the build cache' : `built in ${(build.durationMs / 1000).toFixed(1)} s`}`
+        : 'failed',
+    );
+    onBuild(failed.length > 0 ? 'failed' : 'done', words.join(', '));
+    return builds;
+  } catch (error) {
+    onBuild('failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
 }
 
 /** The local bundle a client would be deployed with, or why there is none to compare with. */

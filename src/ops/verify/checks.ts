@@ -1,4 +1,5 @@
 import { describeFetchError, formatSeconds, type KeyProbeResult, keyAccepted } from './auth-probe.js';
+import { PROBE_HEADERS } from './probe-agent.js';
 
 export const CHECK_NAMES = ['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -39,7 +40,7 @@ async function get(url: string, path: string, options: HttpOptions): Promise<Get
   const elapsed = (): number => Math.round(performance.now() - started);
   try {
     const response = await fetch(joinPath(url, path), {
-      headers: { accept: 'application/json' },
+      headers: { ...PROBE_HEADERS, accept: 'application/json' },
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),
     });
@@ -135,6 +136,8 @@ export async function checkReady(url: string, options: HttpOptions): Promise<Che
 export interface AuthCheckOptions extends HttpOptions {
   /** A random key that no worker can hold; it never leaves the request header. */
   wrongKey: string;
+  /** What is known about the keys that open the worker besides the probes (worker-keys.ts). */
+  keys?: { problems: readonly string[]; notes: readonly string[] };
 }
 
 /** What is wrong when a probe was not refused, with what it means; undefined when it was refused. */
@@ -146,7 +149,10 @@ export function refusalProblem(probe: KeyProbeResult, consequence: string): stri
   return `${probe.detail} (expected 401/403)`;
 }
 
-/** `auth`: POST /mcp without credentials and with a wrong key must both be refused (401/403). */
+/**
+ * `auth`: POST /mcp without credentials and with a wrong key must both be refused (401/403), and no
+ * key may open the worker that breaks the key rules or that its secrets file does not name.
+ */
 export async function checkAuth(url: string, options: AuthCheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const [none, wrong] = await Promise.all([
@@ -157,9 +163,11 @@ export async function checkAuth(url: string, options: AuthCheckOptions): Promise
   const problems = [
     refusalProblem(none, 'the worker serves MCP without auth'),
     refusalProblem(wrong, 'the worker accepts a key that is not its own'),
+    ...(options.keys?.problems ?? []),
   ].filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) return { name: 'auth', ok: false, ms, detail: problems.join('; ') };
-  return { name: 'auth', ok: true, ms, detail: `no credentials → ${none.status}, wrong key → ${wrong.status}` };
+  const notes = options.keys?.notes.length ? ` (${options.keys.notes.join('; ')})` : '';
+  return { name: 'auth', ok: true, ms, detail: `no credentials → ${none.status}, wrong key → ${wrong.status}${notes}` };
 }
 
 /** An origin no browser page of a real caller can have (.invalid never resolves). */

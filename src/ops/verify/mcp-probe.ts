@@ -1,5 +1,6 @@
 import { mcpEndpoint } from './auth-probe.js';
 import { probeSession, type SessionProbe } from './mcp-session.js';
+import { PROBE_HEADERS } from './probe-agent.js';
 import { LEGACY_REVISIONS } from './protocol.js';
 
 export type { McpServerInfo, SessionProbe, WhoamiResult } from './mcp-session.js';
@@ -17,6 +18,8 @@ export interface McpProbeOptions {
   timeoutMs: number;
   /** Name of the tool that names the client a worker serves. */
   whoamiTool?: string;
+  /** Blanks the run's secrets out of what the worker sent, before anything is cut to length. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -25,7 +28,11 @@ export interface McpProbeOptions {
  * Everything runs at once, so a hung worker costs one timeout.
  */
 export async function probeMcp(url: string, key: string, options: McpProbeOptions): Promise<McpProbeResult> {
-  const session = { timeoutMs: options.timeoutMs, whoamiTool: options.whoamiTool ?? 'whoami' };
+  const session = {
+    timeoutMs: options.timeoutMs,
+    whoamiTool: options.whoamiTool ?? 'whoami',
+    ...(options.redact ? { redact: options.redact } : {}),
+  };
   const [modern, legacy, older] = await Promise.all([
     probeSession(url, key, 'modern', session),
     probeSession(url, key, 'legacy', session),
@@ -53,6 +60,7 @@ async function initializeServes(url: string, key: string, revision: string, time
     const response = await fetch(mcpEndpoint(url), {
       method: 'POST',
       headers: {
+        ...PROBE_HEADERS,
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         authorization: `Bearer ${key}`,

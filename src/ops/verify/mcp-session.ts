@@ -7,6 +7,7 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { describeFetchError, formatSeconds, mcpEndpoint } from './auth-probe.js';
+import { PROBE_HEADERS } from './probe-agent.js';
 import { type Generation, MODERN_REVISION } from './protocol.js';
 
 export interface McpServerInfo {
@@ -52,7 +53,11 @@ export interface SessionOptions {
   timeoutMs: number;
   /** Name of the tool that names the client a worker serves. */
   whoamiTool: string;
+  /** Blanks the run's secrets out of text the worker sent, before it is cut to length (a cut would leave a piece a later pass cannot tell from text). */
+  redact?: (text: string) => string;
 }
+
+const asIs = (text: string): string => text;
 
 /**
  * One real MCP session with the SDK's v2 client, the way a host of that generation opens it:
@@ -64,7 +69,7 @@ export interface SessionOptions {
 export async function probeSession(url: string, key: string, generation: Generation, options: SessionOptions): Promise<SessionProbe> {
   const requestOptions = { timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs };
   const transport = new StreamableHTTPClientTransport(new URL(mcpEndpoint(url)), {
-    requestInit: { headers: { Authorization: `Bearer ${key}` }, redirect: 'manual' },
+    requestInit: { headers: { ...PROBE_HEADERS, Authorization: `Bearer ${key}` }, redirect: 'manual' },
     // A verify run wants a prompt answer, not a client that retries a standalone SSE stream.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });
@@ -75,6 +80,7 @@ export async function probeSession(url: string, key: string, generation: Generat
   // Errors of the optional GET stream arrive here; the request promises carry what matters.
   client.onerror = () => undefined;
   const handshake: SessionStep = generation === 'modern' ? 'server/discover' : 'initialize';
+  const redact = options.redact ?? asIs;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   const failure = (failedAt: SessionStep, error: string, unsupported = false): SessionProbe => ({
@@ -91,7 +97,7 @@ export async function probeSession(url: string, key: string, generation: Generat
     try {
       await client.connect(transport, requestOptions);
     } catch (error) {
-      return failure(handshake, describeMcpError(error, options.timeoutMs), generation === 'legacy' && isUnsupportedVersion(error));
+      return failure(handshake, describeMcpError(error, options.timeoutMs, redact), generation === 'legacy' && isUnsupportedVersion(error));
     }
     if (generation === 'modern' && client.getProtocolEra() !== 'modern') {
       return failure(handshake, `server/discover was not answered with ${MODERN_REVISION}; the worker fell back to initialize`, true);
@@ -101,7 +107,7 @@ export async function probeSession(url: string, key: string, generation: Generat
       const listed = await client.listTools(undefined, { ...requestOptions, cacheMode: 'bypass' });
       tools = listed.tools.map((tool) => tool.name);
     } catch (error) {
-      return failure('tools/list', describeMcpError(error, options.timeoutMs));
+      return failure('tools/list', describeMcpError(error, options.timeoutMs, redact));
     }
     const ms = elapsed();
     const version = client.getServerVersion();
@@ -112,31 +118,31 @@ export async function probeSession(url: string, key: string, generation: Generat
       tools,
     };
     const discovered = client.getDiscoverResult()?.supportedVersions ?? [];
-    const whoami = tools.includes(options.whoamiTool) ? await callWhoami(client, options.whoamiTool, options.timeoutMs) : undefined;
+    const whoami = tools.includes(options.whoamiTool) ? await callWhoami(client, options.whoamiTool, options.timeoutMs, redact) : undefined;
     return { generation, ms, server, failedAt: undefined, error: undefined, unsupported: false, discovered: [...discovered], whoami };
   } finally {
     await client.close().catch(() => undefined);
   }
 }
 
-async function callWhoami(client: Client, tool: string, timeoutMs: number): Promise<WhoamiResult> {
+async function callWhoami(client: Client, tool: string, timeoutMs: number, redact: (text: string) => string): Promise<WhoamiResult> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   let result: CallToolResult;
   try {
     result = await client.callTool({ name: tool, arguments: {} }, { timeout: timeoutMs, maxTotalTimeout: timeoutMs });
   } catch (error) {
-    return { ms: elapsed(), client: undefined, error: `${tool} failed: ${describeMcpError(error, timeoutMs)}` };
+    return { ms: elapsed(), client: undefined, error: `${tool} failed: ${describeMcpError(error, timeoutMs, redact)}` };
   }
   const ms = elapsed();
   const text = result.content
     .map((part) => (part.type === 'text' ? part.text : ''))
     .join('')
     .trim();
-  if (result.isError === true) return { ms, client: undefined, error: `${tool} answered with an error: ${truncate(text)}` };
+  if (result.isError === true) return { ms, client: undefined, error: `${tool} answered with an error: ${truncate(redact(text))}` };
   const named = readClient(result.structuredContent) ?? readClient(safeJson(text));
   if (named !== undefined) return { ms, client: named, error: undefined };
-  return { ms, client: undefined, error: `${tool} did not answer {"client": …}, but: ${truncate(text) || '(no text)'}` };
+  return { ms, client: undefined, error: `${tool} did not answer {"client": …}, but: ${truncate(redact(text)) || '(no text)'}` };
 }
 
 function readClient(value: unknown): string | undefined {
@@ -172,15 +178,16 @@ function isUnsupportedVersion(error: unknown): boolean {
   return http !== undefined && /"code"\s*:\s*-32022\b/.test(http.text);
 }
 
-/** A secret-free sentence for what went wrong in the SDK client. */
-export function describeMcpError(error: unknown, timeoutMs: number): string {
+/** A secret-free sentence for what went wrong in the SDK client; text the worker sent is redacted before it is cut. */
+export function describeMcpError(error: unknown, timeoutMs: number, redact: (text: string) => string = asIs): string {
+  const clip = (text: string): string => truncate(redact(text));
   if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return `no answer within ${formatSeconds(timeoutMs)}`;
   const http = httpFailure(error);
-  if (http !== undefined) return `HTTP ${http.status}${http.text && http.text !== 'null' ? `: ${truncate(http.text)}` : ''}`;
-  if (error instanceof ProtocolError) return `${truncate(error.message)} (JSON-RPC error ${error.code})`;
+  if (http !== undefined) return `HTTP ${http.status}${http.text && http.text !== 'null' ? `: ${clip(http.text)}` : ''}`;
+  if (error instanceof ProtocolError) return `${clip(error.message)} (JSON-RPC error ${error.code})`;
   const cause = error instanceof Error ? error.cause : undefined;
   if (error instanceof TypeError || cause instanceof TypeError)
     return describeFetchError(cause instanceof TypeError ? cause : error, timeoutMs);
-  if (error instanceof Error) return truncate(error.message);
-  return truncate(String(error));
+  if (error instanceof Error) return clip(error.message);
+  return clip(String(error));
 }

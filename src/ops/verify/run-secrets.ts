@@ -1,12 +1,16 @@
 import { API_KEY, type Client } from '../../fleet/fleet.js';
-import { readSecretsFile } from '../../secrets/secrets-file.js';
+import { readSecretsFile, type SecretsFile } from '../../secrets/secrets-file.js';
 import { describeError, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
+import { createRedactor } from '../../util/redact.js';
 import type { ClientVerification } from './verification.js';
 
-/** API_KEY per client, and every value of the clients' secrets files (to redact from reports). */
-export async function readKeysAndValues(clients: readonly Client[]): Promise<{ keys: Map<string, string>; values: string[] }> {
+/** API_KEY per client, each client's secrets file, and every value of them (to redact from reports). */
+export async function readKeysAndValues(
+  clients: readonly Client[],
+): Promise<{ keys: Map<string, string>; files: Map<string, SecretsFile>; values: string[] }> {
   const keys = new Map<string, string>();
+  const files = new Map<string, SecretsFile>();
   const values = new Set<string>();
   const problems: string[] = [];
   for (const client of clients) {
@@ -21,6 +25,7 @@ export async function readKeysAndValues(clients: readonly Client[]): Promise<{ k
       problems.push(`client "${client.name}": no secrets file (${client.secretsPath} is missing)`);
       continue;
     }
+    files.set(client.name, file);
     for (const value of file.values.values()) values.add(value);
     const key = file.values.get(API_KEY);
     if (key === undefined || key.trim() === '') {
@@ -35,21 +40,22 @@ export async function readKeysAndValues(clients: readonly Client[]): Promise<{ k
       `verify authenticates with each client's own API_KEY from .secrets.<client>; create it with: ${commandLine('add', '<client>')}`,
     );
   }
-  return { keys, values: [...values] };
+  return { keys, files, values: [...values] };
 }
 
-/** `text` with every value in `secrets` blanked out; sorted longest first, a value containing another is blanked whole. */
+/** `text` with every value in `secrets`, and every piece of 8 or more characters of one, blanked out (util/redact.ts). */
 export function redactText(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret.length >= 6 ? out.split(secret).join('[redacted]') : out), text);
+  return createRedactor(secrets)(text);
 }
 
 /**
  * Belt and braces: no check puts a key into a detail, but a worker could echo one back in an
- * error body, so every secret value this run has read (and the wrong key) is blanked out of
- * everything it reports. Values shorter than 6 characters are left: blanking them would garble text.
+ * error body (whole, or a prefix of it), so every secret value this run has read (and the wrong
+ * key) is blanked out of everything it reports. The session probes redact their bodies before they
+ * cut them to length; this pass runs on what they made of them. Values shorter than 6 characters
+ * are left: blanking them would garble text.
  */
-export function redactResult(result: ClientVerification, secrets: readonly string[]): ClientVerification {
-  const redact = (text: string): string => redactText(text, secrets);
+export function redactResult(result: ClientVerification, redact: (text: string) => string): ClientVerification {
   const copy: ClientVerification = {
     ...result,
     url: redact(result.url),

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Fleet } from '../../fleet/fleet.js';
+import type { SecretsFile } from '../../secrets/secrets-file.js';
 import { ExitCode, usageError } from '../../util/errors.js';
+import { createRedactor } from '../../util/redact.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
@@ -12,8 +14,9 @@ import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolatio
 import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
 import { probeMcp } from './mcp-probe.js';
 import type { ProtocolRequirement } from './protocol.js';
-import { readKeysAndValues, redactResult, redactText } from './run-secrets.js';
+import { readKeysAndValues, redactResult } from './run-secrets.js';
 import type { ClientVerification, FleetVerification } from './verification.js';
+import { type KeyFindings, type SecretNamesSource, workerKeyFindings } from './worker-keys.js';
 
 export interface VerifyFleetOptions {
   /** The project the clients belong to. */
@@ -33,6 +36,11 @@ export interface VerifyFleetOptions {
   protocol?: ProtocolRequirement;
   /** Each client's line as it finishes: `done` when every check passed, else `failed` (for progress output). */
   onProgress?: ProgressListener;
+  /**
+   * The worker's secret names (one API call per client), so `auth` finds a previous key the file
+   * does not name. The verify command passes it; a check after a deploy does not (its calls are counted).
+   */
+  secretNames?: SecretNamesSource;
 }
 
 /** The client name `whoami` must report: the env's CLIENT_ID var, or the client's name. */
@@ -56,13 +64,12 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
   const protocol = options.protocol ?? 'served';
   const { clients, target } = options;
   if (clients.length === 0) throw usageError('no clients to verify');
-  const { keys, values } = await readKeysAndValues(clients);
+  const { keys, files, values } = await readKeysAndValues(clients);
   const urls = await resolveClientUrls(clients, target, options.urls ?? new Map<string, string>());
   const neighbours = new Map(clients.map((client, index) => [client, clients[(index + 1) % clients.length] as Client] as const));
   // One random key per run: no worker can hold it, and it never leaves a request header.
   const wrongKey = `mcpf_wrong_${randomBytes(24).toString('base64url')}`;
-  // Longest first, so that a value containing another is blanked whole.
-  const secrets = [...values, wrongKey].sort((a, b) => b.length - a.length);
+  const redact = createRedactor([...values, wrongKey]);
 
   const runs = await forEachClient<ClientVerification & ClientOutcome>({
     clients,
@@ -83,24 +90,36 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
             : { otherClient: other.name, barred };
       }
       const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
-      const verified = await verifyClient({ client, url: entry.url, key, isolation, wrongKey, timeoutMs, protocol, sharesKeyWith });
-      Object.assign(result, redactResult(verified, secrets));
+      const keyFindings = await workerKeyFindings(client, files.get(client.name) as SecretsFile, options.secretNames);
+      const verified = await verifyClient({
+        client,
+        url: entry.url,
+        key,
+        isolation,
+        wrongKey,
+        timeoutMs,
+        protocol,
+        sharesKeyWith,
+        keyFindings,
+        redact,
+      });
+      Object.assign(result, redactResult(verified, redact));
       const failed = result.checks.filter((check) => !check.ok).map((check) => check.name);
       progress(failed.length === 0 ? 'done' : 'failed', failed.length === 0 ? 'every check passed' : `${failed.join(', ')} failed`);
     },
-    failedLine: (failure) => ['failed', unexpected(failure, secrets)],
+    failedLine: (failure) => ['failed', unexpected(failure, redact)],
   });
   const results = runs.map(({ error, ...result }): ClientVerification => {
     if (error === undefined) return result;
     // A bug in a check must not hide the other clients' results; it becomes this client's failure.
-    const checks: CheckResult[] = [{ name: 'health', ok: false, ms: 0, detail: unexpected(error, secrets) }];
-    return { client: result.client, url: redactText(result.url, secrets), ok: false, ms: 0, checks };
+    const checks: CheckResult[] = [{ name: 'health', ok: false, ms: 0, detail: unexpected(error, redact) }];
+    return { client: result.client, url: redact(result.url), ok: false, ms: 0, checks };
   });
   return { ok: results.every((result) => result.ok), ms: Math.round(performance.now() - started), protocol, clients: results };
 }
 
-function unexpected(failure: ClientFailure, secrets: readonly string[]): string {
-  return redactText(`verify failed unexpectedly: ${failure.message}`, secrets);
+function unexpected(failure: ClientFailure, redact: (text: string) => string): string {
+  return redact(`verify failed unexpectedly: ${failure.message}`);
 }
 
 interface VerifyClientInput {
@@ -114,18 +133,22 @@ interface VerifyClientInput {
   protocol: ProtocolRequirement;
   /** Other selected clients whose secrets files hold the same API_KEY. */
   sharesKeyWith: string[];
+  /** What auth adds about the keys that open the worker. */
+  keyFindings: KeyFindings;
+  /** Blanks this run's secrets out of what workers send, before it is cut to length. */
+  redact: (text: string) => string;
 }
 
 async function verifyClient(input: VerifyClientInput): Promise<ClientVerification> {
-  const { client, url, key, isolation: probe, wrongKey, timeoutMs, protocol, sharesKeyWith } = input;
+  const { client, url, key, isolation: probe, wrongKey, timeoutMs, protocol, sharesKeyWith, keyFindings, redact } = input;
   const started = performance.now();
   // The checks are independent requests; running them side by side keeps a slow or hung worker to one timeout.
   const [health, ready, auth, foreignOrigin, session, isolation] = await Promise.all([
     checkHealth(url, { timeoutMs }),
     checkReady(url, { timeoutMs }),
-    checkAuth(url, { timeoutMs, wrongKey }),
+    checkAuth(url, { timeoutMs, wrongKey, keys: keyFindings }),
     probeOrigin(url, key, { timeoutMs }),
-    probeMcp(url, key, { timeoutMs }),
+    probeMcp(url, key, { timeoutMs, redact }),
     probe === undefined ? Promise.resolve(undefined) : checkIsolation(url, { timeoutMs, probe, sharesKeyWith }),
   ]);
   // Origin validation came with the 2026-07-28 template: a worker not required to speak it is only told it lacks it.

@@ -1,3 +1,4 @@
+import type { ChosenBy } from '../../cloudflare/target-choice.js';
 import type { ClientFailure } from '../../ops/fleet/client-failure.js';
 import type { ExitCode } from '../../util/errors.js';
 
@@ -46,4 +47,27 @@ export interface FailureJson {
 
 export function failureJson(message: string, hint: string | undefined, exitCode: ExitCode): FailureJson {
   return { schemaVersion: SCHEMA_VERSION, ok: false, error: { message, hint: hint ?? null, exitCode } };
+}
+
+/** Which target a command acted on, and what chose it (never the token). Fields not known yet (Cloudflare before its first call) are null. */
+export interface TargetJson {
+  kind: 'cloudflare' | 'local';
+  /** flag: --local/--remote; environment: MCP_FLEET_TARGET; project: the local edge since `local start`; default: Cloudflare. */
+  chosenBy: ChosenBy;
+  accountId: string | null;
+  apiBaseUrl: string | null;
+}
+
+export function targetJson(
+  target: { kind: 'cloudflare' | 'local'; accountId: string | undefined; apiBaseUrl: string | undefined },
+  chosenBy: ChosenBy,
+): TargetJson {
+  return { kind: target.kind, chosenBy, accountId: target.accountId ?? null, apiBaseUrl: target.apiBaseUrl ?? null };
+}
+
+/** A fleet command's document with the target it acted on. */
+export type Targeted<D> = D & { target: TargetJson | undefined };
+
+export function withTarget<D extends object>(document: D, target: TargetJson | undefined): Targeted<D> {
+  return { ...document, target };
 }

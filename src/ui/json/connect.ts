@@ -1,5 +1,5 @@
 import type { ConnectResult } from '../../ops/connect/connect.js';
-import { HOST_FORMATS } from '../../ops/connect/host-configs.js';
+import { HOST_FORMATS, hostDocument } from '../../ops/connect/host-configs.js';
 import type { Host } from '../../ops/connect/hosts.js';
 import { type ClientFailureJson, clientFailureJson, SCHEMA_VERSION, type SchemaVersion } from './common.js';
 
@@ -14,8 +14,8 @@ export interface ConnectClientJson {
   envName: string;
   /** The key itself is in `config` (--inline-key only). */
   keyEmbedded: boolean;
-  /** With --write: the file written and its mode, e.g. "0600". */
-  file: { path: string; mode: string } | null;
+  /** With --write: the file written and its mode, e.g. "0600"; into a host file, what became of the entry. */
+  file: { path: string; mode: string; change?: 'added' | 'replaced' | 'unchanged' } | null;
   /** The host's configuration for this client alone, as the host reads it; null when the client failed. */
   config: Record<string, unknown> | null;
   error: ClientFailureJson | undefined;
@@ -27,8 +27,8 @@ export interface ConnectJson {
   ok: boolean;
   /** The --for host. */
   host: Host;
-  /** The file the host reads the configuration from. */
-  fileName: string;
+  /** The file the host reads the configuration from; null for a host set up in its UI (claude). */
+  fileName: string | null;
   clients: ConnectClientJson[];
 }
 
@@ -48,8 +48,10 @@ export function connectJson(result: ConnectResult, ok: boolean): ConnectJson {
         urlSource: entry.urlSource,
         envName: entry.envName,
         keyEmbedded: entry.keyEmbedded && server !== undefined,
-        file: entry.file ? { path: entry.file.path, mode: `0${entry.file.mode.toString(8)}` } : null,
-        config: server ? format.document([server]) : null,
+        file: entry.file
+          ? { path: entry.file.path, mode: `0${entry.file.mode.toString(8)}`, ...(entry.file.change ? { change: entry.file.change } : {}) }
+          : null,
+        config: server ? hostDocument(format, [server]) : null,
         error: clientFailureJson(entry.error),
       };
     }),

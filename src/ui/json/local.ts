@@ -58,6 +58,8 @@ export interface LocalEnvJson extends NodeResolverJson {
   CLOUDFLARE_BASE_URL: string;
   CLOUDFLARE_API_TOKEN: string;
   CLOUDFLARE_ACCOUNT_ID: string;
+  WRANGLER_SEND_METRICS: 'false';
+  WRANGLER_SEND_ERROR_REPORTS: 'false';
   workerUrlTemplate: string;
 }
 
@@ -68,6 +70,8 @@ export function localEnvJson(env: EdgeEnv, info: EdgeInfo, node: NodeResolverJso
     CLOUDFLARE_BASE_URL: env.CLOUDFLARE_BASE_URL,
     CLOUDFLARE_API_TOKEN: env.CLOUDFLARE_API_TOKEN,
     CLOUDFLARE_ACCOUNT_ID: env.CLOUDFLARE_ACCOUNT_ID,
+    WRANGLER_SEND_METRICS: env.WRANGLER_SEND_METRICS,
+    WRANGLER_SEND_ERROR_REPORTS: env.WRANGLER_SEND_ERROR_REPORTS,
     workerUrlTemplate: info.workerUrlTemplate,
     nodeImport: node.nodeImport,
     nodeOptions: node.nodeOptions,

@@ -3,11 +3,12 @@ import type { DeleteWorkerResult } from '../../ops/project/delete-worker.js';
 import type { InitResult } from '../../ops/project/init.js';
 import type { ClientListing } from '../../ops/project/list.js';
 import type { RemoveResult } from '../../ops/project/remove.js';
+import type { RestoreResult } from '../../ops/project/restore.js';
 import type { ConfigUpgrade } from '../../ops/project/upgrade-config.js';
 import { SCHEMA_VERSION, type SchemaVersion } from './common.js';
 import type { DeployJson } from './deploy.js';
 
-/** The documents of init, add, remove, upgrade-config and list: what changed in the project, by path and name (never a value). */
+/** The documents of init, add, remove, restore, upgrade-config and list: what changed in the project, by path and name (never a value). */
 
 /** `init --json`. */
 export interface InitJson {
@@ -110,21 +111,72 @@ export function addJson(result: AddResult, deploy?: DeployJson): AddJson {
 export interface RemoveJson {
   schemaVersion: SchemaVersion;
   client: string;
-  /** Where the secrets file was moved (recoverable); undefined when there was none. */
+  /** True when the client had been removed from the config before: only its worker was deleted now. */
+  alreadyRemoved: boolean;
+  /** Where the secrets file was kept (recoverable); undefined when there was none. */
   secretsKeptAt: string | undefined;
+  /** The removal record (its worker and env section as written), from which `restore` brings the client back. */
+  recordKeptAt: string | undefined;
+  /** When the secrets file was a symbolic link: where it pointed (its content was kept, the link removed, the target left alone). */
+  secretsLinkedTo: string | undefined;
   /** False for the top-level worker: its settings stay. */
   configChanged: boolean;
+  /** --keep-worker: the worker was left serving, its key still opens it. */
+  workerKept: boolean;
   /** With --delete-worker. */
   worker: { worker: string; outcome: 'deleted' | 'absent' } | undefined;
 }
 
-export function removeJson(result: RemoveResult, worker?: DeleteWorkerResult): RemoveJson {
+export function removeJson(result: RemoveResult, worker: DeleteWorkerResult | undefined, workerKept: boolean): RemoveJson {
   return {
     schemaVersion: SCHEMA_VERSION,
     client: result.client,
+    alreadyRemoved: false,
     secretsKeptAt: result.secretsKeptAt,
+    recordKeptAt: result.recordKeptAt,
+    secretsLinkedTo: result.secretsLinkedTo,
     configChanged: result.configChanged,
+    workerKept,
     worker: worker ? { worker: worker.worker, outcome: worker.outcome } : undefined,
+  };
+}
+
+/** `remove <client> --delete-worker --json` for a client removed from the config earlier. */
+export function removedWorkerJson(client: string, worker: DeleteWorkerResult): RemoveJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    client,
+    alreadyRemoved: true,
+    secretsKeptAt: undefined,
+    recordKeptAt: undefined,
+    secretsLinkedTo: undefined,
+    configChanged: false,
+    workerKept: false,
+    worker: { worker: worker.worker, outcome: worker.outcome },
+  };
+}
+
+/** `restore --json`. */
+export interface RestoreJson {
+  schemaVersion: SchemaVersion;
+  client: string;
+  worker: string;
+  /** exact: the config is as before the removal; appended: the section as written is the last env section; new: written as add writes it (nothing was kept of it); top-level: its settings never left. */
+  section: 'exact' | 'appended' | 'new' | 'top-level';
+  /** The secrets file brought back; undefined when the client had none. */
+  secretsFile: string | undefined;
+  /** The removal it came from (its file stamp). */
+  removal: string;
+}
+
+export function restoreJson(result: RestoreResult): RestoreJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    client: result.client,
+    worker: result.worker,
+    section: result.section,
+    secretsFile: result.secretsFile,
+    removal: result.removal,
   };
 }
 

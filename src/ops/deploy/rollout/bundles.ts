@@ -1,5 +1,6 @@
 import { type CachedBuildResult, cachedBuild } from '../../../cloudflare/build-cache.js';
-import type { BuiltBundle } from '../../../cloudflare/wrangler-build.js';
+import type { VersionWithCode } from '../../../cloudflare/workers-api.js';
+import { type BuiltBundle, bundleHash } from '../../../cloudflare/wrangler-build.js';
 import type { Fleet } from '../../../fleet/fleet.js';
 import { mapWithConcurrency } from '../../../util/concurrency.js';
 import type { ClientSettings } from './client-settings.js';
@@ -74,6 +75,37 @@ export async function buildBundles(
 export function bundleAnnotations(bundle: BuiltBundle, fleetVersion: string): Record<string, string> {
   return {
     'workers/message': `mcp-fleet ${fleetVersion} bundle sha256:${bundle.hash}`,
-    'workers/tag': `bundle-${bundle.hash.slice(0, 16)}`,
+    'workers/tag': bundleTag(bundle.hash),
   };
+}
+
+/** `bundle-<16 hex>`: the tag that names a bundle's code (status compares it with the local build's). */
+export function bundleTag(hash: string): string {
+  return `bundle-${hash.slice(0, 16)}`;
+}
+
+const BUNDLE_TAG = /^bundle-[0-9a-f]{16}$/;
+
+export function isBundleTag(tag: string): boolean {
+  return BUNDLE_TAG.test(tag);
+}
+
+/**
+ * The bundle tag of the code a version runs, for a version mcp-fleet uploads again (a rollback's
+ * re-upload, secrets on rolled-back code): the version's own tag, or else the hash of its modules,
+ * computed as a deploy computes it — a version Cloudflare made for a secret change carries no tag
+ * but runs the very bytes of the one before it, so its re-upload is still known to `status`.
+ */
+export function codeTagOf(version: Pick<VersionWithCode, 'annotations' | 'modules'>): string {
+  const own = version.annotations['workers/tag'];
+  if (own !== undefined && isBundleTag(own)) return own;
+  return bundleTag(
+    bundleHash(
+      version.modules.map((module) => ({
+        name: module.name,
+        contentType: module.content_type,
+        contents: Buffer.from(module.content_base64, 'base64'),
+      })),
+    ),
+  );
 }

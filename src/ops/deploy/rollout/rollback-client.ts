@@ -2,6 +2,7 @@ import type { UploadBinding, WorkerUpload } from '../../../cloudflare/worker-upl
 import { type Deployment, type DeploymentVersion, uploadFromVersion, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import { FleetError } from '../../../util/errors.js';
 import { commandLine } from '../../../util/next-step.js';
+import { codeTagOf } from './bundles.js';
 import { shortId } from './results.js';
 
 /**
@@ -81,7 +82,7 @@ function targetVersions(worker: string, deployments: readonly Deployment[], targ
         ? `worker ${worker} does not run version ${shortId(target.from)}; nothing to roll back`
         : `worker ${worker} has no earlier deployment to go back to`,
       {
-        hint: `Name a version: ${commandLine('rollback', '<client>', '--to', '<version-id>')} (WRANGLER_SEND_METRICS=false npx wrangler versions list --env <client> lists them).`,
+        hint: `Name a version: ${commandLine('rollback', '<client>', '--to', '<version-id>')} (${commandLine('history', '<client>')} lists them).`,
       },
     );
   }
@@ -110,7 +111,7 @@ function reupload(
   ];
   return uploadFromVersion(version, bindings, {
     message,
-    tag: version.annotations['workers/tag'] ?? `rollback-${shortId(version.id)}`,
+    tag: codeTagOf(version),
     keepBindings: ['secret_text', 'secret_key'],
   });
 }

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { UploadMetadata, WorkerUpload } from '../../../cloudflare/worker-upload.js';
-import type { RemoteScript, WorkersApi } from '../../../cloudflare/workers-api.js';
+import type { RemoteScript, ScriptSettings, WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { BuiltBundle } from '../../../cloudflare/wrangler-build.js';
 import { FleetError } from '../../../util/errors.js';
 import { type ClientSettings, uploadBindings } from './client-settings.js';
@@ -8,10 +8,11 @@ import { type ClientSettings, uploadBindings } from './client-settings.js';
 /**
  * Ships one client through the Workers API, as `wrangler deploy --env <client>` would land it:
  * - an existing worker: one version upload (code, vars, dataset, secrets, annotations), then one
- *   deployment of it at 100% — 2 calls; a third only when tags or observability drifted. The two are
- *   separate steps, so a wave uploads all its versions first and then makes them live together;
- * - a new worker: one script upload (created and deployed at once), then its workers.dev URL — 2
- *   calls; 3 when the worker vanished between the account's list and the upload.
+ *   deployment of it at 100% — 2 calls; a third (`PATCH …/script-settings`) only when tags or
+ *   observability drifted, since a version carries no script-level settings. The two are separate
+ *   steps, so a wave uploads all its versions first and then makes them live together;
+ * - a new worker: one script upload (created and deployed at once, with its tags and observability),
+ *   then its workers.dev URL — 2 calls; 3 when the worker vanished between the account's list and the upload.
  * Secrets from the file are sent in the upload, so code and secrets land as one version; secrets
  * only the worker has are kept (as wrangler keeps them), so a key in its grace period survives.
  */
@@ -51,7 +52,6 @@ export function clientUpload(
     compatibility_flags: settings.compatibilityFlags,
     keep_bindings: KEEP_SECRETS,
     annotations,
-    ...(settings.observability === undefined ? {} : { observability: settings.observability }),
   };
   return { metadata, modules: bundle.modules };
 }
@@ -69,7 +69,11 @@ export async function uploadDirect(options: ShipDirectOptions): Promise<Uploaded
   options.progress('creating the worker');
   const versionId = await api.createScript(worker, {
     ...upload,
-    metadata: { ...upload.metadata, ...(settings.tags.length > 0 ? { tags: settings.tags } : {}) },
+    metadata: {
+      ...upload.metadata,
+      ...(settings.observability === undefined ? {} : { observability: settings.observability }),
+      ...(settings.tags.length > 0 ? { tags: settings.tags } : {}),
+    },
   });
   options.progress('enabling workers.dev');
   await api.enableWorkersDev(worker, settings.previewUrls);
@@ -94,7 +98,7 @@ export async function deployUploaded(
  * The non-versioned settings wrangler would set on an existing worker (its env tags, observability,
  * off when the config says nothing), when the worker's differ; undefined when nothing needs changing.
  */
-export function settingsDrift(settings: ClientSettings, remote: RemoteScript): Record<string, unknown> | undefined {
+export function settingsDrift(settings: ClientSettings, remote: RemoteScript): ScriptSettings | undefined {
   const ours = (tag: string) => tag.startsWith('cf:service=') || tag.startsWith('cf:environment=');
   const current = remote.tags ?? [];
   const tags = [...current.filter((tag) => !ours(tag)), ...settings.tags];

@@ -5,6 +5,7 @@ import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { clientFailure } from '../../fleet/client-failure.js';
 import { describeFetchError } from '../../verify/auth-probe.js';
 import { resolveClientUrls } from '../../verify/client-urls.js';
+import { PROBE_HEADERS } from '../../verify/probe-agent.js';
 import { verifyFleet } from '../../verify/verify-fleet.js';
 import type { PostDeployCheck } from './results.js';
 
@@ -81,7 +82,11 @@ export async function waitUntilServing(
   let said = false;
   for (;;) {
     try {
-      const response = await fetch(new URL('/health', url), { signal: AbortSignal.timeout(TIMEOUT_MS.probe), redirect: 'manual' });
+      const response = await fetch(new URL('/health', url), {
+        headers: PROBE_HEADERS,
+        signal: AbortSignal.timeout(TIMEOUT_MS.probe),
+        redirect: 'manual',
+      });
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         detail = `GET /health answered ${response.status}`;

@@ -1,4 +1,4 @@
-import { recordRequest } from './analytics';
+import { isFleetProbe, recordRequest } from './analytics';
 import { rejectUnauthorized } from './auth';
 import type { Env } from './env';
 import { handleHealth } from './health';
@@ -88,6 +88,7 @@ export default {
       status: answer.response.status,
       durationMs: Date.now() - started,
       protocol: answer.protocol,
+      probe: isFleetProbe(request),
     });
     return answer.response;
   },
