@@ -72,6 +72,18 @@ export async function targetDocument(target: Target): Promise<TargetJson> {
   return targetJson(target, target.choice?.by ?? 'default');
 }
 
+/**
+ * The target when there is one to ask, for commands that also work offline (the same rule as
+ * `list`): the local edge when it is chosen (flag, MCP_FLEET_TARGET, or remembered), Cloudflare
+ * when a token is in the environment; undefined otherwise. A chosen one that is broken is exit 2.
+ */
+export async function configuredTarget(ctx: CommandContext, fleet: Fleet, flags: TargetFlags): Promise<Target | undefined> {
+  const { chooseTarget } = await import('../cloudflare/target-choice.js');
+  const choice = await chooseTarget(fleet.dir, flags);
+  if (choice.kind !== 'local' && !process.env.CLOUDFLARE_API_TOKEN) return undefined;
+  return resolveFleetTarget(ctx, fleet, flags);
+}
+
 export async function secretsApi(run: FleetRun): Promise<SecretsApi> {
   return (await import('../cloudflare/api.js')).createSecretsApi(run.target);
 }

@@ -58,15 +58,17 @@ function scanGap(text: string, start: number, end: number): GapToken[] {
   return tokens;
 }
 
-function lineStart(text: string, offset: number): number {
+/** Offset of the first character of the line holding `offset`. */
+export function lineStart(text: string, offset: number): number {
   return text.lastIndexOf('\n', offset - 1) + 1;
 }
 
-function indentOfLine(text: string, offset: number): string {
+export function indentOfLine(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? '';
 }
 
-function startsLine(text: string, offset: number): boolean {
+/** Whether only blanks stand before `offset` on its line. */
+export function startsLine(text: string, offset: number): boolean {
   return /^[ \t]*$/.test(text.slice(lineStart(text, offset), offset));
 }
 

@@ -19,6 +19,14 @@ export function renderInit(output: Output, dir: string, result: InitResult): voi
     output.info(`  clients: ${clients.join(', ') || 'none yet'}`);
     if (top && !top.client && top.canBeClient)
       output.info(`  the top-level worker ${top.name} is not a client; if it serves one: ${inProject('add', top.name, '--default')}`);
+    const lacking = result.withoutSecrets ?? [];
+    if (lacking.length > 0) {
+      // Each line asks for the live API_KEY at a terminal (or takes it with --from-env): never a new key for a live worker.
+      output.info(`  no secrets file yet for ${lacking.join(', ')}; make each from the template, keeping its worker's API_KEY:`);
+      for (const name of lacking) output.info(`    ${inProject('add', name, '--adopt')}`);
+      output.info(`next: ${inProject('add', lacking[0] as string, '--adopt')}`);
+      return;
+    }
   } else {
     output.success(`created fleet project ${result.name} in ${dir}`);
     for (const file of result.created) output.info(`  ${file}`);
@@ -26,20 +34,53 @@ export function renderInit(output: Output, dir: string, result: InitResult): voi
   output.info(`next: ${inProject('add', '<client>')}`);
 }
 
+function keySourceLine(result: AddResult, key: string, source: string): string {
+  if (key !== 'API_KEY') return source;
+  if (result.replacedLiveKey) return `${source}: a new key for a worker that runs`;
+  if (result.workerExists === true) return `${source}: the key the running worker has, kept`;
+  return source;
+}
+
 export function renderAdd(output: Output, configPath: string, result: AddResult, deploying: boolean): void {
   const { client } = result;
-  output.success(
-    result.default
-      ? `${client} is a client: the top-level worker ${result.worker}, deployed without --env, dataset ${result.dataset ?? 'none'}`
-      : `added ${client}: worker ${result.worker}, dataset ${result.dataset}`,
-  );
+  if (result.resumed) {
+    output.success(
+      `${client} was added by an earlier add, stopped after it had written everything; nothing more to do (no value given now was used)`,
+    );
+  } else if (result.default) {
+    output.success(
+      `${client} is a client: the top-level worker ${result.worker}, deployed without --env, dataset ${result.dataset ?? 'none'}`,
+    );
+  } else if (result.keptSection) {
+    output.success(`adopted ${client}: env.${client} in ${configPath} left as it was (worker ${result.worker})`);
+  } else {
+    output.success(`added ${client}: worker ${result.worker}, dataset ${result.dataset}`);
+  }
   if (result.default && result.configAdded.length > 0) output.info(`  added to ${configPath}: ${result.configAdded.join(', ')}`);
   if (result.dataset === null)
     output.warn(`the top level binds no ANALYTICS dataset: ${commandLine('metrics', client)} will have nothing to read`);
   output.info(`  secrets: ${result.secretsFile} (0600)`);
-  for (const [key, source] of Object.entries(result.sources)) output.info(`    ${key}: ${source}`);
+  for (const [key, source] of Object.entries(result.sources)) output.info(`    ${key}: ${keySourceLine(result, key, source)}`);
+  const set = Object.entries(result.vars).filter(([, source]) => source !== 'missing');
+  if (set.length > 0) output.info(`  settings in env.${client}.vars: ${set.map(([key, source]) => `${key} (${source})`).join(', ')}`);
   if (result.backup) output.info(`  previous secrets kept at ${result.backup}`);
+  if (result.replacedLiveKey)
+    output.warn(
+      `worker ${result.worker} runs with another API_KEY: from the next deploy on it refuses its callers' old key, until they have the new one from ${result.secretsFile}`,
+    );
+  if (result.workerUnknown)
+    output.warn(
+      `API_KEY was generated without knowing whether worker ${result.worker} already runs (${result.workerUnknown}). If it does, put the key its callers use in ${result.secretsFile} before deploying.`,
+    );
   if (result.missing.length > 0) output.warn(`missing: ${result.missing.join(', ')} — fill them in ${result.secretsFile} before deploying`);
+  if (result.varsNotSet.length > 0)
+    output.warn(
+      `not set: ${result.varsNotSet.join(', ')} (settings of .vars.template) — add ${result.varsNotSet.length > 1 ? 'them' : 'it'} to env.${client}.vars in ${configPath} when ${client} has ${result.varsNotSet.length > 1 ? 'them' : 'one'}`,
+    );
+  if (result.sectionLacks.length > 0)
+    output.info(
+      `  env.${client} lacks ${result.sectionLacks.join(', ')} (add writes them today): ${commandLine('upgrade-config', client)}`,
+    );
   if (!deploying) output.info(`next: ${commandLine('deploy', client)}`);
 }
 

@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { envNameProblem } from '../fleet/names.js';
 import type { ClientStatus, TrafficShare } from '../ops/status/client-status.js';
 import type { Capacity, CodeState } from '../ops/status/drift.js';
 import type { FleetStatus } from '../ops/status/status.js';
@@ -107,6 +108,22 @@ export function capacityLine(capacity: Capacity | undefined): string {
   );
 }
 
+/** Lines for more workers than this would bury the table; --json lists them all. */
+const MAX_NOT_IN_CONFIG_LINES = 20;
+
+/** The account's workers no section names, each with the command that adopts it as a client (keeping its key). */
+function notInConfigLines(names: readonly string[] | undefined): string[] {
+  if (!names || names.length === 0) return [];
+  const lines = [pc.yellow(`In the account, not in the config (${names.length}); adopt one as a client, keeping its key:`)];
+  for (const name of names.slice(0, MAX_NOT_IN_CONFIG_LINES)) {
+    // A client is named after its worker; a worker name that is no client name (or a reserved one) cannot be adopted as it is.
+    lines.push(envNameProblem(name) ? `  ${name}  (not a valid client name)` : `  ${name}  ${commandLine('add', name, '--adopt')}`);
+  }
+  if (names.length > MAX_NOT_IN_CONFIG_LINES)
+    lines.push(`  … and ${names.length - MAX_NOT_IN_CONFIG_LINES} more: ${commandLine('status', '--all', '--json')} lists every one`);
+  return lines;
+}
+
 export function renderFleetStatus(status: FleetStatus, options: { verify: boolean; now?: number }): string {
   const now = options.now ?? Date.now();
   const header = ['', 'CLIENT', 'VERSION', 'DEPLOYED', 'CODE', 'TRAFFIC', 'SECRETS', 'COMPAT DATE', ...(options.verify ? ['VERIFY'] : [])];
@@ -127,5 +144,6 @@ export function renderFleetStatus(status: FleetStatus, options: { verify: boolea
   const summary = `${status.clients.length} client${status.clients.length === 1 ? '' : 's'}: ${matching} match${matching === 1 ? 'es' : ''} the project${drifted > 0 ? `, ${drifted} drifted` : ''}${failed > 0 ? `, ${failed} could not be read` : ''}`;
   lines.push(drifted + failed === 0 ? pc.green(summary) : pc.yellow(summary));
   lines.push(capacityLine(status.capacity));
+  lines.push(...notInConfigLines(status.notInConfig));
   return lines.join('\n');
 }

@@ -68,13 +68,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
  * Returns the names removed. A directory that does not exist has nothing to sweep.
  */
 export async function sweepStaleTempFiles(dir: string, now: number = Date.now()): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await readdirIfAny(dir);
   const removed: string[] = [];
   for (const name of names) {
     const ours = TEMP_NAME.exec(name);
@@ -110,5 +104,15 @@ export async function readFileIfExists(path: string): Promise<string | undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw accessError(error, path, 'read') ?? error;
+  }
+}
+
+/** The names in `dir`, or none when it does not exist (other errors, such as EACCES, still throw). */
+export async function readdirIfAny(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }

@@ -256,7 +256,8 @@ describe('the top-level worker without a secrets file', () => {
 
   test('add resin --default makes it a client again, adding nothing the top level already has', async () => {
     const before = await readFile(configPath(), 'utf8');
-    const added = await fleet.cliJson<AddJson>(['add', 'resin', '--default', '--from-env', '--yes'], {
+    // Its worker runs: add keeps a live worker's key unless asked for a new one (adopt.test.ts gives it the old one).
+    const added = await fleet.cliJson<AddJson>(['add', 'resin', '--default', '--new-key', '--from-env', '--yes'], {
       env: { UPSTREAM_TOKEN: randomValue('up-resin-3') },
     });
     expect(added.exitCode, added.stderr).toBe(0);
@@ -279,7 +280,7 @@ describe('the top-level worker without a secrets file', () => {
     await writeFile(configPath(), bare);
     try {
       await fleet.cli(['remove', 'resin', '--keep-worker', '--yes']);
-      const added = await fleet.cliJson<AddJson>(['add', '--default', '--from-env', '--yes'], {
+      const added = await fleet.cliJson<AddJson>(['add', '--default', '--new-key', '--from-env', '--yes'], {
         env: { UPSTREAM_TOKEN: randomValue('up-resin-4') },
       });
       expect(added.exitCode, added.stderr).toBe(0);

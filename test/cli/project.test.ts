@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecrets } from '../../src/secrets/dotfile.js';
 import { type AddJson, type FailureJson, type ListJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
@@ -130,12 +131,19 @@ describe('mcp-fleet add', () => {
   });
 
   it('takes values from the environment with --from-env and never prints them', async () => {
-    const result = await runCli(['add', 'beta', '--from-env', '--json'], { cwd: dir, env: { UPSTREAM_TOKEN: 'from-env-value-123' } });
+    const result = await runCli(['add', 'beta', '--from-env', '--json'], {
+      cwd: dir,
+      env: { UPSTREAM_TOKEN: 'from-env-value-123', UPSTREAM_URL: 'https://api.beta.example' },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await secretsOf(join(dir, '.secrets.beta'))).UPSTREAM_TOKEN).toBe('from-env-value-123');
     const json = JSON.parse(result.stdout) as AddJson;
     expect(json.sources).toEqual({ API_KEY: 'generated', UPSTREAM_TOKEN: 'env' });
     expect(json.missing).toEqual([]);
+    // The upstream's URL is a setting of .vars.template: into beta's vars, where fetch_upstream reads it.
+    expect(json).toMatchObject({ vars: { UPSTREAM_URL: 'env' }, varsNotSet: [] });
+    const config = parseJsonc(await readFile(join(dir, 'wrangler.jsonc'), 'utf8')) as { env: Record<string, { vars: object }> };
+    expect(config.env.beta?.vars).toEqual({ CLIENT_ID: 'beta', UPSTREAM_URL: 'https://api.beta.example' });
     const apiKey = (await secretsOf(join(dir, '.secrets.beta'))).API_KEY ?? '';
     for (const secret of ['from-env-value-123', apiKey]) {
       expect(result.stdout + result.stderr).not.toContain(secret);
@@ -145,14 +153,17 @@ describe('mcp-fleet add', () => {
   it('with --yes and no value leaves the key empty and reports it missing', async () => {
     const result = await runCli(['add', 'gamma', '--yes', '--json'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect((JSON.parse(result.stdout) as AddJson).missing).toEqual(['UPSTREAM_TOKEN']);
+    expect(JSON.parse(result.stdout) as AddJson).toMatchObject({ missing: ['UPSTREAM_TOKEN'], varsNotSet: ['UPSTREAM_URL'] });
     expect(result.stderr).toContain('missing: UPSTREAM_TOKEN');
+    // What is still empty is said, settings included: fetch_upstream needs UPSTREAM_URL.
+    expect(result.stderr).toContain('not set: UPSTREAM_URL');
     expect((await secretsOf(join(dir, '.secrets.gamma'))).UPSTREAM_TOKEN).toBe('');
   });
 
-  it('at a terminal, asks for a missing value with masked input', async () => {
-    // `script` gives the command a pseudo-terminal; the value is typed once the prompt is drawn.
+  it('at a terminal, asks for a missing secret with masked input, and for the settings of .vars.template (UPSTREAM_URL)', async () => {
+    // `script` gives the command a pseudo-terminal; each value is typed once its prompt is drawn.
     const typed = 'typed-at-the-prompt-42';
+    const upstream = 'https://api.prompted.example/v1';
     // A new pseudo-terminal has no size; the prompt library needs one to lay out its lines.
     const child = execa('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${binPath} add prompted`, '/dev/null'], {
       cwd: dir,
@@ -161,17 +172,23 @@ describe('mcp-fleet add', () => {
       timeout: 60_000,
     });
     let screen = '';
+    const answers = [
+      { prompt: 'UPSTREAM_TOKEN for prompted', answer: typed },
+      { prompt: 'UPSTREAM_URL for prompted', answer: upstream },
+    ];
     child.stdout?.on('data', (chunk: Buffer) => {
       const before = screen;
       screen += chunk.toString();
-      if (!before.includes('UPSTREAM_TOKEN for prompted') && screen.includes('UPSTREAM_TOKEN for prompted'))
-        child.stdin?.write(`${typed}\r`);
+      for (const { prompt, answer } of answers) if (!before.includes(prompt) && screen.includes(prompt)) child.stdin?.write(`${answer}\r`);
     });
     const result = await child;
     expect(result.exitCode, screen).toBe(0);
     expect(screen).toContain('UPSTREAM_TOKEN: prompt');
     expect(screen).not.toContain(typed);
     expect((await secretsOf(join(dir, '.secrets.prompted'))).UPSTREAM_TOKEN).toBe(typed);
+    // A setting is no secret: it goes into the new section's vars, where fetch_upstream reads it.
+    const config = parseJsonc(await readFile(join(dir, 'wrangler.jsonc'), 'utf8')) as { env: Record<string, { vars: object }> };
+    expect(config.env.prompted?.vars).toEqual({ CLIENT_ID: 'prompted', UPSTREAM_URL: upstream });
   });
 
   it.each([
@@ -185,6 +202,9 @@ describe('mcp-fleet add', () => {
     [['add', 'delta', '--set', 'NOPE=1'], 'not in'],
     [['add', 'delta', '--set', 'broken'], '--set'],
     [['add', 'delta', '--set', 'UPSTREAM_TOKEN=a', '--set', 'UPSTREAM_TOKEN=b'], 'twice'],
+    [['add', 'delta', '--set', 'UPSTREAM_URL=ftp://files.example'], '--set UPSTREAM_URL is a ftp: URL'],
+    [['add', 'delta', '--set', 'UPSTREAM_URL=api.example.com'], 'not an absolute URL'],
+    [['add', 'delta', '--set', 'API_KEY=short'], '--set API_KEY is 5 bytes long'],
     [['add', 'delta', '--bogus'], 'unknown option'],
   ])('rejects %j with exit 2 and changes no file', async (args, message) => {
     const before = await snapshotDir(dir);

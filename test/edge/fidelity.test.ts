@@ -123,7 +123,10 @@ describe('direct upload fidelity', () => {
 
   test('the top-level worker made a client (add --default) lands as wrangler deploy of the top level lands it', async () => {
     // The project's top-level worker is named after its directory.
-    const added = await fleet.cli(['add', 'fleet', '--default', '--from-env', '--yes'], { env: { UPSTREAM_TOKEN: 'upstream-of-fleet' } });
+    // --local: add asks the edge whether the top-level worker runs (it does not yet), so it may make its key.
+    const added = await fleet.cli(['add', 'fleet', '--default', '--from-env', '--yes', '--local'], {
+      env: { UPSTREAM_TOKEN: 'upstream-of-fleet' },
+    });
     expect(added.exitCode, added.stderr).toBe(0);
 
     await wranglerDeploy('fleet', ['--env=']);

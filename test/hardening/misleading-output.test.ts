@@ -36,6 +36,28 @@ describe('add --deploy checks what the deploy needs before writing anything', ()
     expect(await snapshotDir(project)).toEqual(before);
   });
 
+  // Hostile 10: a bad --set used to write the section and the secrets file, then fail the deploy with exit 2.
+  test.each([
+    [['--set', 'UPSTREAM_TOKEN='], '--deploy needs every key of .secrets.template; no value for UPSTREAM_TOKEN'],
+    [['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'API_KEY=short'], '--set API_KEY is 5 bytes long'],
+    [['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'API_KEY=   '], '--set API_KEY is only whitespace'],
+    [
+      ['--set', 'UPSTREAM_TOKEN=upstream-token-value', '--set', 'UPSTREAM_URL=api.acme.example'],
+      '--set UPSTREAM_URL is not an absolute URL',
+    ],
+  ])('a bad --set (%j) is exit 2 before the first write: every file byte for byte as it was', async (set, message) => {
+    const before = await snapshotDir(project);
+    const result = await runCli(['add', 'acme', '--deploy', '--yes', ...set], {
+      cwd: project,
+      // A closed loopback port: nothing may be sent anywhere before the values are checked.
+      env: { CLOUDFLARE_API_TOKEN: 't', CLOUDFLARE_ACCOUNT_ID: 'a', CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4' },
+    });
+    expect(result.exitCode, result.stderr).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('nothing was written');
+    expect(await snapshotDir(project)).toEqual(before);
+  });
+
   test('no local edge is exit 2 and no file changes', async () => {
     const before = await snapshotDir(project);
     const result = await runCli(['add', 'acme', '--deploy', '--local', '--from-env', '--yes'], {

@@ -177,8 +177,8 @@ describe('crashes leave no secrets for git to find', () => {
     expect(await readFile(join(fleet.dir, temp), 'utf8')).toContain('"echo"');
     expect(await stagedByAddAll()).not.toContain(temp);
 
-    // The killed add left .secrets.echo without its env section; --force replaces it and, first, sweeps.
-    const again = await fleet.cli(['add', 'echo', '--force', '--yes']);
+    // The killed add left .secrets.echo without its env section; the re-run takes it back (no --force) and sweeps.
+    const again = await fleet.cli(['add', 'echo', '--yes']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(await leftoverTemps()).toEqual([]);
     const removed = await fleet.cli(['remove', 'echo', '--keep-worker', '--yes']);

@@ -167,6 +167,8 @@ beforeAll(async () => {
     { name: 'upstream-5xx', vars: { CLIENT_ID: 'upstream-5xx', UPSTREAM_URL: `${upstreamBase}/broken`, ...SECRETS.acme } },
     { name: 'analytics-throws', vars: { CLIENT_ID: 'analytics-throws', ...SECRETS.acme }, analytics: 'throw' },
     { name: 'analytics-local', vars: { CLIENT_ID: 'analytics-local', ...SECRETS.acme }, analytics: 'miniflare' },
+    // A top-level worker made a client by its secrets file alone: every secret, but no CLIENT_ID var.
+    { name: 'no-client-id', vars: { ...SECRETS.beta } },
     // Mid-rotation with a grace period: the previous key (acme's) still opens /mcp beside the new one.
     { name: 'grace', vars: { CLIENT_ID: 'grace', ...SECRETS.beta, API_KEY_PREVIOUS: SECRETS.acme.API_KEY } },
   ];
@@ -252,6 +254,16 @@ describe('GET /ready', () => {
     expect(nut.status).toBe(503);
     expect(nut.body).toMatchObject({ status: 'not_ready', missing: ['UPSTREAM_TOKEN'] });
     expect(nut.text).not.toContain('nut-key-5e6f7a');
+  });
+
+  it('answers 503 naming a missing CLIENT_ID var, and /mcp stays closed even to the right key', async () => {
+    const ready = await getJson('no-client-id', '/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({ status: 'not_ready', missing: ['CLIENT_ID'] });
+    const mcp = await getJson('no-client-id', '/mcp', initializeRequest({ authorization: `Bearer ${SECRETS.beta.API_KEY}` }));
+    expect(mcp.status).toBe(503);
+    expect(mcp.body).toEqual({ error: 'not_ready', missing: ['CLIENT_ID'] });
+    expect(ready.text + mcp.text).not.toContain(SECRETS.beta.UPSTREAM_TOKEN);
   });
 
   it('answers 503 when the upstream is unreachable or failing', async () => {

@@ -35,6 +35,14 @@ describe('project commands --json', () => {
     secretsFile: '.secrets.acme',
     sources: { API_KEY: 'generated' as const, UPSTREAM_TOKEN: 'env' as const },
     missing: [],
+    keptSection: false,
+    sectionLacks: [],
+    vars: { UPSTREAM_URL: 'missing' as const },
+    varsNotSet: ['UPSTREAM_URL'],
+    workerExists: false,
+    workerUnknown: null,
+    replacedLiveKey: false,
+    resumed: false,
     backup: undefined,
   });
 
@@ -49,6 +57,14 @@ describe('project commands --json', () => {
       secretsFile: '.secrets.acme',
       sources: { API_KEY: 'generated', UPSTREAM_TOKEN: 'env' },
       missing: [],
+      keptSection: false,
+      sectionLacks: [],
+      vars: { UPSTREAM_URL: 'missing' },
+      varsNotSet: ['UPSTREAM_URL'],
+      workerExists: false,
+      workerUnknown: null,
+      replacedLiveKey: false,
+      resumed: false,
     };
     expect(printed(addJson(added))).toEqual(expected);
     expect(printed(addJson(added, deployJson([], true)))).toEqual({
@@ -58,7 +74,15 @@ describe('project commands --json', () => {
   });
 
   test('init, remove, restore and upgrade-config', () => {
-    const init = withExtra({ dir: '/p', name: 'p', adopted: true, created: ['.gitignore'], deps: 'link' as const, clients: ['acme'] });
+    const init = withExtra({
+      dir: '/p',
+      name: 'p',
+      adopted: true,
+      created: ['.gitignore'],
+      deps: 'link' as const,
+      clients: ['acme'],
+      withoutSecrets: ['acme'],
+    });
     const topLevel = withExtra({ name: 'p', client: false, canBeClient: true });
     expect(printed(initJson({ ...init, topLevel }))).toEqual({
       schemaVersion: SCHEMA_VERSION,
@@ -69,6 +93,7 @@ describe('project commands --json', () => {
       deps: 'link',
       clients: ['acme'],
       topLevel: { name: 'p', client: false, canBeClient: true },
+      withoutSecrets: ['acme'],
     });
     const removed = withExtra({
       client: 'acme',

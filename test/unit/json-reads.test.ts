@@ -130,15 +130,24 @@ describe('status --json', () => {
       ],
       bundles: [{ group: 1, clients: ['acme'], ok: false, tag: null, cached: false, failure: 'no entry', durationMs: 90 }],
       capacity: null,
+      notInConfig: null,
     });
   });
 
   test('a verified client and a known capacity', () => {
     const verified: ClientStatus = { ...unread, verify: withExtra({ ok: false, failed: ['auth'] }), error: undefined };
     const document = printed(
-      statusJson({ clients: [verified], bundles: [], capacity: withExtra({ workers: 90, limit: 100, share: 0.9, warning: true }) }, false),
+      statusJson(
+        {
+          clients: [verified],
+          bundles: [],
+          capacity: withExtra({ workers: 90, limit: 100, share: 0.9, warning: true }),
+          notInConfig: ['legacy-co'],
+        },
+        false,
+      ),
     );
-    expect(document).toMatchObject({ capacity: { workers: 90, limit: 100, share: 0.9, warning: true } });
+    expect(document).toMatchObject({ capacity: { workers: 90, limit: 100, share: 0.9, warning: true }, notInConfig: ['legacy-co'] });
     expect((document as { clients: unknown[] }).clients[0]).toMatchObject({ verify: { ok: false, failed: ['auth'] } });
     expect((document as { clients: object[] }).clients[0]).not.toHaveProperty('error');
   });

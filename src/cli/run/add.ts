@@ -1,17 +1,32 @@
+import type { Target } from '../../cloudflare/target.js';
+import type { PresenceCheck } from '../../ops/project/worker-presence.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
 import type { CommandContext } from '../define.js';
-import { prepareFleetRun, resolveFleetTarget, runFleetOp } from '../fleet-command.js';
+import { configuredTarget, prepareFleetRun, resolveFleetTarget, runFleetOp } from '../fleet-command.js';
 
 export interface AddRequest {
   client: string | undefined;
   default: boolean;
+  adopt: boolean;
   set: string[];
   fromEnv: boolean;
+  newKey: boolean;
   force: boolean;
   deploy: boolean;
   local: boolean;
   remote: boolean;
+}
+
+/** Whether workers run on the target, from one read of the account's list; unknown without a target. */
+async function presenceOn(target: Target | undefined): Promise<PresenceCheck> {
+  const { accountPresence, unknownPresence } = await import('../../ops/project/worker-presence.js');
+  if (!target) return unknownPresence('no target to ask: CLOUDFLARE_API_TOKEN is not set and the local edge is not the target');
+  const { createWorkersApi } = await import('../../cloudflare/workers-api.js');
+  return accountPresence(
+    createWorkersApi(target),
+    target.kind === 'local' ? 'on the local edge' : `in Cloudflare account ${target.accountId}`,
+  );
 }
 
 /** `add`: writes the section and the secrets file; with --deploy, deploys and verifies the new client. */
@@ -21,7 +36,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
       "missing required argument 'client'",
       `Usage: ${commandLine('add', '<client>')}, or ${commandLine('add', '--default')} for the top-level worker`,
     );
-  const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret }, { renderAdd }, { addJson }] = await Promise.all([
+  const [{ loadFleet }, { addClient, parseSetFlags }, { askSecret, askText }, { renderAdd }, { addJson }] = await Promise.all([
     import('../../fleet/fleet.js'),
     import('../../ops/project/add.js'),
     import('../../ui/prompts.js'),
@@ -32,16 +47,20 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   const fleet = await loadFleet(ctx.cwd);
   const client = request.client ?? fleet.topLevelName ?? '';
   // With --deploy, what the deploy needs is checked before anything is written, so a refusal changes nothing.
-  const target = request.deploy ? await resolveFleetTarget(ctx, fleet, request) : undefined;
+  const target = request.deploy ? await resolveFleetTarget(ctx, fleet, request) : await configuredTarget(ctx, fleet, request);
   const result = await addClient({
     fleet,
     client,
     set,
     fromEnv: request.fromEnv,
     env: process.env,
-    ask: ctx.output.interactive ? (key) => askSecret(key, client) : undefined,
+    ask: ctx.output.interactive ? (key, message) => askSecret(key, client, message) : undefined,
+    askVar: ctx.output.interactive ? (key) => askText(key, client) : undefined,
     force: request.force,
     asDefault: request.default,
+    adopt: request.adopt,
+    newKey: request.newKey,
+    presence: await presenceOn(target),
     requireComplete: request.deploy ? '--deploy' : undefined,
   });
   if (!request.deploy) ctx.output.result(addJson(result));

@@ -47,6 +47,7 @@ export async function runStatus(ctx: CommandContext, request: StatusRequest): Pr
           workersLimit: request.workersLimit,
           warnShare: CAPACITY_WARNING_SHARE,
           verify: request.verify ? { target: run.target } : undefined,
+          unconfigured: request.all,
           onProgress: display.update,
           onBuild: (phase, detail) => display.update(BUILD_LINE, phase, detail),
         });
@@ -57,7 +58,11 @@ export async function runStatus(ctx: CommandContext, request: StatusRequest): Pr
     },
     render: () => (status ? report.renderFleetStatus(status, { verify: request.verify }) : ''),
     // The account's capacity and the local build are the run's, not a client's.
-    json: (clients, ok) => statusJson({ clients: [...clients], bundles: status?.bundles ?? [], capacity: status?.capacity }, ok),
+    json: (clients, ok) =>
+      statusJson(
+        { clients: [...clients], bundles: status?.bundles ?? [], capacity: status?.capacity, notInConfig: status?.notInConfig },
+        ok,
+      ),
     exitCode: statusExitCode,
   });
   ctx.output.result(outcome.json);

@@ -9,7 +9,7 @@ import {
   type SyntaxKind,
 } from 'jsonc-parser';
 import { kindOf, lineAndColumn, parseJsonc } from '../../config/jsonc-document.js';
-import { appendProperty, type Layout } from '../../config/member-edits.js';
+import { appendProperty, indentOfLine, type Layout, startsLine } from '../../config/member-edits.js';
 import { documentText } from './host-configs.js';
 import {
   assertMerged,
@@ -160,18 +160,6 @@ function expanded(value: unknown, indent: string, layout: Layout): string {
   return JSON.stringify(value, null, layout.indent)
     .split('\n')
     .join(layout.eol + indent);
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-function indentOfLine(text: string, offset: number): string {
-  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))?.[0] ?? '';
-}
-
-function startsLine(text: string, offset: number): boolean {
-  return /^[ \t]*$/.test(text.slice(lineStart(text, offset), offset));
 }
 
 /** The file's indentation step (its first indented line's) and line break. */

@@ -1,17 +1,31 @@
-import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { addEnvSection, parseConfigText, writeConfigText } from '../../config/wrangler-config.js';
-import { API_KEY, datasetBoundBy, defaultWorkerProblem, type Fleet, findClient } from '../../fleet/fleet.js';
-import { assertClientName, datasetName } from '../../fleet/names.js';
+import { API_KEY, type Fleet, loadFleet } from '../../fleet/fleet.js';
+import { assertClientName } from '../../fleet/names.js';
+import { type ClientVar, readVarsTemplate, VARS_TEMPLATE_FILE, varValueProblem } from '../../fleet/vars-template.js';
 import { isValidKey, updateSecretsText } from '../../secrets/dotfile.js';
-import { generateApiKey } from '../../secrets/generate.js';
-import { ensureSecretsIgnored, refuseIfTracked } from '../../secrets/git-guard.js';
-import { backupSecretsFile, readSecretsFile, secretsFileName, writeSecretsText } from '../../secrets/secrets-file.js';
+import { refuseIfTracked } from '../../secrets/git-guard.js';
+import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
-import { exists, readFileIfExists, sweepStaleTempFiles, writeFileAtomic } from '../../util/files.js';
+import { exists, sweepStaleTempFiles } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
-import { STATE_DIR_NAME } from '../../util/state-dir.js';
-import { completeSection, envSectionFor } from './client-section.js';
+import { settleInterruptedAdds } from './add-journal.js';
+import { type ClientConfigPlan, planClientConfig } from './add-plan.js';
+import type { AddResult } from './add-result.js';
+import {
+  assertUsableKey,
+  chooseApiKey,
+  chooseVar,
+  givenValue,
+  originOf,
+  presenceOf,
+  type SecretSource,
+  type ValueInputs,
+  type VarChoice,
+} from './add-values.js';
+import { writeClient } from './add-write.js';
+import { type PresenceCheck, unknownPresence } from './worker-presence.js';
+
+export type { AddResult } from './add-result.js';
 
 export interface AddOptions {
   fleet: Fleet;
@@ -21,30 +35,22 @@ export interface AddOptions {
   /** Take values from the environment (--from-env). */
   fromEnv: boolean;
   env: NodeJS.ProcessEnv;
-  /** Asks a person for a value; absent when nobody is at a TTY or --yes was given. */
-  ask?: (key: string) => Promise<string | undefined>;
+  /** Asks a person for a secret (masked; `message` replaces the usual question); absent when nobody is at a TTY or --yes was given. */
+  ask?: (key: string, message?: string) => Promise<string | undefined>;
+  /** Asks for a plain setting of .vars.template (not masked: it goes into wrangler.jsonc). */
+  askVar?: (key: string) => Promise<string | undefined>;
   /** Replace an existing secrets file (a backup is kept). */
   force: boolean;
   /** The client is the top-level worker (deployed without --env), not a new env section. */
   asDefault?: boolean;
+  /** Take over a client that exists: an env section without a secrets file, or a worker no section names. */
+  adopt?: boolean;
+  /** Generate a new API_KEY even for a worker that runs. */
+  newKey?: boolean;
+  /** Whether the worker runs on the target; without one, it is unknown (and a live worker's key is never guessed at). */
+  presence?: PresenceCheck;
   /** Refuse before writing anything when a required value is missing; names why (e.g. "--deploy"). */
   requireComplete?: string;
-}
-
-export interface AddResult {
-  client: string;
-  /** The top-level worker made a client (`--default`). */
-  default: boolean;
-  worker: string;
-  /** null when the top-level worker binds no ANALYTICS dataset of its own (its metrics are then unavailable). */
-  dataset: string | null;
-  /** What was added to the config, as paths. */
-  configAdded: string[];
-  secretsFile: string;
-  /** Where each key's value came from; never the values. */
-  sources: Record<string, 'generated' | 'flag' | 'env' | 'prompt' | 'missing'>;
-  missing: string[];
-  backup: string | undefined;
 }
 
 /**
@@ -70,64 +76,86 @@ export function parseSetFlags(flags: readonly string[]): Map<string, string> {
   return values;
 }
 
-async function restore(path: string, previous: string | undefined, write: (text: string) => Promise<void>): Promise<void> {
-  if (previous === undefined) await rm(path, { force: true });
-  else await write(previous);
+/** add again with --new-key, as it would run (for the hint that offers it). */
+function newKeyLine(options: AddOptions, plan: ClientConfigPlan): string {
+  const words = ['add', options.client];
+  if (options.asDefault) words.push('--default');
+  if (options.adopt || plan.keptSection) words.push('--adopt');
+  return commandLine(...words, '--new-key');
 }
 
-/** The config edit that makes a client, and what it names. */
-interface ClientConfigPlan {
-  configText: string;
-  worker: string;
-  dataset: string | undefined;
-  /** What was added to the config, as paths (e.g. "env.acme", "vars.CLIENT_ID"). */
-  added: string[];
+/** --adopt of a name no section has takes over a worker that runs; anything else is a new client. */
+async function assertSomethingToAdopt(options: AddOptions, plan: ClientConfigPlan, check: PresenceCheck): Promise<void> {
+  if (!options.adopt || options.asDefault || plan.keptSection) return;
+  const presence = await presenceOf({ check, worker: plan.worker, newKeyLine: newKeyLine(options, plan) });
+  if (presence.state === 'exists') return;
+  const why =
+    presence.state === 'absent'
+      ? `no worker ${plan.worker} runs (${check.where})`
+      : `cannot tell whether worker ${plan.worker} runs: ${presence.why}`;
+  throw usageError(
+    `--adopt: ${options.fleet.configPath} has no env.${options.client}, and ${why}; nothing to adopt, nothing was written`,
+    presence.state === 'absent' ? `To add a new client: ${commandLine('add', options.client)}` : undefined,
+  );
 }
 
-/** A new env.<client> section: its own worker, dataset and CLIENT_ID. */
-function planEnvClient(fleet: Fleet, client: string): ClientConfigPlan {
-  if (findClient(fleet, client)) throw usageError(`${client} is already a client (env.${client} in ${fleet.configPath})`);
-  if (client === fleet.topLevelName)
-    throw usageError(
-      `${client} is the top-level worker's name in ${fleet.configPath}; pick another client name`,
-      `If the top-level worker serves ${client} itself: ${commandLine('add', client, '--default')}`,
-    );
-  const taken = fleet.clients.find((other) => other.workerName === client);
-  if (taken) throw usageError(`worker name ${client} is already used by env.${taken.name}`);
-  const boundBy = datasetBoundBy(fleet, datasetName(client));
-  if (boundBy)
-    throw usageError(`dataset ${datasetName(client)} is already bound by ${boundBy} in ${fleet.configPath}; pick another client name`);
-  const configText = addEnvSection(fleet.configText, client, envSectionFor(client), fleet.configPath);
-  return { configText, worker: client, dataset: datasetName(client), added: [`env.${client}`] };
+/** Keys without a usable value when --deploy needs them all: refused before anything is written or sent. */
+function assertComplete(options: AddOptions, fleet: Fleet, values: ReadonlyMap<string, string>, keys: readonly string[]): void {
+  const missing = keys.filter((key) => (values.get(key) ?? '') === '');
+  if (!options.requireComplete || missing.length === 0) return;
+  throw usageError(
+    `${options.requireComplete} needs every key of ${basename(fleet.templatePath)}; no value for ${missing.join(', ')}; nothing was written`,
+    'Give the values (--from-env, or at a terminal when asked), or add without --deploy and fill them in later.',
+  );
 }
 
 /**
- * The top-level worker made a client: it keeps its settings, and gets what every client's section
- * has when it lacks it (see client-section.ts). Its secrets file is what marks it.
+ * The values given on the command line or in the environment, checked before anything is asked,
+ * read or written: a setting that is no URL, a weak or contradicted API_KEY, and (without a
+ * terminal to ask at) what --deploy would miss.
  */
-function planDefaultClient(fleet: Fleet, client: string): ClientConfigPlan {
-  const { config, configPath } = fleet;
-  if (client !== config.name) {
-    throw usageError(
-      `--default: ${client} is not the top-level worker's name in ${configPath} (${config.name === undefined ? 'it has none' : JSON.stringify(config.name)})`,
-      config.name === undefined
-        ? `Give the top level a "name" in ${configPath} first.`
-        : `Run: ${commandLine('add', config.name, '--default')}`,
-    );
+function checkGivenValues(options: AddOptions, fleet: Fleet, askedVars: readonly ClientVar[], inputs: ValueInputs) {
+  for (const entry of askedVars) {
+    const given = givenValue(entry.key, inputs);
+    const problem = given && varValueProblem(entry.key, given.value);
+    if (given && problem) throw usageError(`${originOf(entry.key, given.source)} ${problem}; nothing was written`);
   }
-  const problem = defaultWorkerProblem(config);
-  if (problem)
-    throw usageError(`--default: the top-level worker cannot be a client: ${problem}`, `Fix it in ${configPath}; nothing was written.`);
-  const { configText, added, dataset } = completeSection(fleet, fleet.configText, [], config, client);
-  return { configText, worker: client, dataset, added };
+  const values = new Map<string, string>();
+  const sources: Record<string, SecretSource> = {};
+  for (const key of fleet.requiredKeys) {
+    const given = key === API_KEY ? undefined : givenValue(key, inputs);
+    if (given) {
+      values.set(key, given.value);
+      sources[key] = given.source;
+    }
+  }
+  if (!options.ask)
+    assertComplete(
+      options,
+      fleet,
+      values,
+      fleet.requiredKeys.filter((key) => key !== API_KEY),
+    );
+  const givenKey = fleet.requiredKeys.includes(API_KEY) ? givenValue(API_KEY, inputs) : undefined;
+  if (givenKey && options.newKey) {
+    throw usageError(`--new-key and ${originOf(API_KEY, givenKey.source)}: give the key, or ask for a new one, not both`);
+  }
+  if (givenKey) assertUsableKey(givenKey.value, originOf(API_KEY, givenKey.source));
+  return { values, sources, givenKey };
 }
 
 export async function addClient(options: AddOptions): Promise<AddResult> {
-  const { fleet, client } = options;
+  const { client } = options;
   assertClientName(client);
-  // Everything that can fail on bad input is checked before the first write.
-  const plan = options.asDefault ? planDefaultClient(fleet, client) : planEnvClient(fleet, client);
-  parseConfigText(plan.configText, fleet.configPath);
+  // An add killed earlier left a record (and temp files holding its values): settled first, so a re-run converges.
+  const settled = await settleInterruptedAdds(options.fleet.dir);
+  await sweepStaleTempFiles(options.fleet.dir);
+  const finished = settled.find((entry) => entry.client === client && entry.outcome === 'finished');
+  // The record holds the report add wrote it with (no value): the finished add's, given again.
+  if (finished) return { ...(finished.result as unknown as AddResult), resumed: true };
+  const fleet = settled.length > 0 ? await loadFleet(options.fleet.dir) : options.fleet;
+
+  // Everything that can fail on bad input is checked before the first write, and before the one remote read.
   if (fleet.templateText === undefined) {
     throw usageError(
       `${fleet.templatePath} is missing: it lists the keys every client needs`,
@@ -135,75 +163,90 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     );
   }
   const required = fleet.requiredKeys;
-  const unknown = [...options.set.keys()].filter((key) => !required.includes(key));
+  const varsTemplate = await readVarsTemplate(fleet.dir, required);
+  const inputs: ValueInputs = { set: options.set, fromEnv: options.fromEnv, env: options.env };
+  const unknown = [...options.set.keys()].filter((key) => !required.includes(key) && !varsTemplate?.vars.some((v) => v.key === key));
   if (unknown.length > 0) {
-    throw usageError(`--set ${unknown.join(', ')}: not in ${fleet.templatePath}`, `Keys of the template: ${required.join(', ') || 'none'}`);
+    throw usageError(
+      `--set ${unknown.join(', ')}: not in ${fleet.templatePath}${varsTemplate ? ` or ${VARS_TEMPLATE_FILE}` : ''}`,
+      `Keys of the template: ${required.join(', ') || 'none'}${varsTemplate ? `; settings: ${varsTemplate.vars.map((v) => v.key).join(', ') || 'none'}` : ''}`,
+    );
   }
-
   const secretsPath = join(fleet.dir, secretsFileName(client));
   const existing = await exists(secretsPath);
+  const planFor = (vars: ReadonlyMap<string, string>) =>
+    planClientConfig(fleet, {
+      client,
+      asDefault: Boolean(options.asDefault),
+      adopt: Boolean(options.adopt),
+      vars,
+      secretsFilePresent: existing,
+    });
+  let plan = planFor(new Map());
   if (existing && !options.force) {
     throw usageError(
-      `${secretsPath} already exists; it was left as it is`,
+      plan.keptSection
+        ? `${client} is a client already: env.${client} and ${secretsPath} are both there; nothing to adopt, nothing was written`
+        : `${secretsPath} already exists; it was left as it is`,
       'Pass --force to replace it (a backup is kept in .mcp-fleet/backups/).',
     );
   }
   await refuseIfTracked(fleet.dir, secretsPath);
   if (existing) await readSecretsFile(secretsPath); // a malformed file is reported rather than silently replaced
 
-  const values = new Map<string, string>();
-  const sources: AddResult['sources'] = {};
-  for (const key of required) {
-    const fromFlag = options.set.get(key);
-    const fromEnv = options.fromEnv ? options.env[key] : undefined;
-    if (fromFlag !== undefined) {
-      values.set(key, fromFlag);
-      sources[key] = 'flag';
-    } else if (key === API_KEY) {
-      values.set(key, generateApiKey());
-      sources[key] = 'generated';
-    } else if (fromEnv !== undefined && fromEnv !== '') {
-      values.set(key, fromEnv);
-      sources[key] = 'env';
-    } else {
-      const asked = options.ask ? await options.ask(key) : undefined;
-      values.set(key, asked ?? '');
-      sources[key] = asked === undefined ? 'missing' : 'prompt';
-    }
-  }
+  // Settings go only into a section add writes; a kept one (or the top level) stays as it is.
+  const askedVars = plan.keptSection || options.asDefault ? [] : (varsTemplate?.vars ?? []);
+  const { values, sources, givenKey } = checkGivenValues(options, fleet, askedVars, inputs);
+  const others = required.filter((key) => key !== API_KEY);
 
-  const missing = required.filter((key) => sources[key] === 'missing');
-  if (options.requireComplete && missing.length > 0) {
-    throw usageError(
-      `${options.requireComplete} needs every key of ${basename(fleet.templatePath)}; no value for ${missing.join(', ')}; nothing was written`,
-      'Give the values (--from-env, or at a terminal when asked), or add without --deploy and fill them in later.',
-    );
+  const { ask } = options;
+  const check = options.presence ?? unknownPresence('nothing asked the target');
+  await assertSomethingToAdopt(options, plan, check);
+  let key: Awaited<ReturnType<typeof chooseApiKey>> | undefined;
+  if (required.includes(API_KEY)) {
+    key = await chooseApiKey({
+      client,
+      worker: plan.worker,
+      given: givenKey,
+      newKey: Boolean(options.newKey),
+      adopting: Boolean(options.adopt || options.asDefault),
+      check,
+      ask: ask ? (message) => ask(API_KEY, message) : undefined,
+      newKeyLine: newKeyLine(options, plan),
+    });
+    values.set(API_KEY, key.value);
+    sources[API_KEY] = key.source;
   }
+  for (const name of others) {
+    if (sources[name] !== undefined) continue;
+    const asked = ask ? await ask(name) : undefined;
+    values.set(name, asked ?? '');
+    sources[name] = asked === undefined ? 'missing' : 'prompt';
+  }
+  const vars: VarChoice[] = [];
+  for (const entry of askedVars) vars.push(await chooseVar(entry, inputs, options.askVar));
+  assertComplete(options, fleet, values, others);
+  plan = planFor(new Map(vars.filter((entry) => entry.value !== '').map((entry) => [entry.key, entry.value])));
 
-  // Temp files of a write killed earlier hold a copy of what it wrote; nothing else will remove them.
-  await sweepStaleTempFiles(fleet.dir);
-  const backup = existing ? await backupSecretsFile(fleet.dir, client, secretsPath, 'replaced') : undefined;
-  const gitignorePath = join(fleet.dir, '.gitignore');
-  const before = { gitignore: await readFileIfExists(gitignorePath), secrets: await readFileIfExists(secretsPath) };
-  try {
-    await ensureSecretsIgnored(fleet.dir, [`${STATE_DIR_NAME}/`]);
-    await writeSecretsText(secretsPath, updateSecretsText(fleet.templateText, fleet.templatePath, values));
-    if (plan.configText !== fleet.configText) await writeConfigText(fleet.configPath, plan.configText);
-  } catch (error) {
-    // A failed add leaves every file as it was.
-    await restore(secretsPath, before.secrets, (text) => writeSecretsText(secretsPath, text));
-    await restore(gitignorePath, before.gitignore, (text) => writeFileAtomic(gitignorePath, text));
-    throw error;
-  }
-  return {
+  const result: Omit<AddResult, 'backup'> = {
     client,
     default: Boolean(options.asDefault),
     worker: plan.worker,
     dataset: plan.dataset ?? null,
     configAdded: plan.added,
+    keptSection: plan.keptSection,
+    sectionLacks: plan.sectionLacks,
     secretsFile: secretsPath,
     sources,
-    missing,
-    backup,
+    missing: required.filter((name) => sources[name] === 'missing'),
+    vars: Object.fromEntries(vars.map((entry) => [entry.key, entry.source])),
+    varsNotSet: vars.filter((entry) => entry.value === '').map((entry) => entry.key),
+    workerExists: key?.workerExists ?? null,
+    workerUnknown: key?.source === 'generated' ? (key.unknownWhy ?? null) : null,
+    replacedLiveKey: key?.replacedLiveKey ?? false,
+    resumed: false,
   };
+  const secretsText = updateSecretsText(fleet.templateText, fleet.templatePath, values);
+  const backup = await writeClient({ fleet, client, plan, secretsPath, secretsText, replaces: existing, result });
+  return { ...result, backup };
 }

@@ -14,11 +14,12 @@ import { usageError } from '../../util/errors.js';
 /** The binding through which the worker's /health names its version (see rollout/verify-wave.ts). */
 export const VERSION_METADATA_BINDING = 'CF_VERSION_METADATA';
 
-export function envSectionFor(client: string): WranglerEnv {
+/** A new client's section; `vars` are the settings of .vars.template it was given. */
+export function envSectionFor(client: string, vars: ReadonlyMap<string, string> = new Map()): WranglerEnv {
   return {
     name: client,
     analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
-    vars: { CLIENT_ID: client },
+    vars: { CLIENT_ID: client, ...Object.fromEntries(vars) },
     version_metadata: { binding: VERSION_METADATA_BINDING },
   };
 }

@@ -39,6 +39,8 @@ export interface InitResult {
   clients?: string[];
   /** Adopted: the top-level worker, whether it is a client, and whether `add <name> --default` could make it one. */
   topLevel?: { name: string; client: boolean; canBeClient: boolean };
+  /** Adopted: the env clients without a secrets file yet (`add <client> --adopt` makes one, keeping the live key). */
+  withoutSecrets?: string[];
 }
 
 function templateDir(): string {
@@ -146,6 +148,9 @@ async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode)
   }
   if (await ensureSecretsIgnored(dir, [`${STATE_DIR_NAME}/`])) created.push('.gitignore');
   const topLevel = fleet.topLevelName;
+  const withoutSecrets: string[] = [];
+  for (const client of fleet.clients)
+    if (client.envName !== undefined && !(await exists(client.secretsPath))) withoutSecrets.push(client.name);
   return {
     dir,
     name: undefined,
@@ -153,6 +158,7 @@ async function adoptProject(dir: string, configPresent: boolean, deps: DepsMode)
     created,
     deps: deps === 'install' ? deps : 'none',
     clients: fleet.clients.map((client) => client.name),
+    withoutSecrets,
     topLevel:
       topLevel === undefined
         ? undefined

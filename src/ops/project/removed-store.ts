@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RemovedSection } from '../../config/wrangler-config.js';
 import { SECRETS_FILE_MODE } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { readdirIfAny, writeFileAtomic } from '../../util/files.js';
 import { statePaths } from '../../util/state-dir.js';
 
 /**
@@ -48,13 +48,7 @@ export function keptPaths(projectDir: string, client: string, stamp: string): { 
 /** Every removal kept in the project, newest first. */
 export async function listRemovals(projectDir: string): Promise<KeptRemoval[]> {
   const dir = statePaths.removed(projectDir);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await readdirIfAny(dir);
   const removals = new Map<string, KeptRemoval>();
   for (const name of names) {
     const match = KEPT_NAME.exec(name);

@@ -14,10 +14,14 @@ import { readPendingRotation } from './rotation/pending.js';
 
 /**
  * How to make a client's missing secrets file. Not `add --force`: the client's section exists, so
- * add refuses it; the template is copied and filled in instead.
+ * add refuses it; `add <client> --adopt` makes the file from the template (keeping the live
+ * worker's key), or the template is copied and filled in by hand.
  */
-export function missingSecretsHint(templatePath: string, secretsPath: string): string {
-  return `Create it from the template and fill in every value (API_KEY: at least ${MIN_API_KEY_BYTES} random bytes, e.g. openssl rand -hex 32): cp ${shellQuote(templatePath)} ${shellQuote(secretsPath)} && chmod 600 ${shellQuote(secretsPath)}`;
+export function missingSecretsHint(templatePath: string, secretsPath: string, client?: string): string {
+  const byHand = `cp ${shellQuote(templatePath)} ${shellQuote(secretsPath)} && chmod 600 ${shellQuote(secretsPath)}`;
+  const keyRule = `API_KEY: at least ${MIN_API_KEY_BYTES} random bytes, e.g. openssl rand -hex 32`;
+  if (client === undefined) return `Create it from the template and fill in every value (${keyRule}): ${byHand}`;
+  return `Make it from the template, keeping the key its worker's callers use (asked at a terminal, or API_KEY with --from-env): ${commandLine('add', client, '--adopt')}. Or by hand, then fill in every value (${keyRule}): ${byHand}`;
 }
 
 /**
@@ -28,9 +32,32 @@ export async function readRequiredSecretsFile(fleet: Fleet, client: Client): Pro
   const name = basename(client.secretsPath);
   const file = await readSecretsFile(client.secretsPath, { displayName: name });
   if (!file) {
-    throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath));
+    throw usageError(`${name} does not exist`, missingSecretsHint(fleet.templatePath, client.secretsPath, client.name));
   }
   return file;
+}
+
+/**
+ * The top-level worker is a client once it has a secrets file, but only `add --default` gives the
+ * top level the `vars.CLIENT_ID` every client's worker answers with: without it the worker serves
+ * nobody (whoami fails, /ready answers 503), so a deploy would fail its checks and roll back.
+ * Refused before anything is uploaded. (An env section without it is `upgrade-config`'s to report.)
+ */
+export function assertTopLevelClientId(fleet: Fleet, client: Client): void {
+  if (client.envName !== undefined) return;
+  const id = client.env.vars?.CLIENT_ID;
+  if (typeof id === 'string' && id !== '') return;
+  const file = basename(client.secretsPath);
+  if (id !== undefined) {
+    throw usageError(
+      `${fleet.configPath}: the top level's vars.CLIENT_ID is not the client's name as text; nothing was uploaded for ${client.name}`,
+      `Set "CLIENT_ID": "${client.name}" in the top level's "vars" of ${fleet.configPath}.`,
+    );
+  }
+  throw usageError(
+    `${file} makes the top-level worker ${client.name} a client, but the top level of ${fleet.configPath} has no vars.CLIENT_ID (add --default writes it); nothing was uploaded for ${client.name}`,
+    `Add what the top level lacks, then deploy again: ${commandLine('upgrade-config', client.name)}`,
+  );
 }
 
 /** Every key of `.secrets.template` must be present and non-empty, or nothing is sent for this client. */

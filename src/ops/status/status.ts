@@ -42,6 +42,11 @@ export interface FleetStatus {
   /** undefined when the account's workers could not be listed. */
   capacity: Capacity | undefined;
   bundles: BundleStatus[];
+  /**
+   * With `unconfigured`: workers in the account that no section of the config names (hand-made,
+   * or left by an old offboarding), sorted; undefined without it or when the list could not be read.
+   */
+  notInConfig?: string[] | undefined;
 }
 
 export interface StatusOptions {
@@ -55,9 +60,20 @@ export interface StatusOptions {
   warnShare: number;
   /** --verify: check each existing worker as `verify` does. */
   verify?: { target: WorkerUrlSource; timeoutMs?: number } | undefined;
+  /** Also list the account's workers no section names (status --all); from the list read anyway. */
+  unconfigured?: boolean;
   onProgress?: ProgressListener | undefined;
   /** The local build's progress (seconds when wrangler bundles, milliseconds from the cache). */
   onBuild?: ((phase: 'working' | 'done' | 'failed', detail: string) => void) | undefined;
+}
+
+/** Every worker a section of the config names: each env's, and the top level's. */
+function configuredWorkers(fleet: Fleet): Set<string> {
+  const names = new Set<string>();
+  if (fleet.topLevelName !== undefined) names.add(fleet.topLevelName);
+  for (const [key, env] of Object.entries(fleet.config.env ?? {}))
+    names.add(typeof env.name === 'string' && env.name !== '' ? env.name : key);
+  return names;
 }
 
 export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> {
@@ -105,9 +121,17 @@ export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> 
     (list) => capacityOf(list.size, options.workersLimit, options.warnShare),
     () => undefined,
   );
+  const named = configuredWorkers(fleet);
+  const notInConfig = options.unconfigured
+    ? await scripts.then(
+        (list) => [...list.keys()].filter((name) => !named.has(name)).sort(),
+        () => undefined,
+      )
+    : undefined;
   return {
     clients: results,
     capacity,
+    notInConfig,
     bundles: builds.map((build) => ({
       group: build.group.index,
       clients: build.group.clients.map((entry) => entry.client.name),

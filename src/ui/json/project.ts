@@ -23,6 +23,8 @@ export interface InitJson {
   clients: string[] | undefined;
   /** Adopted: the top-level worker, whether it is a client, and whether `add <name> --default` could make it one. */
   topLevel: { name: string; client: boolean; canBeClient: boolean } | undefined;
+  /** Adopted: the env clients without a secrets file yet (`add <client> --adopt` makes one). */
+  withoutSecrets: string[] | undefined;
 }
 
 export function initJson(result: InitResult): InitJson {
@@ -36,11 +38,15 @@ export function initJson(result: InitResult): InitJson {
     deps: result.deps,
     clients: result.clients ? [...result.clients] : undefined,
     topLevel: top ? { name: top.name, client: top.client, canBeClient: top.canBeClient } : undefined,
+    withoutSecrets: result.withoutSecrets ? [...result.withoutSecrets] : undefined,
   };
 }
 
 /** Where a secret's value came from (the value itself is never in a document). */
 export type SecretSourceJson = 'generated' | 'flag' | 'env' | 'prompt' | 'missing';
+
+/** Where a setting of .vars.template came from (settings are not secret, but documents carry none). */
+export type VarSourceJson = 'flag' | 'env' | 'prompt' | 'default' | 'missing';
 
 /** `add --json`. */
 export interface AddJson {
@@ -56,6 +62,21 @@ export interface AddJson {
   secretsFile: string;
   sources: Record<string, SecretSourceJson>;
   missing: string[];
+  /** --adopt of an existing env section: the config was not touched (configAdded is empty). */
+  keptSection: boolean;
+  /** What `upgrade-config` would add to that kept section. */
+  sectionLacks: string[];
+  /** Settings of .vars.template written into the new section's vars, by source; varsNotSet were left out. */
+  vars: Record<string, VarSourceJson>;
+  varsNotSet: string[];
+  /** Whether the worker already ran on the target (then its key was kept); null when not needed or not known. */
+  workerExists: boolean | null;
+  /** Why that was not known when API_KEY was generated (no target to ask). */
+  workerUnknown: string | null;
+  /** --new-key gave a running worker a new key: its callers need it from the next deploy on. */
+  replacedLiveKey: boolean;
+  /** An earlier add of this client, killed after it had written everything, is reported again. */
+  resumed: boolean;
   /** The previous secrets file, kept (--force). */
   backup: string | undefined;
   /** With --deploy: the deploy's own document. */
@@ -73,6 +94,14 @@ export function addJson(result: AddResult, deploy?: DeployJson): AddJson {
     secretsFile: result.secretsFile,
     sources: Object.fromEntries(Object.entries(result.sources)),
     missing: [...result.missing],
+    keptSection: result.keptSection,
+    sectionLacks: [...result.sectionLacks],
+    vars: Object.fromEntries(Object.entries(result.vars)),
+    varsNotSet: [...result.varsNotSet],
+    workerExists: result.workerExists,
+    workerUnknown: result.workerUnknown,
+    replacedLiveKey: result.replacedLiveKey,
+    resumed: result.resumed,
     backup: result.backup,
     deploy,
   };

@@ -83,6 +83,8 @@ export interface StatusJson {
   bundles: BundleStatusJson[];
   /** null when the account's workers could not be listed. */
   capacity: CapacityJson | null;
+  /** With --all: the account's workers no section of the config names (adopt one: add <worker> --adopt); null otherwise, or when the list could not be read. */
+  notInConfig: string[] | null;
 }
 
 function trafficJson(share: TrafficShare): TrafficShareJson {
@@ -141,5 +143,6 @@ export function statusJson(status: FleetStatus, ok: boolean): StatusJson {
     clients: status.clients.map(statusClientJson),
     bundles: status.bundles.map(bundleJson),
     capacity: capacityJson(status.capacity),
+    notInConfig: status.notInConfig ? [...status.notInConfig] : null,
   };
 }

@@ -1,16 +1,16 @@
 import type { Env } from './env';
 import { json } from './http';
-import { missingSecrets } from './secrets';
+import { missingSettings } from './secrets';
 
 /** A probe must answer quickly; an upstream slower than this counts as down. */
 const UPSTREAM_TIMEOUT_MS = 3_000;
 
 /**
  * Readiness: can this worker serve its client right now? Reports which
- * secrets are missing by name only, so it is safe to leave unauthenticated.
+ * secrets (or the CLIENT_ID var) are missing by name only, so it is safe to leave unauthenticated.
  */
 export async function handleReady(env: Env): Promise<Response> {
-  const missing = missingSecrets(env);
+  const missing = missingSettings(env);
   const upstream = env.UPSTREAM_URL ? await probeUpstream(env.UPSTREAM_URL) : undefined;
 
   if (missing.length === 0 && (upstream === undefined || upstream.ok)) {

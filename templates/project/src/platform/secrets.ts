@@ -28,3 +28,13 @@ export function missingSecrets(env: object): string[] {
     return typeof value !== 'string' || value.length === 0;
   });
 }
+
+/**
+ * What the worker cannot serve without, by name: the `CLIENT_ID` var (mcp-fleet writes it into the
+ * client's section; without it the worker cannot say whom it serves, and whoami fails) and every
+ * required secret.
+ */
+export function missingSettings(env: object): string[] {
+  const clientId: unknown = Reflect.get(env, 'CLIENT_ID');
+  return [...(typeof clientId === 'string' && clientId.length > 0 ? [] : ['CLIENT_ID']), ...missingSecrets(env)];
+}

@@ -6,7 +6,7 @@ import { json, methodNotAllowed } from './http';
 import { handleMcp } from './mcp';
 import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
 import { handleReady } from './ready';
-import { missingSecrets } from './secrets';
+import { missingSettings } from './secrets';
 
 /**
  * Route labels written to analytics. Unknown paths share one label so that
@@ -61,9 +61,9 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
     );
     return { response: rejection, protocol: '' };
   }
-  // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet): stay closed
-  // rather than serve half a client. Names only, as on /ready.
-  const missing = missingSecrets(env);
+  // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet, or no CLIENT_ID var): stay
+  // closed rather than serve half a client. Names only, as on /ready.
+  const missing = missingSettings(env);
   if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
   const { response, revision } = await handleMcp(request, env, ctx);
   return { response, protocol: revision ?? '' };
