@@ -227,7 +227,7 @@ describe('restore', () => {
       await writeFile(configPath(), config);
       await rm(secretsPath('fleet'), { force: true });
     });
-    const added = await fleet.cli(['add', 'fleet', '--default', '--yes']);
+    const added = await fleet.cli(['add', 'fleet', '--default', '--local', '--yes']);
     expect(added.exitCode, added.stderr).toBe(0);
     const before = { config: await readFile(configPath(), 'utf8'), secrets: await readFile(secretsPath('fleet')) };
     const removed = await fleet.cliJson<RemoveJson>(['remove', 'fleet', '--keep-worker', '--yes']);

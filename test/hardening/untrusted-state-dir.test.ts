@@ -52,6 +52,8 @@ describe('a link in .mcp-fleet/ to a directory anyone can write to', () => {
     // A secrets file without a section: add --force replaces it, keeping a backup in .mcp-fleet/backups/beta/.
     await writeFile(join(dir, '.secrets.beta'), `API_KEY=${'k'.repeat(43)}\nUPSTREAM_TOKEN=${UPSTREAM}\n`, { mode: 0o600 });
     await mkdir(join(dir, '.mcp-fleet'), { recursive: true, mode: 0o700 });
+    // add keeps its journal under backups/, so the first add made the directory the link replaces.
+    await rm(join(dir, '.mcp-fleet', 'backups'), { recursive: true, force: true });
     await symlink(shared, join(dir, '.mcp-fleet', 'backups'));
     const before = await snapshotDir(root);
     const result = await runCli(['add', 'beta', '--force', '--from-env', '--yes'], { cwd: dir, env: { UPSTREAM_TOKEN: UPSTREAM } });
