@@ -1,4 +1,4 @@
-import { chmod, chown, lchown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -11,26 +11,21 @@ import { scaffoldTemplateProject } from '../helpers/template.js';
  * edge.json): it says which file it cannot read and exits 2, instead of "unexpected error … bug"
  * or "edge.json is missing".
  *
- * chmod 000 does not stop root (CI may run as root), so as root the project is given to `nobody`,
- * the one file is kept root's (0600), and mcp-fleet runs as nobody through setpriv; as any other
- * user the file is simply made 0000. Either way the command really cannot read it.
+ * The file is made 0000. That does not stop root (CI may run as root) while it holds the
+ * capabilities that override file modes, so as root mcp-fleet runs through setpriv without them
+ * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): still uid 0, able to reach the checkout wherever the
+ * clone sits (a 0700 temp directory, in CI), but held to the file's mode like anyone else.
+ * Either way the command really cannot read it.
  */
 
-const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
-const setprivWorks = asRoot && (await execa('setpriv', ['--version'], { reject: false }).catch(() => undefined))?.exitCode === 0;
+const WITHOUT_DAC = ['--bounding-set=-dac_override,-dac_read_search', '--'];
+const setprivWorks = asRoot && (await execa('setpriv', [...WITHOUT_DAC, 'true'], { reject: false }).catch(() => undefined))?.exitCode === 0;
 const cleanups: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
-
-async function chownTree(path: string, uid: number): Promise<void> {
-  await lchown(path, uid, uid);
-  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
-    await lchown(join(entry.parentPath, entry.name), uid, uid);
-  }
-}
 
 /** A project with one client (and with `edge`, a local edge of its own), owned by the user the commands run as. */
 async function project(options: { edge?: boolean } = {}): Promise<{ root: string; dir: string }> {
@@ -47,31 +42,24 @@ async function project(options: { edge?: boolean } = {}): Promise<{ root: string
     const edge = await startEdge({ projectDir: dir, port: 0 });
     cleanups.unshift(() => edge.stop());
   }
-  if (asRoot) {
-    await chmod(root, 0o755);
-    await chownTree(root, NOBODY);
-  }
   return { root, dir };
 }
 
-/** Makes `path` unreadable for the user the commands run as. */
+/** Makes `path` unreadable for the user the commands run as (root included, without its DAC capabilities). */
 async function makeUnreadable(path: string): Promise<void> {
-  if (asRoot) {
-    await chown(path, 0, 0);
-    await chmod(path, 0o600);
-  } else {
-    await chmod(path, 0o000);
-  }
+  await chmod(path, 0o000);
 }
 
-/** Runs mcp-fleet as the user the project belongs to (nobody, when the tests run as root). */
+/** Runs mcp-fleet as this user, held to file modes (as root: without the capabilities that override them). */
 async function run(args: string[], cwd: string, root: string): Promise<CliResult> {
   if (!asRoot) return runCli(args, { cwd });
-  const result = await execa(
-    'setpriv',
-    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', process.execPath, binPath, ...args],
-    { cwd, env: { CI: '1', NO_COLOR: '1', HOME: root }, reject: false, input: '', timeout: 120_000 },
-  );
+  const result = await execa('setpriv', [...WITHOUT_DAC, process.execPath, binPath, ...args], {
+    cwd,
+    env: { CI: '1', NO_COLOR: '1', HOME: root },
+    reject: false,
+    input: '',
+    timeout: 120_000,
+  });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -116,7 +104,6 @@ describe.skipIf(asRoot && !setprivWorks)('a user who cannot read a file of the p
     await mkdir(local, { recursive: true, mode: 0o700 });
     const path = join(local, 'edge.json');
     await writeFile(path, '{}\n', { mode: 0o600 });
-    if (asRoot) await chownTree(join(dir, '.mcp-fleet'), NOBODY);
     await makeUnreadable(path);
     for (const args of [
       ['verify', '--all', '--local'],
