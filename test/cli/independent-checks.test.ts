@@ -225,9 +225,14 @@ describe('MCP Inspector CLI', () => {
     expect(called.exitCode, called.output).toBe(0);
     expect(called.json).toMatchObject({ result: { structuredContent: { client: 'acme' } } });
     // The worker's own analytics say which revision the Inspector spoke.
-    const points = (await admin('GET', '/analytics?script=acme')) as { blobs: (string | null)[] }[];
-    const revisions = new Set(points.filter((point) => point.blobs[2] === 'POST').map((point) => point.blobs[3]));
-    expect(revisions).toContain(era === 'modern' ? '2026-07-28' : '2025-11-25');
+    // Points are posted after each response (waitUntil), so the last one may still be on its way.
+    const spoken = era === 'modern' ? '2026-07-28' : '2025-11-25';
+    const revisionsSeen = async () => {
+      const points = (await admin('GET', '/analytics?script=acme')) as { blobs: (string | null)[] }[];
+      return new Set(points.filter((point) => point.blobs[2] === 'POST').map((point) => point.blobs[3]));
+    };
+    await expect.poll(async () => (await revisionsSeen()).has(spoken), { timeout: 5000 }).toBe(true);
+    const revisions = await revisionsSeen();
     expect(revisions).not.toContain(era === 'modern' ? '2025-11-25' : '2026-07-28');
   });
 

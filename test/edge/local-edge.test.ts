@@ -354,12 +354,14 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
     await admin('/analytics', { method: 'DELETE' });
     await worker('acme', '/health');
     await worker('beta', '/health');
+    // A worker posts its points under waitUntil, after its response: they arrive shortly after, as on Analytics Engine.
+    await expect
+      .poll(async () => (await admin<Array<{ script: string }>>('/analytics')).map((p) => p.script).sort(), { timeout: 5000 })
+      .toEqual(['acme', 'beta']);
     const acme = await admin<Array<{ script: string; dataset: string; indexes: string[]; blobs: string[] }>>('/analytics?script=acme');
     expect(acme).toEqual([
       expect.objectContaining({ script: 'acme', dataset: 'acme_metrics', indexes: ['acme'], blobs: ['acme', '/health', 'GET'] }),
     ]);
-    const all = await admin<Array<{ script: string }>>('/analytics');
-    expect(all.map((p) => p.script).sort()).toEqual(['acme', 'beta']);
   });
 
   test('the path prefix reaches a worker for clients that cannot resolve *.localhost', async () => {
