@@ -16,6 +16,11 @@ export interface Env {
    * servers) get in: any page in a browser is refused, whatever key it holds.
    */
   ALLOWED_ORIGINS?: string;
+  /**
+   * How callers may prove who they are: a comma list of key, oauth, jwt (`mcp-fleet auth`); set in
+   * `vars`. Without it the worker takes the key alone.
+   */
+  AUTH_MODES?: string;
   /** Secret: the bearer key callers must present on /mcp. */
   API_KEY?: string;
   /**
