@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +46,11 @@ const ACME_APP = 'https://app.acme.example';
 
 type Generation = 'modern' | 'legacy';
 const GENERATIONS: readonly Generation[] = ['modern', 'legacy'];
+
+/** The pseudonym the worker records for a caller (templates/project/src/platform/analytics.ts). */
+function subjectHashOf(client: string, subject: string): string {
+  return createHash('sha256').update(`${client}\n${subject}`).digest('hex').slice(0, 16);
+}
 
 let cleanup: () => Promise<void> = async () => {};
 /** The scaffolded project the bundle was built from. */
@@ -422,7 +428,11 @@ describe('Origin', () => {
       new StreamableHTTPClientTransport(workerUrl('acme', '/mcp'), { requestInit: { headers: { ...key, origin: ACME_APP } } }),
     );
     try {
-      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'acme' });
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({
+        client: 'acme',
+        subject: 'key',
+        via: 'key',
+      });
     } finally {
       await client.close();
     }
@@ -476,8 +486,8 @@ describe.each(GENERATIONS)('MCP session, %s generation', (generation) => {
       await withSession(name, SECRETS[name].API_KEY, generation, async (client) => {
         const result = await client.callTool({ name: 'whoami', arguments: {} });
         expect(result.isError).toBeFalsy();
-        expect(result.structuredContent).toEqual({ client: name });
-        expect(result.content).toEqual([{ type: 'text', text: JSON.stringify({ client: name }) }]);
+        expect(result.structuredContent).toEqual({ client: name, subject: 'key', via: 'key' });
+        expect(result.content).toEqual([{ type: 'text', text: JSON.stringify({ client: name, subject: 'key', via: 'key' }) }]);
       });
     }
   });
@@ -529,7 +539,8 @@ describe('analytics', () => {
     expect(dataPoints.map((p) => ({ indexes: p.indexes, blobs: p.blobs, status: p.doubles[0] }))).toEqual([
       { indexes: ['acme'], blobs: ['acme', '/health', 'GET'], status: 200 },
       { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST'], status: 401 },
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18'], status: 200 },
+      // A call let in names how (blob6) and a hash of who (blob7), never the subject itself.
+      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18', '', 'key', subjectHashOf('acme', 'key')], status: 200 },
       { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET'], status: 404 },
       { indexes: ['beta'], blobs: ['beta', '/ready', 'GET'], status: 200 },
     ]);
@@ -562,7 +573,7 @@ describe('analytics', () => {
     const who = await withSession('analytics-throws', SECRETS.acme.API_KEY, 'modern', (client) =>
       client.callTool({ name: 'whoami', arguments: {} }),
     );
-    expect(who.structuredContent).toEqual({ client: 'analytics-throws' });
+    expect(who.structuredContent).toEqual({ client: 'analytics-throws', subject: 'key', via: 'key' });
   });
 });
 
@@ -637,7 +648,7 @@ describe('project files', () => {
     const project = JSON.parse(await readFile(join(templateDir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     // The worker's own code needs only its dependencies; its tests and scripts may use its devDependencies.
     const worker = await packagesImportedBy(['src']);
-    expect(worker).toEqual(['@modelcontextprotocol/server', 'zod']);
+    expect(worker).toEqual(['@modelcontextprotocol/server', 'jose', 'zod']);
     for (const name of worker) expect(project.dependencies, name).toHaveProperty([name]);
     const tooling = await packagesImportedBy(['test', 'scripts']);
     expect(tooling).toEqual(['@modelcontextprotocol/client', 'miniflare', 'vitest']);

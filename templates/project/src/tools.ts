@@ -1,6 +1,7 @@
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Env } from './platform/env';
+import type { Identity } from './platform/identity';
 import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
 
 /**
@@ -9,21 +10,23 @@ import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
  * a result (`result(...)`) or an error the model can read (`failure(...)`).
  *
  * Tools read the client's identity and credentials from `env` only, never from the request: a
- * caller cannot ask to act as another client. By the time a handler runs, the caller has shown
- * this client's key and every secret in .secrets.template is set (src/platform/ checks both).
+ * caller cannot ask to act as another client. `caller` says who is calling ({client, subject,
+ * via}): by the time a handler runs they have shown a credential of this client (its key, an
+ * OAuth token, a token from `mcp-fleet tokens issue`) and every secret in .secrets.template is
+ * set (src/platform/ checks both).
  * To call the client's API, use the helpers in ./upstream.ts: they keep the client's token on
  * its own host.
  */
-export function registerTools(server: McpServer, env: Env): void {
+export function registerTools(server: McpServer, env: Env, caller: Identity): void {
   server.registerTool(
     'whoami',
     {
       title: 'Who am I',
-      description: 'Returns the id of the client this MCP server belongs to.',
-      outputSchema: z.object({ client: z.string() }),
+      description: 'Returns the client this MCP server belongs to, who is calling and how they signed in.',
+      outputSchema: z.object({ client: z.string(), subject: z.string(), via: z.enum(['key', 'oauth', 'jwt']) }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async () => result({ client: env.CLIENT_ID }),
+    async () => result({ client: caller.client, subject: caller.subject, via: caller.via }),
   );
 
   server.registerTool(

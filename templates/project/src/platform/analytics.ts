@@ -1,4 +1,5 @@
 import type { Env } from './env';
+import type { Identity } from './identity';
 
 export interface RequestRecord {
   route: string;
@@ -9,6 +10,22 @@ export interface RequestRecord {
   protocol: string;
   /** Sent by mcp-fleet's own checks (verify, a deploy's wait, a rotation's proof), not by a caller. */
   probe: boolean;
+  /** How the caller proved who they are and a hash of who (never the subject itself); absent when /mcp refused them. */
+  caller?: CallerRecord;
+}
+
+export interface CallerRecord {
+  via: string;
+  subjectHash: string;
+}
+
+/**
+ * A stable pseudonym for a caller: the first 16 hex digits of SHA-256 over client and subject.
+ * `mcp-fleet metrics --by subject` groups by it; `mcp-fleet users list` computes the same to name them.
+ */
+export async function subjectHash(caller: Identity): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${caller.client}\n${caller.subject}`));
+  return [...new Uint8Array(digest).slice(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** The User-Agent mcp-fleet's checks send; `mcp-fleet metrics` leaves their points out unless asked. */
@@ -24,7 +41,8 @@ export function isFleetProbe(request: Request): boolean {
  * best effort: a failing binding must never cost the caller its response.
  * The protocol blob comes after the first three so that queries written for those still hold; it
  * shows how many of a client's callers still speak a 2025 revision. blob5 is "verify" on the points
- * of mcp-fleet's own checks, so that a client's numbers are its callers'.
+ * of mcp-fleet's own checks, so that a client's numbers are its callers'. A call /mcp let in also
+ * carries how the caller got in (blob6: key, oauth, jwt) and a hash of who they are (blob7).
  */
 export function recordRequest(env: Env, record: RequestRecord): void {
   const dataset = env.ANALYTICS;
@@ -33,11 +51,21 @@ export function recordRequest(env: Env, record: RequestRecord): void {
     dataset.writeDataPoint({
       indexes: [env.CLIENT_ID],
       // Analytics Engine reads a blob that was not written as empty, so non-MCP points stay three blobs long.
-      blobs: record.probe
-        ? [env.CLIENT_ID, record.route, record.method, record.protocol, 'verify']
-        : record.protocol === ''
-          ? [env.CLIENT_ID, record.route, record.method]
-          : [env.CLIENT_ID, record.route, record.method, record.protocol],
+      blobs: record.caller
+        ? [
+            env.CLIENT_ID,
+            record.route,
+            record.method,
+            record.protocol,
+            record.probe ? 'verify' : '',
+            record.caller.via,
+            record.caller.subjectHash,
+          ]
+        : record.probe
+          ? [env.CLIENT_ID, record.route, record.method, record.protocol, 'verify']
+          : record.protocol === ''
+            ? [env.CLIENT_ID, record.route, record.method]
+            : [env.CLIENT_ID, record.route, record.method, record.protocol],
       doubles: [record.status, record.durationMs],
     });
   } catch (error) {

@@ -35,6 +35,15 @@ export interface Env {
    * so a rollout can tell the new version answering from the old one still propagating.
    */
   CF_VERSION_METADATA?: WorkerVersionMetadata;
+  /**
+   * Public halves of the client's JWT signing keys (a JSON Web Key Set), derived by mcp-fleet from
+   * the private keys that stay in .secrets.<client>; present when `jwt` is among AUTH_MODES.
+   */
+  JWT_PUBLIC_KEYS?: string;
+  /** Set in `vars` ("true") to accept the key as `X-MCP-Secret: <API_KEY>` as well as a bearer token. */
+  ACCEPT_SECRET_HEADER?: string;
+  /** The client's identity namespace: OAuth grants and tokens, invitations, token revocations. */
+  OAUTH_KV?: KVNamespace;
   /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
   ANALYTICS?: AnalyticsEngineDataset;
 }

@@ -11,6 +11,7 @@ import {
 import { registerTools } from '../tools';
 import type { Env } from './env';
 import { json } from './http';
+import type { Identity } from './identity';
 import { SERVER_NAME, WORKER_VERSION } from './version';
 
 /** The revisions this worker serves: 2026-07-28 (modern) and the 2025-era ones the SDK speaks. */
@@ -35,9 +36,9 @@ export interface McpAnswer {
  */
 const CAPABILITIES = { tools: { listChanged: false }, prompts: { listChanged: false }, resources: { listChanged: false } };
 
-function createServer(env: Env): McpServer {
+function createServer(env: Env, caller: Identity): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: WORKER_VERSION }, { capabilities: CAPABILITIES });
-  registerTools(server, env);
+  registerTools(server, env, caller);
   return server;
 }
 
@@ -49,7 +50,7 @@ function createServer(env: Env): McpServer {
  * on `Accept: application/json, text/event-stream`, while this worker only ever answers JSON and
  * so serves any client that accepts JSON.
  */
-export async function handleMcp(request: Request, env: Env, ctx: ExecutionContext): Promise<McpAnswer> {
+export async function handleMcp(request: Request, env: Env, ctx: ExecutionContext, caller: Identity): Promise<McpAnswer> {
   const declared = knownRevision(request.headers.get('mcp-protocol-version'));
   if (!acceptsJson(request.headers.get('accept'))) {
     return { response: rpcError(406, -32000, 'Not Acceptable: this server answers application/json'), revision: declared };
@@ -63,11 +64,11 @@ export async function handleMcp(request: Request, env: Env, ctx: ExecutionContex
   if (read.kind === 'invalid') return { response: rpcError(400, -32700, 'Parse error: Invalid JSON'), revision: declared };
 
   if (!(await isLegacyRequest(request, read.body))) {
-    const handler = createMcpHandler(() => createServer(env), { legacy: 'reject', onerror: logRejection });
+    const handler = createMcpHandler(() => createServer(env, caller), { legacy: 'reject', onerror: logRejection });
     return { response: await handler.fetch(request, { parsedBody: read.body }), revision: declared };
   }
 
-  const server = createServer(env);
+  const server = createServer(env, caller);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {

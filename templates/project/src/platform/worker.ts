@@ -1,8 +1,9 @@
-import { isFleetProbe, recordRequest } from './analytics';
-import { rejectUnauthorized } from './auth';
+import { type CallerRecord, isFleetProbe, recordRequest, subjectHash } from './analytics';
+import { authenticate } from './auth';
 import type { Env } from './env';
 import { handleHealth } from './health';
 import { json, methodNotAllowed } from './http';
+import type { Identity } from './identity';
 import { handleMcp } from './mcp';
 import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
 import { handleReady } from './ready';
@@ -22,6 +23,14 @@ interface Answer {
   response: Response;
   /** The MCP revision the request spoke, for analytics; '' when none. */
   protocol: string;
+  /** How the caller got in and a hash of who they are, once /mcp let them in. */
+  caller?: CallerRecord;
+}
+
+/** The identity the OAuth provider put on the context (./oauth/), when it let the request through. */
+function identityOf(ctx: ExecutionContext): Identity | undefined {
+  const props = (ctx as ExecutionContext & { props?: { identity?: Identity } }).props;
+  return props?.identity;
 }
 
 async function dispatch(route: Route, request: Request, env: Env, ctx: ExecutionContext): Promise<Answer> {
@@ -52,21 +61,21 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
   // and a stateless 2025 server neither pushes messages nor keeps sessions to end. Clients
   // read 405 as "no stream offered".
   if (request.method !== 'POST') return { response: methodNotAllowed(['POST', 'OPTIONS']), protocol: '' };
-  const rejection = await rejectUnauthorized(request, env);
-  if (rejection) {
+  const caller = await authenticate(request, env, identityOf(ctx));
+  if (caller instanceof Response) {
     // Tells the operator why a caller was turned away (mcp-fleet logs, Workers Logs): the
-    // status and whether a key came at all, never the header or the key itself.
+    // status and whether a credential came at all, never the header or the credential itself.
     console.warn(
-      `auth: refused ${rejection.status}, ${rejection.status === 503 ? 'no API_KEY secret set' : request.headers.has('authorization') ? 'key not valid' : 'no key sent'}`,
+      `auth: refused ${caller.status}, ${caller.status === 503 ? 'no API_KEY secret set' : request.headers.has('authorization') ? 'credential not valid' : 'no credential sent'}`,
     );
-    return { response: rejection, protocol: '' };
+    return { response: caller, protocol: '' };
   }
   // Authenticated but incomplete (e.g. no UPSTREAM_TOKEN yet, or no CLIENT_ID var): stay
   // closed rather than serve half a client. Names only, as on /ready.
   const missing = missingSettings(env);
   if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
-  const { response, revision } = await handleMcp(request, env, ctx);
-  return { response, protocol: revision ?? '' };
+  const { response, revision } = await handleMcp(request, env, ctx, caller);
+  return { response, protocol: revision ?? '', caller: { via: caller.via, subjectHash: await subjectHash(caller) } };
 }
 
 /** The worker's fetch handler: routes, answers, and records one data point per request. */
@@ -89,6 +98,7 @@ export default {
       durationMs: Date.now() - started,
       protocol: answer.protocol,
       probe: isFleetProbe(request),
+      caller: answer.caller,
     });
     return answer.response;
   },
