@@ -75,6 +75,7 @@ describe('status --json', () => {
   const unread: ClientStatus = withExtra({
     client: 'acme',
     worker: 'acme-mcp',
+    auth: ['key'],
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -110,6 +111,7 @@ describe('status --json', () => {
       clients: [
         {
           client: 'acme',
+          auth: ['key'],
           worker: 'acme-mcp',
           exists: null,
           versionId: null,
