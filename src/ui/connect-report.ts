@@ -54,7 +54,9 @@ export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean,
     );
   }
   if (oauth.length > 0) {
-    lines.push(`Signs in with OAuth (no key in the configuration): ${oauth.map((entry) => `${entry.client} (${entry.authWhy})`).join('; ')}.`);
+    lines.push(
+      `Signs in with OAuth (no key in the configuration): ${oauth.map((entry) => `${entry.client} (${entry.authWhy})`).join('; ')}.`,
+    );
     for (const step of OAUTH_STEPS) lines.push(`  - ${step}`);
   }
   lines.push('Auth here:');
