@@ -87,6 +87,7 @@ export async function checkJwt(input: {
     name: 'jwt',
     ok: true,
     ms,
-    detail: 'a signed token opens /mcp as its subject (via jwt); expired, not yet valid, another worker\'s and foreign-signed tokens are refused (401)',
+    detail:
+      "a signed token opens /mcp as its subject (via jwt); expired, not yet valid, another worker's and foreign-signed tokens are refused (401)",
   };
 }
