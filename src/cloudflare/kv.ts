@@ -1,32 +1,33 @@
-import { type CreateApiOptions, createSdk, isNotFound, toFleetError } from './api.js';
+import { APIError } from 'cloudflare';
+import { type CreateApiOptions, createSdk, toFleetError } from './api.js';
+import { sharedPacer } from './pacer.js';
 import type { Target } from './target.js';
 
 /**
- * Workers KV through the Cloudflare API: the per-client identity namespaces (grants, invitations,
- * token revocations) are created, read, written and deleted here, one paced call per operation.
+ * Workers KV through the API: a client's namespace (binding OAUTH_KV, for oauth and jwt modes) and
+ * the keys mcp-fleet reads and writes in it (invitations, grants, revocations). Every call goes
+ * through the shared pacer. Budgets: ensureNamespace 1 call (2 + list pages when it exists already),
+ * findNamespace one call per 100 namespaces, put/get/delete 1, listKeys one per 1,000 keys,
+ * deleteKeys one per 10,000.
  */
+
 export interface KvNamespace {
   id: string;
   title: string;
 }
 
 export interface KvApi {
-  /** Creates it, or returns the existing one with that title (Cloudflare's 10014): re-running converges. */
+  /** Creates it, or returns the existing one with that title (10014): re-running converges. */
   ensureNamespace(title: string): Promise<KvNamespace>;
   findNamespace(title: string): Promise<KvNamespace | undefined>;
-  /** Deletes it with its data; one that is gone already is fine. */
+  /** Absent is fine. */
   deleteNamespace(id: string): Promise<void>;
   /** `metadata` (at most 1,024 bytes of JSON) comes back with the key in listKeys, so a listing needs no reads. */
-  put(
-    namespaceId: string,
-    key: string,
-    value: string,
-    options?: { expirationTtl?: number; metadata?: Record<string, unknown> },
-  ): Promise<void>;
+  put(namespaceId: string, key: string, value: string, options?: { expirationTtl?: number; metadata?: Record<string, unknown> }): Promise<void>;
   get(namespaceId: string, key: string): Promise<string | undefined>;
-  /** Every key with the prefix, following the cursor. */
+  /** Follows the cursor to the end. */
   listKeys(namespaceId: string, prefix?: string): Promise<KvKey[]>;
-  /** Deletes keys in bulk requests of at most 10,000 (Cloudflare's limit). */
+  /** In bulk, 10,000 keys per call. */
   deleteKeys(namespaceId: string, keys: readonly string[]): Promise<void>;
 }
 
@@ -37,87 +38,113 @@ export interface KvKey {
   metadata?: unknown;
 }
 
-const DUPLICATE_TITLE = 10014;
-const BULK_DELETE_MAX = 10_000;
+const TITLE_EXISTS = 10014;
+const NAMESPACE_NOT_FOUND = 10013;
+const KEY_NOT_FOUND = 10009;
+/** The most namespaces one list page holds. */
+const PER_PAGE = 100;
+/** The most keys one list page holds. */
+const KEYS_PER_PAGE = 1000;
+/** The most keys one bulk delete takes. */
+export const BULK_DELETE_MAX = 10_000;
 
 export function createKvApi(target: Target, options: CreateApiOptions = {}): KvApi {
-  const sdk = createSdk(target, options);
+  const pacer = options.pacer ?? sharedPacer();
+  const sdk = createSdk(target, { ...options, pacer });
   const account_id = target.accountId;
-  const fail = (what: string) => (error: unknown) => {
-    throw toFleetError(error, what, target);
-  };
 
   async function findNamespace(title: string): Promise<KvNamespace | undefined> {
     try {
-      for await (const namespace of sdk.kv.namespaces.list({ account_id, per_page: 100 }))
-        if (namespace.title === title) return { id: namespace.id, title: namespace.title };
-      return undefined;
+      for (let page = 1; ; page++) {
+        const listed = await sdk.kv.namespaces.list({ account_id, page, per_page: PER_PAGE });
+        const items = listed.getPaginatedItems();
+        const found = items.find((namespace) => namespace.title === title);
+        if (found) return { id: found.id, title: found.title };
+        // A short page is the last one: no call is spent on the empty page after it.
+        if (items.length < PER_PAGE) return undefined;
+      }
     } catch (error) {
-      throw toFleetError(error, 'listing KV namespaces', target);
+      throw toFleetError(error, `looking for KV namespace "${title}"`, target);
     }
   }
 
   return {
-    findNamespace,
     async ensureNamespace(title) {
       try {
         const created = await sdk.kv.namespaces.create({ account_id, title });
         return { id: created.id, title: created.title };
       } catch (error) {
-        const codes = (error as { errors?: Array<{ code?: number }> }).errors?.map((entry) => entry.code) ?? [];
-        if (!codes.includes(DUPLICATE_TITLE)) throw toFleetError(error, `creating KV namespace ${title}`, target);
-        const found = await findNamespace(title);
-        if (!found) throw toFleetError(error, `creating KV namespace ${title}`, target);
-        return found;
+        if (!hasCode(error, TITLE_EXISTS)) throw toFleetError(error, `creating KV namespace "${title}"`, target);
+      }
+      const existing = await findNamespace(title);
+      if (existing) return existing;
+      // Deleted between the two calls: one more try makes it.
+      try {
+        const created = await sdk.kv.namespaces.create({ account_id, title });
+        return { id: created.id, title: created.title };
+      } catch (error) {
+        throw toFleetError(error, `creating KV namespace "${title}"`, target);
       }
     },
+    findNamespace,
     async deleteNamespace(id) {
       try {
         await sdk.kv.namespaces.delete(id, { account_id });
       } catch (error) {
-        if (!isNotFound(error)) throw toFleetError(error, `deleting KV namespace ${id}`, target);
+        if (hasCode(error, NAMESPACE_NOT_FOUND) || (error instanceof APIError && error.status === 404)) return;
+        throw toFleetError(error, `deleting KV namespace ${id}`, target);
       }
     },
-    async put(namespace_id, key, value, putOptions = {}) {
-      await sdk.kv.namespaces.values
-        .update(key, {
-          account_id,
-          namespace_id,
-          value,
-          ...(putOptions.expirationTtl === undefined ? {} : { expiration_ttl: putOptions.expirationTtl }),
-          ...(putOptions.metadata === undefined ? {} : { metadata: putOptions.metadata }),
-        })
-        .catch(fail(`writing a key of KV namespace ${namespace_id}`));
-    },
-    async get(namespace_id, key) {
+    async put(namespaceId, key, value, putOptions = {}) {
       try {
-        const response = await sdk.kv.namespaces.values.get(key, { account_id, namespace_id });
+        await sdk.kv.namespaces.values.update(key, {
+          account_id,
+          namespace_id: namespaceId,
+          value,
+          ...(putOptions.expirationTtl !== undefined ? { expiration_ttl: putOptions.expirationTtl } : {}),
+          ...(putOptions.metadata !== undefined ? { metadata: putOptions.metadata } : {}),
+        });
+      } catch (error) {
+        throw toFleetError(error, `writing a key in KV namespace ${namespaceId}`, target);
+      }
+    },
+    async get(namespaceId, key) {
+      try {
+        const response = await sdk.kv.namespaces.values.get(key, { account_id, namespace_id: namespaceId });
         return await response.text();
       } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw toFleetError(error, `reading a key of KV namespace ${namespace_id}`, target);
+        if (hasCode(error, KEY_NOT_FOUND)) return undefined;
+        throw toFleetError(error, `reading a key in KV namespace ${namespaceId}`, target);
       }
     },
-    async listKeys(namespace_id, prefix) {
+    async listKeys(namespaceId, prefix) {
       const names: KvKey[] = [];
       try {
-        for await (const key of sdk.kv.namespaces.keys.list(namespace_id, { account_id, limit: 1000, ...(prefix ? { prefix } : {}) }))
+        const query = { account_id, limit: KEYS_PER_PAGE, ...(prefix ? { prefix } : {}) };
+        for await (const key of sdk.kv.namespaces.keys.list(namespaceId, query))
           names.push({
             name: key.name,
             ...(key.expiration === undefined ? {} : { expiration: key.expiration }),
             ...(key.metadata === undefined ? {} : { metadata: key.metadata }),
           });
       } catch (error) {
-        throw toFleetError(error, `listing the keys of KV namespace ${namespace_id}`, target);
+        throw toFleetError(error, `listing the keys of KV namespace ${namespaceId}`, target);
       }
       return names;
     },
-    async deleteKeys(namespace_id, keys) {
+    async deleteKeys(namespaceId, keys) {
       for (let start = 0; start < keys.length; start += BULK_DELETE_MAX) {
-        await sdk.kv.namespaces.keys
-          .bulkDelete(namespace_id, { account_id, body: keys.slice(start, start + BULK_DELETE_MAX) })
-          .catch(fail(`deleting keys of KV namespace ${namespace_id}`));
+        const chunk = keys.slice(start, start + BULK_DELETE_MAX);
+        try {
+          await sdk.kv.namespaces.bulkDelete(namespaceId, { account_id, body: [...chunk] });
+        } catch (error) {
+          throw toFleetError(error, `deleting ${chunk.length} key(s) in KV namespace ${namespaceId}`, target);
+        }
       }
     },
   };
+}
+
+function hasCode(error: unknown, code: number): boolean {
+  return error instanceof APIError && error.errors.some((entry) => entry.code === code);
 }

@@ -57,6 +57,11 @@ const dataset = fields('an object like { "binding": "ANALYTICS", "dataset": "acm
   dataset: { check: string },
 });
 const datasets = listOf(dataset, 'a list of { "binding": …, "dataset": … } objects');
+const kvNamespace = fields('an object like { "binding": "OAUTH_KV", "id": "<namespace id>" }', {
+  binding: { check: string, required: true },
+  id: { check: string, required: true },
+});
+const kvNamespaces = listOf(kvNamespace, 'a list of { "binding": …, "id": … } objects');
 const route: Check = (value, path) =>
   typeof value === 'string'
     ? undefined
@@ -67,6 +72,7 @@ const workerSettings = {
   name: { check: string },
   vars: { check: anyObject('an object of variables') },
   analytics_engine_datasets: { check: datasets },
+  kv_namespaces: { check: kvNamespaces },
   routes: { check: listOf(route, 'a list of routes') },
   route: { check: route },
   workers_dev: { check: boolean },

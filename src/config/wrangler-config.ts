@@ -15,6 +15,8 @@ export interface WranglerEnv {
   name?: string;
   vars?: Record<string, unknown>;
   analytics_engine_datasets?: { binding: string; dataset?: string }[];
+  /** Workers KV bindings (OAUTH_KV for oauth and jwt modes); wrangler deploys more fields (preview_id, remote) than mcp-fleet reads. */
+  kv_namespaces?: { binding: string; id: string; [key: string]: unknown }[];
   routes?: unknown[];
   route?: unknown;
   workers_dev?: boolean;

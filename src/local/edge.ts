@@ -6,6 +6,9 @@ import { pathOnly, RequestLog } from './admin/request-log.js';
 import { ADMIN_PREFIX, createAdminRoutes } from './admin/routes.js';
 import { AnalyticsStore } from './analytics/store.js';
 import { createControlPlane, scriptNamedIn } from './control-plane/index.js';
+import { KvData } from './kv/kv-data.js';
+import { createKvStorage } from './kv/kv-storage.js';
+import { KvNamespaces } from './kv/namespaces.js';
 import { installWorkerdGuard } from './lifecycle/die-with-parent.js';
 import { EDGE_PATHS, type EdgeInfo, edgeUrls } from './lifecycle/edge-file.js';
 import { identityProof } from './lifecycle/edge-identity.js';
@@ -83,6 +86,10 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
         message: `blocked a subrequest to ${target} (${addressClass === 'name' ? 'a name that resolves to loopback or private addresses' : `a ${addressClass} address`}): workers cannot reach this machine or private networks, on Cloudflare or here${addressClass === 'loopback' ? ' (local start --allow-loopback-upstream allows loopback for a mock upstream)' : ''}`,
       }),
   });
+  const guard = await installWorkerdGuard(statePaths.workerdGuard(projectDir));
+  // Workers KV: namespaces in the edge's state, their data in Miniflare's storage shared with the workers.
+  const kvStorage = createKvStorage(store.stateDir, guard);
+  const kv = { namespaces: await KvNamespaces.open(store.stateDir, () => watch.beforeWrite()), data: new KvData(kvStorage) };
   const runtime = createRuntime({
     desired: () => desiredWorkers(store),
     onDataPoint: (point) => analytics.add(point),
@@ -90,7 +97,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     workersPerProcess: options.workersPerProcess,
     egress,
     tails,
-    guard: await installWorkerdGuard(statePaths.workerdGuard(projectDir)),
+    guard,
+    kvStorage,
   });
   const controlPlane = createControlPlane({
     store,
@@ -98,6 +106,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     tails,
     analytics,
     propagationMs: () => faults.current.propagationMs,
+    kv,
   });
   const proxy = createWorkerProxy(runtime);
   const startedAt = new Date().toISOString();
@@ -204,7 +213,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     port,
     startedAt,
   };
-  const live = { projectDir, info, server, runtime, tails, onLog: options.onLog };
+  const live = { projectDir, info, server, runtime, kvStorage, tails, onLog: options.onLog };
   await goLive(live).catch(unwatch);
 
   let stopping: Promise<void> | undefined;

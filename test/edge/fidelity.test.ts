@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createKvApi } from '../../src/cloudflare/kv.js';
+import { localTarget } from '../../src/cloudflare/local-target.js';
 import { repoRoot } from '../helpers/cli.js';
-import { type StoredScript, type StoredVersion, storedWorker } from '../helpers/edge-state.js';
+import { editConfigForThisTest, type StoredScript, type StoredVersion, storedWorker } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -183,5 +185,35 @@ describe('direct upload fidelity', () => {
     } finally {
       await writeFile(config, original);
     }
+  });
+
+  test('a section with kv_namespaces: wrangler deploy and the direct upload land the same kv_namespace binding, the upload on the fast path', async () => {
+    const namespace = await createKvApi(await localTarget(fleet.dir)).ensureNamespace('acme-oauth');
+    await editConfigForThisTest(
+      fleet,
+      '"name": "acme"',
+      `"name": "acme", "kv_namespaces": [{ "binding": "OAUTH_KV", "id": "${namespace.id}" }]`,
+    );
+    // An existing worker (this test may run alone).
+    await mcpFleetDeploy('acme');
+
+    const sinceWrangler = await fleet.lastSeq();
+    await wranglerDeploy('acme');
+    const wranglerCalls = await fleet.requests(sinceWrangler);
+    expect(
+      wranglerCalls.filter((call) => call.route === null || call.status >= 500),
+      'every call wrangler made has a route',
+    ).toEqual([]);
+    const byWrangler = await landed('acme');
+
+    const since = await fleet.lastSeq();
+    await mcpFleetDeploy('acme');
+    const calls = callsPerScript(await fleet.requests(since)).get('acme');
+    const byApi = await landed('acme');
+
+    expect(byApi).toEqual(byWrangler);
+    expect(byApi.version.bindings).toContainEqual({ type: 'kv_namespace', name: 'OAUTH_KV', namespace_id: namespace.id });
+    // Two calls (version, deployment): the direct upload, not wrangler's fallback.
+    expect(calls).toBeLessThanOrEqual(2);
   });
 });

@@ -39,6 +39,12 @@ const base: WranglerConfig = {
     gamma: { name: 'gamma', compatibility_flags: ['nodejs_compat'] },
     delta: { name: 'delta', routes: ['mcp.delta.example/*'] },
     kappa: { name: 'kappa', durable_objects: { bindings: [] } },
+    oauth: {
+      name: 'oauth',
+      vars: { CLIENT_ID: 'oauth' },
+      kv_namespaces: [{ binding: 'OAUTH_KV', id: '0123456789abcdef0123456789abcdef' }],
+      analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'oauth_metrics' }],
+    },
   },
 };
 
@@ -58,6 +64,20 @@ describe('client settings for the direct upload', () => {
     expect(bindings[1]).toMatchObject({ json: { rpm: 5 } });
   });
 
+  it('keeps a client with KV namespaces on the direct upload: kv_namespace bindings after the secrets, before the datasets', () => {
+    expect(of('oauth').wranglerOnly).toBeUndefined();
+    const bindings = uploadBindings(of('oauth'), new Map([['API_KEY', 'k']]));
+    expect(bindings.map((b) => `${b.type}:${b.name}`)).toEqual([
+      'plain_text:CLIENT_ID',
+      'secret_text:API_KEY',
+      'kv_namespace:OAUTH_KV',
+      'analytics_engine:ANALYTICS',
+    ]);
+    expect(bindings[2]).toEqual({ name: 'OAUTH_KV', type: 'kv_namespace', namespace_id: '0123456789abcdef0123456789abcdef' });
+    // The top level's namespaces are not inherited, as wrangler has it.
+    expect(uploadBindings(of('beta'), new Map()).map((b) => b.name)).toEqual(['CLIENT_ID']);
+  });
+
   it('inherits build and runtime settings from the top level, never its bindings, and tags the env as wrangler does', () => {
     expect(of('acme')).toMatchObject({
       compatibilityDate: '2026-03-02',
@@ -70,7 +90,7 @@ describe('client settings for the direct upload', () => {
 
   it('groups clients that differ only in name, vars and bindings; a build setting makes a group of its own', () => {
     const groups = buildGroups(settings);
-    expect(groups.map((group) => group.clients.map((entry) => entry.client.name))).toEqual([['acme', 'beta'], ['gamma']]);
+    expect(groups.map((group) => group.clients.map((entry) => entry.client.name))).toEqual([['acme', 'beta', 'oauth'], ['gamma']]);
   });
 
   it('sends routes, Durable Objects and other unhandled settings through wrangler, saying which', () => {

@@ -91,6 +91,28 @@ describe('wrangler.jsonc editing', () => {
     expect(() => parseConfigText('{\n  "name": "x",\n  "main" "y"\n}', '/p/wrangler.jsonc')).toThrow('/p/wrangler.jsonc:3:10');
   });
 
+  it('checks kv_namespaces: a binding and an id, both strings; anything else is exit 2 naming the file and line', () => {
+    const config = (entry: string) =>
+      `{\n  "name": "x",\n  "env": {\n    "a": {\n      "kv_namespaces": [\n        ${entry}\n      ]\n    }\n  }\n}\n`;
+    const good = parseConfigText(config('{ "binding": "OAUTH_KV", "id": "0123456789abcdef0123456789abcdef" }'), '/p/wrangler.jsonc');
+    expect(good.env?.a?.kv_namespaces).toEqual([{ binding: 'OAUTH_KV', id: '0123456789abcdef0123456789abcdef' }]);
+    const cases: [string, string][] = [
+      ['{ "binding": "OAUTH_KV" }', 'env.a.kv_namespaces[0].id is missing'],
+      ['{ "binding": 7, "id": "x" }', 'env.a.kv_namespaces[0].binding should be a string'],
+      ['"OAUTH_KV"', 'env.a.kv_namespaces[0] should be an object like'],
+    ];
+    for (const [entry, message] of cases) {
+      let thrown: unknown;
+      try {
+        parseConfigText(config(entry), '/p/wrangler.jsonc');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ exitCode: 2, message: expect.stringContaining(message) });
+      expect((thrown as Error).message).toMatch(/^\/p\/wrangler\.jsonc:6:/);
+    }
+  });
+
   it('has a case below for every fixture file', () => {
     const files = readdirSync(FIXTURE_DIR).filter((name) => name.endsWith('.jsonc'));
     expect(files.toSorted()).toEqual(FIXTURES.map(([file]) => file).toSorted());

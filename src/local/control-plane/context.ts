@@ -2,6 +2,7 @@ import { errors } from '../net/envelope.js';
 import type { SyncResult } from '../runtime/runtime.js';
 import type { TailHub } from '../runtime/tail-hub.js';
 import { type DeploymentRecord, type EdgeStore, newId, type ScriptRecord, type VersionRecord } from '../store.js';
+import type { EdgeKv } from './kv-routes.js';
 
 export interface ControlPlaneOptions {
   store: EdgeStore;
@@ -18,6 +19,8 @@ export interface ControlPlaneOptions {
    * locations. Startup failures are then not reported by the API.
    */
   propagationMs?: () => number;
+  /** Workers KV: the account's namespaces and their data (kv-routes.ts). */
+  kv?: EdgeKv;
 }
 
 /** Who the edge says made every version and deployment: there is one user. */
@@ -30,6 +33,7 @@ export interface PlaneContext {
   subdomain: string;
   sync: () => Promise<SyncResult>;
   tails: TailHub;
+  kv?: EdgeKv;
   /** The clock, as an ISO timestamp. */
   now(): string;
   /** The script, or 10007. */
@@ -61,6 +65,7 @@ export function createPlaneContext(options: ControlPlaneOptions): PlaneContext {
     subdomain: options.subdomain ?? 'local',
     sync: () => options.sync(),
     tails: options.tails,
+    kv: options.kv,
     now,
     requireScript,
     deploymentOf(versions, source, annotations) {

@@ -5,6 +5,7 @@ import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerAnalyticsSqlRoutes } from './analytics-sql-routes.js';
 import { type ControlPlaneOptions, createPlaneContext } from './context.js';
+import { registerKvRoutes } from './kv-routes.js';
 import { invoke, Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';
@@ -43,6 +44,7 @@ export function createControlPlane(options: ControlPlaneOptions & { analytics?: 
   registerVersionRoutes(router, plane);
   registerServiceRoutes(router, plane);
   registerAnalyticsSqlRoutes(router, plane, options.analytics);
+  if (options.kv) registerKvRoutes(router, plane, options.kv);
 
   const authorized = (request: Request) => carriesToken(request, options.store);
 

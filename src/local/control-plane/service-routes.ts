@@ -5,8 +5,8 @@ import { positiveInt, type Router } from './router.js';
 /**
  * What `wrangler tail` and `wrangler delete` ask beyond a worker's own routes: tails (tail-hub.ts),
  * the dependency checks delete makes first (nothing on the edge binds to another worker, so there
- * are none), the service delete itself, and the account's Durable Object and KV namespace lists
- * (the edge has neither; delete looks for a Workers Sites namespace to remove).
+ * are none), the service delete itself, and the account's Durable Object namespace list (the edge
+ * has none). The KV namespace list, where delete looks for a Workers Sites namespace, is kv-routes.ts'.
  */
 export function registerServiceRoutes(router: Router, plane: PlaneContext): void {
   const { route } = router;
@@ -43,5 +43,4 @@ export function registerServiceRoutes(router: Router, plane: PlaneContext): void
   });
 
   route('GET', '/accounts/:account/workers/durable_objects/namespaces', async ({ query }) => emptyPage(query));
-  route('GET', '/accounts/:account/storage/kv/namespaces', async ({ query }) => emptyPage(query));
 }

@@ -1,4 +1,4 @@
-import { errors } from '../net/envelope.js';
+import { ApiError, CfCode, errors } from '../net/envelope.js';
 import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
 import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
 import { AUTHOR, nextNumber, type PlaneContext } from './context.js';
@@ -6,7 +6,7 @@ import type { ParsedUpload } from './multipart.js';
 import { type RequestContext, sourceOf, stringRecord } from './router.js';
 
 const DEFAULT_COMPATIBILITY_DATE = '2025-01-01';
-const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine', 'version_metadata'];
+const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine', 'version_metadata', 'kv_namespace'];
 
 export interface UploadOrigin {
   /** "wrangler" or "api" (see sourceOf). */
@@ -75,6 +75,19 @@ export async function versionFromUpload(
       case 'version_metadata':
         add({ type: 'version_metadata', name: raw.name });
         break;
+      case 'kv_namespace': {
+        const id = raw.namespace_id;
+        if (typeof id !== 'string' || id === '') throw errors.badRequest(`Binding "${raw.name}": kv_namespace needs "namespace_id"`);
+        // Cloudflare refuses an upload that binds a namespace the account does not have.
+        if (!plane.kv?.namespaces.get(id))
+          throw new ApiError(
+            400,
+            CfCode.kvNamespaceInvalid,
+            `KV namespace '${id}' is not valid. Please verify the namespace_id in your configuration.`,
+          );
+        add({ type: 'kv_namespace', name: raw.name, namespace_id: id });
+        break;
+      }
       case 'inherit': {
         const oldName = typeof raw.old_name === 'string' ? raw.old_name : raw.name;
         const old = previous?.bindings.find((b) => b.name === oldName);

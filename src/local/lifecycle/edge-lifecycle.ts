@@ -4,6 +4,7 @@ import { FleetError, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
 import { isAlive } from '../../util/process-alive.js';
 import { ensureStateDir, statePaths } from '../../util/state-dir.js';
+import type { KvStorage } from '../kv/kv-storage.js';
 import type { Runtime, WorkerLog } from '../runtime/runtime.js';
 import type { TailHub } from '../runtime/tail-hub.js';
 import { type EdgeInfo, readEdgeInfoIfAny, removeEdgeFile, writeEdgeInfo } from './edge-file.js';
@@ -82,6 +83,8 @@ export interface LiveEdge {
   info: EdgeInfo;
   server: Server;
   runtime: Runtime;
+  /** Stopped after the runtime: it owns the KV storage the workers' processes use. */
+  kvStorage?: KvStorage;
   tails: TailHub;
   onLog?: (log: WorkerLog) => void;
 }
@@ -99,6 +102,7 @@ export async function goLive(edge: LiveEdge): Promise<void> {
     edge.server.closeAllConnections();
     edge.server.close();
     await edge.runtime.dispose().catch(() => undefined);
+    await edge.kvStorage?.dispose().catch(() => undefined);
     throw error instanceof FleetError
       ? error
       : new FleetError(`the local edge could not start workerd: ${error instanceof Error ? error.message : String(error)}`, {
@@ -116,6 +120,7 @@ export async function shutDown(edge: LiveEdge): Promise<void> {
     edge.server.closeAllConnections();
   });
   await edge.runtime.dispose().catch(() => undefined);
+  await edge.kvStorage?.dispose().catch(() => undefined);
   // A record that can no longer be read or trusted is not this edge's to remove.
   const recorded = await readEdgeInfoIfAny(edge.projectDir).catch(() => undefined);
   if (recorded && recorded.pid === edge.info.pid && recorded.port === edge.info.port) await removeEdgeFile(edge.projectDir);

@@ -45,11 +45,25 @@ export const CfCode = {
   noRoute: 7000,
   methodNotAllowed: 10405,
   rateLimited: 971,
+  /** Workers KV: no such key. */
+  kvKeyNotFound: 10009,
+  /** Workers KV: no such namespace (the KV API's own use of 10013, beside the Workers API's "unknown error"). */
+  kvNamespaceNotFound: 10013,
+  /** Workers KV: a namespace with this title exists in the account. */
+  kvNamespaceTitleExists: 10014,
+  /** An upload binds a KV namespace id the account does not have. */
+  kvNamespaceInvalid: 10042,
 } as const;
+
+/** Cursor paging (Workers KV's key lists): an empty cursor is the last page. */
+export interface CursorInfo {
+  count: number;
+  cursor: string;
+}
 
 export function ok(
   result: unknown,
-  extra: { status?: number; resultInfo?: ResultInfo; messages?: CfMessage[]; ignored?: string[] } = {},
+  extra: { status?: number; resultInfo?: ResultInfo | CursorInfo; messages?: CfMessage[]; ignored?: string[] } = {},
 ): ApiResponse {
   const body: Record<string, unknown> = { success: true, errors: [], messages: extra.messages ?? [], result };
   if (extra.resultInfo) body.result_info = extra.resultInfo;
@@ -84,6 +98,8 @@ export const errors = {
   secretNotFound: (name: string) => new ApiError(404, CfCode.secretNotFound, `Secret ${name} not found`),
   versionNotFound: (id: string) => new ApiError(404, CfCode.versionNotFound, `Version ${id} not found`),
   noRoute: (method: string, path: string) => new ApiError(404, CfCode.noRoute, `No route for that URI: ${method} ${path}`),
+  kvNamespaceNotFound: () => new ApiError(404, CfCode.kvNamespaceNotFound, 'namespace not found'),
+  kvKeyNotFound: () => new ApiError(404, CfCode.kvKeyNotFound, 'key not found'),
   methodNotAllowed: (method: string, path: string) =>
     new ApiError(405, CfCode.methodNotAllowed, `Method ${method} not allowed for ${path}`),
 };

@@ -1,4 +1,5 @@
 import type { DataPoint } from '../analytics/store.js';
+import type { KvStorage } from '../kv/kv-storage.js';
 import type { WorkerdGuard } from '../lifecycle/die-with-parent.js';
 import type { TailSink } from './edge-internal-worker.js';
 import type { EgressHandler } from './egress.js';
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   tails?: TailSink;
   /** Runs workerd so that it dies with this process. */
   guard?: WorkerdGuard;
+  /** Where workers' KV bindings keep their data. */
+  kvStorage?: KvStorage;
   /**
    * Workers per workerd process. A change restarts only its own process, so an upload or a
    * secret change costs the start-up of at most this many workers, whatever the fleet size;

@@ -25,6 +25,7 @@ export function workerOptions(spec: WorkerSpec, hooks: WorkerHooks): MiniflareWo
   const env: Env = {};
   for (const [name, value] of Object.entries(spec.json)) env[name] = { type: 'json', value: value as never };
   for (const [name, value] of Object.entries(spec.text)) env[name] = { type: 'text', value };
+  for (const { binding, namespaceId } of spec.kv) env[binding] = { type: 'kv', id: namespaceId };
 
   const modules: Record<string, { type: ModuleType; contents: Uint8Array<ArrayBuffer> }> = {};
   for (const module of spec.modules) modules[module.name] = { type: module.type, contents: new Uint8Array(module.contents) };

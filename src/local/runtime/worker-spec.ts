@@ -22,6 +22,8 @@ export interface WorkerSpec {
   text: Record<string, string>;
   json: Record<string, unknown>;
   analytics: Array<{ binding: string; dataset: string }>;
+  /** Workers KV bindings: the binding's name and the namespace id (the data is the edge's KV storage). */
+  kv: Array<{ binding: string; namespaceId: string }>;
 }
 
 /** What a version_metadata binding holds on Cloudflare: the id, tag and upload time of the version that runs. */
@@ -78,6 +80,7 @@ async function versionSpec(
   const text: Record<string, string> = {};
   const json: Record<string, unknown> = {};
   const analytics: WorkerSpec['analytics'] = [];
+  const kv: WorkerSpec['kv'] = [];
   for (const binding of version.bindings) {
     if (binding.type === 'plain_text' && typeof binding.text === 'string') text[binding.name] = binding.text;
     else if (binding.type === 'json') json[binding.name] = binding.json;
@@ -85,6 +88,8 @@ async function versionSpec(
     else if (binding.type === 'version_metadata') json[binding.name] = versionMetadataOf(version);
     else if (binding.type === 'analytics_engine')
       analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
+    else if (binding.type === 'kv_namespace' && typeof binding.namespace_id === 'string')
+      kv.push({ binding: binding.name, namespaceId: binding.namespace_id });
   }
   const modules = await Promise.all(
     version.modules.map(async (ref) => ({
@@ -106,6 +111,7 @@ async function versionSpec(
     text,
     json,
     analytics,
+    kv,
   };
 }
 

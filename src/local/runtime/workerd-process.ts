@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import type { DataPoint } from '../analytics/store.js';
+import type { KvStorage } from '../kv/kv-storage.js';
 import { type WorkerdGuard, withWorkerdGuard } from '../lifecycle/die-with-parent.js';
 import { internalWorker, type TailSink } from './edge-internal-worker.js';
 import type { EgressHandler } from './egress.js';
@@ -34,6 +35,8 @@ export interface ProcessHooks {
   tails?: TailSink;
   /** Makes workerd die with the edge (see die-with-parent.ts). */
   guard?: WorkerdGuard;
+  /** The edge's Workers KV storage, which a process whose workers bind KV shares (see kv-storage.ts). */
+  kvStorage?: KvStorage;
 }
 
 export class WorkerdProcess {
@@ -56,7 +59,17 @@ export class WorkerdProcess {
   /** Logs of the last start, to name the workers that broke it. */
   private lastStartupLogs: WorkerLog[] = [];
 
+  /** This process's shared-storage options, fixed for its life (its isolated directory is its own). */
+  private storageOptions: Partial<MiniflareOptions> | undefined;
+
   constructor(private readonly hooks: ProcessHooks) {}
+
+  private async sharedStorage(): Promise<Partial<MiniflareOptions>> {
+    const { kvStorage } = this.hooks;
+    if (!kvStorage) throw new Error('this edge has no KV storage for kv_namespace bindings');
+    this.storageOptions ??= await kvStorage.sharedOptions();
+    return this.storageOptions;
+  }
 
   /** Asks for this set of workers; a set already wanted only waits for it. */
   want(specs: WorkerSpec[]): Promise<SyncResult> {
@@ -152,7 +165,9 @@ export class WorkerdProcess {
     const { onDataPoint, egress, tails, guard } = this.hooks;
     const workers = specs.map((spec) => workerOptions(spec, { onDataPoint, egress, tails: tails !== undefined }));
     if (tails) workers.push(internalWorker(tails));
-    const config: MiniflareOptions = { handleStructuredLogs, workers };
+    // Only a process whose workers bind KV joins the shared storage: the others need no dev registry.
+    const storage = specs.some((spec) => spec.kv.length > 0) ? await this.sharedStorage() : {};
+    const config: MiniflareOptions = { ...storage, handleStructuredLogs, workers };
     try {
       await withWorkerdGuard(guard, async () => {
         if (!this.mf) {

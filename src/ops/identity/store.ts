@@ -20,10 +20,7 @@ export function clientModes(client: Client): AuthMode[] {
   return modesOf(client.env.vars?.AUTH_MODES);
 }
 
-interface KvBinding {
-  binding: string;
-  id: string;
-}
+type KvBinding = { binding: string; id: string; [key: string]: unknown };
 
 /** The section's kv_namespaces entries that name a binding and an id. */
 export function kvBindings(client: Pick<Client, 'env'>): KvBinding[] {

@@ -26,7 +26,7 @@ const BUILD_KEYS = [
 /** Handled too, but they do not change the bundle. */
 const RUNTIME_KEYS = ['observability', 'workers_dev', 'preview_urls'] as const;
 /** Only in an env section: its name and bindings (`define` changes the bundle). */
-const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'version_metadata', 'define'] as const;
+const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'kv_namespaces', 'version_metadata', 'define'] as const;
 /** Top-level keys that never reach an env's deploy, or are not about the deploy at all. */
 const TOP_LEVEL_IGNORED = new Set(['$schema', 'name', 'account_id', 'env', 'dev', 'send_metrics']);
 /** Wrangler does not let an env inherit these from the top level (bindings and the like). */
@@ -76,7 +76,7 @@ export interface ClientSettings {
   previewUrls: boolean | undefined;
   /** The tags wrangler gives an env's worker, grouping it with its siblings in the dashboard. */
   tags: string[];
-  /** Vars and datasets, in the order wrangler lists them (secrets are added per upload). */
+  /** Vars, KV namespaces and datasets, in the order wrangler lists them (secrets are added per upload). */
   bindings: UploadBinding[];
 }
 
@@ -118,6 +118,11 @@ function wranglerOnlyReason(top: Record<string, unknown>, env: Record<string, un
   if (Array.isArray(datasets) && datasets.some((entry) => typeof (entry as { binding?: unknown }).binding !== 'string')) {
     return 'has an analytics_engine_datasets entry without a binding name';
   }
+  // wrangler provisions a namespace for an entry without an id (and may make one): only it can ship that.
+  const namespaces = env.kv_namespaces;
+  if (Array.isArray(namespaces) && namespaces.some((entry) => typeof entry?.binding !== 'string' || typeof entry?.id !== 'string')) {
+    return 'has a kv_namespaces entry without a binding name or an id';
+  }
   if (env.version_metadata !== undefined && versionMetadataBinding(env) === undefined) {
     return 'has a version_metadata without a binding name';
   }
@@ -129,14 +134,19 @@ function versionMetadataBinding(env: Record<string, unknown>): string | undefine
   return typeof section?.binding === 'string' ? section.binding : undefined;
 }
 
-/** Wrangler's order: vars as plain_text (strings) then json (anything else), then (after secrets) the datasets, then version metadata. */
+/**
+ * Wrangler's order: vars as plain_text (strings) then json (anything else), then (after secrets) the
+ * KV namespaces, the datasets, then version metadata.
+ */
 function bindingsOf(env: WranglerEnv): UploadBinding[] {
   const vars = Object.entries(env.vars ?? {});
+  const namespaces = env.kv_namespaces ?? [];
   const datasets = env.analytics_engine_datasets ?? [];
   const versionMetadata = versionMetadataBinding(env);
   return [
     ...vars.filter(([, value]) => typeof value === 'string').map(([name, text]) => ({ name, type: 'plain_text', text })),
     ...vars.filter(([, value]) => typeof value !== 'string').map(([name, json]) => ({ name, type: 'json', json })),
+    ...namespaces.map((entry) => ({ name: entry.binding, type: 'kv_namespace', namespace_id: entry.id })),
     ...datasets.map((entry) => ({
       name: entry.binding,
       type: 'analytics_engine',
@@ -146,9 +156,10 @@ function bindingsOf(env: WranglerEnv): UploadBinding[] {
   ];
 }
 
-/** The upload's bindings: vars, then the secrets (in file order), then the datasets and version metadata, as wrangler sends them. */
+/** The upload's bindings: vars, then the secrets (in file order), then KV namespaces, datasets and version metadata, as wrangler sends them. */
 export function uploadBindings(settings: ClientSettings, secrets: ReadonlyMap<string, string>): UploadBinding[] {
-  const afterSecrets = (binding: UploadBinding) => binding.type === 'analytics_engine' || binding.type === 'version_metadata';
+  const afterSecrets = (binding: UploadBinding) =>
+    binding.type === 'kv_namespace' || binding.type === 'analytics_engine' || binding.type === 'version_metadata';
   return [
     ...settings.bindings.filter((binding) => !afterSecrets(binding)),
     ...[...secrets].map(([name, text]) => ({ name, type: 'secret_text', text })),
