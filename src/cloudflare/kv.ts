@@ -102,7 +102,8 @@ export function createKvApi(target: Target, options: CreateApiOptions = {}): KvA
           namespace_id: namespaceId,
           value,
           ...(putOptions.expirationTtl !== undefined ? { expiration_ttl: putOptions.expirationTtl } : {}),
-          ...(putOptions.metadata !== undefined ? { metadata: putOptions.metadata } : {}),
+          // The API takes the metadata part as JSON text; an object would go out as form fields.
+          ...(putOptions.metadata !== undefined ? { metadata: JSON.stringify(putOptions.metadata) } : {}),
         });
       } catch (error) {
         throw toFleetError(error, `writing a key in KV namespace ${namespaceId}`, target);
