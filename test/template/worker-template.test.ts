@@ -609,7 +609,8 @@ describe('project files', () => {
         env: {},
       });
       expect(Object.keys(config).at(-1)).toBe('env');
-      expect(config).not.toHaveProperty('compatibility_flags');
+      // Only the flag OAuth's client metadata documents need (templates/project/src/platform/oauth/).
+      expect(config).toHaveProperty('compatibility_flags', ['global_fetch_strictly_public']);
 
       const secretsTemplate = await readFile(join(dir, '.secrets.template'), 'utf8');
       const keys = secretsTemplate.split('\n').filter((line) => /^[A-Z_]+=/.test(line));
