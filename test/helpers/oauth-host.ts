@@ -87,7 +87,13 @@ export class OAuthHost {
 
   private async readForm(response: Response): Promise<ConsentForm> {
     const html = await response.text();
-    return { status: response.status, headers: response.headers, html, handle: hiddenField(html, 'handle'), csrf: hiddenField(html, 'csrf') };
+    return {
+      status: response.status,
+      headers: response.headers,
+      html,
+      handle: hiddenField(html, 'handle'),
+      csrf: hiddenField(html, 'csrf'),
+    };
   }
 
   /** The browser submits the consent page's form; `cookies: false` posts it as another site would, without them. */

@@ -38,6 +38,13 @@ export interface KvView {
   list(prefix: string): Promise<string[]>;
 }
 
+interface MiniflareKv {
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string }): Promise<{ keys: { name: string }[] }>;
+}
+
 export function inviteKey(code: string): string {
   return `invite:${createHash('sha256').update(code).digest('hex')}`;
 }
@@ -105,7 +112,8 @@ export async function startOAuthWorkers(specs: OAuthWorkerSpec[]): Promise<OAuth
       return url;
     },
     async kv(name) {
-      const ns = await mf.getKVNamespace('OAUTH_KV', name);
+      // Miniflare types the binding with workers types this (Node) project does not load.
+      const ns = (await mf.getKVNamespace('OAUTH_KV', name)) as unknown as MiniflareKv;
       return {
         get: (key) => ns.get(key),
         put: (key, value) => ns.put(key, value),

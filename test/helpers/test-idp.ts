@@ -84,6 +84,8 @@ export async function startTestIdp(): Promise<TestIdp> {
       // The worker reads the email from the id_token, as most relying parties do.
       conformIdTokenClaims: false,
       pkce: { required: () => true },
+      // Explicit lifetimes keep the provider from logging a notice for each default it falls back to.
+      ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
       features: { devInteractions: { enabled: false } },
       interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
       async findAccount(_ctx: unknown, id: string) {

@@ -1,83 +1,37 @@
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthHost, pkce } from '../helpers/oauth-host.js';
-import { type Generation, inviteKey, newCode, type OAuthWorkers, startOAuthWorkers, whoami } from '../helpers/oauth-workers.js';
-import { startTestIdp, type TestIdp } from '../helpers/test-idp.js';
+import { API_KEY, type OAuthFixture, startOAuthFixture } from '../helpers/oauth-fixture.js';
+import { type OAuthHost, pkce } from '../helpers/oauth-host.js';
+import { type Generation, inviteKey, whoami } from '../helpers/oauth-workers.js';
 
 /**
  * The template's OAuth 2.1 (templates/project/src/platform/oauth/), end to end: the bundled worker
- * in Miniflare, an MCP host scripted with fetch, a person's browser on the consent page, and a real
- * OpenID Connect provider on loopback for federated sign-in.
+ * in Miniflare, an MCP host scripted with fetch, a person's browser on the consent page. The
+ * consent page's refusals, client metadata documents and federated sign-in are in
+ * oauth-consent.test.ts.
  */
 
-const API_KEY = 'acme-key-5d0e7b13c2';
-const REDIRECT = 'http://127.0.0.1:43117/callback';
 const GENERATIONS: readonly Generation[] = ['modern', 'legacy'];
 
-let workers: OAuthWorkers;
-let idp: TestIdp;
+let fx: OAuthFixture;
 let origin = '';
-let signJwt: (subject: string) => Promise<string>;
-
-async function invite(email: string, expiresAt = Date.now() + 3_600_000): Promise<string> {
-  const code = newCode();
-  await (await workers.kv('acme')).put(inviteKey(code), JSON.stringify({ email, expiresAt }));
-  return code;
-}
-
-async function registered(host: OAuthHost, metadata: Record<string, unknown> = {}): Promise<string> {
-  const { status, body } = await host.register(metadata);
-  expect(status, JSON.stringify(body)).toBe(201);
-  return String(body.client_id);
-}
 
 beforeAll(async () => {
-  idp = await startTestIdp();
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' };
-  const common = { API_KEY, UPSTREAM_TOKEN: 'acme-upstream-1f2e' };
-  workers = await startOAuthWorkers([
-    {
-      name: 'acme',
-      vars: {
-        CLIENT_ID: 'acme',
-        AUTH_MODES: 'key,oauth,jwt',
-        ACCEPT_SECRET_HEADER: 'true',
-        JWT_PUBLIC_KEYS: JSON.stringify({ keys: [publicJwk] }),
-        OIDC_ISSUER: idp.issuer,
-        OIDC_ALLOWED_DOMAINS: 'acme.example',
-        OIDC_ALLOWED_GROUPS: 'mcp-users',
-        OIDC_CLIENT_ID: idp.clientId,
-        OIDC_CLIENT_SECRET: idp.clientSecret,
-        ...common,
-      },
-    },
-    { name: 'keyonly', vars: { CLIENT_ID: 'keyonly', ...common } },
-  ]);
-  origin = workers.url('acme');
-  await idp.start(`${origin}/oidc/callback`);
-  signJwt = (subject) =>
-    new SignJWT({ client: 'acme' })
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' })
-      .setIssuer(origin)
-      .setAudience(`${origin}/mcp`)
-      .setSubject(subject)
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .setJti(randomUUID())
-      .sign(privateKey);
+  fx = await startOAuthFixture();
+  origin = fx.origin;
 });
 
 afterAll(async () => {
-  await workers?.close();
-  await idp?.close();
+  await fx?.close();
 });
 
 describe('discovery', () => {
   it('a key-only worker publishes no OAuth metadata (404), so hosts keep the key they were given', async () => {
-    const base = workers.url('keyonly');
-    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-authorization-server']) {
+    const base = fx.workers.url('keyonly');
+    for (const path of [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-authorization-server',
+    ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
   });
@@ -112,8 +66,7 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
   let host: OAuthHost;
 
   beforeAll(async () => {
-    host = new OAuthHost(origin, REDIRECT);
-    clientId = await registered(host);
+    ({ host, clientId } = await fx.registeredHost());
   });
 
   it('the consent page names the client and the app asking, and cannot be framed, cached or forged', async () => {
@@ -131,7 +84,7 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
   });
 
   it('code, tokens, and whoami in both MCP generations name the person (email, lowercased) and oauth', async () => {
-    const code = await invite('ann@acme.example');
+    const code = await fx.invite('ann@acme.example');
     const tokens = await host.signInWithInvite(clientId, email, code);
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
     for (const generation of GENERATIONS) {
@@ -141,7 +94,7 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
         via: 'oauth',
       });
     }
-    const kv = await workers.kv('acme');
+    const kv = await fx.workers.kv('acme');
     expect(await kv.get(inviteKey(code))).toBeNull();
     expect(JSON.parse((await kv.get('user:ann@acme.example')) ?? '{}')).toMatchObject({ email: 'ann@acme.example', via: 'invite' });
     expect((await kv.list('grant:ann@acme.example:')).length).toBe(1);
@@ -150,7 +103,7 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
   });
 
   it('refresh rotates: the new tokens work, and a superseded refresh token is refused', async () => {
-    const first = await host.signInWithInvite(clientId, email, await invite('ann@acme.example'));
+    const first = await host.signInWithInvite(clientId, email, await fx.invite('ann@acme.example'));
     const second = await host.refresh(clientId, first.refresh_token);
     expect(second.status).toBe(200);
     const rotated = String(second.body.refresh_token);
@@ -165,18 +118,58 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
   });
 
   it("deleting the person's grant: and token: keys (users revoke) refuses the next call and the next refresh", async () => {
-    const tokens = await host.signInWithInvite(clientId, email, await invite('ann@acme.example'));
+    const tokens = await host.signInWithInvite(clientId, email, await fx.invite('ann@acme.example'));
     expect(await whoami(origin, tokens.access_token, 'modern')).toMatchObject({ via: 'oauth' });
-    const kv = await workers.kv('acme');
+    const kv = await fx.workers.kv('acme');
     for (const prefix of ['grant:ann@acme.example:', 'token:ann@acme.example:']) {
       for (const key of await kv.list(prefix)) await kv.delete(key);
     }
     const call = await fetch(`${origin}/mcp`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        authorization: `Bearer ${tokens.access_token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(call.status).toBe(401);
     expect((await host.refresh(clientId, tokens.refresh_token)).status).toBe(400);
+  });
+});
+
+describe('the other modes with oauth on', () => {
+  it('the client key and a per-person JWT still open /mcp, in both generations', async () => {
+    const jwt = await fx.signJwt('bob@acme.example');
+    for (const generation of GENERATIONS) {
+      expect(await whoami(origin, API_KEY, generation), generation).toEqual({ client: 'acme', subject: 'key', via: 'key' });
+      expect(await whoami(origin, jwt, generation), generation).toEqual({ client: 'acme', subject: 'bob@acme.example', via: 'jwt' });
+    }
+  });
+
+  it('X-MCP-Secret without Authorization reaches the worker, which checks it', async () => {
+    const call = (secret: string) =>
+      fetch(`${origin}/mcp`, {
+        method: 'POST',
+        headers: { 'x-mcp-secret': secret, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+        }),
+      });
+    expect((await call(API_KEY)).status).toBe(200);
+    expect((await call('not-the-key')).status).toBe(401);
+  });
+
+  it('a wrong bearer value is refused with the OAuth challenge', async () => {
+    const res = await fetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('invalid_token');
   });
 });
