@@ -649,7 +649,7 @@ describe('project files', () => {
     const project = JSON.parse(await readFile(join(templateDir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     // The worker's own code needs only its dependencies; its tests and scripts may use its devDependencies.
     const worker = await packagesImportedBy(['src']);
-    expect(worker).toEqual(['@modelcontextprotocol/server', 'jose', 'zod']);
+    expect(worker).toEqual(['@cloudflare/workers-oauth-provider', '@modelcontextprotocol/server', 'jose', 'zod']);
     for (const name of worker) expect(project.dependencies, name).toHaveProperty([name]);
     const tooling = await packagesImportedBy(['test', 'scripts']);
     expect(tooling).toEqual(['@modelcontextprotocol/client', 'miniflare', 'vitest']);
