@@ -118,6 +118,7 @@ describe('federated sign-in at the OIDC provider', () => {
   async function federated(
     email: string,
     groups: string[] = [],
+    emailVerified = true,
   ): Promise<{ host: OAuthHost; clientId: string; res: Response; verifier: string }> {
     const { host, clientId } = await fx.registeredHost();
     const { verifier, challenge } = pkce();
@@ -129,7 +130,7 @@ describe('federated sign-in at the OIDC provider', () => {
     expect(idpUrl.startsWith(fx.idp.issuer)).toBe(true);
     expect(new URL(idpUrl).searchParams.get('code_challenge_method')).toBe('S256');
     expect(new URL(idpUrl).searchParams.get('nonce')).toBeTruthy();
-    const back = await fx.idp.signIn(idpUrl, { email, groups });
+    const back = await fx.idp.signIn(idpUrl, { email, groups, emailVerified });
     expect(back.origin + back.pathname).toBe(`${origin}/oidc/callback`);
     const res = await fetch(back, { redirect: 'manual', headers: host.browser.header() });
     return { host, clientId, res, verifier };
@@ -162,6 +163,12 @@ describe('federated sign-in at the OIDC provider', () => {
     const member = await federated('ivy@partner.example', ['mcp-users']);
     expect(member.res.status).toBe(302);
     expect(redirectParams(member.res)?.get('code')).toBeTruthy();
+  });
+
+  it('an allowed domain with an unverified email is refused', async () => {
+    const unverified = await federated('jo@acme.example', [], false);
+    expect(unverified.res.status).toBe(403);
+    expect(await (await fx.workers.kv('acme')).list('grant:jo@acme.example:')).toEqual([]);
   });
 
   it('the callback refuses a state it did not start in this browser', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, type OAuthFixture, startOAuthFixture } from '../helpers/oauth-fixture.js';
+import { ACCESS_TTL, API_KEY, type OAuthFixture, startOAuthFixture } from '../helpers/oauth-fixture.js';
 import { type OAuthHost, pkce } from '../helpers/oauth-host.js';
 import { type Generation, inviteKey, whoami } from '../helpers/oauth-workers.js';
 
@@ -34,6 +34,9 @@ describe('discovery', () => {
     ]) {
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
     }
+    expect((await fetch(`${base}/authorize?client_id=x`)).status).toBe(404);
+    expect((await fetch(`${base}/token`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${base}/register`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
   it('/mcp without a credential answers 401 pointing at the protected-resource metadata (RFC 9728)', async () => {
@@ -87,6 +90,7 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
     const code = await fx.invite('ann@acme.example');
     const tokens = await host.signInWithInvite(clientId, email, code);
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.expires_in).toBe(ACCESS_TTL);
     for (const generation of GENERATIONS) {
       expect(await whoami(origin, tokens.access_token, generation), generation).toEqual({
         client: 'acme',
@@ -100,6 +104,17 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
     expect((await kv.list('grant:ann@acme.example:')).length).toBe(1);
     expect((await kv.list('token:ann@acme.example:')).length).toBeGreaterThan(0);
     await expect.poll(async () => Number(await kv.get('seen:ann@acme.example'))).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('records last use at most once per 10 minutes per person', async () => {
+    const tokens = await host.signInWithInvite(clientId, email, await fx.invite('ann@acme.example'));
+    const kv = await fx.workers.kv('acme');
+    const recent = String(Date.now() - 120_000);
+    await kv.put('seen:ann@acme.example', recent);
+    await whoami(origin, tokens.access_token, 'modern');
+    await whoami(origin, tokens.access_token, 'legacy');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await kv.get('seen:ann@acme.example')).toBe(recent);
   });
 
   it('refresh rotates: the new tokens work, and a superseded refresh token is refused', async () => {

@@ -139,6 +139,10 @@ export async function signedInPerson(settings: OidcSettings, origin: string, cod
     return { kind: 'refused', reason: `id_token ${error instanceof errors.JOSEError ? error.code : 'malformed'}` };
   }
   if (claims.nonce !== tx.nonce) return { kind: 'refused', reason: 'id_token nonce' };
+  // A token for several audiences must name us as the party it was issued to (OIDC Core §3.1.3.7).
+  if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp !== settings.clientId) {
+    return { kind: 'refused', reason: 'id_token azp' };
+  }
   const email = typeof claims.email === 'string' ? normalEmail(claims.email) : undefined;
   if (!email) return { kind: 'refused', reason: 'no email' };
   // Many providers omit email_verified for addresses they issued themselves; an explicit false means unverified.
