@@ -41,6 +41,18 @@ describe('the consent page refuses what it must', () => {
     expect(form.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
+  it('on a second origin, over https, the page works and its CSRF cookie is __Host- prefixed and Secure', async () => {
+    const { clientId } = await fx.registeredHost();
+    // Miniflare hands the worker the URL it is given: this is the worker as its workers.dev URL reaches it.
+    const host = new OAuthHost('https://acme.example', REDIRECT);
+    const res = await fx.workers.mf.dispatchFetch(host.authorizeUrl(clientId, pkce().challenge), { redirect: 'manual' });
+    expect(res.status, `${res.headers.get('location')} ${await res.text()}`).toBe(200);
+    const csrf = res.headers.getSetCookie().find((cookie) => cookie.startsWith('__Host-mcp-csrf='));
+    expect(csrf).toMatch(/; Path=\/;/);
+    expect(csrf).toMatch(/; Secure/);
+    expect(csrf).toMatch(/SameSite=Strict/);
+  });
+
   it('refuses PKCE "plain" (S256 only), back to the host as invalid_request', async () => {
     const { host, clientId } = await fx.registeredHost();
     const res = await fetch(host.authorizeUrl(clientId, 'a'.repeat(43), { code_challenge_method: 'plain' }), { redirect: 'manual' });

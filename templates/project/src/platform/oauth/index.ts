@@ -21,11 +21,15 @@ export function withOAuth(worker: Worker): Worker {
       const url = new URL(request.url);
       if (url.pathname === '/mcp' && !needsProvider(request, env)) return worker.fetch(request, env, ctx);
       const provider = providerFor(url.origin, env, worker);
+      // The provider puts its helpers on env (OAUTH_PROVIDER) and keeps the first it set, and env
+      // lives as long as the isolate: with one env for every origin, a request on the custom
+      // domain would get the workers.dev provider's helpers. Each request gets its own copy.
+      const own: Env = { ...env };
       if (url.pathname === '/.well-known/oauth-protected-resource') {
         // RFC 9728's root form: the provider serves the path form of its one resource, /mcp.
-        return provider.fetch(new Request(new URL('/.well-known/oauth-protected-resource/mcp', url), request), env, ctx);
+        return provider.fetch(new Request(new URL('/.well-known/oauth-protected-resource/mcp', url), request), own, ctx);
       }
-      return provider.fetch(request, env, ctx);
+      return provider.fetch(request, own, ctx);
     },
   };
 }
