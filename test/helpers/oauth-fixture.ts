@@ -13,6 +13,8 @@ import { startTestIdp, type TestIdp } from './test-idp.js';
 export const API_KEY = 'acme-key-5d0e7b13c2';
 /** acme's OAUTH_ACCESS_TTL var: not the default hour, so a token's lifetime shows that the var is read. */
 export const ACCESS_TTL = 900;
+/** acme's OAUTH_REFRESH_TTL var: a grant lives two hours. */
+export const REFRESH_TTL = 7200;
 /** An MCP host's loopback callback; nothing listens there, the tests read the redirect itself. */
 export const REDIRECT = 'http://127.0.0.1:43117/callback';
 
@@ -44,6 +46,7 @@ export async function startOAuthFixture(): Promise<OAuthFixture> {
         ACCEPT_SECRET_HEADER: 'true',
         JWT_PUBLIC_KEYS: JSON.stringify({ keys: [publicJwk] }),
         OAUTH_ACCESS_TTL: String(ACCESS_TTL),
+        OAUTH_REFRESH_TTL: String(REFRESH_TTL),
         OIDC_ISSUER: idp.issuer,
         OIDC_ALLOWED_DOMAINS: 'acme.example',
         OIDC_ALLOWED_GROUPS: 'mcp-users',

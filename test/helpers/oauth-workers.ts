@@ -36,13 +36,15 @@ export interface KvView {
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
+  /** When a key expires (seconds since the epoch), as KV reports it; undefined for a key that does not. */
+  expiration(key: string): Promise<number | undefined>;
 }
 
 interface MiniflareKv {
   get(key: string): Promise<string | null>;
   put(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
-  list(options: { prefix: string }): Promise<{ keys: { name: string }[] }>;
+  list(options: { prefix: string }): Promise<{ keys: { name: string; expiration?: number }[] }>;
 }
 
 export function inviteKey(code: string): string {
@@ -120,6 +122,9 @@ export async function startOAuthWorkers(specs: OAuthWorkerSpec[]): Promise<OAuth
         delete: (key) => ns.delete(key),
         async list(prefix) {
           return (await ns.list({ prefix })).keys.map((key) => key.name);
+        },
+        async expiration(key) {
+          return (await ns.list({ prefix: key })).keys.find((entry) => entry.name === key)?.expiration;
         },
       };
     },

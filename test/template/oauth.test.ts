@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_TTL, API_KEY, type OAuthFixture, startOAuthFixture } from '../helpers/oauth-fixture.js';
+import { ACCESS_TTL, API_KEY, type OAuthFixture, REFRESH_TTL, startOAuthFixture } from '../helpers/oauth-fixture.js';
 import { type OAuthHost, pkce } from '../helpers/oauth-host.js';
 import { type Generation, inviteKey, whoami } from '../helpers/oauth-workers.js';
 
@@ -101,7 +101,11 @@ describe('sign-in with an invitation, tokens, refresh, revocation', () => {
     const kv = await fx.workers.kv('acme');
     expect(await kv.get(inviteKey(code))).toBeNull();
     expect(JSON.parse((await kv.get('user:ann@acme.example')) ?? '{}')).toMatchObject({ email: 'ann@acme.example', via: 'invite' });
-    expect((await kv.list('grant:ann@acme.example:')).length).toBe(1);
+    const grants = await kv.list('grant:ann@acme.example:');
+    expect(grants.length).toBe(1);
+    // The grant (and with it the refresh token) lives OAUTH_REFRESH_TTL seconds.
+    const expires = (await kv.expiration(String(grants[0]))) ?? 0;
+    expect(Math.abs(expires - (Date.now() / 1000 + REFRESH_TTL))).toBeLessThan(120);
     expect((await kv.list('token:ann@acme.example:')).length).toBeGreaterThan(0);
     await expect.poll(async () => Number(await kv.get('seen:ann@acme.example'))).toBeGreaterThan(Date.now() - 60_000);
   });
