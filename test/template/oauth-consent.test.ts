@@ -76,6 +76,16 @@ describe('the consent page refuses what it must', () => {
     expect(redirectParams(real)?.get('code')).toBeTruthy();
   });
 
+  it('two tabs signing in at once in one browser both keep a valid form', async () => {
+    const { host, clientId } = await fx.registeredHost();
+    const first = await host.openConsent(host.authorizeUrl(clientId, pkce().challenge));
+    const second = await host.openConsent(host.authorizeUrl(clientId, pkce().challenge));
+    const code = await fx.invite('kim@acme.example');
+    const res = await host.submit({ handle: first.handle, csrf: first.csrf, method: 'invite', email: 'kim@acme.example', code });
+    expect(res.status).toBe(302);
+    expect((await host.submit({ handle: second.handle, csrf: second.csrf, method: 'deny' })).status).toBe(302);
+  });
+
   it('refuses an expired invitation, one for another email, and a used one, and shows the page again', async () => {
     const { host, clientId } = await fx.registeredHost();
     const attempt = async (email: string, code: string): Promise<Response> => {

@@ -31,10 +31,14 @@ function randomToken(): string {
     .replace(/=+$/, '');
 }
 
-/** A fresh token for a page that shows the form, and the Set-Cookie header that carries its twin. */
+/**
+ * The token for a page that shows the form, and the Set-Cookie header that carries its twin. A
+ * browser that already holds one keeps it, so two tabs signing in at once both stay valid.
+ */
 export function issueCsrf(request: Request): { token: string; cookie: string } {
   const url = new URL(request.url);
-  const token = randomToken();
+  const held = readCookie(request, cookieName(url));
+  const token = held && /^[A-Za-z0-9_-]{43}$/.test(held) ? held : randomToken();
   const secure = url.protocol === 'https:' ? '; Secure' : '';
   return { token, cookie: `${cookieName(url)}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${MAX_AGE_SECONDS}${secure}` };
 }

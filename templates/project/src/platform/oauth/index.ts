@@ -1,4 +1,5 @@
 import type { Env } from '../env';
+import { json } from '../http';
 import { authModes } from '../identity';
 import { checkOrigin } from '../origin';
 import { providerFor, type Worker } from './provider';
@@ -20,18 +21,28 @@ export function withOAuth(worker: Worker): Worker {
       }
       const url = new URL(request.url);
       if (url.pathname === '/mcp' && !needsProvider(request, env)) return worker.fetch(request, env, ctx);
-      const provider = providerFor(url.origin, env, worker);
-      // The provider puts its helpers on env (OAUTH_PROVIDER) and keeps the first it set, and env
-      // lives as long as the isolate: with one env for every origin, a request on the custom
-      // domain would get the workers.dev provider's helpers. Each request gets its own copy.
-      const own: Env = { ...env };
-      if (url.pathname === '/.well-known/oauth-protected-resource') {
-        // RFC 9728's root form: the provider serves the path form of its one resource, /mcp.
-        return provider.fetch(new Request(new URL('/.well-known/oauth-protected-resource/mcp', url), request), own, ctx);
+      try {
+        return await viaProvider(request, url, env, ctx, worker);
+      } catch (error) {
+        // As the worker does for its own routes: the stack trace to the logs, a bare 500 to the caller.
+        console.error('oauth: unhandled error', error);
+        return json(500, { error: 'internal_error' });
       }
-      return provider.fetch(request, own, ctx);
     },
   };
+}
+
+async function viaProvider(request: Request, url: URL, env: Env, ctx: ExecutionContext, worker: Worker): Promise<Response> {
+  const provider = providerFor(url.origin, env, worker);
+  // The provider puts its helpers on env (OAUTH_PROVIDER) and keeps the first it set, and env
+  // lives as long as the isolate: with one env for every origin, a request on the custom domain
+  // would get the workers.dev provider's helpers. Each request gets its own copy.
+  const own: Env = { ...env };
+  if (url.pathname === '/.well-known/oauth-protected-resource') {
+    // RFC 9728's root form: the provider serves the path form of its one resource, /mcp.
+    return provider.fetch(new Request(new URL('/.well-known/oauth-protected-resource/mcp', url), request), own, ctx);
+  }
+  return provider.fetch(request, own, ctx);
 }
 
 /**
