@@ -23,7 +23,12 @@ export interface KvApi {
   /** Absent is fine. */
   deleteNamespace(id: string): Promise<void>;
   /** `metadata` (at most 1,024 bytes of JSON) comes back with the key in listKeys, so a listing needs no reads. */
-  put(namespaceId: string, key: string, value: string, options?: { expirationTtl?: number; metadata?: Record<string, unknown> }): Promise<void>;
+  put(
+    namespaceId: string,
+    key: string,
+    value: string,
+    options?: { expirationTtl?: number; metadata?: Record<string, unknown> },
+  ): Promise<void>;
   get(namespaceId: string, key: string): Promise<string | undefined>;
   /** Follows the cursor to the end. */
   listKeys(namespaceId: string, prefix?: string): Promise<KvKey[]>;

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
+import { codeHash } from '../../src/ops/identity/users.js';
 import { linkNodeModules, tempDir } from './cli.js';
 import { bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE } from './template.js';
 
@@ -47,8 +48,9 @@ interface MiniflareKv {
   list(options: { prefix: string }): Promise<{ keys: { name: string; expiration?: number }[] }>;
 }
 
+/** The key `mcp-fleet users invite` writes for a code: the worker must find it under the same one. */
 export function inviteKey(code: string): string {
-  return `invite:${createHash('sha256').update(code).digest('hex')}`;
+  return `invite:${codeHash(code)}`;
 }
 
 export function newCode(): string {

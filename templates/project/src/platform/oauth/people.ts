@@ -40,9 +40,10 @@ function isInvitation(value: unknown): value is Invitation {
  * email, expired. Nothing is used up here, so a person who mistyped can try again.
  */
 export async function findInvitation(kv: KVNamespace, email: string, code: string): Promise<string | undefined> {
-  const trimmed = code.trim();
-  if (trimmed === '') return undefined;
-  const key = `invite:${await sha256Hex(trimmed)}`;
+  // As `mcp-fleet users invite` hashed it: case, spaces and dashes are how people retype a code, not part of it.
+  const normal = code.toUpperCase().replace(/[\s-]/g, '');
+  if (normal === '') return undefined;
+  const key = `invite:${await sha256Hex(normal)}`;
   const stored: unknown = await kv.get(key, 'json');
   if (!isInvitation(stored)) return undefined;
   if (stored.email.trim().toLowerCase() !== email) return undefined;
@@ -66,7 +67,8 @@ export async function recordUser(kv: KVNamespace, email: string, via: SignInVia)
     typeof (existing as { firstSeen?: unknown } | null)?.firstSeen === 'number'
       ? (existing as { firstSeen: number }).firstSeen
       : Date.now();
-  await kv.put(`user:${email}`, JSON.stringify({ email, via, firstSeen }));
+  // The metadata lets `mcp-fleet users list` show everyone from one key listing, without a read per person.
+  await kv.put(`user:${email}`, JSON.stringify({ email, via, firstSeen }), { metadata: { via, firstSeen } });
 }
 
 /** Per isolate: most calls skip even the KV read. */
@@ -83,7 +85,7 @@ export async function recordSeen(kv: KVNamespace, email: string, now = Date.now(
       return;
     }
     lastWritten.set(email, now);
-    await kv.put(`seen:${email}`, String(now));
+    await kv.put(`seen:${email}`, String(now), { metadata: { at: now } });
   } catch (error) {
     console.warn(`oauth: could not record last use (${error instanceof Error ? error.name : 'error'})`);
   }
