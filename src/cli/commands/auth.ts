@@ -32,7 +32,7 @@ export const auth = defineCommand({
     const { renderModes, renderModesChange } = await import('../../ui/identity-report.js');
     if (args.modes === undefined) {
       const modes = clientModes(client);
-      ctx.output.result({ ok: true, client: client.name, modes, identityNamespace: identityNamespaceOf(client) ?? null });
+      ctx.output.result((await import('../../ui/json/identity.js')).authShowJson(client.name, modes, identityNamespaceOf(client)));
       ctx.output.info(renderModes(client.name, modes, identityNamespaceOf(client)));
       return undefined;
     }
@@ -42,7 +42,7 @@ export const auth = defineCommand({
     const target = needsKv ? await configuredTarget(ctx, fleet, flags) : undefined;
     const kv = target ? (await import('../../cloudflare/kv.js')).createKvApi(target) : undefined;
     const change = await changeAuthModes({ fleet, client, modes, kv });
-    ctx.output.result({ ok: true, ...change });
+    ctx.output.result((await import('../../ui/json/identity.js')).authChangeJson(change));
     ctx.output.info(renderModesChange(change));
     return undefined;
   },

@@ -32,7 +32,7 @@ export const tokensIssue = defineCommand({
     const ttlSeconds = parseDuration(flags.ttl ?? '30d', '--ttl', TTL_RANGE);
     const run = await identityRun(ctx, args.client, flags);
     const { token, issued } = await issueToken({ ...run, subject: flags.sub, ttlSeconds, origin: await workerOrigin(run) });
-    ctx.output.result({ ok: true, ...issued, token });
+    ctx.output.result((await import('../../ui/json/identity.js')).tokenIssuedJson(issued, token));
     // The token goes to stdout alone, so `$(mcp-fleet tokens issue …)` captures it; the rest is for the person at the terminal.
     if (!ctx.output.json) process.stdout.write(`${token}\n`);
     ctx.output.warn(
@@ -57,7 +57,7 @@ export const tokensList = defineCommand({
     ]);
     const run = await identityRun(ctx, args.client, flags);
     const tokens = await listTokens(run);
-    ctx.output.result({ ok: true, client: run.client.name, tokens });
+    ctx.output.result((await import('../../ui/json/identity.js')).tokensJson(run.client.name, tokens));
     ctx.output.info(renderTokens(run.client.name, tokens));
     return undefined;
   },
@@ -81,7 +81,7 @@ export const tokensRevoke = defineCommand({
     ]);
     const run = await identityRun(ctx, args.client, flags);
     const revoked = await revokeTokens({ ...run, jti: args.jti, subject: flags.sub });
-    ctx.output.result({ ok: true, ...revoked });
+    ctx.output.result((await import('../../ui/json/identity.js')).revokedJson(revoked));
     ctx.output.success(
       `revoked ${revoked.jti ? `token ${revoked.jti}` : `every token of ${revoked.subject} issued so far`} at ${revoked.client}`,
     );

@@ -23,7 +23,7 @@ export const usersInvite = defineCommand({
     const ttlSeconds = parseDuration(flags.ttl ?? '7d', '--ttl', INVITE_TTL_RANGE);
     const run = await identityRun(ctx, args.client, flags);
     const { code, invitation } = await invitePerson({ ...run, email: args.email, ttlSeconds });
-    ctx.output.result({ ok: true, ...invitation, code });
+    ctx.output.result((await import('../../ui/json/identity.js')).inviteJson(invitation, code));
     if (!ctx.output.json) process.stdout.write(`${code}\n`);
     ctx.output.warn(
       `invitation for ${invitation.email} at ${invitation.client}, valid until ${invitation.expiresAt}; shown once: send it to them, they enter it when their MCP host opens the sign-in page`,
@@ -47,7 +47,7 @@ export const usersList = defineCommand({
     ]);
     const run = await identityRun(ctx, args.client, flags);
     const people = await listPeople(run);
-    ctx.output.result({ ok: true, client: run.client.name, people });
+    ctx.output.result((await import('../../ui/json/identity.js')).peopleJson(run.client.name, people));
     ctx.output.info(renderPeople(run.client.name, people));
     return undefined;
   },
@@ -64,7 +64,7 @@ export const usersRevoke = defineCommand({
     const [{ identityRun }, { revokePerson }] = await Promise.all([import('../run/identity.js'), import('../../ops/identity/users.js')]);
     const run = await identityRun(ctx, args.client, flags);
     const revoked = await revokePerson({ ...run, email: args.email });
-    ctx.output.result({ ok: true, ...revoked });
+    ctx.output.result((await import('../../ui/json/identity.js')).revokedJson(revoked));
     ctx.output.success(
       `revoked ${revoked.email} at ${revoked.client} (${revoked.removed} grant and token record${revoked.removed === 1 ? '' : 's'} deleted)`,
     );
