@@ -23,9 +23,28 @@ export async function localTarget(projectDir: string): Promise<Target> {
     apiBaseUrl: urls.apiBaseUrl,
     accountId: info.accountId,
     token: info.token,
-    workerUrl: (workerName) => Promise.resolve(workerUrlFromTemplate(urls.workerUrlTemplate, workerName)),
+    workerUrl: (workerName) => workerOrigin(urls, info.token, workerName),
     childEnv: () => localChildEnv({ ...info, ...urls }),
   };
+}
+
+/**
+ * Where the edge says a worker answers: `<name>.localhost`, or its own loopback port while it is
+ * an OAuth server (OAuth takes plain http on loopback addresses only). Only a loopback http URL
+ * is taken from the answer; without one, the template's URL.
+ */
+async function workerOrigin(urls: ReturnType<typeof edgeUrls>, token: string, workerName: string): Promise<string> {
+  const fallback = workerUrlFromTemplate(urls.workerUrlTemplate, workerName);
+  try {
+    const response = await fetch(`${urls.adminUrl}/workers/${encodeURIComponent(workerName)}/origin`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    const url = ((await response.json()) as { result?: { url?: unknown } }).result?.url;
+    return typeof url === 'string' && /^http:\/\/(?:127\.0\.0\.1|[a-z0-9-]+\.localhost):\d{1,5}$/.test(url) ? url : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** What points wrangler (or any Cloudflare client) at the edge, and keeps it from phoning home. */

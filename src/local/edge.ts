@@ -16,6 +16,7 @@ import { claimProject, goLive, listenOnLoopback, shutDown } from './lifecycle/ed
 import { anchorProject, watchProject } from './lifecycle/project-anchor.js';
 import { type ApiResponse, CfCode, errors, fail } from './net/envelope.js';
 import { toWebRequest, writeApi } from './net/http-bridge.js';
+import { WorkerPorts } from './net/worker-ports.js';
 import { createEgress } from './runtime/egress.js';
 import { createRuntime, type WorkerLog } from './runtime/runtime.js';
 import { TailHub } from './runtime/tail-hub.js';
@@ -111,6 +112,23 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
   const proxy = createWorkerProxy(runtime);
   const startedAt = new Date().toISOString();
   const workerUrl = (name: string) => `http://${name}.localhost:${port}`;
+  const ports = await WorkerPorts.open(
+    store.stateDir,
+    (name, req, res, expectsContinue) => {
+      void proxy({ name, pathAndQuery: req.url ?? '/', host: req.headers.host ?? '127.0.0.1' }, req, res, expectsContinue).catch(() =>
+        res.destroy(),
+      );
+    },
+    () => watch.beforeWrite(),
+  );
+  /** Where a worker answers: its own loopback port while it is an OAuth server (worker-ports.ts), else <name>.localhost. */
+  const originOf = async (name: string): Promise<string> => {
+    const script = store.getScript(name);
+    const version = script ? store.activeVersion(script) : undefined;
+    const modes = version?.bindings.find((binding) => binding.name === 'AUTH_MODES' && binding.type === 'plain_text')?.text;
+    const oauth = typeof modes === 'string' && modes.split(',').some((mode) => mode.trim() === 'oauth');
+    return oauth ? ports.originOf(name) : workerUrl(name);
+  };
   const admin = createAdminRoutes({
     faults,
     requests,
@@ -125,6 +143,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
       await runtime.idle();
       return summarizeWorkers(store, runtime.running(), workerUrl);
     },
+    origin: async (name) => ({ url: await originOf(name) }),
   });
 
   async function route(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
@@ -213,7 +232,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<RunningEdge>
     port,
     startedAt,
   };
-  const live = { projectDir, info, server, runtime, kvStorage, tails, onLog: options.onLog };
+  const live = { projectDir, info, server, runtime, kvStorage, ports, tails, onLog: options.onLog };
   await goLive(live).catch(unwatch);
 
   let stopping: Promise<void> | undefined;

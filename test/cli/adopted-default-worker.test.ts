@@ -81,7 +81,7 @@ describe('an adopted project whose top-level worker serves a client', () => {
       { client: 'evergreen', env: 'evergreen', worker: 'evergreen', dataset: 'evergreen_metrics' },
     ]);
     const human = await fleet.cli(['list']);
-    expect(human.stdout).toMatch(/resin \(top-level\)\s+resin\s+resin_metrics\s+complete/);
+    expect(human.stdout).toMatch(/resin \(top-level\)\s+resin\s+resin_metrics\s+key\s+complete/);
   });
 
   test('deploy --all ships the top-level worker as its own worker, for as many API calls as an env client', async () => {

@@ -65,7 +65,6 @@ async function refused(origin: string, bearer: string): Promise<boolean> {
 
 beforeAll(async () => {
   fleet = await createTestFleet('identity', ['acme', 'beta'], { allowLoopbackUpstream: true });
-  acme = fleet.workerUrl('acme');
   beta = fleet.workerUrl('beta');
   idp = await startTestIdp();
   const modes = await fleet.cliJson<AuthJson>(['auth', 'acme', 'key,oauth,jwt', '--local']);
@@ -73,10 +72,22 @@ beforeAll(async () => {
   await setVars('acme', { OIDC_ISSUER: idp.issuer, OIDC_ALLOWED_DOMAINS: 'acme.example' });
   await fleet.setSecret('acme', 'OIDC_CLIENT_ID', idp.clientId);
   await fleet.setSecret('acme', 'OIDC_CLIENT_SECRET', idp.clientSecret);
-  await idp.start(`${acme}/oidc/callback`);
   const deployed = await fleet.cli(['deploy', '--all', '--local']);
   if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stdout}\n${deployed.stderr}`);
+  acme = await originOf('acme');
+  await idp.start(`${acme}/oidc/callback`);
 }, 300_000);
+
+/**
+ * Where the edge serves a worker: an OAuth server gets a loopback port of its own, since OAuth
+ * takes plain http on loopback addresses only and `acme.localhost` is a name, not one.
+ */
+async function originOf(worker: string): Promise<string> {
+  const response = await fetch(`${fleet.edge.info.adminUrl}/workers/${worker}/origin`, {
+    headers: { authorization: `Bearer ${fleet.edge.info.token}` },
+  });
+  return ((await response.json()) as { result: { url: string } }).result.url;
+}
 
 afterAll(async () => {
   await idp?.close();
@@ -160,7 +171,14 @@ describe('people at a client with OAuth', () => {
     expect(after.json.people.map((person) => person.email)).not.toContain('bob@acme.example');
   });
 
-  test("an invitation works once, for its own email only, and its code is kept nowhere but as a hash", async () => {
+  test('an OAuth client answers on a loopback origin of its own; a key-only one keeps its name', async () => {
+    expect(acme).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await originOf('beta')).toBe(beta);
+    const listed = await fleet.cliJson<ListJson>(['list', '--local']);
+    expect(listed.json.find((entry) => entry.client === 'acme')?.url).toBe(acme);
+  });
+
+  test('an invitation works once, for its own email only, and its code is kept nowhere but as a hash', async () => {
     const code = await invite('cy@acme.example');
     const host = new OAuthHost(acme, REDIRECT);
     const clientId = String((await host.register()).body.client_id);

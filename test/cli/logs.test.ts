@@ -105,8 +105,8 @@ describe('logs', () => {
           expect(await refusedMcp('acme', credential)).toBe(401);
           expect(await refusedMcp('globex')).toBe(401);
           await health('acme', marker);
-          expect(logs.out()).toMatch(/^acme\s+\d\d:\d\d:\d\d {4}warn {2}auth: refused 401, key not valid$/m);
-          expect(logs.out()).toMatch(/^globex\s+\d\d:\d\d:\d\d {4}warn {2}auth: refused 401, no key sent$/m);
+          expect(logs.out()).toMatch(/^acme\s+\d\d:\d\d:\d\d {4}warn {2}auth: refused 401, credential not valid$/m);
+          expect(logs.out()).toMatch(/^globex\s+\d\d:\d\d:\d\d {4}warn {2}auth: refused 401, no credential sent$/m);
           expect(logs.out()).toMatch(new RegExp(`^acme\\s+\\d\\d:\\d\\d:\\d\\d  GET /health\\?m=${marker} 200$`, 'm'));
         },
         { timeout: 60_000, interval: 500 },

@@ -133,6 +133,13 @@ describe('a token but no account id', () => {
     logs: ['logs', 'acme'],
     metrics: ['metrics', 'acme'],
     history: ['history', 'acme'],
+    auth: ['auth', 'acme', 'key,oauth'],
+    'users invite': ['users', 'invite', 'acme', 'ann@acme.example'],
+    'users list': ['users', 'list', 'acme'],
+    'users revoke': ['users', 'revoke', 'acme', 'ann@acme.example'],
+    'tokens issue': ['tokens', 'issue', 'acme', '--sub', 'ann@acme.example'],
+    'tokens list': ['tokens', 'list', 'acme'],
+    'tokens revoke': ['tokens', 'revoke', 'acme', '--sub', 'ann@acme.example'],
   };
 
   test('every command that can act on Cloudflare is covered here', () => {
@@ -201,7 +208,9 @@ describe('a project whose packages are not installed (init --deps none)', () => 
     try {
       const result = await fleet.cli(['deploy', 'acme', '--local']);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toContain('the worker imports @modelcontextprotocol/server, zod, which are not installed in the project');
+      expect(result.stderr).toContain(
+        'the worker imports @cloudflare/workers-oauth-provider, @modelcontextprotocol/server, jose, zod, which are not installed in the project',
+      );
       expect(result.stderr).toMatch(/install the project's dependencies: npm install$/m);
       expect(result.stdout + result.stderr).not.toContain('Could not resolve');
       expect(result.stdout + result.stderr).not.toContain('"alias"');

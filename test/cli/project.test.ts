@@ -286,6 +286,7 @@ describe('mcp-fleet remove and list', () => {
         worker: 'acme',
         dataset: 'acme_metrics',
         url: null,
+        auth: ['key'],
         secrets: { file: 'present', missing: [], empty: [] },
       },
       {
@@ -295,6 +296,7 @@ describe('mcp-fleet remove and list', () => {
         worker: 'beta',
         dataset: 'beta_metrics',
         url: null,
+        auth: ['key'],
         secrets: { file: 'present', missing: [], empty: ['UPSTREAM_TOKEN'] },
       },
       {
@@ -304,6 +306,7 @@ describe('mcp-fleet remove and list', () => {
         worker: 'gone',
         dataset: 'gone_metrics',
         url: null,
+        auth: ['key'],
         secrets: { file: 'present', missing: ['UPSTREAM_TOKEN'], empty: ['API_KEY'] },
       },
     ]);

@@ -76,8 +76,8 @@ describe('status', () => {
     const result = await fleet.cli(['status', ...DEPLOYED, '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^\s+CLIENT\s+VERSION\s+DEPLOYED\s+CODE\s+TRAFFIC\s+SECRETS\s+COMPAT DATE$/);
-    expect(result.stdout).toMatch(/^✔\s+acme\s+[0-9a-f]{8}\s+\d+ (s|min) ago\s+current\s+100%\s+in sync\s+\d{4}-\d{2}-\d{2}$/m);
+    expect(lines[0]).toMatch(/^\s+CLIENT\s+AUTH\s+VERSION\s+DEPLOYED\s+CODE\s+TRAFFIC\s+SECRETS\s+COMPAT DATE$/);
+    expect(result.stdout).toMatch(/^✔\s+acme\s+key\s+[0-9a-f]{8}\s+\d+ (s|min) ago\s+current\s+100%\s+in sync\s+\d{4}-\d{2}-\d{2}$/m);
     expect(result.stdout).toMatch(/Local build: bundle-[0-9a-f]{16} \(reused from the build cache\)/);
     expect(result.stdout).toContain('2 clients: 2 match the project');
     expect(result.stdout).toContain('Workers in the account: 2 of 500 (0%)');

@@ -193,7 +193,11 @@ describe('npm run dev -- <client>', () => {
       }),
     );
     try {
-      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'acme', subject: 'key', via: 'key' });
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({
+        client: 'acme',
+        subject: 'key',
+        via: 'key',
+      });
       seen.length = 0; // /ready probed the upstream, without a credential
       const fetched = await client.callTool({ name: 'fetch_upstream', arguments: {} });
       expect(fetched.structuredContent, JSON.stringify(fetched.content)).toMatchObject({ status: 200, body: 'upstream says hi' });

@@ -28,6 +28,8 @@ export interface AdminOptions {
   identity(nonce: string): IdentityAnswer;
   /** The deployed workers, once no restart is in progress. */
   workers(): Promise<WorkerSummary[]>;
+  /** The URL a worker answers at (its own loopback port while it serves OAuth). */
+  origin(worker: string): Promise<{ url: string }>;
 }
 
 /** Answers a request whose path starts with ADMIN_PREFIX. */
@@ -76,6 +78,11 @@ export function createAdminRoutes(options: AdminOptions): AdminRoutes {
   });
 
   guarded.route('GET', at('/workers'), async () => ok(await options.workers()));
+  guarded.route('GET', at('/workers/:worker/origin'), async ({ params }) => {
+    const worker = (params as Readonly<Record<string, string>>).worker ?? '';
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(worker)) throw errors.badRequest('not a worker name');
+    return ok(await options.origin(worker));
+  });
 
   return async (request, path) => {
     const method = request.method.toUpperCase();

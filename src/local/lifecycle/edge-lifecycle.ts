@@ -85,6 +85,8 @@ export interface LiveEdge {
   runtime: Runtime;
   /** Stopped after the runtime: it owns the KV storage the workers' processes use. */
   kvStorage?: KvStorage;
+  /** The workers' own loopback ports (net/worker-ports.ts). */
+  ports?: { close(): Promise<void> };
   tails: TailHub;
   onLog?: (log: WorkerLog) => void;
 }
@@ -101,6 +103,7 @@ export async function goLive(edge: LiveEdge): Promise<void> {
     edge.tails.closeAll();
     edge.server.closeAllConnections();
     edge.server.close();
+    await edge.ports?.close().catch(() => undefined);
     await edge.runtime.dispose().catch(() => undefined);
     await edge.kvStorage?.dispose().catch(() => undefined);
     throw error instanceof FleetError
@@ -119,6 +122,7 @@ export async function shutDown(edge: LiveEdge): Promise<void> {
     edge.server.close(() => resolve());
     edge.server.closeAllConnections();
   });
+  await edge.ports?.close().catch(() => undefined);
   await edge.runtime.dispose().catch(() => undefined);
   await edge.kvStorage?.dispose().catch(() => undefined);
   // A record that can no longer be read or trusted is not this edge's to remove.

@@ -20,6 +20,7 @@ export function withOAuth(worker: Worker): Worker {
         return worker.fetch(request, env, ctx);
       }
       const url = new URL(request.url);
+      if (!servesOAuth(url)) return worker.fetch(request, env, ctx);
       if (url.pathname === '/mcp' && !needsProvider(request, env)) return worker.fetch(request, env, ctx);
       try {
         return await viaProvider(request, url, env, ctx, worker);
@@ -43,6 +44,25 @@ async function viaProvider(request: Request, url: URL, env: Env, ctx: ExecutionC
     return provider.fetch(new Request(new URL('/.well-known/oauth-protected-resource/mcp', url), request), own, ctx);
   }
   return provider.fetch(request, own, ctx);
+}
+
+/**
+ * OAuth's URLs (resource, issuer) must be https, or http on a loopback address (localhost,
+ * 127.0.0.0/8, ::1), or hosts and the provider refuse them. Reached any other way (http on a
+ * name such as acme.localhost), the worker serves its key and tokens alone and says why once,
+ * rather than fail every request, /health included.
+ */
+const warned = new Set<string>();
+
+function servesOAuth(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return true;
+  if (!warned.has(url.origin)) {
+    warned.add(url.origin);
+    console.warn(`oauth: off at ${url.origin}: OAuth needs https, or http on a loopback address; the key and tokens still work here`);
+  }
+  return false;
 }
 
 /**
