@@ -34,7 +34,7 @@ async function setVars(client: string, vars: Record<string, string>): Promise<vo
 }
 
 async function invite(email: string): Promise<string> {
-  const invited = await fleet.cliJson<InviteJson>(['users', 'invite', 'acme', email]);
+  const invited = await fleet.cliJson<InviteJson>(['users', 'invite', 'acme', email, '--local']);
   expect(invited.exitCode, invited.stderr).toBe(0);
   return invited.json.code;
 }
@@ -117,10 +117,10 @@ describe('auth modes per client', () => {
     const unknown = await fleet.cli(['auth', 'beta', 'key,sso']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(/unknown auth mode "sso"/);
-    const noOauth = await fleet.cli(['users', 'invite', 'beta', 'eve@beta.example']);
+    const noOauth = await fleet.cli(['users', 'invite', 'beta', 'eve@beta.example', '--local']);
     expect(noOauth.exitCode).toBe(2);
     expect(noOauth.stderr).toMatch(/beta does not accept oauth/);
-    const ttl = await fleet.cli(['tokens', 'issue', 'acme', '--sub', 'al@acme.example', '--ttl', '400d']);
+    const ttl = await fleet.cli(['tokens', 'issue', 'acme', '--sub', 'al@acme.example', '--ttl', '400d', '--local']);
     expect(ttl.exitCode).toBe(2);
     expect(ttl.stderr).toMatch(/--ttl: 400d is out of range/);
     expect(await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8')).toBe(before);
@@ -155,19 +155,19 @@ describe('people at a client with OAuth', () => {
     }
     expect(await whoami(acme, bob.tokens.access_token, 'modern')).toMatchObject({ subject: 'bob@acme.example' });
 
-    const people = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme']);
+    const people = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme', '--local']);
     expect(people.json.people.filter((person) => person.grants > 0).map((person) => person.email)).toEqual([
       'alice@acme.example',
       'bob@acme.example',
     ]);
     expect(people.json.people.find((person) => person.email === 'alice@acme.example')?.via).toBe('invite');
 
-    const revoked = await fleet.cli(['users', 'revoke', 'acme', 'bob@acme.example']);
+    const revoked = await fleet.cli(['users', 'revoke', 'acme', 'bob@acme.example', '--local']);
     expect(revoked.exitCode, revoked.stderr).toBe(0);
     expect(await refused(acme, bob.tokens.access_token)).toBe(true);
     expect((await bob.host.refresh(bob.clientId, bob.tokens.refresh_token)).status).toBe(400);
     expect(await whoami(acme, alice.tokens.access_token, 'modern')).toMatchObject({ subject: 'alice@acme.example' });
-    const after = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme']);
+    const after = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme', '--local']);
     expect(after.json.people.map((person) => person.email)).not.toContain('bob@acme.example');
   });
 
@@ -217,20 +217,20 @@ describe('people at a client with OAuth', () => {
 
 describe('per-person tokens', () => {
   test('a token from tokens issue opens acme as its subject until it is revoked; tokens list shows it', async () => {
-    const issued = await fleet.cliJson<TokenIssuedJson>(['tokens', 'issue', 'acme', '--sub', 'ida@acme.example', '--ttl', '1h']);
+    const issued = await fleet.cliJson<TokenIssuedJson>(['tokens', 'issue', 'acme', '--sub', 'ida@acme.example', '--ttl', '1h', '--local']);
     expect(issued.exitCode, issued.stderr).toBe(0);
     const { token, jti } = issued.json;
     expect(await whoami(acme, token, 'modern')).toEqual({ client: 'acme', subject: 'ida@acme.example', via: 'jwt' });
-    const listed = await fleet.cliJson<TokensJson>(['tokens', 'list', 'acme']);
+    const listed = await fleet.cliJson<TokensJson>(['tokens', 'list', 'acme', '--local']);
     expect(listed.json.tokens.find((entry) => entry.jti === jti)).toMatchObject({ subject: 'ida@acme.example', revoked: false });
-    expect((await fleet.cli(['tokens', 'revoke', 'acme', jti])).exitCode).toBe(0);
+    expect((await fleet.cli(['tokens', 'revoke', 'acme', jti, '--local'])).exitCode).toBe(0);
     expect(await refused(acme, token)).toBe(true);
-    const after = await fleet.cliJson<TokensJson>(['tokens', 'list', 'acme']);
+    const after = await fleet.cliJson<TokensJson>(['tokens', 'list', 'acme', '--local']);
     expect(after.json.tokens.find((entry) => entry.jti === jti)?.revoked).toBe(true);
   });
 
   test('tokens issue prints the token alone on stdout, and never the signing key', async () => {
-    const result = await fleet.cli(['tokens', 'issue', 'acme', '--sub', 'jo@acme.example']);
+    const result = await fleet.cli(['tokens', 'issue', 'acme', '--sub', 'jo@acme.example', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(result.stderr).toMatch(/shown once/);
@@ -240,7 +240,7 @@ describe('per-person tokens', () => {
 describe('isolation and the key-only client', () => {
   test("none of acme's credentials opens beta; beta offers no OAuth; acme's metadata names only acme", async () => {
     const person = await signIn('kim@acme.example');
-    const jwt = (await fleet.cliJson<TokenIssuedJson>(['tokens', 'issue', 'acme', '--sub', 'kim@acme.example'])).json.token;
+    const jwt = (await fleet.cliJson<TokenIssuedJson>(['tokens', 'issue', 'acme', '--sub', 'kim@acme.example', '--local'])).json.token;
     const acmeKey = (await fleet.secrets('acme')).get('API_KEY') as string;
     for (const credential of [person.tokens.access_token, jwt, acmeKey]) expect(await refused(beta, credential)).toBe(true);
     expect((await fetch(`${beta}/.well-known/oauth-protected-resource`)).status).toBe(404);
