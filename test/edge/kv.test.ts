@@ -117,6 +117,24 @@ describe('namespaces', () => {
     expect(gone.errors.map((error) => error.code)).toEqual([10013]);
   });
 
+  test("a namespace body and a bulk entry take only the fields of Cloudflare's schema (400, 10001, naming the field)", async () => {
+    const json = { 'content-type': 'application/json' };
+    const create = await raw('POST', '/namespaces', { headers: json, body: JSON.stringify({ title: 'extra', binding: 'X' }) });
+    expect(create.status).toBe(400);
+    const body = (await create.json()) as { errors: { code: number; message: string }[] };
+    expect(body.errors[0]).toMatchObject({ code: 10001, message: expect.stringContaining('"binding"') });
+    expect(await kv.findNamespace('extra')).toBeUndefined();
+
+    const ns = await kv.ensureNamespace('schema');
+    const bulk = await raw('PUT', `/namespaces/${ns.id}/bulk`, {
+      headers: json,
+      body: JSON.stringify([{ key: 'a', value: 'b', ttl: 60 }]),
+    });
+    expect(bulk.status).toBe(400);
+    expect(await codesOf(bulk)).toEqual([10001]);
+    expect(await kv.listKeys(ns.id)).toEqual([]);
+  });
+
   test('a second namespace with the same title is refused with 10014', async () => {
     await cf.kv.namespaces.create({ account_id: accountId, title: 'dup' });
     const refused = await sdkError(cf.kv.namespaces.create({ account_id: accountId, title: 'dup' }));

@@ -14,6 +14,7 @@ import type { KvNamespaceRecord, KvNamespaces } from '../kv/namespaces.js';
 import { ApiError, CfCode, errors, ok, paged } from '../net/envelope.js';
 import type { PlaneContext } from './context.js';
 import { positiveInt, type Router, readJson, readJsonObject } from './router.js';
+import { checkFields, KV_BULK_ENTRY, KV_NAMESPACE } from './schema-fields.js';
 
 /**
  * Workers KV under `/accounts/:account/storage/kv/namespaces`, in Cloudflare's shapes: namespaces
@@ -54,8 +55,15 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     return ok(items.map(shape), { resultInfo: info });
   });
 
+  /** The title of a create or rename body, which may hold nothing else. */
+  const titleOf = async (request: Request) => {
+    const body = await readJsonObject(request);
+    checkFields(KV_NAMESPACE, body);
+    return checkTitle(body.title);
+  };
+
   route('POST', BASE, async ({ request }) => {
-    const title = checkTitle((await readJsonObject(request)).title);
+    const title = await titleOf(request);
     return exclusive(async () => {
       if (namespaces.withTitle(title))
         throw new ApiError(400, CfCode.kvNamespaceTitleExists, 'a namespace with this account ID and title already exists');
@@ -66,7 +74,7 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
   route('GET', `${BASE}/:namespace`, async ({ params }) => ok(shape(requireNamespace(params.namespace))));
 
   route('PUT', `${BASE}/:namespace`, async ({ params, request }) => {
-    const title = checkTitle((await readJsonObject(request)).title);
+    const title = await titleOf(request);
     return exclusive(async () => {
       requireNamespace(params.namespace);
       const other = namespaces.withTitle(title);
@@ -179,6 +187,7 @@ async function readValue(request: Request): Promise<{ value: Uint8Array; metadat
 function bulkWrite(item: unknown): KvWrite {
   if (typeof item !== 'object' || item === null) throw errors.badRequest('Every bulk entry must be an object with "key" and "value"');
   const entry = item as Record<string, unknown>;
+  checkFields(KV_BULK_ENTRY, entry);
   if (typeof entry.key !== 'string' || typeof entry.value !== 'string')
     throw errors.badRequest('Every bulk entry needs a string "key" and a string "value"');
   checkKey(entry.key);
