@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Cloudflare, { APIError } from 'cloudflare';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createKvApi, type KvApi } from '../../src/cloudflare/kv.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
@@ -285,4 +286,70 @@ describe('a worker bound to a namespace', () => {
     expect((await workerFetch('kvworker', '/after-restart', { method: 'PUT', body: 'again' })).status).toBe(200);
     expect(await kv.get(ns, 'after-restart')).toBe('again');
   }, 60_000);
+});
+
+describe('unmodified wrangler kv against the edge', () => {
+  const wranglerBin = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  async function wrangler(args: string[]): Promise<{ exitCode: number; stdout: string; all: string }> {
+    const home = join(project.dir, '.home');
+    await mkdir(home, { recursive: true });
+    const result = await execa(process.execPath, [wranglerBin, 'kv', ...args], {
+      cwd: project.dir,
+      env: {
+        CLOUDFLARE_API_BASE_URL: edge.info.apiBaseUrl,
+        CLOUDFLARE_API_TOKEN: edge.info.token,
+        CLOUDFLARE_ACCOUNT_ID: edge.info.accountId,
+        CI: '1',
+        NO_COLOR: '1',
+        WRANGLER_SEND_METRICS: 'false',
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+      },
+      all: true,
+      reject: false,
+      timeout: 120_000,
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all) };
+  }
+
+  test('namespace create/list/delete, key put/get/list/delete, bulk put/get/delete', async () => {
+    const created = await wrangler(['namespace', 'create', 'wrangler-ns']);
+    expect(created.exitCode, created.all).toBe(0);
+    const listed = await wrangler(['namespace', 'list']);
+    expect(listed.exitCode, listed.all).toBe(0);
+    const id = (JSON.parse(listed.stdout) as { id: string; title: string }[]).find((ns) => ns.title === 'wrangler-ns')?.id ?? '';
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const ns = ['--namespace-id', id, '--remote'];
+
+    expect((await wrangler(['key', 'put', ...ns, 'k1', 'v1'])).exitCode).toBe(0);
+    expect((await wrangler(['key', 'put', ...ns, 'k2', 'v2', '--metadata', '{"a":1}', '--ttl', '120'])).exitCode).toBe(0);
+    const got = await wrangler(['key', 'get', ...ns, 'k1']);
+    expect(got.stdout.trim()).toBe('v1');
+    const keys = await wrangler(['key', 'list', ...ns]);
+    expect(JSON.parse(keys.stdout)).toEqual([{ name: 'k1' }, { name: 'k2', expiration: expect.any(Number), metadata: { a: 1 } }]);
+    expect((await wrangler(['key', 'delete', ...ns, 'k1'])).exitCode).toBe(0);
+    expect(await kv.get(id, 'k1')).toBeUndefined();
+
+    await writeFile(
+      join(project.dir, 'put.json'),
+      JSON.stringify([
+        { key: 'b1', value: 'x' },
+        { key: 'b2', value: 'y' },
+      ]),
+    );
+    expect((await wrangler(['bulk', 'put', ...ns, 'put.json'])).exitCode).toBe(0);
+    await writeFile(join(project.dir, 'get.json'), JSON.stringify(['b1', 'b2', 'missing']));
+    const bulkGot = await wrangler(['bulk', 'get', ...ns, 'get.json']);
+    expect(bulkGot.exitCode, bulkGot.all).toBe(0);
+    expect(JSON.parse(bulkGot.stdout)).toEqual({ b1: 'x', b2: 'y', missing: null });
+    await writeFile(join(project.dir, 'delete.json'), JSON.stringify(['b1']));
+    const deleted = await wrangler(['bulk', 'delete', ...ns, 'delete.json', '--force']);
+    expect(deleted.exitCode, deleted.all).toBe(0);
+    expect(await kv.listKeys(id)).toEqual(['b2', 'k2']);
+
+    const dropped = await wrangler(['namespace', 'delete', '--namespace-id', id, '--skip-confirmation']);
+    expect(dropped.exitCode, dropped.all).toBe(0);
+    expect(await kv.findNamespace('wrangler-ns')).toBeUndefined();
+    expect((await kvLog()).filter((entry) => entry.route === null)).toEqual([]);
+  }, 180_000);
 });

@@ -13,6 +13,7 @@ import {
 import type { KvNamespaceRecord, KvNamespaces } from '../kv/namespaces.js';
 import { ApiError, CfCode, errors, ok, paged } from '../net/envelope.js';
 import type { PlaneContext } from './context.js';
+import { registerKvReadRoutes } from './kv-read-routes.js';
 import { positiveInt, type Router, readJson, readJsonObject } from './router.js';
 import { checkFields, KV_BULK_ENTRY, KV_NAMESPACE } from './schema-fields.js';
 
@@ -30,7 +31,8 @@ export interface EdgeKv {
 }
 
 const BASE = '/accounts/:account/storage/kv/namespaces';
-const MAX_PER_PAGE = 100;
+// wrangler's `kv namespace list` asks for 1,000 per page.
+const MAX_PER_PAGE = 1000;
 
 export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv): void {
   const { route } = router;
@@ -143,7 +145,7 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     return ok({ successful_key_count: writes.length, unsuccessful_keys: [] });
   });
 
-  route('POST', `${BASE}/:namespace/bulk/delete`, async ({ params, request }) => {
+  const bulkDelete = async ({ params, request }: { params: { readonly namespace: string }; request: Request }) => {
     requireNamespace(params.namespace);
     const body = await readJson(request);
     if (!Array.isArray(body) || body.some((key) => typeof key !== 'string'))
@@ -152,7 +154,11 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     for (const key of body as string[]) checkKey(key);
     await data.delete(params.namespace, body as string[]);
     return ok({ successful_key_count: body.length, unsuccessful_keys: [] });
-  });
+  };
+  route('POST', `${BASE}/:namespace/bulk/delete`, bulkDelete);
+  // The older form, which `wrangler kv bulk delete` still uses.
+  route('DELETE', `${BASE}/:namespace/bulk`, bulkDelete);
+  registerKvReadRoutes(router, BASE, requireNamespace, data);
 }
 
 /** A value PUT: the raw body, or multipart with a `value` part and an optional `metadata` part (JSON). */

@@ -81,6 +81,18 @@ export class KvData {
     return { keys, cursor: body.result_info?.cursor ?? '' };
   }
 
+  /** A key's listing entry (its metadata and expiration), or undefined when it is absent. */
+  async entryOf(namespaceId: string, key: string): Promise<KvKey | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(namespaceId, { prefix: key, cursor, limit: 1000 });
+      const found = page.keys.find((entry) => entry.name === key);
+      if (found) return found;
+      cursor = page.cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
   /** Deletes every key of a namespace (its deletion takes its data with it). */
   async clear(namespaceId: string): Promise<void> {
     for (;;) {
