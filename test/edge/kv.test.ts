@@ -206,6 +206,22 @@ describe('values and keys', () => {
     expect(past.status).toBe(400);
   });
 
+  test('a value of 25 MiB is stored and read back whole; one byte more is refused', async () => {
+    const limit = 25 * 1024 * 1024;
+    const big = new Uint8Array(limit).fill(97);
+    big[limit - 1] = 98;
+    const stored = await raw('PUT', `/namespaces/${ns}/values/big`, { body: big });
+    expect(stored.status, await stored.clone().text()).toBe(200);
+    const back = new Uint8Array(await (await raw('GET', `/namespaces/${ns}/values/big`)).arrayBuffer());
+    expect(back.byteLength).toBe(limit);
+    expect(back[limit - 1]).toBe(98);
+    const tooBig = await raw('PUT', `/namespaces/${ns}/values/too-big`, { body: new Uint8Array(limit + 1) });
+    expect(tooBig.status).toBe(400);
+    expect(await codesOf(tooBig)).toEqual([10001]);
+    expect(await kv.get(ns, 'too-big')).toBeUndefined();
+    await kv.deleteKeys(ns, ['big']);
+  });
+
   test('keys over 512 bytes and list limits outside 10..1000 are refused', async () => {
     const long = 'k'.repeat(513);
     expect((await raw('PUT', `/namespaces/${ns}/values/${long}`, { body: 'x' })).status).toBe(400);
