@@ -22,12 +22,25 @@ export interface KvApi {
   findNamespace(title: string): Promise<KvNamespace | undefined>;
   /** Absent is fine. */
   deleteNamespace(id: string): Promise<void>;
-  put(namespaceId: string, key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
+  /** `metadata` (at most 1,024 bytes of JSON) comes back with the key in listKeys, so a listing needs no reads. */
+  put(
+    namespaceId: string,
+    key: string,
+    value: string,
+    options?: { expirationTtl?: number; metadata?: Record<string, unknown> },
+  ): Promise<void>;
   get(namespaceId: string, key: string): Promise<string | undefined>;
   /** Follows the cursor to the end. */
-  listKeys(namespaceId: string, prefix?: string): Promise<string[]>;
+  listKeys(namespaceId: string, prefix?: string): Promise<KvKey[]>;
   /** In bulk, 10,000 keys per call. */
   deleteKeys(namespaceId: string, keys: readonly string[]): Promise<void>;
+}
+
+export interface KvKey {
+  name: string;
+  /** When it expires, in seconds since the epoch. */
+  expiration?: number;
+  metadata?: unknown;
 }
 
 const TITLE_EXISTS = 10014;
@@ -94,6 +107,8 @@ export function createKvApi(target: Target, options: CreateApiOptions = {}): KvA
           namespace_id: namespaceId,
           value,
           ...(putOptions.expirationTtl !== undefined ? { expiration_ttl: putOptions.expirationTtl } : {}),
+          // The API takes the metadata part as JSON text; an object would go out as form fields.
+          ...(putOptions.metadata !== undefined ? { metadata: JSON.stringify(putOptions.metadata) } : {}),
         });
       } catch (error) {
         throw toFleetError(error, `writing a key in KV namespace ${namespaceId}`, target);
@@ -109,10 +124,15 @@ export function createKvApi(target: Target, options: CreateApiOptions = {}): KvA
       }
     },
     async listKeys(namespaceId, prefix) {
-      const names: string[] = [];
+      const names: KvKey[] = [];
       try {
         const query = { account_id, limit: KEYS_PER_PAGE, ...(prefix ? { prefix } : {}) };
-        for await (const key of sdk.kv.namespaces.keys.list(namespaceId, query)) names.push(key.name);
+        for await (const key of sdk.kv.namespaces.keys.list(namespaceId, query))
+          names.push({
+            name: key.name,
+            ...(key.expiration === undefined ? {} : { expiration: key.expiration }),
+            ...(key.metadata === undefined ? {} : { metadata: key.metadata }),
+          });
       } catch (error) {
         throw toFleetError(error, `listing the keys of KV namespace ${namespaceId}`, target);
       }

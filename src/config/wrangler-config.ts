@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JSONPath } from 'jsonc-parser';
+import { applyEdits, type JSONPath, modify } from 'jsonc-parser';
 import { accessError, usageError } from '../util/errors.js';
 import { exists, writeFileAtomic } from '../util/files.js';
 import { commandLine } from '../util/next-step.js';
@@ -190,4 +190,24 @@ export function restoreEnvSection(
 export async function writeConfigText(path: string, text: string): Promise<void> {
   const mode = (await stat(path)).mode & 0o777;
   await writeFileAtomic(path, text, { mode });
+}
+
+/**
+ * Sets the member at `memberPath` (its parent object must exist) to `value`, replacing what is
+ * there or adding it; comments and the formatting of everything else stay (jsonc-parser's edit).
+ */
+export function setMember(text: string, memberPath: JSONPath, value: unknown, path = 'wrangler.jsonc'): string {
+  const parent = memberPath.slice(0, -1);
+  const key = memberPath.at(-1);
+  const doc = parseDocument(text, path);
+  if (typeof key === 'string' && nodeAt(doc, memberPath) === undefined) return addMember(text, parent, key, value, path);
+  const layout = detectLayout(text);
+  const edits = modify(text, memberPath, value, {
+    formattingOptions: {
+      insertSpaces: layout.indent !== '\t',
+      tabSize: layout.indent === '\t' ? 1 : layout.indent.length,
+      eol: layout.eol,
+    },
+  });
+  return applyEdits(text, edits);
 }

@@ -16,12 +16,13 @@ function secretsState(secrets: ClientListing['secrets']): string {
 export function renderClientList(listing: readonly ClientListing[]): string {
   if (listing.length === 0) return `no clients yet — add one with: ${commandLine('add', '<client>')}`;
   const withUrls = listing.some((row) => row.url);
-  const header = ['CLIENT', 'WORKER', 'DATASET', ...(withUrls ? ['URL'] : []), 'SECRETS'];
+  const header = ['CLIENT', 'WORKER', 'DATASET', ...(withUrls ? ['URL'] : []), 'AUTH', 'SECRETS'];
   const rows = listing.map((row) => [
     row.env === null ? `${row.client} ${pc.dim('(top-level)')}` : row.client,
     row.worker,
     row.dataset ?? '-',
     ...(withUrls ? [row.url ?? '-'] : []),
+    row.auth.join(','),
     secretsState(row.secrets),
   ]);
   return `${renderTable(header, rows)}\n${listing.length} client${listing.length === 1 ? '' : 's'}`;

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { ConnectResult, WriteTarget } from '../ops/connect/connect.js';
 import { HOST_FORMATS } from '../ops/connect/host-configs.js';
-import { COMMON_AUTH_NOTE, hostNotes, keyEnvLines, keyShowLine } from '../ops/connect/host-notes.js';
+import { COMMON_AUTH_NOTE, hostNotes, keyEnvLines, keyShowLine, OAUTH_STEPS } from '../ops/connect/host-notes.js';
 import { renderTable } from './table.js';
 
 /**
@@ -19,9 +19,13 @@ export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean,
   if (mergeCommand !== undefined && result.servers.length > 0) {
     lines.push(`To merge it into that file, keeping every other server (a redirect would empty it): ${mergeCommand}`);
   }
-  const done = result.entries.filter((entry) => !entry.error);
+  const reached = result.entries.filter((entry) => !entry.error);
+  const oauth = reached.filter((entry) => entry.auth === 'oauth');
+  const done = reached.filter((entry) => entry.auth === 'key');
   const whom = done.length === 1 ? 'that client' : 'each client, its own';
-  if (inlineKey && format.key === 'typed') {
+  if (done.length === 0) {
+    // Nobody here uses the key: nothing to say about where it goes.
+  } else if (inlineKey && format.key === 'typed') {
     lines.push(pc.yellow(`The key is printed above: enter it in the form, and hand it over only to ${whom}.`));
   } else if (inlineKey) {
     lines.push(
@@ -30,12 +34,12 @@ export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean,
       ),
     );
   } else if (format.key === 'typed' && done.length > 0) {
-    const [first] = result.servers;
+    const [first] = result.servers.filter((server) => !server.oauth);
     if (first) lines.push(notes.keyReference(first) + (done.length > 1 ? ' (likewise for each client).' : '.'));
     lines.push('On this machine, each key is API_KEY in its secrets file:');
     for (const entry of done) lines.push(`  ${keyShowLine(entry.secretsPath)}`);
   } else if (done.length > 0) {
-    const [first] = result.servers;
+    const [first] = result.servers.filter((server) => !server.oauth);
     if (first) lines.push(notes.keyReference(first) + (done.length > 1 ? ' (likewise for each client).' : '.'));
     lines.push('The key stays out of the configuration. Set it where the host runs:');
     for (const entry of done) for (const line of keyEnvLines(entry.envName, entry.secretsPath)) lines.push(`  ${line}`);
@@ -49,7 +53,13 @@ export function renderConnectGuidance(result: ConnectResult, inlineKey: boolean,
       ),
     );
   }
-  lines.push('Key-based auth here:');
+  if (oauth.length > 0) {
+    lines.push(
+      `Signs in with OAuth (no key in the configuration): ${oauth.map((entry) => `${entry.client} (${entry.authWhy})`).join('; ')}.`,
+    );
+    for (const step of OAUTH_STEPS) lines.push(`  - ${step}`);
+  }
+  lines.push('Auth here:');
   for (const note of [...notes.auth, COMMON_AUTH_NOTE]) lines.push(`  - ${note}`);
   return lines.join('\n');
 }

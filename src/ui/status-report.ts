@@ -58,12 +58,14 @@ function verifyCell(verify: ClientStatus['verify']): string {
 
 function row(result: ClientStatus, now: number, withVerify: boolean): string[] {
   const tail = withVerify ? [verifyCell(result.verify)] : [];
-  if (result.error) return [DRIFT, pc.red(result.client), pc.red('error'), '', '', '', '', '', ...tail];
+  const auth = result.auth.join(',');
+  if (result.error) return [DRIFT, pc.red(result.client), auth, pc.red('error'), '', '', '', '', '', ...tail];
   if (result.exists === false)
-    return [DRIFT, result.client, pc.yellow('no worker'), '-', '-', '-', secretsCell(result.secrets), '-', ...tail];
+    return [DRIFT, result.client, auth, pc.yellow('no worker'), '-', '-', '-', secretsCell(result.secrets), '-', ...tail];
   return [
     result.inSync ? OK : DRIFT,
     result.client,
+    auth,
     result.versionId?.slice(0, 8) ?? '-',
     ageOf(result.deployedAt, now),
     codeCell(result.code),
@@ -126,7 +128,18 @@ function notInConfigLines(names: readonly string[] | undefined): string[] {
 
 export function renderFleetStatus(status: FleetStatus, options: { verify: boolean; now?: number }): string {
   const now = options.now ?? Date.now();
-  const header = ['', 'CLIENT', 'VERSION', 'DEPLOYED', 'CODE', 'TRAFFIC', 'SECRETS', 'COMPAT DATE', ...(options.verify ? ['VERIFY'] : [])];
+  const header = [
+    '',
+    'CLIENT',
+    'AUTH',
+    'VERSION',
+    'DEPLOYED',
+    'CODE',
+    'TRAFFIC',
+    'SECRETS',
+    'COMPAT DATE',
+    ...(options.verify ? ['VERIFY'] : []),
+  ];
   const lines = [
     renderTable(
       header,

@@ -232,12 +232,12 @@ describe('hosts without a file of their own', () => {
     expect(write.stderr).toMatch(/set up in its UI/);
   });
 
-  test('ChatGPT takes OAuth only: exit 2 saying so and where OAuth comes from, no configuration printed', async () => {
+  test('ChatGPT takes OAuth only: for a key-only client, exit 2 saying so and how to offer OAuth, no configuration printed', async () => {
     const result = await fleet.cli(['connect', 'acme', '--for', 'chatgpt', '--local']);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/OAuth only/);
-    expect(result.stderr).toMatch(/OAuth per client is planned/);
+    expect(result.stderr).toMatch(/OAuth is the only way in/);
+    expect(result.stderr).toMatch(/auth acme key,oauth/);
   });
 
   test('Gemini CLI: httpUrl and a header with the variable', async () => {

@@ -80,7 +80,7 @@ describe('connect', () => {
     // The variable is named after the client; how to set it goes to stderr, without the key.
     expect(result.stdout + result.stderr).toMatch(host === 'vscode' ? /mcp-fleet-acme-api-key/ : /MCP_FLEET_ACME_API_KEY/);
     expect(result.stderr).toContain('export MCP_FLEET_ACME_API_KEY=');
-    expect(result.stderr).toMatch(/Key-based auth here:/);
+    expect(result.stderr).toMatch(/Auth here:/);
     expect(result.stderr).not.toContain(keys.get('acme'));
   });
 

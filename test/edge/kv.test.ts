@@ -247,7 +247,7 @@ describe('values and keys', () => {
     expect(next.result[0]?.name).toBe('grant:0500');
 
     await clearLog();
-    const names = await kv.listKeys(ns, 'grant:');
+    const names = (await kv.listKeys(ns, 'grant:')).map((key) => key.name);
     expect(names).toEqual(pairs.map((pair) => pair.key));
     expect((await kvLog()).filter((entry) => entry.path.includes('/keys'))).toHaveLength(2);
 
@@ -286,7 +286,7 @@ describe('a worker bound to a namespace', () => {
 
     expect((await workerFetch('kvworker', '/from-worker', { method: 'PUT', body: 'hello from the worker' })).status).toBe(200);
     expect(await kv.get(ns, 'from-worker')).toBe('hello from the worker');
-    expect(await kv.listKeys(ns)).toEqual(['from-api', 'from-worker']);
+    expect((await kv.listKeys(ns)).map((key) => key.name)).toEqual(['from-api', 'from-worker']);
 
     // A change through the API is the worker's next read.
     await kv.put(ns, 'from-api', 'changed');

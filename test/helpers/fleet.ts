@@ -55,7 +55,12 @@ export function randomValue(prefix: string): string {
   return `${prefix}_${randomBytes(18).toString('base64url')}`;
 }
 
-export async function createTestFleet(prefix: string, clients: readonly string[]): Promise<TestFleet> {
+export interface TestFleetOptions {
+  /** Let workers reach servers on this machine (a test upstream or identity provider), as `local start --allow-loopback-upstream` does. */
+  allowLoopbackUpstream?: boolean;
+}
+
+export async function createTestFleet(prefix: string, clients: readonly string[], options: TestFleetOptions = {}): Promise<TestFleet> {
   const root = await tempDir(`mcp-fleet-test-${prefix}-`);
   const dir = join(root.dir, 'fleet');
   const leaks = new LeakWatch();
@@ -73,7 +78,7 @@ export async function createTestFleet(prefix: string, clients: readonly string[]
 
   const init = await runCli(['init', dir], { cwd: root.dir });
   if (init.exitCode !== 0) throw new Error(`init failed: ${init.stderr}`);
-  const edge = await startEdge({ projectDir: dir, port: 0 });
+  const edge = await startEdge({ projectDir: dir, port: 0, allowLoopbackUpstream: options.allowLoopbackUpstream ?? false });
   const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${edge.info.adminUrl}${path}`, {
       method,

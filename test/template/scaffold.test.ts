@@ -103,14 +103,14 @@ describe('a freshly scaffolded project', () => {
   it('its suite and its typecheck fail when a tool breaks or the worker stops failing closed', async () => {
     const dir = await scaffold();
     // whoami now names no client: a type error (Env has no CLIENT_NAME) and a wrong answer.
-    await edit(join(dir, 'src', 'tools.ts'), 'result({ client: env.CLIENT_ID })', "result({ client: env.CLIENT_NAME ?? 'nobody' })");
+    await edit(join(dir, 'src', 'tools.ts'), 'result({ client: caller.client,', "result({ client: env.CLIENT_NAME ?? 'nobody',");
     await edit(join(dir, 'src', 'platform', 'worker.ts'), 'if (missing.length > 0) return', 'if (missing.length < 0) return');
     const { exitCode, report } = await npmTestReport(dir);
     expect(exitCode).not.toBe(0);
     const failed = report.testResults.flatMap((file) => file.assertionResults.filter((test) => test.status === 'failed'));
     expect(failed.map((test) => test.title).sort()).toEqual([
       'a missing required secret (any key of .secrets.template): 503 on /mcp, even with the right key, and /ready names it',
-      'whoami answers each client with its own id',
+      'whoami answers each client with its own id, and names the caller and how they got in',
     ]);
     expect(report.numPassedTests).toBe(6);
     const typecheck = await npm(dir, ['run', 'typecheck']);
@@ -193,7 +193,7 @@ describe('npm run dev -- <client>', () => {
       }),
     );
     try {
-      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'acme' });
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client: 'acme', subject: 'key', via: 'key' });
       seen.length = 0; // /ready probed the upstream, without a credential
       const fetched = await client.callTool({ name: 'fetch_upstream', arguments: {} });
       expect(fetched.structuredContent, JSON.stringify(fetched.content)).toMatchObject({ status: 200, body: 'upstream says hi' });

@@ -609,7 +609,8 @@ describe('project files', () => {
         env: {},
       });
       expect(Object.keys(config).at(-1)).toBe('env');
-      expect(config).not.toHaveProperty('compatibility_flags');
+      // Only the flag OAuth's client metadata documents need (templates/project/src/platform/oauth/).
+      expect(config).toHaveProperty('compatibility_flags', ['global_fetch_strictly_public']);
 
       const secretsTemplate = await readFile(join(dir, '.secrets.template'), 'utf8');
       const keys = secretsTemplate.split('\n').filter((line) => /^[A-Z_]+=/.test(line));
@@ -648,7 +649,7 @@ describe('project files', () => {
     const project = JSON.parse(await readFile(join(templateDir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     // The worker's own code needs only its dependencies; its tests and scripts may use its devDependencies.
     const worker = await packagesImportedBy(['src']);
-    expect(worker).toEqual(['@modelcontextprotocol/server', 'jose', 'zod']);
+    expect(worker).toEqual(['@cloudflare/workers-oauth-provider', '@modelcontextprotocol/server', 'jose', 'zod']);
     for (const name of worker) expect(project.dependencies, name).toHaveProperty([name]);
     const tooling = await packagesImportedBy(['test', 'scripts']);
     expect(tooling).toEqual(['@modelcontextprotocol/client', 'miniflare', 'vitest']);

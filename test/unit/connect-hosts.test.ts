@@ -8,10 +8,14 @@ import {
   type HostServer,
   isHost,
   keyEnvName,
-  keylessReason,
+  OAUTH_ONLY_HOSTS,
   vscodeInputId,
 } from '../../src/ops/connect/host-configs.js';
+import { hostAuthFor } from '../../src/ops/connect/host-modes.js';
 import { COMMON_AUTH_NOTE, hostNotes, keyEnvLines } from '../../src/ops/connect/host-notes.js';
+
+/** Hosts that take the client's key (every one but ChatGPT). */
+const KEY_HOSTS = HOSTS.filter((host) => !OAUTH_ONLY_HOSTS.includes(host));
 
 const KEY = 'mcpf_unit_test_key_do_not_print_0123456789';
 /** `${inner}` as the hosts write it (not a template placeholder). */
@@ -44,6 +48,8 @@ function formFields(text: string): Record<string, unknown> {
 function entryOf(host: (typeof HOSTS)[number], doc: Record<string, unknown>, name: string): { url: unknown; auth: unknown } {
   const get = (path: string[]): unknown => path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
   switch (host) {
+    case 'chatgpt':
+      return { url: get([name, 'MCP Server URL']), auth: get([name, 'Authentication']) };
     case 'claude':
       return { url: get([name, 'Remote MCP server URL']), auth: get([name, 'Header value']) };
     case 'codex':
@@ -83,7 +89,7 @@ describe('host configurations', () => {
     expect(vscodeInputId(acme)).toBe('mcp-fleet-acme-api-key');
   });
 
-  test.each(HOSTS)('%s: parses, points at the URL, and refers to the variable in its own syntax', (host) => {
+  test.each(KEY_HOSTS)('%s: parses, points at the URL, and refers to the variable in its own syntax', (host) => {
     const doc = parsed(host, [acme]);
     const entry = entryOf(host, doc, 'acme');
     expect(entry.url).toBe(acme.url);
@@ -107,19 +113,22 @@ describe('host configurations', () => {
     expect(JSON.stringify(doc)).not.toContain(KEY);
   });
 
-  test.each(HOSTS.filter((host) => host !== 'codex'))('%s: with the key inline it is embedded and nothing refers to a variable', (host) => {
-    const doc = parsed(host, [{ ...acme, key: KEY }]);
-    expect(JSON.stringify(doc)).toContain(KEY);
-    const auth = String(entryOf(host, doc, 'acme').auth);
-    if (host === 'claude-desktop') {
-      // mcp-remote takes the key from the entry's env block.
-      expect((doc.mcpServers as Record<string, { env: Record<string, string> }>).acme?.env).toEqual({ MCP_FLEET_ACME_API_KEY: KEY });
-    } else {
-      expect(auth).toBe(`Bearer ${KEY}`);
-    }
-    if (host === 'vscode') expect(doc.inputs).toBeUndefined();
-    if (host === 'goose') expect((doc.extensions as Record<string, { env_keys: string[] }>).acme?.env_keys).toEqual([]);
-  });
+  test.each(KEY_HOSTS.filter((host) => host !== 'codex'))(
+    '%s: with the key inline it is embedded and nothing refers to a variable',
+    (host) => {
+      const doc = parsed(host, [{ ...acme, key: KEY }]);
+      expect(JSON.stringify(doc)).toContain(KEY);
+      const auth = String(entryOf(host, doc, 'acme').auth);
+      if (host === 'claude-desktop') {
+        // mcp-remote takes the key from the entry's env block.
+        expect((doc.mcpServers as Record<string, { env: Record<string, string> }>).acme?.env).toEqual({ MCP_FLEET_ACME_API_KEY: KEY });
+      } else {
+        expect(auth).toBe(`Bearer ${KEY}`);
+      }
+      if (host === 'vscode') expect(doc.inputs).toBeUndefined();
+      if (host === 'goose') expect((doc.extensions as Record<string, { env_keys: string[] }>).acme?.env_keys).toEqual([]);
+    },
+  );
 
   test('each host has its documented shape', () => {
     expect(parsed('claude-code', [acme])).toEqual({
@@ -168,7 +177,7 @@ describe('host configurations', () => {
   });
 
   test('several clients share one document; an http URL lets mcp-remote use plain HTTP', () => {
-    for (const host of HOSTS) {
+    for (const host of KEY_HOSTS) {
       const doc = parsed(host, [acme, globex]);
       expect(entryOf(host, doc, 'acme').url).toBe(acme.url);
       expect(entryOf(host, doc, 'globex-eu').url).toBe(globex.url);
@@ -178,7 +187,7 @@ describe('host configurations', () => {
   });
 
   test('every host says where the file goes, how the key is read and what its auth supports', () => {
-    for (const host of HOSTS) {
+    for (const host of KEY_HOSTS) {
       const notes = hostNotes(host);
       expect(notes.where.length).toBeGreaterThan(10);
       // Hosts that read a variable name it; Claude's form and Zed take the key itself.
@@ -194,7 +203,7 @@ describe('host configurations', () => {
   });
 
   test("no note says Claude's connectors take OAuth only; each says which plans take the header", () => {
-    const everything = [COMMON_AUTH_NOTE, ...HOSTS.flatMap((host) => [hostNotes(host).where, ...hostNotes(host).auth])].join('\n');
+    const everything = [COMMON_AUTH_NOTE, ...KEY_HOSTS.flatMap((host) => [hostNotes(host).where, ...hostNotes(host).auth])].join('\n');
     expect(everything).not.toMatch(/(claude\.ai|Claude Desktop|Claude)[^.\n]*OAuth only/i);
     const claude = hostNotes('claude').auth.join(' ');
     expect(claude).toMatch(/Pro, Max and Team plans since 2026-08/);
@@ -205,13 +214,36 @@ describe('host configurations', () => {
     expect(hostNotes('zed').keyReference(acme)).toMatch(/--inline-key is required/);
   });
 
-  test('ChatGPT is named as OAuth only, with where OAuth comes from, and is no host to write for', () => {
-    expect(isHost('chatgpt')).toBe(false);
-    expect(keylessReason('chatgpt')).toMatch(/OAuth only/);
-    expect(keylessReason('chatgpt')).toMatch(/OAuth per client is planned/);
-    expect(keylessReason('chatgpt')).toMatch(/workers-oauth-provider/);
-    expect(keylessReason('cursor')).toBeUndefined();
+  test('ChatGPT signs in with OAuth only: a key-only client cannot be reached from it, an oauth client can', () => {
+    expect(isHost('chatgpt')).toBe(true);
+    expect(hostAuthFor('chatgpt', ['key'])).toMatchObject({ mode: 'none' });
+    expect(hostAuthFor('chatgpt', ['key', 'oauth'])).toMatchObject({ mode: 'oauth' });
+    const form = parsed('chatgpt', [{ ...acme, oauth: true }]).acme as Record<string, string>;
+    expect(form).toEqual({ Name: 'acme', 'MCP Server URL': acme.url, Authentication: 'OAuth' });
   });
+
+  test('Cursor uses OAuth once the client offers it (it drops configured headers then); other hosts keep the key', () => {
+    expect(hostAuthFor('cursor', ['key', 'oauth']).mode).toBe('oauth');
+    expect(hostAuthFor('cursor', ['key']).mode).toBe('key');
+    expect(hostAuthFor('claude', ['key', 'oauth']).mode).toBe('oauth');
+    expect(hostAuthFor('claude-code', ['key', 'oauth']).mode).toBe('key');
+    expect(hostAuthFor('vscode', ['oauth']).mode).toBe('oauth');
+    // Zed documents no OAuth sign-in for remote servers: an oauth-only client is out of its reach.
+    expect(hostAuthFor('zed', ['oauth']).mode).toBe('none');
+  });
+
+  test.each(KEY_HOSTS.filter((host) => hostAuthFor(host, ['oauth']).mode === 'oauth'))(
+    '%s: an OAuth entry carries no credential and no reference to one',
+    (host) => {
+      const doc = parsed(host, [{ ...acme, oauth: true, key: KEY }]);
+      const text = JSON.stringify(doc);
+      expect(entryOf(host, doc, 'acme').url ?? text).toBeTruthy();
+      expect(text).toContain(acme.url);
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain('MCP_FLEET_ACME_API_KEY');
+      expect(text).not.toMatch(/Bearer/);
+    },
+  );
 
   test('the new hosts have their documented shapes', () => {
     expect(parsed('codex', [acme])).toEqual({ mcp_servers: { acme: { url: acme.url, bearer_token_env_var: 'MCP_FLEET_ACME_API_KEY' } } });

@@ -153,6 +153,7 @@ describe('project commands --json', () => {
       worker: 'acme-mcp',
       dataset: null,
       url: null,
+      auth: ['key'],
       secrets: withExtra({ file: 'invalid' as const, missing: [], empty: [], error: 'line 2: expected KEY=VALUE' }),
     });
     expect(printed(listJson([listing]))).toEqual([
@@ -163,6 +164,7 @@ describe('project commands --json', () => {
         worker: 'acme-mcp',
         dataset: null,
         url: null,
+        auth: ['key'],
         secrets: { file: 'invalid', missing: [], empty: [], error: 'line 2: expected KEY=VALUE' },
       },
     ]);

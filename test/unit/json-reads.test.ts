@@ -75,6 +75,7 @@ describe('status --json', () => {
   const unread: ClientStatus = withExtra({
     client: 'acme',
     worker: 'acme-mcp',
+    auth: ['key'],
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -110,6 +111,7 @@ describe('status --json', () => {
       clients: [
         {
           client: 'acme',
+          auth: ['key'],
           worker: 'acme-mcp',
           exists: null,
           versionId: null,
@@ -165,6 +167,8 @@ describe('connect --json', () => {
           envName: 'MCP_FLEET_ACME_API_KEY',
           secretsPath: '/project/.secrets.acme',
           keyEmbedded: false,
+          auth: 'key' as const,
+          authWhy: 'the bearer key as a header',
           file: withExtra({ path: 'out/acme/mcp-server.json', mode: 0o600 }),
         }),
         {
@@ -174,6 +178,8 @@ describe('connect --json', () => {
           envName: 'MCP_FLEET_BETA_API_KEY',
           secretsPath: '/project/.secrets.beta',
           keyEmbedded: false,
+          auth: 'key' as const,
+          authWhy: '',
           file: null,
           error: { message: 'no URL for beta', exitCode: 2 },
         },
@@ -193,6 +199,8 @@ describe('connect --json', () => {
           urlSource: 'target',
           envName: 'MCP_FLEET_ACME_API_KEY',
           keyEmbedded: false,
+          auth: 'key',
+          authWhy: 'the bearer key as a header',
           file: { path: 'out/acme/mcp-server.json', mode: '0600' },
           config: {
             url: 'https://acme-mcp.example.workers.dev/mcp',
@@ -206,6 +214,8 @@ describe('connect --json', () => {
           urlSource: null,
           envName: 'MCP_FLEET_BETA_API_KEY',
           keyEmbedded: false,
+          auth: 'key',
+          authWhy: '',
           file: null,
           config: null,
           error: { message: 'no URL for beta', exitCode: 2 },

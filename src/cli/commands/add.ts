@@ -1,5 +1,5 @@
 import { defineCommand, optionalArg } from '../define.js';
-import { flag, repeatable, targetOptions, yes } from '../options.js';
+import { flag, repeatable, targetOptions, text, yes } from '../options.js';
 
 export const add = defineCommand({
   name: 'add',
@@ -17,6 +17,10 @@ export const add = defineCommand({
     newKey: flag('--new-key', 'generate a new API_KEY even when the worker already runs (its callers then need the new key)'),
     yes: yes('never ask for a value at a terminal: what --set and --from-env do not give stays missing'),
     force: flag('--force', 'replace an existing .secrets.<client> (a backup is kept)'),
+    auth: text(
+      '--auth <modes>',
+      'how callers prove who they are: a comma list of key (default), oauth, jwt; oauth and jwt create its identity namespace on the target',
+    ),
     deploy: flag('--deploy', 'deploy the new client right away (its first version carries its secrets), then verify it'),
     ...targetOptions,
   },
@@ -27,6 +31,11 @@ export const add = defineCommand({
       what: 'a client: its env section and .secrets.acme, UPSTREAM_TOKEN from the environment, API_KEY generated',
     },
     { env: 'UPSTREAM_TOKEN=tok-globex', args: 'add globex --from-env --deploy --local', what: 'and deploy it to the local edge at once' },
+    {
+      env: 'UPSTREAM_TOKEN=tok-initech',
+      args: 'add initech --from-env --auth key,oauth --local',
+      what: 'a client whose people sign in with OAuth (for ChatGPT and Claude connectors), its key still working',
+    },
   ],
   access: 'write',
   run: async ({ args, flags, ctx }) => (await import('../run/add.js')).runAdd(ctx, { ...args, ...flags }),

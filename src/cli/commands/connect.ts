@@ -9,7 +9,7 @@ export const connect = defineCommand({
   args: [clientsArg('clients to connect (or --all)')],
   options: {
     all,
-    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')} (not chatgpt: OAuth only)`),
+    for: text('--for <host>', `the MCP host: ${HOSTS.join(', ')} (chatgpt: OAuth only, for clients that offer it)`),
     inlineKey: flag(
       '--inline-key',
       'embed the key itself (only at a terminal, or with --yes); by default the configuration refers to MCP_FLEET_<CLIENT>_API_KEY',

@@ -1,5 +1,6 @@
 import type { CommandGroup, DeclaredCommand } from '../define.js';
 import { add } from './add.js';
+import { auth } from './auth.js';
 import { connect } from './connect.js';
 import { demo } from './demo.js';
 import { deploy } from './deploy.js';
@@ -14,7 +15,9 @@ import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsStatus } from './secrets.js';
 import { status } from './status.js';
+import { tokensGroup, tokensIssue, tokensList, tokensRevoke } from './tokens.js';
 import { upgradeConfig } from './upgrade-config.js';
+import { usersGroup, usersInvite, usersList, usersRevoke } from './users.js';
 import { verify } from './verify.js';
 
 /**
@@ -22,7 +25,7 @@ import { verify } from './verify.js';
  * declaration loads its op with import() only when it runs, so `--version`, `--help` and light
  * commands never pay for the Cloudflare SDK, miniflare or execa.
  */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [secretsGroup, localGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [secretsGroup, usersGroup, tokensGroup, localGroup];
 
 export const COMMANDS: readonly DeclaredCommand[] = [
   init,
@@ -39,6 +42,13 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   secretsStatus,
   secretsRotate,
   secretsRetire,
+  auth,
+  usersInvite,
+  usersList,
+  usersRevoke,
+  tokensIssue,
+  tokensList,
+  tokensRevoke,
   status,
   connect,
   logs,

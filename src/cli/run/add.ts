@@ -1,4 +1,5 @@
 import type { Target } from '../../cloudflare/target.js';
+import type { AuthMode } from '../../config/auth-modes.js';
 import type { PresenceCheck } from '../../ops/project/worker-presence.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
@@ -14,6 +15,7 @@ export interface AddRequest {
   newKey: boolean;
   force: boolean;
   deploy: boolean;
+  auth: string | undefined;
   local: boolean;
   remote: boolean;
 }
@@ -44,10 +46,13 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
     import('../../ui/json/project.js'),
   ]);
   const set = parseSetFlags(request.set);
+  const { parseModes, needsIdentityStore } = await import('../../config/auth-modes.js');
+  const modes = request.auth === undefined ? undefined : parseModes(request.auth);
   const fleet = await loadFleet(ctx.cwd);
   const client = request.client ?? fleet.topLevelName ?? '';
   // With --deploy, what the deploy needs is checked before anything is written, so a refusal changes nothing.
-  const target = request.deploy ? await resolveFleetTarget(ctx, fleet, request) : await configuredTarget(ctx, fleet, request);
+  const needsTarget = request.deploy || (modes !== undefined && needsIdentityStore(modes));
+  const target = needsTarget ? await resolveFleetTarget(ctx, fleet, request) : await configuredTarget(ctx, fleet, request);
   const result = await addClient({
     fleet,
     client,
@@ -63,7 +68,8 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
     presence: await presenceOn(target),
     requireComplete: request.deploy ? '--deploy' : undefined,
   });
-  if (!request.deploy) ctx.output.result(addJson(result));
+  const auth = modes === undefined ? undefined : await setModes(ctx, client, modes, target);
+  if (!request.deploy) ctx.output.result({ ...addJson(result), ...(auth ? { auth } : {}) });
   renderAdd(ctx.output, fleet.configPath, result, request.deploy);
   if (!request.deploy) return ExitCode.ok;
   const { deployOp } = await import('./deploy.js');
@@ -72,4 +78,19 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   const deployed = await runFleetOp(run, await deployOp(run, 1, rollout));
   ctx.output.result(addJson(result, deployed.json));
   return deployed.exitCode;
+}
+
+/** `add --auth`: the new client's modes, set as `auth` sets them (its identity namespace and signing key made once). */
+async function setModes(ctx: CommandContext, client: string, modes: AuthMode[], target: Target | undefined) {
+  const [{ loadFleet, findClient }, { changeAuthModes }, { createKvApi }] = await Promise.all([
+    import('../../fleet/fleet.js'),
+    import('../../ops/identity/modes.js'),
+    import('../../cloudflare/kv.js'),
+  ]);
+  const fleet = await loadFleet(ctx.cwd);
+  const found = findClient(fleet, client);
+  if (!found) return undefined;
+  const change = await changeAuthModes({ fleet, client: found, modes, kv: target ? createKvApi(target) : undefined });
+  ctx.output.info(`auth modes: ${change.after.join(',')}${change.namespace?.bound ? ` (identity namespace ${change.namespace.id})` : ''}`);
+  return { modes: change.after, identityNamespace: change.namespace?.id ?? null, signingKey: change.signingKey };
 }

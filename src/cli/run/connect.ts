@@ -1,4 +1,4 @@
-import { HOSTS, KEYLESS_HOSTS, keylessReason } from '../../ops/connect/hosts.js';
+import { HOSTS } from '../../ops/connect/hosts.js';
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { type ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
@@ -20,12 +20,10 @@ export interface ConnectRequest {
 export async function runConnect(ctx: CommandContext, request: ConnectRequest): Promise<ExitCode> {
   const { isHost, HOST_FORMATS, documentText } = await import('../../ops/connect/host-configs.js');
   const host = request.for;
-  const keyless = host === undefined ? undefined : keylessReason(host);
-  if (keyless !== undefined) throw usageError(`--for ${host}: ${keyless}`, `Hosts that can send the key: ${HOSTS.join(', ')}.`);
   if (host === undefined || !isHost(host)) {
     throw usageError(
       host === undefined ? '--for is required: which MCP host is the configuration for?' : `--for ${host}: not a host mcp-fleet knows`,
-      `One of: ${HOSTS.join(', ')} (json: a neutral {url, transport, headers}). Not ${Object.keys(KEYLESS_HOSTS).join(', ')}: OAuth only.`,
+      `One of: ${HOSTS.join(', ')} (json: a neutral {url, transport, headers}).`,
     );
   }
   const format = HOST_FORMATS[host];

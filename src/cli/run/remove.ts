@@ -1,5 +1,6 @@
 import type { Target } from '../../cloudflare/target.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
+import { identityNamespaceOf } from '../../ops/identity/store.js';
 import { targetName } from '../../ops/project/delete-worker.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
@@ -54,6 +55,9 @@ export async function runRemove(ctx: CommandContext, request: RemoveRequest): Pr
   ]);
   // The worker goes first, so that a failed delete leaves the client fully in place and the command can simply be re-run.
   const worker = target ? await deleteWorker(createWorkersApi(target), found.workerName) : undefined;
+  // Its people's grants, invitations and token revocations go with the worker: nothing else reads them.
+  const namespace = target ? identityNamespaceOf(found) : undefined;
+  if (target && namespace) await (await import('../../cloudflare/kv.js')).createKvApi(target).deleteNamespace(namespace);
   const result = await removeClient(fleet, found.name);
   ctx.output.result(removeJson(result, worker, fate === 'keep'));
   renderRemove(ctx.output, fleet.configPath, result, {

@@ -6,9 +6,11 @@ import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
+import { clientModes } from '../identity/store.js';
 import { missingSecretsHint } from '../secrets/preflight.js';
 import { clientUrl, type UrlSource, type WorkerUrlSource } from '../verify/client-urls.js';
 import { documentText, HOST_FORMATS, type Host, type HostServer, keyEnvName } from './host-configs.js';
+import { type HostAuth, hostAuthFor } from './host-modes.js';
 import type { EntryChange } from './merge-config.js';
 
 /** A file written for one client: mode 0600 when it holds the key, 0644 when it only refers to it. */
@@ -31,6 +33,9 @@ export interface ConnectEntry extends ClientOutcome {
   envName: string;
   secretsPath: string;
   keyEmbedded: boolean;
+  /** How the host signs in at this client's worker, and why (from the client's modes and the host's documented behaviour). */
+  auth: HostAuth;
+  authWhy: string;
   file: WrittenConfig | null;
 }
 
@@ -66,20 +71,32 @@ export async function connectClients(options: ConnectOptions): Promise<ConnectRe
       envName: keyEnvName(client.name),
       secretsPath: client.secretsPath,
       keyEmbedded: options.inlineKey,
+      auth: 'key',
+      authWhy: '',
       file: null,
     }),
     work: async (client, result) => {
+      const choice = hostAuthFor(options.host, clientModes(client));
+      if (choice.mode === 'none')
+        throw usageError(
+          `${HOST_FORMATS[options.host].label} cannot reach ${client.name}: ${choice.why}`,
+          `Offer OAuth, then deploy: ${commandLine('auth', client.name, [...new Set([...clientModes(client), 'oauth'])].join(','))} && ${commandLine('deploy', client.name)}`,
+        );
+      result.auth = choice.mode;
+      result.authWhy = choice.why;
+      const oauth = choice.mode === 'oauth';
+      result.keyEmbedded = options.inlineKey && !oauth;
       const base = await clientUrl(client, options.target, options.overrides);
       result.url = `${base.url}/mcp`;
       result.urlSource = base.source;
-      const server: HostServer = { name: client.name, url: result.url, envName: result.envName };
-      if (options.inlineKey) server.key = await readApiKey(client);
+      const server: HostServer = { name: client.name, url: result.url, envName: result.envName, ...(oauth ? { oauth } : {}) };
+      if (options.inlineKey && !oauth) server.key = await readApiKey(client);
       if (options.write?.kind === 'dir') {
         if (format.fileName === null) throw usageError(`${format.label} is set up in its UI: there is no file to write`);
         const dir = join(options.write.dir, client.name);
-        const mode = options.inlineKey ? 0o600 : 0o644;
+        const mode = server.key !== undefined ? 0o600 : 0o644;
         // A directory that will hold a key is private too.
-        await mkdir(dir, { recursive: true, mode: options.inlineKey ? 0o700 : 0o755 });
+        await mkdir(dir, { recursive: true, mode: server.key !== undefined ? 0o700 : 0o755 });
         const path = join(dir, format.fileName);
         await writeFileAtomic(path, documentText(format, [server]), { mode });
         result.file = { path, mode };

@@ -8,7 +8,7 @@ import type { HostFormat, HostServer } from './host-types.js';
 import type { Host } from './hosts.js';
 
 export type { HostFormat, HostInput, HostServer, KeyPlacement } from './host-types.js';
-export { HOSTS, type Host, isHost, keylessReason } from './hosts.js';
+export { HOSTS, type Host, isHost, OAUTH_ONLY_HOSTS } from './hosts.js';
 
 /**
  * The configuration each MCP host reads to reach a client's worker, as that host documents it
@@ -29,18 +29,18 @@ export function hostDocument(format: HostFormat, servers: readonly HostServer[])
   if (format.section === null) {
     // One server: its entry; several: the same, by client name.
     const [only] = servers;
-    return servers.length === 1 && only ? format.entry(only) : Object.fromEntries(servers.map((s) => [s.name, format.entry(s)]));
+    return servers.length === 1 && only ? entryOf(format, only) : Object.fromEntries(servers.map((s) => [s.name, entryOf(format, s)]));
   }
-  const inputs = servers.flatMap((s) => format.input?.(s) ?? []);
+  const inputs = servers.flatMap((s) => (s.oauth ? [] : (format.input?.(s) ?? [])));
   return {
-    [format.section]: Object.fromEntries(servers.map((s) => [s.name, format.entry(s)])),
+    [format.section]: Object.fromEntries(servers.map((s) => [s.name, entryOf(format, s)])),
     ...(inputs.length === 0 ? {} : { inputs }),
   };
 }
 
 /** The document as the text of its file (JSON with two-space indent, YAML, TOML or form lines), ending in a newline. */
 export function documentText(format: HostFormat, servers: readonly HostServer[]): string {
-  if (format.syntax === 'form') return `${servers.map((s) => formText(format.entry(s))).join('\n\n')}\n`;
+  if (format.syntax === 'form') return `${servers.map((s) => formText(entryOf(format, s))).join('\n\n')}\n`;
   const document = hostDocument(format, servers);
   if (format.syntax === 'yaml') return yamlText(document);
   if (format.syntax === 'toml') return tomlText(document);
@@ -61,4 +61,27 @@ function formText(fields: Record<string, unknown>): string {
   return Object.entries(fields)
     .map(([field, value]) => `${field}: ${String(value)}`)
     .join('\n');
+}
+
+/** Fields through which an entry hands a host a credential; an OAuth entry has none of them. */
+const CREDENTIAL_FIELDS = ['headers', 'bearer_token_env_var', 'env_keys', 'env', 'Request header', 'Header value'];
+
+/**
+ * A server's entry. For a host that signs in with OAuth it is the same entry without any
+ * credential: the host finds the worker's OAuth metadata itself and opens its sign-in page
+ * (mcp-remote too, once no --header is given).
+ */
+export function entryOf(format: HostFormat, server: HostServer): Record<string, unknown> {
+  const entry = format.entry(server);
+  if (!server.oauth) return entry;
+  const bare: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(entry)) {
+    if (CREDENTIAL_FIELDS.includes(field)) continue;
+    bare[field] = field === 'args' && Array.isArray(value) ? withoutHeaderArgs(value) : value;
+  }
+  return format.syntax === 'form' ? { ...bare, Authentication: 'OAuth' } : bare;
+}
+
+function withoutHeaderArgs(args: readonly unknown[]): unknown[] {
+  return args.filter((_, index) => args[index] !== '--header' && args[index - 1] !== '--header');
 }

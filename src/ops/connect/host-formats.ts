@@ -35,6 +35,17 @@ const claude: HostFormat = {
   }),
 };
 
+/** ChatGPT (developer mode → Create connector): OAuth only, so the form has no credential field. */
+const chatgpt: HostFormat = {
+  host: 'chatgpt',
+  label: 'ChatGPT (connectors)',
+  fileName: null,
+  syntax: 'form',
+  key: 'typed',
+  section: null,
+  entry: (s) => ({ Name: s.name, 'MCP Server URL': s.url, Authentication: 'OAuth' }),
+};
+
 const claudeCode: HostFormat = {
   host: 'claude-code',
   label: 'Claude Code',
@@ -191,6 +202,7 @@ const neutral: HostFormat = {
 };
 
 export const FORMATS: Readonly<Record<Host, HostFormat>> = {
+  chatgpt,
   claude,
   'claude-code': claudeCode,
   'claude-desktop': claudeDesktop,

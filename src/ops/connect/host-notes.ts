@@ -15,11 +15,27 @@ export interface HostNotes {
   auth: string[];
 }
 
-/** Everywhere: the worker takes a static bearer key and serves no OAuth, so hosts that sign in only with OAuth cannot use it. */
+/** Everywhere: which hosts need OAuth, and how a client offers it. */
 export const COMMON_AUTH_NOTE =
-  "The worker takes its key as a bearer header and offers no OAuth yet: a host that can only sign in with OAuth (ChatGPT's connectors; Claude on Enterprise plans) cannot use it.";
+  "A host that can only sign in with OAuth (ChatGPT's connectors; Claude on Enterprise plans) needs a client with oauth among its modes: mcp-fleet auth <client> key,oauth, then deploy; people then sign in with an invitation (users invite) or their company's identity provider.";
+
+/** What a person does when the host signs in with OAuth at a client's worker. */
+export const OAUTH_STEPS = [
+  "The host finds the worker's OAuth metadata itself, registers (a Client ID Metadata Document, or dynamic registration) and opens the client's sign-in page in a browser.",
+  'There the person enters the invitation code from `mcp-fleet users invite <client> <email>`, or signs in with their company identity provider when the client has one; whoami then names them.',
+  'Offboarding one person: `mcp-fleet users revoke <client> <email>`; everyone else keeps working.',
+];
 
 const NOTES: Readonly<Record<Host, HostNotes>> = {
+  chatgpt: {
+    where:
+      'ChatGPT: Settings → Apps & Connectors → Advanced settings → turn on Developer mode, then Create (a workspace admin publishes it for Business and Enterprise); enter the fields below and choose OAuth',
+    keyReference: () => 'ChatGPT takes no key: it signs in with OAuth',
+    auth: [
+      'ChatGPT sends no custom header: it signs in with OAuth only (it prefers a Client ID Metadata Document, then dynamic registration), so the client needs oauth among its modes.',
+      "ChatGPT connects from OpenAI's cloud: the URL must be public (https). A worker on the local edge cannot be reached from there.",
+    ],
+  },
   claude: {
     where:
       'claude.ai, Claude Desktop or the mobile app: Settings → Connectors → Add custom connector (on Team plans an Owner adds it for the organization); enter the fields below',

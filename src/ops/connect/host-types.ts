@@ -10,6 +10,8 @@ export interface HostServer {
   envName: string;
   /** The key itself, only with --inline-key. */
   key?: string;
+  /** The host signs in with OAuth at this client's worker: the entry carries no credential at all. */
+  oauth?: boolean;
 }
 
 /**

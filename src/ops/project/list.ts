@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import type { AuthMode } from '../../config/auth-modes.js';
 import { defaultWorkerProblem, type Fleet } from '../../fleet/fleet.js';
 import { envNameProblem } from '../../fleet/names.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
 import { checkCompleteness } from '../../secrets/template.js';
 import { describeError } from '../../util/errors.js';
 import { exists } from '../../util/files.js';
+import { clientModes } from '../identity/store.js';
 
 export interface ClientListing {
   client: string;
@@ -13,6 +15,8 @@ export interface ClientListing {
   worker: string;
   dataset: string | null;
   url: string | null;
+  /** How callers prove who they are (vars.AUTH_MODES; the key alone without it). */
+  auth: AuthMode[];
   secrets: {
     /** present: the file exists and parses; absent: no file; invalid: it does not parse. */
     file: 'present' | 'absent' | 'invalid';
@@ -36,7 +40,15 @@ export async function listClients(fleet: Fleet, urlOf?: (worker: string) => Prom
         secrets = { file: 'invalid', missing: [], empty: [], error: describeError(error) };
       }
       const url = urlOf ? await urlOf(client.workerName).catch(() => null) : null;
-      return { client: client.name, env: client.envName ?? null, worker: client.workerName, dataset: client.dataset ?? null, url, secrets };
+      return {
+        client: client.name,
+        env: client.envName ?? null,
+        worker: client.workerName,
+        dataset: client.dataset ?? null,
+        url,
+        auth: clientModes(client),
+        secrets,
+      };
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { apiKeyProblem, MIN_API_KEY_BYTES } from '../../secrets/api-key.js';
+import { LOCAL_ONLY_SECRETS, parseSigningKey, workerSecrets } from '../../secrets/jwt-keys.js';
 import { readSecretsFile, type SecretsFile } from '../../secrets/secrets-file.js';
 import { checkCompleteness, describeIncomplete, isComplete } from '../../secrets/template.js';
 import { FleetError, usageError } from '../../util/errors.js';
@@ -94,15 +95,36 @@ export function assertUsableApiKey(client: Client, file: Pick<SecretsFile, 'valu
   }
 }
 
-/** The entries worth sending: empty values of optional keys are left out (a required one fails assertComplete first). */
-export function valuesToSend(values: ReadonlyMap<string, string>): { send: Map<string, string>; skippedEmpty: string[] } {
-  const send = new Map<string, string>();
+/**
+ * The entries worth sending: empty values of optional keys are left out (a required one fails
+ * assertComplete first), and the private JWT signing keys never leave the file: the worker gets
+ * their public halves as JWT_PUBLIC_KEYS instead (secrets/jwt-keys.ts). A signing key that is no
+ * Ed25519 private key is bad input naming the file and line.
+ */
+export function valuesToSend(
+  values: ReadonlyMap<string, string>,
+  file?: Pick<SecretsFile, 'lines'> & { name: string },
+): { send: Map<string, string>; skippedEmpty: string[] } {
   const skippedEmpty: string[] = [];
+  const given: Record<string, string> = {};
   for (const [key, value] of values) {
     if (value === '') skippedEmpty.push(key);
-    else send.set(key, value);
+    else given[key] = value;
   }
-  return { send, skippedEmpty };
+  for (const key of LOCAL_ONLY_SECRETS) {
+    const value = given[key];
+    if (value === undefined) continue;
+    try {
+      parseSigningKey(value);
+    } catch (error) {
+      const line = file?.lines.get(key);
+      throw usageError(
+        `${file?.name ?? 'the secrets file'}${line === undefined ? '' : `:${line}`}: ${key} ${(error as Error).message}; nothing was sent`,
+        `Delete that line and let mcp-fleet make a new key: ${commandLine('auth', '<client>', 'key,jwt')}`,
+      );
+    }
+  }
+  return { send: new Map(Object.entries(workerSecrets(given))), skippedEmpty };
 }
 
 /**
@@ -130,5 +152,5 @@ export async function readSecretsToSend(fleet: Fleet, client: Client): Promise<{
   assertComplete(fleet, client, file.values);
   assertUsableApiKey(client, file);
   await assertNoUnsettledRotation(fleet, client, file.values);
-  return valuesToSend(file.values);
+  return valuesToSend(file.values, { lines: file.lines, name: basename(client.secretsPath) });
 }

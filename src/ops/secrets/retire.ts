@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { SecretsApi } from '../../cloudflare/api.js';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
+import { SIGNING_KEY, SIGNING_KEY_PREVIOUS } from '../../secrets/jwt-keys.js';
 import { updateSecretsFile } from '../../secrets/secrets-file.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
@@ -15,6 +16,7 @@ import { clientUrl } from '../verify/client-urls.js';
 import { notDeployed } from './not-deployed.js';
 import { changeSecrets } from './on-live-code.js';
 import { assertNoUnsettledRotation, readRequiredSecretsFile } from './preflight.js';
+import { workerChanges } from './rotate.js';
 import { keysFromBackups, proveRotation, type RotationProof } from './rotation/proof.js';
 
 export interface RetireOptions {
@@ -60,14 +62,38 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
     async work(client, result, progress) {
       // Retire writes the file as rotate does: the same refusal of a tracked file.
       await refuseIfTracked(fleet.dir, client.secretsPath);
-      const file = await readRequiredSecretsFile(fleet, client);
+      let file = await readRequiredSecretsFile(fleet, client);
       await assertNoUnsettledRotation(fleet, client, file.values);
       const previous = file.values.get(PREVIOUS_API_KEY);
       const current = file.values.get(API_KEY);
       const names = await api.listSecretNames(client.workerName);
       if (names === undefined) throw notDeployed(client, api.target);
       const onWorker = names.includes(PREVIOUS_API_KEY);
+      // The signing key's grace ends with the key's: the worker's key set shrinks to the current key, then the file forgets the old one.
+      const signing = file.values.get(SIGNING_KEY);
+      if (file.values.has(SIGNING_KEY_PREVIOUS) && signing) {
+        progress('working', `retiring ${SIGNING_KEY_PREVIOUS}: tokens it signed stop opening the worker`);
+        const change = await changeSecrets(
+          api,
+          client.workerName,
+          workerChanges(
+            new Map([
+              [SIGNING_KEY, signing],
+              [SIGNING_KEY_PREVIOUS, null],
+            ]),
+          ),
+          { reason: `secrets retire ${SIGNING_KEY_PREVIOUS}`, progress: (detail) => progress('working', detail) },
+        );
+        if (change.outcome === 'missing') throw notDeployed(client, api.target);
+        file = await updateSecretsFile(file, new Map([[SIGNING_KEY_PREVIOUS, null]]), basename(client.secretsPath));
+        result.retired = true;
+      }
       if (previous === undefined && !onWorker) {
+        if (result.retired) {
+          result.ok = true;
+          progress('done', `${SIGNING_KEY_PREVIOUS} retired`);
+          return;
+        }
         result.ok = true;
         progress('skipped', 'no previous key in a grace period, in the file or on the worker');
         return;

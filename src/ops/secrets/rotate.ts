@@ -4,6 +4,7 @@ import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/
 import { apiKeyProblem } from '../../secrets/api-key.js';
 import { generateApiKey } from '../../secrets/generate.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
+import { generateSigningKey, LOCAL_ONLY_SECRETS, PUBLIC_KEYS, SIGNING_KEY, workerSecrets } from '../../secrets/jwt-keys.js';
 import { backupSecretsFile, readSecretsFile, updateSecretsFile } from '../../secrets/secrets-file.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { FleetError, usageError } from '../../util/errors.js';
@@ -22,7 +23,7 @@ import { readRequiredSecretsFile } from './preflight.js';
 import { clearPendingRotation, pendingRotationPath, readPendingRotation, writePendingRotation } from './rotation/pending.js';
 import { keysFromBackups, proveRotation, type RotationProof } from './rotation/proof.js';
 import { pushFailure } from './rotation/push-failure.js';
-import { assertRotatableKey, isGeneratedKey } from './rotation/value.js';
+import { assertRotatableKey, isGeneratedKey, PREVIOUS_SLOT } from './rotation/value.js';
 
 export interface RotateOptions {
   fleet: Fleet;
@@ -149,14 +150,15 @@ async function rotateOne(
   } else {
     oldValue = file.values.get(key);
     // The previous key keeps opening the worker as API_KEY_PREVIOUS, so it must obey the key rules too.
-    const weak = grace && oldValue !== undefined && oldValue !== '' ? apiKeyProblem(oldValue) : undefined;
+    const weak = grace && key === API_KEY && oldValue !== undefined && oldValue !== '' ? apiKeyProblem(oldValue) : undefined;
     if (weak !== undefined) {
       throw usageError(
         `${fileName}:${file.lines.get(key)}: --grace would keep the current ${key} opening the worker as ${PREVIOUS_API_KEY}, but it ${weak}; nothing was changed`,
         `Rotate without --grace (the current key stops working at once): ${commandLine('secrets', 'rotate', client.name)}`,
       );
     }
-    if (isGeneratedKey(key)) newValue = (options.generate ?? generateApiKey)();
+    if (key === SIGNING_KEY) newValue = await generateSigningKey();
+    else if (isGeneratedKey(key)) newValue = (options.generate ?? generateApiKey)();
     else if (supplied === undefined || supplied === '') throw usageError(`no new ${key} given for ${client.name}; nothing was changed`);
     else if (supplied === oldValue)
       throw usageError(`the new ${key} given for ${client.name} is the one ${fileName} already has; nothing was changed`);
@@ -177,11 +179,11 @@ async function rotateOne(
 
   progress(
     'working',
-    `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_API_KEY})` : ''}`,
+    `pushing the new ${key}${grace && oldValue !== undefined ? ` (the previous one stays valid as ${PREVIOUS_SLOT[key]})` : ''}`,
   );
   let outcome: 'ok' | 'missing';
   try {
-    const change = await changeSecrets(api, client.workerName, changes, {
+    const change = await changeSecrets(api, client.workerName, workerChanges(changes), {
       reason: `secrets rotate ${key}`,
       progress: (detail) => progress('working', detail),
     });
@@ -253,7 +255,25 @@ async function rotateOne(
  */
 export function rotationChanges(key: string, newValue: string, oldValue: string | undefined, grace: boolean): Map<string, string | null> {
   const changes = new Map<string, string | null>([[key, newValue]]);
-  if (key !== API_KEY) return changes;
-  changes.set(PREVIOUS_API_KEY, grace && oldValue !== undefined && oldValue !== newValue ? oldValue : null);
+  const slot = PREVIOUS_SLOT[key];
+  if (slot === undefined) return changes;
+  changes.set(slot, grace && oldValue !== undefined && oldValue !== newValue ? oldValue : null);
   return changes;
+}
+
+/**
+ * What the worker gets of a rotation: the same changes, except that the private signing keys
+ * stay in the file and the worker gets the public halves of the ones that remain (one
+ * JWT_PUBLIC_KEYS, set in the same bulk request, so no moment has neither key valid).
+ */
+export function workerChanges(changes: ReadonlyMap<string, string | null>): Map<string, string | null> {
+  if (!changes.has(SIGNING_KEY)) return new Map(changes);
+  const out = new Map([...changes].filter(([name]) => !LOCAL_ONLY_SECRETS.includes(name)));
+  const kept: Record<string, string> = {};
+  for (const name of LOCAL_ONLY_SECRETS) {
+    const value = changes.get(name);
+    if (typeof value === 'string') kept[name] = value;
+  }
+  out.set(PUBLIC_KEYS, workerSecrets(kept)[PUBLIC_KEYS] ?? null);
+  return out;
 }

@@ -1,5 +1,6 @@
 import { isCloudflareApiError, type SecretsApi } from '../../cloudflare/api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
+import { LOCAL_ONLY_SECRETS, workerSecrets } from '../../secrets/jwt-keys.js';
 import { readSecretsFile } from '../../secrets/secrets-file.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
@@ -62,9 +63,16 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
     }),
     async work(client, result) {
       const file = await readSecretsFile(client.secretsPath);
-      const local = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
+      const given = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
+      result.missingLocally = fleet.requiredKeys.filter((key) => !given.has(key));
+      // Compared as the worker holds them: the private signing keys stay here, their public half is sent.
+      let local: Map<string, string>;
+      try {
+        local = new Map(Object.entries(workerSecrets(Object.fromEntries(given))));
+      } catch {
+        local = new Map([...given].filter(([key]) => !LOCAL_ONLY_SECRETS.includes(key)));
+      }
       result.local = [...local.keys()];
-      result.missingLocally = fleet.requiredKeys.filter((key) => !local.has(key));
       result.pendingRotation = (await readPendingRotation(fleet.dir, client.name))?.key;
       const remote = await api.listSecretNames(client.workerName).catch((error: unknown) => {
         if (isCloudflareApiError(error) && error.unreachable) result.unreachable = true;

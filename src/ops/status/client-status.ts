@@ -1,6 +1,8 @@
+import type { AuthMode } from '../../config/auth-modes.js';
 import type { Client } from '../../fleet/fleet.js';
 import type { ClientSettings } from '../deploy/rollout/client-settings.js';
 import type { ClientOutcome } from '../fleet/runner.js';
+import { clientModes } from '../identity/store.js';
 import { type CodeState, codeVerdict, driftOf, expectedTag } from './drift.js';
 import type { RemoteState } from './remote.js';
 
@@ -17,6 +19,8 @@ export interface TrafficShare {
 export interface ClientStatus extends ClientOutcome {
   client: string;
   worker: string;
+  /** How callers prove who they are, as its section says (vars.AUTH_MODES). */
+  auth: AuthMode[];
   /** undefined when it could not be read. */
   exists: boolean | undefined;
   /** The live version (the biggest share of the live deployment). */
@@ -51,6 +55,7 @@ export function emptyStatus(client: Client, settings: ClientSettings): ClientSta
   return {
     client: client.name,
     worker: client.workerName,
+    auth: clientModes(client),
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,

@@ -22,6 +22,9 @@ export interface WhoamiResult {
   ms: number;
   /** The client the worker says it serves (`client` of the tool's JSON answer). */
   client: string | undefined;
+  /** Who the worker says is calling and how they got in (`subject`, `via`), when it says. */
+  subject?: string;
+  via?: string;
   /** Why no client name could be read, when it could not. */
   error: string | undefined;
 }
@@ -140,14 +143,21 @@ async function callWhoami(client: Client, tool: string, timeoutMs: number, redac
     .join('')
     .trim();
   if (result.isError === true) return { ms, client: undefined, error: `${tool} answered with an error: ${truncate(redact(text))}` };
-  const named = readClient(result.structuredContent) ?? readClient(safeJson(text));
-  if (named !== undefined) return { ms, client: named, error: undefined };
+  const answer = readClient(result.structuredContent) === undefined ? safeJson(text) : result.structuredContent;
+  const named = readClient(answer);
+  if (named !== undefined) return { ms, client: named, error: undefined, ...caller(answer) };
   return { ms, client: undefined, error: `${tool} did not answer {"client": …}, but: ${truncate(redact(text)) || '(no text)'}` };
 }
 
 function readClient(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || !('client' in value)) return undefined;
   return typeof value.client === 'string' ? value.client : undefined;
+}
+
+function caller(value: unknown): { subject?: string; via?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const { subject, via } = value as { subject?: unknown; via?: unknown };
+  return { ...(typeof subject === 'string' ? { subject } : {}), ...(typeof via === 'string' ? { via } : {}) };
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Fleet } from '../../fleet/fleet.js';
+import { SIGNING_KEY } from '../../secrets/jwt-keys.js';
 import type { SecretsFile } from '../../secrets/secrets-file.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
@@ -9,9 +10,11 @@ import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
+import { clientModes } from '../identity/store.js';
 import { type CheckResult, checkAuth, checkHealth, checkReady, originCheck, probeOrigin } from './checks.js';
 import { type ClientUrl, resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
 import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolation.js';
+import { checkJwt } from './jwt-check.js';
 import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
 import { probeMcp } from './mcp-probe.js';
 import type { ProtocolRequirement } from './protocol.js';
@@ -95,6 +98,8 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
       const verified = await verifyClient({
         client,
         url: entry.url,
+        signingKey: files.get(client.name)?.values.get(SIGNING_KEY),
+        neighbourUrl: other === undefined ? undefined : urls.get(other.name)?.url,
         key,
         isolation,
         wrongKey,
@@ -133,6 +138,9 @@ function unexpected(failure: ClientFailure, redact: (text: string) => string): s
 interface VerifyClientInput {
   client: Client;
   url: string;
+  /** The client's private JWT signing key (its secrets file), to prove mode jwt with tokens signed here. */
+  signingKey: string | undefined;
+  neighbourUrl: string | undefined;
   key: string;
   /** With two or more clients: the neighbour whose key this worker must refuse, or why it may not be sent. */
   isolation: IsolationProbe | undefined;
@@ -170,6 +178,7 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
     identityCheck(session, expectedClientId(client)),
   ];
   if (isolation !== undefined) checks.push(isolation);
+  if (clientModes(client).includes('jwt')) checks.push(await jwtCheck(input));
   const result: ClientVerification = {
     client: client.name,
     url,
@@ -181,6 +190,29 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
   if (server !== undefined) result.mcp = server;
   result.protocols = generationReports(session, protocol);
   return result;
+}
+
+/** Mode jwt, as a host would see it; without a signing key in the secrets file there is nothing to sign with. */
+async function jwtCheck(input: VerifyClientInput): Promise<CheckResult> {
+  if (!input.signingKey)
+    return {
+      name: 'jwt',
+      ok: false,
+      ms: 0,
+      detail: `${input.client.name} accepts jwt but its secrets file has no ${SIGNING_KEY} (${commandLine('auth', input.client.name, clientModes(input.client).join(','))} makes one)`,
+    };
+  try {
+    return await checkJwt({
+      url: input.url,
+      client: expectedClientId(input.client),
+      signingKey: input.signingKey,
+      neighbourUrl: input.neighbourUrl,
+      timeoutMs: input.timeoutMs,
+      redact: input.redact,
+    });
+  } catch (error) {
+    return { name: 'jwt', ok: false, ms: 0, detail: input.redact(`could not sign a token: ${(error as Error).message}`) };
+  }
 }
 
 /** A verify run fails (exit 1) when any check of any client failed. */

@@ -14,6 +14,9 @@ export interface ConnectClientJson {
   envName: string;
   /** The key itself is in `config` (--inline-key only). */
   keyEmbedded: boolean;
+  /** How the host signs in at this client: key (the bearer key in the configuration) or oauth (no credential in it). */
+  auth: 'key' | 'oauth';
+  authWhy: string;
   /** With --write: the file written and its mode, e.g. "0600"; into a host file, what became of the entry. */
   file: { path: string; mode: string; change?: 'added' | 'replaced' | 'unchanged' } | null;
   /** The host's configuration for this client alone, as the host reads it; null when the client failed. */
@@ -48,6 +51,8 @@ export function connectJson(result: ConnectResult, ok: boolean): ConnectJson {
         urlSource: entry.urlSource,
         envName: entry.envName,
         keyEmbedded: entry.keyEmbedded && server !== undefined,
+        auth: entry.auth,
+        authWhy: entry.authWhy,
         file: entry.file
           ? { path: entry.file.path, mode: `0${entry.file.mode.toString(8)}`, ...(entry.file.change ? { change: entry.file.change } : {}) }
           : null,

@@ -208,6 +208,8 @@ export interface ListClientJson {
   dataset: string | null;
   /** null without --local or a token (list then stays offline). */
   url: string | null;
+  /** The modes its worker accepts: key, oauth, jwt. */
+  auth: string[];
   secrets: {
     file: 'present' | 'absent' | 'invalid';
     missing: string[];
@@ -228,6 +230,7 @@ export function listJson(listing: readonly ClientListing[]): ListJson {
     worker: entry.worker,
     dataset: entry.dataset,
     url: entry.url,
+    auth: [...entry.auth],
     secrets: {
       file: entry.secrets.file,
       missing: [...entry.secrets.missing],

@@ -22,6 +22,8 @@ export interface TrafficShareJson {
 export interface StatusClientJson {
   client: string;
   worker: string;
+  /** The modes its section names: key, oauth, jwt. */
+  auth: string[];
   /** null when it could not be read. */
   exists: boolean | null;
   /** The live version (the biggest share of the live deployment). */
@@ -96,6 +98,7 @@ function statusClientJson(result: ClientStatus): StatusClientJson {
   return {
     client: result.client,
     worker: result.worker,
+    auth: [...result.auth],
     exists: result.exists ?? null,
     versionId: result.versionId ?? null,
     deployedAt: result.deployedAt ?? null,

@@ -47,14 +47,14 @@ describe('tools', () => {
     }
   });
 
-  it('whoami answers each client with its own id', async () => {
+  it('whoami answers each client with its own id, and names the caller and how they got in', async () => {
     for (const [client, key] of [
       ['acme', ACME.API_KEY],
       ['globex', GLOBEX.API_KEY],
     ] as const) {
       const mcp = await connect(workers, client, key);
       try {
-        expect((await mcp.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client });
+        expect((await mcp.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ client, subject: 'key', via: 'key' });
       } finally {
         await mcp.close();
       }

@@ -4,6 +4,7 @@ import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { FleetError } from '../../../util/errors.js';
 import type { ProgressListener } from '../../fleet/progress.js';
 import { forEachClient } from '../../fleet/runner.js';
+import { assertIdentitySettings } from '../../identity/settings-check.js';
 import { assertTopLevelClientId, readSecretsToSend } from '../../secrets/preflight.js';
 import { type BuildGroup, buildBundles, buildGroups } from './bundles.js';
 import { type ClientSettings, clientSettings } from './client-settings.js';
@@ -61,6 +62,7 @@ export async function prepareRollout(options: PrepareOptions): Promise<Prepared>
     start: (client) => emptyResult(client),
     async work(client, _result, progress) {
       assertTopLevelClientId(fleet, client);
+      assertIdentitySettings(fleet, client);
       secrets.set(client.name, (await readSecretsToSend(fleet, client)).send);
       progress('queued', options.build ? 'waiting to build' : 'ready');
     },

@@ -42,6 +42,20 @@ export interface Env {
   JWT_PUBLIC_KEYS?: string;
   /** Set in `vars` ("true") to accept the key as `X-MCP-Secret: <API_KEY>` as well as a bearer token. */
   ACCEPT_SECRET_HEADER?: string;
+  /** Seconds an OAuth access token lives (`vars`, optional; default 3600). */
+  OAUTH_ACCESS_TTL?: string;
+  /** Seconds an OAuth grant (its refresh token) lives (`vars`, optional; default 30 days). */
+  OAUTH_REFRESH_TTL?: string;
+  /** The people's own identity provider (OpenID Connect issuer URL) for federated sign-in (`vars`, optional). */
+  OIDC_ISSUER?: string;
+  /** Email domains allowed to sign in through OIDC_ISSUER, comma list (`vars`, optional). */
+  OIDC_ALLOWED_DOMAINS?: string;
+  /** Groups (the id_token's `groups` claim) allowed to sign in through OIDC_ISSUER, comma list (`vars`, optional). */
+  OIDC_ALLOWED_GROUPS?: string;
+  /** Secret, optional: this worker's client id at OIDC_ISSUER. */
+  OIDC_CLIENT_ID?: string;
+  /** Secret, optional: this worker's client secret at OIDC_ISSUER. */
+  OIDC_CLIENT_SECRET?: string;
   /** The client's identity namespace: OAuth grants and tokens, invitations, token revocations. */
   OAUTH_KV?: KVNamespace;
   /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */

@@ -5,6 +5,7 @@ import { handleHealth } from './health';
 import { json, methodNotAllowed } from './http';
 import type { Identity } from './identity';
 import { handleMcp } from './mcp';
+import { withOAuth } from './oauth';
 import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
 import { handleReady } from './ready';
 import { missingSettings } from './secrets';
@@ -79,7 +80,7 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
 }
 
 /** The worker's fetch handler: routes, answers, and records one data point per request. */
-export default {
+const worker = {
   async fetch(request, env, ctx): Promise<Response> {
     const started = Date.now();
     const label = routeOf(new URL(request.url).pathname);
@@ -103,3 +104,5 @@ export default {
     return answer.response;
   },
 } satisfies ExportedHandler<Env>;
+
+export default withOAuth(worker);
