@@ -187,6 +187,9 @@ describe('values and keys', () => {
     const page = await cf.kv.namespaces.keys.list(ns, { account_id: accountId, prefix: 'with-' });
     expect(page.getPaginatedItems()).toEqual([{ name: 'with-meta', metadata: { by: 'sdk' } }]);
     expect(await kv.get(ns, 'with-meta')).toBe('v');
+    // KvApi's metadata comes back in its own listing, with the expiry.
+    await kv.put(ns, 'with-meta:kv', 'w', { metadata: { at: 1 }, expirationTtl: 600 });
+    expect(await kv.listKeys(ns, 'with-meta:')).toEqual([{ name: 'with-meta:kv', metadata: { at: 1 }, expiration: expect.any(Number) }]);
   });
 
   test('expiration_ttl: at least 60 (else 400, 10001); the key lists its expiration', async () => {
@@ -361,7 +364,7 @@ describe('unmodified wrangler kv against the edge', () => {
     await writeFile(join(project.dir, 'delete.json'), JSON.stringify(['b1']));
     const deleted = await wrangler(['bulk', 'delete', ...ns, 'delete.json', '--force']);
     expect(deleted.exitCode, deleted.all).toBe(0);
-    expect(await kv.listKeys(id)).toEqual(['b2', 'k2']);
+    expect((await kv.listKeys(id)).map((key) => key.name)).toEqual(['b2', 'k2']);
 
     const dropped = await wrangler(['namespace', 'delete', '--namespace-id', id, '--skip-confirmation']);
     expect(dropped.exitCode, dropped.all).toBe(0);
