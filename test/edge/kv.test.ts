@@ -261,6 +261,19 @@ describe('values and keys', () => {
     expect(await kv.get(ns, 'invite:alice')).toBe('{"email":"alice@example.com"}');
   });
 
+  test('an injected 503 is retried through the pacer: the write lands once, the read answers', async () => {
+    await clearLog();
+    const faults = await fetch(`${edge.info.adminUrl}/faults`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${edge.info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ failNext: 1 }),
+    });
+    expect(faults.status).toBe(200);
+    await kv.put(ns, 'retried', 'yes');
+    expect(await kv.get(ns, 'retried')).toBe('yes');
+    expect((await kvLog()).map((entry) => `${entry.method} ${entry.status}`)).toEqual(['PUT 503', 'PUT 200', 'GET 200']);
+  });
+
   test('deleting a namespace deletes its data: the title made again is empty', async () => {
     const doomed = await kv.ensureNamespace('doomed');
     await kv.put(doomed.id, 'k', 'v');
