@@ -7,7 +7,7 @@ import type { Target } from './target.js';
  * Workers KV through the API: a client's namespace (binding OAUTH_KV, for oauth and jwt modes) and
  * the keys mcp-fleet reads and writes in it (invitations, grants, revocations). Every call goes
  * through the shared pacer. Budgets: ensureNamespace 1 call (2 + list pages when it exists already),
- * findNamespace one call per 100 namespaces, put/get/delete 1, listKeys one per 1,000 keys,
+ * findNamespace one call per 1,000 namespaces, put/get/delete 1, listKeys one per 1,000 keys,
  * deleteKeys one per 10,000.
  */
 
@@ -46,8 +46,8 @@ export interface KvKey {
 const TITLE_EXISTS = 10014;
 const NAMESPACE_NOT_FOUND = 10013;
 const KEY_NOT_FOUND = 10009;
-/** The most namespaces one list page holds. */
-const PER_PAGE = 100;
+/** The most namespaces one list page holds (as wrangler asks for them): an account's 1,000 fit in one. */
+const PER_PAGE = 1000;
 /** The most keys one list page holds. */
 const KEYS_PER_PAGE = 1000;
 /** The most keys one bulk delete takes. */

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Cloudflare, { APIError } from 'cloudflare';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createKvApi, type KvApi } from '../../src/cloudflare/kv.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
@@ -117,6 +118,24 @@ describe('namespaces', () => {
     expect(gone.errors.map((error) => error.code)).toEqual([10013]);
   });
 
+  test("a namespace body and a bulk entry take only the fields of Cloudflare's schema (400, 10001, naming the field)", async () => {
+    const json = { 'content-type': 'application/json' };
+    const create = await raw('POST', '/namespaces', { headers: json, body: JSON.stringify({ title: 'extra', binding: 'X' }) });
+    expect(create.status).toBe(400);
+    const body = (await create.json()) as { errors: { code: number; message: string }[] };
+    expect(body.errors[0]).toMatchObject({ code: 10001, message: expect.stringContaining('"binding"') });
+    expect(await kv.findNamespace('extra')).toBeUndefined();
+
+    const ns = await kv.ensureNamespace('schema');
+    const bulk = await raw('PUT', `/namespaces/${ns.id}/bulk`, {
+      headers: json,
+      body: JSON.stringify([{ key: 'a', value: 'b', ttl: 60 }]),
+    });
+    expect(bulk.status).toBe(400);
+    expect(await codesOf(bulk)).toEqual([10001]);
+    expect(await kv.listKeys(ns.id)).toEqual([]);
+  });
+
   test('a second namespace with the same title is refused with 10014', async () => {
     await cf.kv.namespaces.create({ account_id: accountId, title: 'dup' });
     const refused = await sdkError(cf.kv.namespaces.create({ account_id: accountId, title: 'dup' }));
@@ -168,6 +187,9 @@ describe('values and keys', () => {
     const page = await cf.kv.namespaces.keys.list(ns, { account_id: accountId, prefix: 'with-' });
     expect(page.getPaginatedItems()).toEqual([{ name: 'with-meta', metadata: { by: 'sdk' } }]);
     expect(await kv.get(ns, 'with-meta')).toBe('v');
+    // KvApi's metadata comes back in its own listing, with the expiry.
+    await kv.put(ns, 'with-meta:kv', 'w', { metadata: { at: 1 }, expirationTtl: 600 });
+    expect(await kv.listKeys(ns, 'with-meta:')).toEqual([{ name: 'with-meta:kv', metadata: { at: 1 }, expiration: expect.any(Number) }]);
   });
 
   test('expiration_ttl: at least 60 (else 400, 10001); the key lists its expiration', async () => {
@@ -185,6 +207,22 @@ describe('values and keys', () => {
 
     const past = await raw('PUT', `/namespaces/${ns}/values/past?expiration=${before - 10}`, { body: 'x' });
     expect(past.status).toBe(400);
+  });
+
+  test('a value of 25 MiB is stored and read back whole; one byte more is refused', async () => {
+    const limit = 25 * 1024 * 1024;
+    const big = new Uint8Array(limit).fill(97);
+    big[limit - 1] = 98;
+    const stored = await raw('PUT', `/namespaces/${ns}/values/big`, { body: big });
+    expect(stored.status, await stored.clone().text()).toBe(200);
+    const back = new Uint8Array(await (await raw('GET', `/namespaces/${ns}/values/big`)).arrayBuffer());
+    expect(back.byteLength).toBe(limit);
+    expect(back[limit - 1]).toBe(98);
+    const tooBig = await raw('PUT', `/namespaces/${ns}/values/too-big`, { body: new Uint8Array(limit + 1) });
+    expect(tooBig.status).toBe(400);
+    expect(await codesOf(tooBig)).toEqual([10001]);
+    expect(await kv.get(ns, 'too-big')).toBeUndefined();
+    await kv.deleteKeys(ns, ['big']);
   });
 
   test('keys over 512 bytes and list limits outside 10..1000 are refused', async () => {
@@ -221,6 +259,19 @@ describe('values and keys', () => {
     expect(await kvLog()).toHaveLength(1);
     expect(await kv.listKeys(ns, 'grant:')).toEqual([]);
     expect(await kv.get(ns, 'invite:alice')).toBe('{"email":"alice@example.com"}');
+  });
+
+  test('an injected 503 is retried through the pacer: the write lands once, the read answers', async () => {
+    await clearLog();
+    const faults = await fetch(`${edge.info.adminUrl}/faults`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${edge.info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ failNext: 1 }),
+    });
+    expect(faults.status).toBe(200);
+    await kv.put(ns, 'retried', 'yes');
+    expect(await kv.get(ns, 'retried')).toBe('yes');
+    expect((await kvLog()).map((entry) => `${entry.method} ${entry.status}`)).toEqual(['PUT 503', 'PUT 200', 'GET 200']);
   });
 
   test('deleting a namespace deletes its data: the title made again is empty', async () => {
@@ -267,4 +318,70 @@ describe('a worker bound to a namespace', () => {
     expect((await workerFetch('kvworker', '/after-restart', { method: 'PUT', body: 'again' })).status).toBe(200);
     expect(await kv.get(ns, 'after-restart')).toBe('again');
   }, 60_000);
+});
+
+describe('unmodified wrangler kv against the edge', () => {
+  const wranglerBin = join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  async function wrangler(args: string[]): Promise<{ exitCode: number; stdout: string; all: string }> {
+    const home = join(project.dir, '.home');
+    await mkdir(home, { recursive: true });
+    const result = await execa(process.execPath, [wranglerBin, 'kv', ...args], {
+      cwd: project.dir,
+      env: {
+        CLOUDFLARE_API_BASE_URL: edge.info.apiBaseUrl,
+        CLOUDFLARE_API_TOKEN: edge.info.token,
+        CLOUDFLARE_ACCOUNT_ID: edge.info.accountId,
+        CI: '1',
+        NO_COLOR: '1',
+        WRANGLER_SEND_METRICS: 'false',
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+      },
+      all: true,
+      reject: false,
+      timeout: 120_000,
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all) };
+  }
+
+  test('namespace create/list/delete, key put/get/list/delete, bulk put/get/delete', async () => {
+    const created = await wrangler(['namespace', 'create', 'wrangler-ns']);
+    expect(created.exitCode, created.all).toBe(0);
+    const listed = await wrangler(['namespace', 'list']);
+    expect(listed.exitCode, listed.all).toBe(0);
+    const id = (JSON.parse(listed.stdout) as { id: string; title: string }[]).find((ns) => ns.title === 'wrangler-ns')?.id ?? '';
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const ns = ['--namespace-id', id, '--remote'];
+
+    expect((await wrangler(['key', 'put', ...ns, 'k1', 'v1'])).exitCode).toBe(0);
+    expect((await wrangler(['key', 'put', ...ns, 'k2', 'v2', '--metadata', '{"a":1}', '--ttl', '120'])).exitCode).toBe(0);
+    const got = await wrangler(['key', 'get', ...ns, 'k1']);
+    expect(got.stdout.trim()).toBe('v1');
+    const keys = await wrangler(['key', 'list', ...ns]);
+    expect(JSON.parse(keys.stdout)).toEqual([{ name: 'k1' }, { name: 'k2', expiration: expect.any(Number), metadata: { a: 1 } }]);
+    expect((await wrangler(['key', 'delete', ...ns, 'k1'])).exitCode).toBe(0);
+    expect(await kv.get(id, 'k1')).toBeUndefined();
+
+    await writeFile(
+      join(project.dir, 'put.json'),
+      JSON.stringify([
+        { key: 'b1', value: 'x' },
+        { key: 'b2', value: 'y' },
+      ]),
+    );
+    expect((await wrangler(['bulk', 'put', ...ns, 'put.json'])).exitCode).toBe(0);
+    await writeFile(join(project.dir, 'get.json'), JSON.stringify(['b1', 'b2', 'missing']));
+    const bulkGot = await wrangler(['bulk', 'get', ...ns, 'get.json']);
+    expect(bulkGot.exitCode, bulkGot.all).toBe(0);
+    expect(JSON.parse(bulkGot.stdout)).toEqual({ b1: 'x', b2: 'y', missing: null });
+    await writeFile(join(project.dir, 'delete.json'), JSON.stringify(['b1']));
+    const deleted = await wrangler(['bulk', 'delete', ...ns, 'delete.json', '--force']);
+    expect(deleted.exitCode, deleted.all).toBe(0);
+    expect((await kv.listKeys(id)).map((key) => key.name)).toEqual(['b2', 'k2']);
+
+    const dropped = await wrangler(['namespace', 'delete', '--namespace-id', id, '--skip-confirmation']);
+    expect(dropped.exitCode, dropped.all).toBe(0);
+    expect(await kv.findNamespace('wrangler-ns')).toBeUndefined();
+    expect((await kvLog()).filter((entry) => entry.route === null)).toEqual([]);
+  }, 180_000);
 });

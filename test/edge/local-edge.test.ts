@@ -410,10 +410,14 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
       status: 400,
       errors: [expect.objectContaining({ code: 10021 })],
     });
-    // A namespace the account does not have is refused, as Cloudflare refuses it; the running version keeps serving.
+    await expect(upload(code, [{ type: 'r2_bucket', name: 'BUCKET', bucket_name: 'x' }])).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ code: 10021, message: expect.stringContaining('r2_bucket') })],
+    });
+    // A KV namespace the account does not have is refused as Cloudflare refuses it.
     await expect(upload(code, [{ type: 'kv_namespace', name: 'KV', namespace_id: 'x' }])).rejects.toMatchObject({
       status: 400,
-      errors: [expect.objectContaining({ message: expect.stringContaining("KV namespace 'x' is not valid") })],
+      errors: [expect.objectContaining({ code: 10042 })],
     });
     expect((await workerJson('echo', '/')).body.name).toBe('echo');
     const versions = await cf.workers.scripts.versions.list('echo', { account_id: target.accountId });

@@ -13,7 +13,9 @@ import {
 import type { KvNamespaceRecord, KvNamespaces } from '../kv/namespaces.js';
 import { ApiError, CfCode, errors, ok, paged } from '../net/envelope.js';
 import type { PlaneContext } from './context.js';
+import { registerKvReadRoutes } from './kv-read-routes.js';
 import { positiveInt, type Router, readJson, readJsonObject } from './router.js';
+import { checkFields, KV_BULK_ENTRY, KV_NAMESPACE } from './schema-fields.js';
 
 /**
  * Workers KV under `/accounts/:account/storage/kv/namespaces`, in Cloudflare's shapes: namespaces
@@ -29,7 +31,8 @@ export interface EdgeKv {
 }
 
 const BASE = '/accounts/:account/storage/kv/namespaces';
-const MAX_PER_PAGE = 100;
+// wrangler's `kv namespace list` asks for 1,000 per page.
+const MAX_PER_PAGE = 1000;
 
 export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv): void {
   const { route } = router;
@@ -54,8 +57,15 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     return ok(items.map(shape), { resultInfo: info });
   });
 
+  /** The title of a create or rename body, which may hold nothing else. */
+  const titleOf = async (request: Request) => {
+    const body = await readJsonObject(request);
+    checkFields(KV_NAMESPACE, body);
+    return checkTitle(body.title);
+  };
+
   route('POST', BASE, async ({ request }) => {
-    const title = checkTitle((await readJsonObject(request)).title);
+    const title = await titleOf(request);
     return exclusive(async () => {
       if (namespaces.withTitle(title))
         throw new ApiError(400, CfCode.kvNamespaceTitleExists, 'a namespace with this account ID and title already exists');
@@ -66,7 +76,7 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
   route('GET', `${BASE}/:namespace`, async ({ params }) => ok(shape(requireNamespace(params.namespace))));
 
   route('PUT', `${BASE}/:namespace`, async ({ params, request }) => {
-    const title = checkTitle((await readJsonObject(request)).title);
+    const title = await titleOf(request);
     return exclusive(async () => {
       requireNamespace(params.namespace);
       const other = namespaces.withTitle(title);
@@ -135,7 +145,7 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     return ok({ successful_key_count: writes.length, unsuccessful_keys: [] });
   });
 
-  route('POST', `${BASE}/:namespace/bulk/delete`, async ({ params, request }) => {
+  const bulkDelete = async ({ params, request }: { params: { readonly namespace: string }; request: Request }) => {
     requireNamespace(params.namespace);
     const body = await readJson(request);
     if (!Array.isArray(body) || body.some((key) => typeof key !== 'string'))
@@ -144,7 +154,11 @@ export function registerKvRoutes(router: Router, plane: PlaneContext, kv: EdgeKv
     for (const key of body as string[]) checkKey(key);
     await data.delete(params.namespace, body as string[]);
     return ok({ successful_key_count: body.length, unsuccessful_keys: [] });
-  });
+  };
+  route('POST', `${BASE}/:namespace/bulk/delete`, bulkDelete);
+  // The older form, which `wrangler kv bulk delete` still uses.
+  route('DELETE', `${BASE}/:namespace/bulk`, bulkDelete);
+  registerKvReadRoutes(router, BASE, requireNamespace, data);
 }
 
 /** A value PUT: the raw body, or multipart with a `value` part and an optional `metadata` part (JSON). */
@@ -179,6 +193,7 @@ async function readValue(request: Request): Promise<{ value: Uint8Array; metadat
 function bulkWrite(item: unknown): KvWrite {
   if (typeof item !== 'object' || item === null) throw errors.badRequest('Every bulk entry must be an object with "key" and "value"');
   const entry = item as Record<string, unknown>;
+  checkFields(KV_BULK_ENTRY, entry);
   if (typeof entry.key !== 'string' || typeof entry.value !== 'string')
     throw errors.badRequest('Every bulk entry needs a string "key" and a string "value"');
   checkKey(entry.key);

@@ -83,6 +83,20 @@ export const SCRIPT_SETTINGS: OperationFields = {
   wranglerExtras: [],
 };
 
+/** `POST …/storage/kv/namespaces` and `PUT …/storage/kv/namespaces/:namespace`: a namespace's title. */
+export const KV_NAMESPACE: OperationFields = {
+  what: 'a KV namespace',
+  defined: ['title'],
+  wranglerExtras: [],
+};
+
+/** One entry of `PUT …/storage/kv/namespaces/:namespace/bulk`. */
+export const KV_BULK_ENTRY: OperationFields = {
+  what: 'a KV bulk write entry',
+  defined: ['key', 'value', 'base64', 'expiration', 'expiration_ttl', 'metadata'],
+  wranglerExtras: [],
+};
+
 export interface FieldCheck {
   /** Names of the fields accepted but not applied (wrangler's extras), in body order. */
   ignored: string[];

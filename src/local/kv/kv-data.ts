@@ -49,18 +49,42 @@ export class KvData {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  /** Writes every entry (one call to the storage: values travel base64-encoded, as the bulk API takes them). */
+  /**
+   * Writes every entry. One entry without an expiry goes as its raw bytes; the rest in one bulk call,
+   * where a value travels as text when it is UTF-8 and base64 otherwise (the bulk call takes
+   * 25 MiB of characters per value, so a binary value over about 18 MiB needs the raw form).
+   */
   async write(namespaceId: string, writes: readonly KvWrite[]): Promise<void> {
+    const [only] = writes;
+    if (writes.length === 1 && only && only.expiration === undefined && only.expirationTtl === undefined) {
+      await this.putRaw(namespaceId, only);
+      return;
+    }
     if (writes.length === 0) return;
-    const body = writes.map((write) => ({
-      key: write.key,
-      value: Buffer.from(write.value).toString('base64'),
-      base64: true,
-      ...(write.expiration !== undefined ? { expiration: write.expiration } : {}),
-      ...(write.expirationTtl !== undefined ? { expiration_ttl: write.expirationTtl } : {}),
-      ...(write.metadata !== undefined ? { metadata: write.metadata } : {}),
-    }));
+    const body = writes.map((write) => {
+      const text = utf8(write.value);
+      return {
+        key: write.key,
+        ...(text === undefined ? { value: Buffer.from(write.value).toString('base64'), base64: true } : { value: text }),
+        ...(write.expiration !== undefined ? { expiration: write.expiration } : {}),
+        ...(write.expirationTtl !== undefined ? { expiration_ttl: write.expirationTtl } : {}),
+        ...(write.metadata !== undefined ? { metadata: write.metadata } : {}),
+      };
+    });
     await this.json(`/namespaces/${encodeURIComponent(namespaceId)}/bulk`, { method: 'PUT', body: JSON.stringify(body) });
+  }
+
+  private async putRaw(namespaceId: string, write: KvWrite): Promise<void> {
+    let body: Uint8Array | FormData = new Uint8Array(write.value);
+    if (write.metadata !== undefined) {
+      const form = new FormData();
+      form.set('value', new Blob([new Uint8Array(write.value)]));
+      form.set('metadata', JSON.stringify(write.metadata));
+      body = form;
+    }
+    const response = await this.storage.call(valuePath(namespaceId, write.key), { method: 'PUT', body });
+    if (!response.ok) throw await storageError(response);
+    await response.body?.cancel();
   }
 
   async delete(namespaceId: string, keys: readonly string[]): Promise<void> {
@@ -81,6 +105,18 @@ export class KvData {
     return { keys, cursor: body.result_info?.cursor ?? '' };
   }
 
+  /** A key's listing entry (its metadata and expiration), or undefined when it is absent. */
+  async entryOf(namespaceId: string, key: string): Promise<KvKey | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(namespaceId, { prefix: key, cursor, limit: 1000 });
+      const found = page.keys.find((entry) => entry.name === key);
+      if (found) return found;
+      cursor = page.cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
   /** Deletes every key of a namespace (its deletion takes its data with it). */
   async clear(namespaceId: string): Promise<void> {
     for (;;) {
@@ -97,6 +133,17 @@ export class KvData {
     const response = await this.storage.call(path, init && { ...init, headers: { 'content-type': 'application/json' } });
     if (!response.ok) throw await storageError(response);
     return (await response.json()) as ExplorerEnvelope<T>;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as text when they are UTF-8 (so that they round-trip exactly), else undefined. */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 

@@ -50,27 +50,26 @@ export class KvNamespaces {
 
   async create(title: string): Promise<KvNamespaceRecord> {
     const record = { id: randomBytes(16).toString('hex'), title };
-    this.byId.set(record.id, record);
-    await this.save();
+    await this.save([...this.list(), record]);
     return record;
   }
 
   async rename(id: string, title: string): Promise<KvNamespaceRecord | undefined> {
-    const record = this.byId.get(id);
-    if (!record) return undefined;
-    record.title = title;
-    await this.save();
-    return record;
+    if (!this.byId.has(id)) return undefined;
+    await this.save(this.list().map((record) => (record.id === id ? { id, title } : record)));
+    return this.byId.get(id);
   }
 
   async delete(id: string): Promise<void> {
-    this.byId.delete(id);
-    await this.save();
+    await this.save(this.list().filter((record) => record.id !== id));
   }
 
-  private async save(): Promise<void> {
+  /** Writes the new list first: memory changes only once the file has (a refused write changes nothing). */
+  private async save(next: KvNamespaceRecord[]): Promise<void> {
     await this.beforeWrite();
-    await writeFileAtomic(this.path, `${JSON.stringify(this.list(), null, 2)}\n`, { mode: 0o600 });
+    await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    this.byId.clear();
+    for (const record of next) this.byId.set(record.id, record);
   }
 }
 

@@ -118,11 +118,6 @@ function wranglerOnlyReason(top: Record<string, unknown>, env: Record<string, un
   if (Array.isArray(datasets) && datasets.some((entry) => typeof (entry as { binding?: unknown }).binding !== 'string')) {
     return 'has an analytics_engine_datasets entry without a binding name';
   }
-  // wrangler provisions a namespace for an entry without an id (and may make one): only it can ship that.
-  const namespaces = env.kv_namespaces;
-  if (Array.isArray(namespaces) && namespaces.some((entry) => typeof entry?.binding !== 'string' || typeof entry?.id !== 'string')) {
-    return 'has a kv_namespaces entry without a binding name or an id';
-  }
   if (env.version_metadata !== undefined && versionMetadataBinding(env) === undefined) {
     return 'has a version_metadata without a binding name';
   }
