@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { AuthJson, InviteJson, PeopleJson, TokenIssuedJson, TokensJson } from '../../src/ui/json/identity.js';
-import type { ListJson } from '../../src/ui/json/index.js';
+import type { ListJson, MetricsJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { OAuthHost, pkce, type TokenSet } from '../helpers/oauth-host.js';
 import { whoami } from '../helpers/oauth-workers.js';
@@ -234,6 +234,28 @@ describe('per-person tokens', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(result.stderr).toMatch(/shown once/);
+  });
+});
+
+describe('metrics per person', () => {
+  test('metrics --by subject counts calls per caller and how they got in, naming the people mcp-fleet knows', async () => {
+    const lee = await signIn('lee@acme.example');
+    for (let i = 0; i < 3; i++) await whoami(acme, lee.tokens.access_token, 'modern');
+    await vi.waitFor(
+      async () => {
+        const metrics = await fleet.cliJson<MetricsJson>(['metrics', 'acme', '--by', 'subject', '--local']);
+        expect(metrics.exitCode, metrics.stderr).toBe(0);
+        const rows = metrics.json.clients[0]?.routes ?? [];
+        const row = rows.find((entry) => entry.subject === 'lee@acme.example');
+        expect(row).toMatchObject({ via: 'oauth', route: 'oauth lee@acme.example' });
+        expect(row?.subjectHash).toMatch(/^[0-9a-f]{16}$/);
+        // A whoami session is several requests; three sessions are at least three.
+        expect(row?.requests ?? 0).toBeGreaterThanOrEqual(3);
+        // The worker never records who, only a hash: no row's hash is the email.
+        expect(rows.every((entry) => entry.subjectHash !== 'lee@acme.example')).toBe(true);
+      },
+      { timeout: 15_000, interval: 500 },
+    );
   });
 });
 

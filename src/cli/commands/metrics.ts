@@ -1,7 +1,7 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_METRICS_SINCE } from '../../ops/fleet/defaults.js';
 import { clientsArg, defineCommand } from '../define.js';
 import { fleetCommand } from '../fleet-command.js';
-import { flag, fleetOptions, textWithDefault } from '../options.js';
+import { choice, flag, fleetOptions, textWithDefault } from '../options.js';
 
 export const metrics = defineCommand({
   name: 'metrics',
@@ -10,6 +10,12 @@ export const metrics = defineCommand({
   options: {
     ...fleetOptions(DEFAULT_CONCURRENCY.metrics),
     since: textWithDefault('--since <duration>', 'the window up to now, from 1m to 90d: 15m, 1h, 7d', DEFAULT_METRICS_SINCE),
+    by: choice(
+      '--by <grouping>',
+      'rows per route, or per subject: each caller /mcp let in, with how they got in (the person when mcp-fleet knows them: 1 more API call per mode)',
+      ['route', 'subject'] as const,
+      'route',
+    ),
     includeProbes: flag(
       '--include-probes',
       "count mcp-fleet's own checks too (verify, a deploy's wait for the new version); by default they are left out",
@@ -18,6 +24,7 @@ export const metrics = defineCommand({
   examples: [
     { args: 'metrics --all --since 1h', what: "every client's traffic over the last hour" },
     { args: 'metrics acme --local', what: "acme's traffic on the local edge over the default window" },
+    { args: 'metrics acme --by subject --since 7d', what: 'who called acme this week, and how they signed in' },
   ],
   access: 'read',
   run: async ({ args, flags, ctx }) => {
@@ -31,6 +38,17 @@ export const metrics = defineCommand({
         import('../../ui/json/metrics.js'),
       ]);
       const query = createAnalyticsQuery(run.target);
+      const subjects =
+        flags.by === 'subject'
+          ? await (async () => {
+              const [{ knownSubjects }, { createKvApi }] = await Promise.all([
+                import('../../ops/metrics/subjects.js'),
+                import('../../cloudflare/kv.js'),
+              ]);
+              const kv = createKvApi(run.target);
+              return (client: Parameters<typeof knownSubjects>[0]) => knownSubjects(client, kv);
+            })()
+          : undefined;
       // The trend needs a terminal; pipes and --json get the numbers (and the buckets in --json).
       const sparklines = Boolean(process.stdout.isTTY) && !ctx.json;
       return {
@@ -39,6 +57,8 @@ export const metrics = defineCommand({
             clients: run.clients,
             window,
             includeProbes: flags.includeProbes,
+            by: flags.by,
+            ...(subjects ? { subjects } : {}),
             query,
             concurrency: flags.concurrency,
             onProgress,

@@ -4,7 +4,7 @@ import { usageError } from '../../util/errors.js';
 import type { ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { type MetricsTotals, type RouteMetrics, readMetricsRows, totalsOf } from './rows.js';
-import { bucketEdges, type MetricsWindow, metricsSql } from './sql.js';
+import { bucketEdges, type MetricsGrouping, type MetricsWindow, metricsSql } from './sql.js';
 
 /** One client's traffic over the window, from its own Analytics Engine dataset. */
 export interface ClientMetrics extends ClientOutcome, MetricsTotals {
@@ -23,6 +23,10 @@ export interface MetricsOptions {
   window: MetricsWindow;
   /** Count mcp-fleet's own checks (verify, a deploy's wait) too; by default they are left out. */
   includeProbes?: boolean;
+  /** Rows per route (the default) or per caller. */
+  by?: MetricsGrouping;
+  /** By subject: who each recorded hash is, per client, when mcp-fleet knows (its people and token subjects). */
+  subjects?: (client: Client) => Promise<ReadonlyMap<string, string>>;
   query: AnalyticsQuery;
   concurrency: number;
   onProgress?: ProgressListener | undefined;
@@ -57,9 +61,12 @@ export async function fleetMetrics(options: MetricsOptions): Promise<ClientMetri
         );
       }
       progress('working', `querying ${client.dataset}`);
-      const sql = metricsSql(client.dataset, window, { includeProbes: options.includeProbes ?? false });
-      const rows = await options.query(sql, `querying ${client.dataset} of ${client.name}`);
-      const { routes, counts } = readMetricsRows(rows, window.buckets);
+      const sql = metricsSql(client.dataset, window, { includeProbes: options.includeProbes ?? false, by: options.by ?? 'route' });
+      const [rows, names] = await Promise.all([
+        options.query(sql, `querying ${client.dataset} of ${client.name}`),
+        options.by === 'subject' && options.subjects ? options.subjects(client) : Promise.resolve(new Map<string, string>()),
+      ]);
+      const { routes, counts } = readMetricsRows(rows, window.buckets, names);
       Object.assign(result, totalsOf(routes), { routes, buckets: counts });
       progress('done', `${result.requests} request${result.requests === 1 ? '' : 's'}`);
     },

@@ -5,7 +5,12 @@
  */
 
 export interface RouteMetrics {
+  /** The route; by subject, `<via> <who>` (the person when known, else the hash the worker recorded). */
   route: string;
+  /** By subject: the hash the worker recorded, how they got in, and who it is when mcp-fleet knows. */
+  subjectHash?: string;
+  via?: string;
+  subject?: string | null;
   requests: number;
   status2xx: number;
   status4xx: number;
@@ -34,12 +39,20 @@ const latency = (value: unknown): number | null => {
 };
 
 /** Routes (most requests first) and the requests of each bucket, summed over routes. */
-export function readMetricsRows(rows: readonly Record<string, unknown>[], buckets: number): { routes: RouteMetrics[]; counts: number[] } {
+export function readMetricsRows(
+  rows: readonly Record<string, unknown>[],
+  buckets: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): { routes: RouteMetrics[]; counts: number[] } {
   const counts = new Array<number>(buckets).fill(0);
   const routes = rows.map((row): RouteMetrics => {
     for (let i = 0; i < buckets; i++) counts[i] = (counts[i] as number) + count(row[`b${i}`]);
+    const hash = typeof row.subject === 'string' ? row.subject : undefined;
+    const via = typeof row.via === 'string' ? row.via : '';
+    const who = hash === undefined ? undefined : (names.get(hash) ?? null);
     return {
-      route: typeof row.route === 'string' && row.route !== '' ? row.route : '(none)',
+      route: hash !== undefined ? `${via} ${who ?? hash}` : typeof row.route === 'string' && row.route !== '' ? row.route : '(none)',
+      ...(hash === undefined ? {} : { subjectHash: hash, via, subject: who ?? null }),
       requests: count(row.requests),
       status2xx: count(row.status_2xx),
       status4xx: count(row.status_4xx),

@@ -4,7 +4,8 @@ import { usageError } from '../../util/errors.js';
  * The one Analytics Engine SQL query `metrics` sends per client, and the window it covers. The
  * template worker writes one point per request (templates/project/src/platform/analytics.ts):
  * blob1 client, blob2 route, blob3 method, blob4 MCP revision, blob5 "verify" when mcp-fleet's own
- * checks sent it (left out unless asked for); double1 status, double2 ms.
+ * checks sent it (left out unless asked for), blob6 how a caller /mcp let in proved who they are
+ * (key, oauth, jwt) and blob7 a hash of who; double1 status, double2 ms.
  * Every count is weighted by _sample_interval, so sampled datasets still count requests.
  */
 
@@ -55,7 +56,15 @@ export const PROBE_BLOB = 'verify';
  * sparkline bucket as columns b0…bN (conditional sums: Analytics Engine has no arrays to return).
  * mcp-fleet's own checks are left out unless `includeProbes`.
  */
-export function metricsSql(dataset: string, window: MetricsWindow, options: { includeProbes?: boolean } = {}): string {
+export type MetricsGrouping = 'route' | 'subject';
+
+export function metricsSql(
+  dataset: string,
+  window: MetricsWindow,
+  options: { includeProbes?: boolean; by?: MetricsGrouping } = {},
+): string {
+  // By subject: the calls /mcp let in, per caller (blob7, a hash of who) and how they got in (blob6).
+  const bySubject = options.by === 'subject';
   checkDatasetName(dataset);
   const edges = bucketEdges(window);
   const weight = '_sample_interval';
@@ -69,7 +78,7 @@ export function metricsSql(dataset: string, window: MetricsWindow, options: { in
   });
   return [
     'SELECT',
-    `  blob2 AS route,`,
+    ...(bySubject ? ['  blob7 AS subject,', '  blob6 AS via,'] : ['  blob2 AS route,']),
     `  SUM(${weight}) AS requests,`,
     `  sumIf(${weight}, double1 >= 200 AND double1 < 300) AS status_2xx,`,
     `  sumIf(${weight}, double1 >= 400 AND double1 < 500) AS status_4xx,`,
@@ -78,8 +87,8 @@ export function metricsSql(dataset: string, window: MetricsWindow, options: { in
     `  quantileWeighted(0.95, double2, ${weight}) AS p95_ms,`,
     ...buckets.map((line, i) => `  ${line}${i === buckets.length - 1 ? '' : ','}`),
     `FROM ${dataset}`,
-    `WHERE timestamp > ${ago(window.seconds)}${options.includeProbes ? '' : ` AND blob5 != '${PROBE_BLOB}'`}`,
-    'GROUP BY route',
+    `WHERE timestamp > ${ago(window.seconds)}${options.includeProbes ? '' : ` AND blob5 != '${PROBE_BLOB}'`}${bySubject ? ` AND blob7 != ''` : ''}`,
+    bySubject ? 'GROUP BY subject, via' : 'GROUP BY route',
     'FORMAT JSON',
   ].join('\n');
 }

@@ -6,6 +6,10 @@ import { type ClientFailureJson, clientFailureJson, type FleetJson, fleetJson } 
 
 export interface RouteMetricsJson {
   route: string;
+  /** metrics --by subject: the hash the worker recorded, how the caller got in, and who it is when mcp-fleet knows (else null). */
+  subjectHash?: string;
+  via?: string;
+  subject?: string | null;
   requests: number;
   status2xx: number;
   status4xx: number;
@@ -38,6 +42,7 @@ export type MetricsJson = FleetJson<MetricsClientJson>;
 function routeJson(route: RouteMetrics): RouteMetricsJson {
   return {
     route: route.route,
+    ...(route.subjectHash === undefined ? {} : { subjectHash: route.subjectHash, via: route.via ?? '', subject: route.subject ?? null }),
     requests: route.requests,
     status2xx: route.status2xx,
     status4xx: route.status4xx,
