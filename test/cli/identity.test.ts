@@ -272,10 +272,13 @@ describe('isolation and the key-only client', () => {
     expect(metadata).not.toContain(beta);
   });
 
-  test('verify proves both clients, jwt included for acme; deploying existing workers costs at most 2 API calls each', async () => {
+  test('verify proves both clients, jwt and oauth included for acme; deploying existing workers costs at most 2 API calls each', async () => {
     const verified = await fleet.cli(['verify', '--all', '--local']);
     expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
-    expect(verified.stdout + verified.stderr).toMatch(/jwt/);
+    expect(verified.stdout).toMatch(/✔ jwt \d+ms/);
+    expect(verified.stdout).toMatch(/✔ oauth \d+ms/);
+    // The key-only client is checked as before: no jwt or oauth check for it.
+    expect(verified.stdout.split('\n').find((line) => /\bbeta\b/.test(line))).not.toMatch(/jwt|oauth/);
     const since = await fleet.lastSeq();
     const deployed = await fleet.cli(['deploy', '--all', '--local', '--no-verify']);
     expect(deployed.exitCode, deployed.stderr).toBe(0);
@@ -283,5 +286,21 @@ describe('isolation and the key-only client', () => {
     expect(calls.get('acme') ?? 0).toBeLessThanOrEqual(2);
     expect(calls.get('beta') ?? 0).toBeLessThanOrEqual(2);
     expect([...(await fleet.requests(since))].filter((entry) => entry.path.includes('/storage/kv/'))).toEqual([]);
+  });
+});
+
+describe('offboarding the client', () => {
+  test("remove --delete-worker deletes its identity namespace with its worker: its people's grants go too", async () => {
+    const namespace = (await fleet.cliJson<AuthJson>(['auth', 'acme'])).json.identityNamespace;
+    const listNamespaces = async () => {
+      const response = await fetch(`${fleet.edge.info.apiBaseUrl}/accounts/${fleet.edge.info.accountId}/storage/kv/namespaces`, {
+        headers: { authorization: `Bearer ${fleet.edge.info.token}` },
+      });
+      return ((await response.json()) as { result: Array<{ id: string }> }).result.map((entry) => entry.id);
+    };
+    expect(await listNamespaces()).toContain(namespace);
+    const removed = await fleet.cli(['remove', 'acme', '--delete-worker', '--yes', '--local']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(await listNamespaces()).not.toContain(namespace);
   });
 });

@@ -17,6 +17,7 @@ import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolatio
 import { checkJwt } from './jwt-check.js';
 import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
 import { probeMcp } from './mcp-probe.js';
+import { checkOAuth } from './oauth-check.js';
 import type { ProtocolRequirement } from './protocol.js';
 import { readKeysAndValues, redactResult } from './run-secrets.js';
 import type { ClientVerification, FleetVerification } from './verification.js';
@@ -178,7 +179,9 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
     identityCheck(session, expectedClientId(client)),
   ];
   if (isolation !== undefined) checks.push(isolation);
-  if (clientModes(client).includes('jwt')) checks.push(await jwtCheck(input));
+  const modes = clientModes(client);
+  if (modes.includes('jwt')) checks.push(await jwtCheck(input));
+  if (modes.includes('oauth')) checks.push(await checkOAuth({ url, neighbourUrl: input.neighbourUrl, timeoutMs }));
   const result: ClientVerification = {
     client: client.name,
     url,
