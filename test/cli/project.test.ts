@@ -311,8 +311,8 @@ describe('mcp-fleet remove and list', () => {
       },
     ]);
     const human = await runCli(['list'], { cwd: dir });
-    expect(human.stdout).toMatch(/acme\s+acme\s+acme_metrics\s+complete/);
-    expect(human.stdout).toMatch(/beta\s+beta\s+beta_metrics\s+empty UPSTREAM_TOKEN/);
+    expect(human.stdout).toMatch(/acme\s+acme\s+acme_metrics\s+key\s+complete/);
+    expect(human.stdout).toMatch(/beta\s+beta\s+beta_metrics\s+key\s+empty UPSTREAM_TOKEN/);
     expect(human.stdout).toContain('3 clients');
   });
 
