@@ -289,6 +289,35 @@ describe('isolation and the key-only client', () => {
   });
 });
 
+describe('rotating the signing key', () => {
+  test('--grace keeps tokens of the old key working beside the new one; retire ends them; a rollback never brings them back', async () => {
+    const issue = async (sub: string) =>
+      (await fleet.cliJson<TokenIssuedJson>(['tokens', 'issue', 'acme', '--sub', sub, '--local'])).json.token;
+    const before = await issue('old@acme.example');
+    const oldKey = (await fleet.secrets('acme')).get('JWT_SIGNING_KEY');
+    const rotated = await fleet.cli(['secrets', 'rotate', 'acme', '--key', 'JWT_SIGNING_KEY', '--grace', '--yes', '--local']);
+    expect(rotated.exitCode, rotated.stdout + rotated.stderr).toBe(0);
+    const secrets = await fleet.secrets('acme');
+    expect(secrets.get('JWT_SIGNING_KEY')).not.toBe(oldKey);
+    expect(secrets.get('JWT_SIGNING_KEY_PREVIOUS')).toBe(oldKey);
+    expect(await fleet.remoteSecrets('acme')).not.toContain('JWT_SIGNING_KEY_PREVIOUS');
+    const after = await issue('new@acme.example');
+    expect(await whoami(acme, before, 'modern')).toMatchObject({ subject: 'old@acme.example', via: 'jwt' });
+    expect(await whoami(acme, after, 'modern')).toMatchObject({ subject: 'new@acme.example', via: 'jwt' });
+
+    const retired = await fleet.cli(['secrets', 'retire', 'acme', '--local']);
+    expect(retired.exitCode, retired.stdout + retired.stderr).toBe(0);
+    expect((await fleet.secrets('acme')).has('JWT_SIGNING_KEY_PREVIOUS')).toBe(false);
+    expect(await refused(acme, before)).toBe(true);
+    expect(await whoami(acme, after, 'modern')).toMatchObject({ subject: 'new@acme.example' });
+
+    const rolledBack = await fleet.cli(['rollback', 'acme', '--local']);
+    expect(rolledBack.exitCode, rolledBack.stdout + rolledBack.stderr).toBe(0);
+    expect(await refused(acme, before)).toBe(true);
+    expect(await whoami(acme, after, 'modern')).toMatchObject({ subject: 'new@acme.example' });
+  });
+});
+
 describe('offboarding the client', () => {
   test("remove --delete-worker deletes its identity namespace with its worker: its people's grants go too", async () => {
     const namespace = (await fleet.cliJson<AuthJson>(['auth', 'acme'])).json.identityNamespace;
