@@ -58,3 +58,9 @@ export function requireIdentityStore(fleet: Fleet, client: Client, mode: Extract
     );
   return id;
 }
+
+/** A field of a key's metadata (what mcp-fleet and the worker put beside each record, so listings read no values). */
+export function metadataField(metadata: unknown, key: string): string | number | undefined {
+  const value = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+}

@@ -7,7 +7,7 @@ import { parseSigningKey, SIGNING_ALG, SIGNING_KEY, signingKeyOf } from '../../s
 import { usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
 import { readRequiredSecretsFile } from '../secrets/preflight.js';
-import { requireIdentityStore } from './store.js';
+import { metadataField, requireIdentityStore } from './store.js';
 
 /**
  * Per-person tokens (mode `jwt`): signed here with the client's private key, which never leaves
@@ -166,11 +166,11 @@ export async function revokeTokens(options: {
 }
 
 function metaString(metadata: unknown, key: string): string {
-  const value = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[key] : undefined;
+  const value = metadataField(metadata, key);
   return typeof value === 'string' ? value : '';
 }
 
 function metaNumber(metadata: unknown, key: string): number {
-  const value = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[key] : undefined;
+  const value = metadataField(metadata, key);
   return typeof value === 'number' ? value : 0;
 }

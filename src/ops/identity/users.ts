@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { KvApi } from '../../cloudflare/kv.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
-import { requireIdentityStore } from './store.js';
+import { metadataField, requireIdentityStore } from './store.js';
 
 /**
  * The people of a client in `oauth` mode. An invitation is a one-time code only its holder sees:
@@ -142,6 +142,6 @@ export async function revokePerson(options: {
 }
 
 function field(metadata: unknown, key: string): string | undefined {
-  const value = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)[key] : undefined;
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  const value = metadataField(metadata, key);
+  return value === undefined ? undefined : String(value);
 }
