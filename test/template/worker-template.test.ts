@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,8 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { type ParseError, parse as parseJsonc } from 'jsonc-parser';
 import { convertV4MiniflareOptions, Miniflare, Response as MiniflareResponse } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+// metrics --by subject names callers by the hash the worker records: both must compute the same one.
+import { subjectHash } from '../../src/ops/metrics/subjects.js';
 import { templateKeys } from '../../src/secrets/template.js';
 import { linkNodeModules, repoRoot, tempDir } from '../helpers/cli.js';
 import {
@@ -46,11 +47,6 @@ const ACME_APP = 'https://app.acme.example';
 
 type Generation = 'modern' | 'legacy';
 const GENERATIONS: readonly Generation[] = ['modern', 'legacy'];
-
-/** The pseudonym the worker records for a caller (templates/project/src/platform/analytics.ts). */
-function subjectHashOf(client: string, subject: string): string {
-  return createHash('sha256').update(`${client}\n${subject}`).digest('hex').slice(0, 16);
-}
 
 let cleanup: () => Promise<void> = async () => {};
 /** The scaffolded project the bundle was built from. */
@@ -540,7 +536,7 @@ describe('analytics', () => {
       { indexes: ['acme'], blobs: ['acme', '/health', 'GET'], status: 200 },
       { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST'], status: 401 },
       // A call let in names how (blob6) and a hash of who (blob7), never the subject itself.
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18', '', 'key', subjectHashOf('acme', 'key')], status: 200 },
+      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18', '', 'key', subjectHash('acme', 'key')], status: 200 },
       { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET'], status: 404 },
       { indexes: ['beta'], blobs: ['beta', '/ready', 'GET'], status: 200 },
     ]);
