@@ -22,6 +22,10 @@ export function renderModesChange(change: ModesChange): string {
   const lines = [`${change.client}: ${change.before.join(',')} → ${change.after.join(',')}`];
   if (change.namespace?.bound) lines.push(`identity namespace ${change.namespace.id} created and bound as OAUTH_KV`);
   if (change.signingKey === 'generated') lines.push('JWT signing key made (it stays in the secrets file; the worker gets its public half)');
+  if (change.unsupported.length > 0)
+    lines.push(
+      `! this project's worker code (src/platform/) predates ${change.unsupported.join(' and ')}: a deploy would not honour ${change.unsupported.length === 1 ? 'it' : 'them'}. Copy src/platform/ from a project made by this mcp-fleet (${commandLine('init', '<new-dir>')}) and merge your changes.`,
+    );
   lines.push(
     change.changed ? `next: ${commandLine('deploy', change.client)} (the worker changes modes with its next version)` : 'nothing changed',
   );

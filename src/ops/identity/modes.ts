@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { JSONPath } from 'jsonc-parser';
 import type { KvApi } from '../../cloudflare/kv.js';
 import { AUTH_MODES_VAR, type AuthMode, IDENTITY_KV_BINDING, modesValue, needsIdentityStore } from '../../config/auth-modes.js';
@@ -7,6 +7,7 @@ import type { Client, Fleet } from '../../fleet/fleet.js';
 import { generateSigningKey, SIGNING_KEY } from '../../secrets/jwt-keys.js';
 import { updateSecretsFile } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
+import { exists } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
 import { readRequiredSecretsFile } from '../secrets/preflight.js';
 import { clientModes, identityNamespaceOf, identityNamespaceTitle } from './store.js';
@@ -21,6 +22,22 @@ export interface ModesChange {
   signingKey: 'generated' | 'kept' | null;
   /** Something in the project changed: the next deploy ships it. */
   changed: boolean;
+  /** Modes the project's worker code does not implement (a project scaffolded before them): the deploy would not honour them. */
+  unsupported: AuthMode[];
+}
+
+/**
+ * Which of the modes the project's own worker code implements, by the files the template puts
+ * them in: a project made by an older mcp-fleet has its own copy of the worker, which knows only
+ * the key, and would deploy a client whose OAuth or tokens nothing answers.
+ */
+export async function unsupportedModes(fleet: Fleet, modes: readonly AuthMode[]): Promise<AuthMode[]> {
+  const platform = join(fleet.dir, 'src', 'platform');
+  const has = async (path: string) => exists(join(platform, path));
+  const missing: AuthMode[] = [];
+  if (modes.includes('jwt') && !(await has('credentials.ts'))) missing.push('jwt');
+  if (modes.includes('oauth') && !(await has(join('oauth', 'index.ts')))) missing.push('oauth');
+  return missing;
 }
 
 /** Where a client's settings live in wrangler.jsonc. */
@@ -91,5 +108,6 @@ export async function changeAuthModes(options: {
     namespace,
     signingKey,
     changed: configText !== fleet.configText || signingKey === 'generated',
+    unsupported: await unsupportedModes(fleet, modes),
   };
 }

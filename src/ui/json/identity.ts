@@ -27,6 +27,8 @@ export interface AuthJson extends Versioned {
   signingKey: 'generated' | 'kept' | null;
   /** The project changed: the next deploy ships it. */
   changed: boolean;
+  /** Modes the project's own worker code predates (see ops/identity/modes.ts). */
+  unsupported: AuthMode[];
 }
 
 export function authShowJson(client: string, modes: AuthMode[], namespace: string | undefined): AuthJson {
@@ -40,6 +42,7 @@ export function authShowJson(client: string, modes: AuthMode[], namespace: strin
     namespaceBound: false,
     signingKey: null,
     changed: false,
+    unsupported: [],
   };
 }
 
@@ -54,6 +57,7 @@ export function authChangeJson(change: ModesChange): AuthJson {
     namespaceBound: change.namespace?.bound ?? false,
     signingKey: change.signingKey,
     changed: change.changed,
+    unsupported: [...change.unsupported],
   };
 }
 
