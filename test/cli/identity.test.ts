@@ -289,6 +289,19 @@ describe('isolation and the key-only client', () => {
   });
 });
 
+describe('verify --sign-in', () => {
+  test('runs the OAuth flow against the deployed worker in 4 API calls, and leaves nobody behind', async () => {
+    const since = await fleet.lastSeq();
+    const verified = await fleet.cli(['verify', 'acme', '--sign-in', '--local']);
+    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/✔ sign-in \d+ms/);
+    const kvCalls = (await fleet.requests(since)).filter((entry) => entry.path.includes('/storage/kv/'));
+    expect(kvCalls).toHaveLength(4);
+    const people = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme', '--local']);
+    expect(people.json.people.map((person) => person.email)).not.toContain('verify@mcp-fleet.invalid');
+  });
+});
+
 describe('rotating the signing key', () => {
   test('--grace keeps tokens of the old key working beside the new one; retire ends them; a rollback never brings them back', async () => {
     const issue = async (sub: string) =>

@@ -1,7 +1,7 @@
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import { clientsArg, defineCommand } from '../define.js';
-import { all, concurrency, targetOptions, textWithDefault, timeout, url } from '../options.js';
+import { all, concurrency, flag, targetOptions, textWithDefault, timeout, url } from '../options.js';
 
 export const verify = defineCommand({
   name: 'verify',
@@ -18,11 +18,16 @@ export const verify = defineCommand({
       'MCP generations every worker must speak: modern (2026-07-28), legacy (2025) or both',
       'both',
     ),
+    signIn: flag(
+      '--sign-in',
+      'for clients in oauth mode, also the whole OAuth flow: register, sign in with an invitation, tokens, refresh, revoke (4 API calls each; what it made is deleted)',
+    ),
   },
   examples: [
     { args: 'verify --all --local', what: 'every client on the local edge: health, ready, auth, origin, MCP, identity, isolation' },
     { args: 'verify --all', what: 'the same on Cloudflare, e.g. from CI' },
     { args: 'verify acme --url acme=https://mcp.acme.example', what: 'a worker behind its own domain' },
+    { args: 'verify acme --sign-in', what: "acme's OAuth end to end, as a host and a person would go through it" },
   ],
   access: 'read',
   run: async ({ args, flags, ctx }) => (await import('../run/verify.js')).runVerify(ctx, { ...args, ...flags }),

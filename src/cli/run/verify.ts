@@ -13,6 +13,7 @@ export interface VerifyRequest {
   concurrency: number;
   timeout: number;
   protocol: string;
+  signIn: boolean;
 }
 
 export async function runVerify(ctx: CommandContext, request: VerifyRequest): Promise<ExitCode> {
@@ -50,6 +51,7 @@ export async function runVerify(ctx: CommandContext, request: VerifyRequest): Pr
     timeoutMs: request.timeout,
     protocol,
     secretNames,
+    ...(request.signIn ? { signIn: (await import('../../cloudflare/kv.js')).createKvApi(await resolveTarget()) } : {}),
     onProgress: live
       ? (_client, phase) => {
           if (phase === 'done' || phase === 'failed') ctx.output.write(`\r${++done}/${clients.length} clients checked`);

@@ -1,7 +1,7 @@
 import { describeFetchError, formatSeconds, type KeyProbeResult, keyAccepted } from './auth-probe.js';
 import { PROBE_HEADERS } from './probe-agent.js';
 
-export const CHECK_NAMES = ['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation', 'jwt', 'oauth'] as const;
+export const CHECK_NAMES = ['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation', 'jwt', 'oauth', 'sign-in'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface CheckResult {

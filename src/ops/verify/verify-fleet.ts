@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { KvApi } from '../../cloudflare/kv.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { SIGNING_KEY } from '../../secrets/jwt-keys.js';
 import type { SecretsFile } from '../../secrets/secrets-file.js';
@@ -10,7 +11,7 @@ import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
-import { clientModes } from '../identity/store.js';
+import { clientModes, identityNamespaceOf } from '../identity/store.js';
 import { type CheckResult, checkAuth, checkHealth, checkReady, originCheck, probeOrigin } from './checks.js';
 import { type ClientUrl, resolveClientUrls, type WorkerUrlSource } from './client-urls.js';
 import { checkIsolation, type IsolationProbe, otherKeysBarred } from './isolation.js';
@@ -18,6 +19,7 @@ import { checkJwt } from './jwt-check.js';
 import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-checks.js';
 import { probeMcp } from './mcp-probe.js';
 import { checkOAuth } from './oauth-check.js';
+import { checkOAuthSignIn } from './oauth-signin.js';
 import type { ProtocolRequirement } from './protocol.js';
 import { readKeysAndValues, redactResult } from './run-secrets.js';
 import type { ClientVerification, FleetVerification } from './verification.js';
@@ -46,6 +48,8 @@ export interface VerifyFleetOptions {
    * does not name. The verify command passes it; a check after a deploy does not (its calls are counted).
    */
   secretNames?: SecretNamesSource;
+  /** verify --sign-in: the OAuth flow end to end for clients in oauth mode, through their identity namespace (4 API calls each). */
+  signIn?: KvApi;
 }
 
 /** The client name `whoami` must report: the env's CLIENT_ID var, or the client's name. */
@@ -100,6 +104,7 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
         client,
         url: entry.url,
         signingKey: files.get(client.name)?.values.get(SIGNING_KEY),
+        signIn: options.signIn,
         neighbourUrl: other === undefined ? undefined : urls.get(other.name)?.url,
         key,
         isolation,
@@ -139,6 +144,7 @@ function unexpected(failure: ClientFailure, redact: (text: string) => string): s
 interface VerifyClientInput {
   client: Client;
   url: string;
+  signIn: KvApi | undefined;
   /** The client's private JWT signing key (its secrets file), to prove mode jwt with tokens signed here. */
   signingKey: string | undefined;
   neighbourUrl: string | undefined;
@@ -182,6 +188,11 @@ async function verifyClient(input: VerifyClientInput): Promise<ClientVerificatio
   const modes = clientModes(client);
   if (modes.includes('jwt')) checks.push(await jwtCheck(input));
   if (modes.includes('oauth')) checks.push(await checkOAuth({ url, neighbourUrl: input.neighbourUrl, timeoutMs }));
+  const namespace = identityNamespaceOf(client);
+  if (modes.includes('oauth') && input.signIn && namespace)
+    checks.push(
+      await checkOAuthSignIn({ url, client: expectedClientId(client), kv: input.signIn, namespace, timeoutMs, redact: input.redact }),
+    );
   const result: ClientVerification = {
     client: client.name,
     url,

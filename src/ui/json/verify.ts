@@ -7,7 +7,7 @@ import { SCHEMA_VERSION, type SchemaVersion } from './common.js';
 /** The document of `verify`: every check of every client, with its latency and a secret-free detail. */
 
 export interface CheckJson {
-  name: 'health' | 'ready' | 'auth' | 'origin' | 'mcp' | 'identity' | 'isolation' | 'jwt' | 'oauth';
+  name: 'health' | 'ready' | 'auth' | 'origin' | 'mcp' | 'identity' | 'isolation' | 'jwt' | 'oauth' | 'sign-in';
   ok: boolean;
   ms: number;
   /** Why it passed or failed, in one secret-free sentence. */
