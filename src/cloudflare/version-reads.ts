@@ -13,6 +13,8 @@ export interface VersionSummary {
   annotations: Record<string, string>;
   compatibilityDate: string | undefined;
   compatibilityFlags: string[];
+  /** Its plain-text vars (`plain_text` bindings), e.g. AUTH_MODES: what the project's section said when it was made. */
+  vars?: Record<string, string>;
 }
 
 /** Cloudflare keeps a worker's newest 100 versions deployable: a read of more would find nothing to go back to. */
@@ -61,7 +63,10 @@ interface RawVersion {
   number?: number;
   metadata?: { created_on?: string } | null;
   annotations?: Record<string, unknown> | null;
-  resources?: { script_runtime?: { compatibility_date?: string; compatibility_flags?: string[] } | null } | null;
+  resources?: {
+    script_runtime?: { compatibility_date?: string; compatibility_flags?: string[] } | null;
+    bindings?: Array<{ type?: unknown; name?: unknown; text?: unknown }> | null;
+  } | null;
 }
 
 /** Reads the answer defensively: a field Cloudflare leaves out reads as unknown, never as a crash. */
@@ -69,6 +74,12 @@ export function summaryOf(raw: RawVersion, versionId: string): VersionSummary {
   const runtime = raw.resources?.script_runtime ?? {};
   const annotations: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw.annotations ?? {})) if (typeof value === 'string') annotations[key] = value;
+  // Without a bindings list the vars are unknown (undefined), not none.
+  const listed = raw.resources?.bindings;
+  const vars: Record<string, string> | undefined = Array.isArray(listed) ? {} : undefined;
+  for (const binding of listed ?? [])
+    if (vars && binding.type === 'plain_text' && typeof binding.name === 'string' && typeof binding.text === 'string')
+      vars[binding.name] = binding.text;
   return {
     id: typeof raw.id === 'string' ? raw.id : versionId,
     number: typeof raw.number === 'number' ? raw.number : undefined,
@@ -78,5 +89,6 @@ export function summaryOf(raw: RawVersion, versionId: string): VersionSummary {
     compatibilityFlags: Array.isArray(runtime.compatibility_flags)
       ? runtime.compatibility_flags.filter((flag): flag is string => typeof flag === 'string')
       : [],
+    vars,
   };
 }

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { AuthJson, InviteJson, PeopleJson, TokenIssuedJson, TokensJson } from '../../src/ui/json/identity.js';
-import type { ListJson, MetricsJson } from '../../src/ui/json/index.js';
+import type { ListJson, MetricsJson, StatusJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 import { OAuthHost, pkce, type TokenSet } from '../helpers/oauth-host.js';
 import { whoami } from '../helpers/oauth-workers.js';
@@ -328,6 +328,21 @@ describe('rotating the signing key', () => {
     expect(rolledBack.exitCode, rolledBack.stdout + rolledBack.stderr).toBe(0);
     expect(await refused(acme, before)).toBe(true);
     expect(await whoami(acme, after, 'modern')).toMatchObject({ subject: 'new@acme.example' });
+  });
+});
+
+describe('a mode change not yet deployed', () => {
+  test('status shows it as drift until the deploy that ships it', async () => {
+    const changed = await fleet.cli(['auth', 'beta', 'key,jwt', '--local']);
+    expect(changed.exitCode, changed.stderr).toBe(0);
+    const drifted = await fleet.cliJson<StatusJson>(['status', 'beta', '--local']);
+    expect(drifted.json.clients[0]).toMatchObject({ auth: ['key', 'jwt'], deployedAuth: ['key'], inSync: false });
+    expect(drifted.json.clients[0]?.drift).toContain('auth modes');
+    const deployed = await fleet.cli(['deploy', 'beta', '--local']);
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    const settled = await fleet.cliJson<StatusJson>(['status', 'beta', '--local']);
+    expect(settled.json.clients[0]).toMatchObject({ deployedAuth: ['key', 'jwt'] });
+    expect(settled.json.clients[0]?.drift).not.toContain('auth modes');
   });
 });
 

@@ -76,6 +76,7 @@ describe('status --json', () => {
     client: 'acme',
     worker: 'acme-mcp',
     auth: ['key'],
+    deployedAuth: undefined,
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -112,6 +113,7 @@ describe('status --json', () => {
         {
           client: 'acme',
           auth: ['key'],
+          deployedAuth: null,
           worker: 'acme-mcp',
           exists: null,
           versionId: null,

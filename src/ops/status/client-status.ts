@@ -1,4 +1,4 @@
-import type { AuthMode } from '../../config/auth-modes.js';
+import { type AuthMode, modesOf } from '../../config/auth-modes.js';
 import type { Client } from '../../fleet/fleet.js';
 import type { ClientSettings } from '../deploy/rollout/client-settings.js';
 import type { ClientOutcome } from '../fleet/runner.js';
@@ -21,6 +21,8 @@ export interface ClientStatus extends ClientOutcome {
   worker: string;
   /** How callers prove who they are, as its section says (vars.AUTH_MODES). */
   auth: AuthMode[];
+  /** The modes the running version was made with; undefined when it could not be read. */
+  deployedAuth: AuthMode[] | undefined;
   /** undefined when it could not be read. */
   exists: boolean | undefined;
   /** The live version (the biggest share of the live deployment). */
@@ -56,6 +58,7 @@ export function emptyStatus(client: Client, settings: ClientSettings): ClientSta
     client: client.name,
     worker: client.workerName,
     auth: clientModes(client),
+    deployedAuth: undefined,
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -93,6 +96,7 @@ export function applyRemote(result: ClientStatus, remote: RemoteState, local: { 
     result.codeWhy = verdict.why;
     result.deployedTag = main.annotations['workers/tag'];
     result.compatibilityDate.deployed = main.compatibilityDate;
+    result.deployedAuth = main.vars === undefined ? undefined : modesOf(main.vars.AUTH_MODES);
   }
   // The code versions are the live ones, or (after secret changes) the single version they were made from.
   const sameDeployment =
@@ -120,6 +124,7 @@ export function settleDrift(result: ClientStatus): void {
         split: result.traffic.length > 1,
         secretsInSync: result.secrets.inSync,
         compatibilityMatches: result.compatibilityDate.matches,
+        authMatches: result.deployedAuth === undefined ? undefined : result.deployedAuth.join(',') === result.auth.join(','),
         verifyOk: result.verify?.ok,
       });
   result.inSync = !result.error && result.drift.length === 0;

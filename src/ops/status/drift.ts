@@ -73,6 +73,8 @@ export interface DriftInput {
   split: boolean;
   secretsInSync: boolean;
   compatibilityMatches: boolean | undefined;
+  /** The running version's auth modes are the section's (after `auth`, before the deploy that ships it: false). */
+  authMatches?: boolean | undefined;
   verifyOk: boolean | undefined;
 }
 
@@ -88,6 +90,7 @@ export function driftOf(input: DriftInput): string[] {
   if (input.split) drift.push('traffic split');
   if (!input.secretsInSync) drift.push('secrets differ');
   if (input.compatibilityMatches === false) drift.push('compatibility date');
+  if (input.authMatches === false) drift.push('auth modes');
   if (input.verifyOk === false) drift.push('verify failed');
   return drift;
 }

@@ -24,6 +24,8 @@ export interface StatusClientJson {
   worker: string;
   /** The modes its section names: key, oauth, jwt. */
   auth: string[];
+  /** The modes its running version was made with; null when unknown. A difference is drift ("auth modes"): deploy ships the section's. */
+  deployedAuth: string[] | null;
   /** null when it could not be read. */
   exists: boolean | null;
   /** The live version (the biggest share of the live deployment). */
@@ -99,6 +101,7 @@ function statusClientJson(result: ClientStatus): StatusClientJson {
     client: result.client,
     worker: result.worker,
     auth: [...result.auth],
+    deployedAuth: result.deployedAuth ? [...result.deployedAuth] : null,
     exists: result.exists ?? null,
     versionId: result.versionId ?? null,
     deployedAt: result.deployedAt ?? null,
