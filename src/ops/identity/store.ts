@@ -1,5 +1,8 @@
 import { basename } from 'node:path';
 import { type AuthMode, IDENTITY_KV_BINDING, modesOf } from '../../config/auth-modes.js';
+
+export type { AuthMode };
+
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';

@@ -1,5 +1,5 @@
-import type { AuthMode } from '../../config/auth-modes.js';
 import type { ModesChange } from '../../ops/identity/modes.js';
+import type { AuthMode } from '../../ops/identity/store.js';
 import type { IssuedToken, TokenRecord } from '../../ops/identity/tokens.js';
 import type { Invitation, Person } from '../../ops/identity/users.js';
 import { SCHEMA_VERSION, type SchemaVersion } from './common.js';
