@@ -76,7 +76,7 @@ export async function runAdd(ctx: CommandContext, request: AddRequest): Promise<
   const run = await prepareFleetRun(ctx, [client], { all: false, local: request.local, remote: request.remote }, target);
   const rollout = { verify: true, rollback: true, canary: undefined, waves: undefined, allAtOnce: false };
   const deployed = await runFleetOp(run, await deployOp(run, 1, rollout));
-  ctx.output.result(addJson(result, deployed.json));
+  ctx.output.result({ ...addJson(result, deployed.json), ...(auth ? { auth } : {}) });
   return deployed.exitCode;
 }
 
