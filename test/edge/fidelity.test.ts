@@ -216,4 +216,35 @@ describe('direct upload fidelity', () => {
     // Two calls (version, deployment): the direct upload, not wrangler's fallback.
     expect(calls).toBeLessThanOrEqual(2);
   });
+
+  test('a section with ratelimits: wrangler deploy and the direct upload land the same ratelimit binding, the upload on the fast path', async () => {
+    await editConfigForThisTest(
+      fleet,
+      '"name": "acme"',
+      '"name": "acme", "ratelimits": [{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": 5, "period": 10 } }]',
+    );
+    // An existing worker (this test may run alone).
+    await mcpFleetDeploy('acme');
+
+    const sinceWrangler = await fleet.lastSeq();
+    await wranglerDeploy('acme');
+    expect((await fleet.requests(sinceWrangler)).filter((call) => call.route === null || call.status >= 500)).toEqual([]);
+    const byWrangler = await landed('acme');
+
+    const since = await fleet.lastSeq();
+    await mcpFleetDeploy('acme');
+    const calls = callsPerScript(await fleet.requests(since)).get('acme');
+    const byApi = await landed('acme');
+
+    expect(byApi).toEqual(byWrangler);
+    expect(byApi.version.bindings).toContainEqual({
+      type: 'ratelimit',
+      name: 'RATE_LIMITER',
+      namespace_id: '1001',
+      simple: { limit: 5, period: 10 },
+    });
+    console.log(`[api calls] direct upload of acme with ratelimits: ${calls}`);
+    // Two calls (version, deployment): the direct upload, not wrangler's fallback.
+    expect(calls).toBeLessThanOrEqual(2);
+  });
 });
