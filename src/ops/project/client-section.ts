@@ -1,25 +1,32 @@
 import type { JSONPath } from 'jsonc-parser';
-import { addMember, type WranglerEnv } from '../../config/wrangler-config.js';
+import { addMember, parseConfigText, type WranglerConfig, type WranglerEnv } from '../../config/wrangler-config.js';
 import { datasetBoundBy, type Fleet } from '../../fleet/fleet.js';
 import { datasetName } from '../../fleet/names.js';
+import { nextNamespaceId, RATE_LIMIT_VAR, rateLimitEntry, rateLimitOf, rateLimitVar } from '../../fleet/rate-limits.js';
 import { usageError } from '../../util/errors.js';
 
 /**
  * What a client's section of wrangler.jsonc holds when `add` writes it, and how to complete one
  * written before (by hand, by an older mcp-fleet, or the top level made a client): the CLIENT_ID
- * var its worker answers `whoami` with, an ANALYTICS dataset for `metrics`, and the
- * version_metadata binding through which /health names the version that answers.
+ * var its worker answers `whoami` with, an ANALYTICS dataset for `metrics`, the
+ * version_metadata binding through which /health names the version that answers, and a rate
+ * limit (fleet/rate-limits.ts) with the RATE_LIMIT var that reports it.
  */
 
 /** The binding through which the worker's /health names its version (see rollout/verify-wave.ts). */
 export const VERSION_METADATA_BINDING = 'CF_VERSION_METADATA';
 
-/** A new client's section; `vars` are the settings of .vars.template it was given. */
-export function envSectionFor(client: string, vars: ReadonlyMap<string, string> = new Map()): WranglerEnv {
+/**
+ * A new client's section; `vars` are the settings of .vars.template it was given, `config` the
+ * project's (whose rate limits' namespace ids the new one must not repeat).
+ */
+export function envSectionFor(client: string, vars: ReadonlyMap<string, string> = new Map(), config: WranglerConfig = {}): WranglerEnv {
+  const rateLimit = rateLimitEntry(nextNamespaceId(config));
   return {
     name: client,
     analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: datasetName(client) }],
-    vars: { CLIENT_ID: client, ...Object.fromEntries(vars) },
+    ratelimits: [rateLimit],
+    vars: { CLIENT_ID: client, ...Object.fromEntries(vars), [RATE_LIMIT_VAR]: rateLimitVar(rateLimit) },
     version_metadata: { binding: VERSION_METADATA_BINDING },
   };
 }
@@ -59,5 +66,14 @@ export function completeSection(fleet: Fleet, text: string, at: JSONPath, sectio
     add(at, 'analytics_engine_datasets', [{ binding: 'ANALYTICS', dataset }], 'analytics_engine_datasets');
   }
   if (section.version_metadata === undefined) add(at, 'version_metadata', { binding: VERSION_METADATA_BINDING }, 'version_metadata');
+  // A section with ratelimits of its own (another binding name, say) is the author's; only a bare one gets ours.
+  let rateLimit = rateLimitOf(section);
+  if (section.ratelimits === undefined) {
+    // From the text as edited so far: upgrade-config completes several sections before it writes.
+    rateLimit = rateLimitEntry(nextNamespaceId(parseConfigText(configText, fleet.configPath)));
+    add(at, 'ratelimits', [rateLimit], 'ratelimits');
+  }
+  if (rateLimit && !Object.hasOwn(section.vars ?? {}, RATE_LIMIT_VAR))
+    add([...at, 'vars'], RATE_LIMIT_VAR, rateLimitVar(rateLimit), `vars.${RATE_LIMIT_VAR}`);
   return { configText, added, dataset };
 }
