@@ -52,7 +52,14 @@ export function completeSection(fleet: Fleet, text: string, at: JSONPath, sectio
     configText = addMember(configText, path, key, value, fleet.configPath);
     added.push(label);
   };
-  if (section.vars === undefined) add(at, 'vars', { CLIENT_ID: client }, 'vars');
+  // A section with ratelimits of its own (another binding name, say) is the author's; only a bare one gets ours,
+  // numbered from the text as given: upgrade-config completes several sections before it writes.
+  const ownRateLimit = rateLimitOf(section);
+  const newRateLimit =
+    section.ratelimits === undefined ? rateLimitEntry(nextNamespaceId(parseConfigText(text, fleet.configPath))) : undefined;
+  const rateLimit = ownRateLimit ?? newRateLimit;
+  const rateLimitVars = rateLimit ? { [RATE_LIMIT_VAR]: rateLimitVar(rateLimit) } : {};
+  if (section.vars === undefined) add(at, 'vars', { CLIENT_ID: client, ...rateLimitVars }, 'vars');
   else if (!Object.hasOwn(section.vars, 'CLIENT_ID')) add([...at, 'vars'], 'CLIENT_ID', client, 'vars.CLIENT_ID');
   let dataset = section.analytics_engine_datasets?.find((binding) => binding.binding === 'ANALYTICS')?.dataset;
   if (section.analytics_engine_datasets === undefined) {
@@ -66,14 +73,8 @@ export function completeSection(fleet: Fleet, text: string, at: JSONPath, sectio
     add(at, 'analytics_engine_datasets', [{ binding: 'ANALYTICS', dataset }], 'analytics_engine_datasets');
   }
   if (section.version_metadata === undefined) add(at, 'version_metadata', { binding: VERSION_METADATA_BINDING }, 'version_metadata');
-  // A section with ratelimits of its own (another binding name, say) is the author's; only a bare one gets ours.
-  let rateLimit = rateLimitOf(section);
-  if (section.ratelimits === undefined) {
-    // From the text as edited so far: upgrade-config completes several sections before it writes.
-    rateLimit = rateLimitEntry(nextNamespaceId(parseConfigText(configText, fleet.configPath)));
-    add(at, 'ratelimits', [rateLimit], 'ratelimits');
-  }
-  if (rateLimit && !Object.hasOwn(section.vars ?? {}, RATE_LIMIT_VAR))
+  if (newRateLimit) add(at, 'ratelimits', [newRateLimit], 'ratelimits');
+  if (rateLimit && section.vars !== undefined && !Object.hasOwn(section.vars, RATE_LIMIT_VAR))
     add([...at, 'vars'], RATE_LIMIT_VAR, rateLimitVar(rateLimit), `vars.${RATE_LIMIT_VAR}`);
   return { configText, added, dataset };
 }
