@@ -12,6 +12,7 @@ import { bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE } from 
 const LIMIT = 3;
 const KEY = 'limited-key-5c1e9a0b7d';
 const PREVIOUS_KEY = 'limited-old-key-2f8b6e4c';
+const LIMITED = ['headers', 'subjects', 'tools', 'made-up', 'wrong-key'] as const;
 
 let cleanup: () => Promise<void> = async () => {};
 let mf: Miniflare | undefined;
@@ -27,8 +28,9 @@ beforeAll(async () => {
   const bundle = await bundleProject(project, outdir);
   if (bundle.exitCode !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${bundle.output}`);
   const secrets = { API_KEY: KEY, API_KEY_PREVIOUS: PREVIOUS_KEY, UPSTREAM_TOKEN: 'upstream-token-91d2' };
+  // One limited worker per test, so each starts with a full budget whatever ran before it.
   const workers = [
-    { name: 'limited', bindings: { CLIENT_ID: 'limited', RATE_LIMIT: `${LIMIT}/10`, ...secrets }, limit: LIMIT },
+    ...LIMITED.map((name) => ({ name, bindings: { CLIENT_ID: name, RATE_LIMIT: `${LIMIT}/10`, ...secrets }, limit: LIMIT })),
     { name: 'unlimited', bindings: { CLIENT_ID: 'unlimited', ...secrets }, limit: undefined },
   ];
   mf = new Miniflare(
@@ -90,8 +92,8 @@ async function statuses(worker: string, count: number, key = KEY, headers: Recor
 
 describe('rate limits on /mcp', () => {
   it('answers N calls, then 429 with Retry-After, X-RateLimit-* and a JSON body carrying retryAfter', async () => {
-    expect(await statuses('limited', LIMIT)).toEqual(Array(LIMIT).fill(200));
-    const limited = await fetch(url('limited', '/mcp'), {
+    expect(await statuses('headers', LIMIT)).toEqual(Array(LIMIT).fill(200));
+    const limited = await fetch(url('headers', '/mcp'), {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
@@ -109,32 +111,38 @@ describe('rate limits on /mcp', () => {
 
   it('never limits /health or /ready', async () => {
     for (let i = 0; i < LIMIT * 3; i += 1) {
-      const health = await fetch(url('limited', '/health'));
+      const health = await fetch(url('headers', '/health'));
       await health.arrayBuffer();
       expect(health.status).toBe(200);
-      const ready = await fetch(url('limited', '/ready'));
+      const ready = await fetch(url('headers', '/ready'));
       await ready.arrayBuffer();
       expect(ready.status).not.toBe(429);
     }
   });
 
   it('limits each subject separately: the previous key (another subject) keeps its own calls', async () => {
-    const tool = { 'mcp-name': 'subjects' };
-    expect(await statuses('limited', LIMIT, KEY, tool)).toEqual(Array(LIMIT).fill(200));
-    expect((await call('limited', KEY, tool)).status).toBe(429);
-    expect(await statuses('limited', LIMIT, PREVIOUS_KEY, tool)).toEqual(Array(LIMIT).fill(200));
-    expect((await call('limited', PREVIOUS_KEY, tool)).status).toBe(429);
+    expect(await statuses('subjects', LIMIT)).toEqual(Array(LIMIT).fill(200));
+    expect((await call('subjects')).status).toBe(429);
+    expect(await statuses('subjects', LIMIT, PREVIOUS_KEY)).toEqual(Array(LIMIT).fill(200));
+    expect((await call('subjects', PREVIOUS_KEY)).status).toBe(429);
   });
 
   it('counts each tool the host names (Mcp-Name) on its own', async () => {
-    expect(await statuses('limited', LIMIT, KEY, { 'mcp-name': 'whoami' })).toEqual(Array(LIMIT).fill(200));
-    expect((await call('limited', KEY, { 'mcp-name': 'whoami' })).status).toBe(429);
+    expect(await statuses('tools', LIMIT)).toEqual(Array(LIMIT).fill(200));
+    expect((await call('tools')).status).toBe(429);
+    expect(await statuses('tools', LIMIT, KEY, { 'mcp-name': 'whoami' })).toEqual(Array(LIMIT).fill(200));
+    expect((await call('tools', KEY, { 'mcp-name': 'whoami' })).status).toBe(429);
+  });
+
+  it("gives a made-up tool name no budget of its own: it counts with the caller's calls that name none", async () => {
+    expect(await statuses('made-up', LIMIT)).toEqual(Array(LIMIT).fill(200));
+    expect((await call('made-up', KEY, { 'mcp-name': 'made-up-1' })).status).toBe(429);
+    expect((await call('made-up', KEY, { 'mcp-name': 'made-up-2' })).status).toBe(429);
   });
 
   it('refuses a wrong key with 401, not 429, and does not spend the budget on it', async () => {
-    const tool = { 'mcp-name': 'wrong-key' };
-    expect(await statuses('limited', LIMIT + 1, 'not-the-key-000000', tool)).toEqual(Array(LIMIT + 1).fill(401));
-    expect(await statuses('limited', LIMIT, KEY, tool)).toEqual(Array(LIMIT).fill(200));
+    expect(await statuses('wrong-key', LIMIT + 1, 'not-the-key-000000')).toEqual(Array(LIMIT + 1).fill(401));
+    expect(await statuses('wrong-key', LIMIT)).toEqual(Array(LIMIT).fill(200));
   });
 
   it('has no limit without the binding (a section from before rate limits)', async () => {

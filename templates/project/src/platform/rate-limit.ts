@@ -1,3 +1,5 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { registerTools } from '../tools';
 import type { Env } from './env';
 import { json } from './http';
 import type { Identity } from './identity';
@@ -26,13 +28,26 @@ export function rateLimitSetting(env: Env): RateLimitSetting | undefined {
 
 /**
  * One counter per client and caller, and per tool when the host names it (`Mcp-Name`): one
- * person's runaway agent, or one hot tool, spends its own budget, not everyone else's.
+ * person's runaway agent, or one hot tool, spends its own budget, not everyone else's. Only a
+ * tool this worker serves counts apart: the header is the caller's to write, and a fresh made-up
+ * name on every call would otherwise be a fresh budget.
  */
 export function rateLimitKey(env: Env, caller: Identity, request: Request): string {
   const tool = request.headers.get('mcp-name')?.trim();
   const parts = [env.CLIENT_ID ?? '', caller.subject];
-  if (tool) parts.push(tool);
+  if (tool && toolNames(env, caller).has(tool)) parts.push(tool);
   return parts.map((part) => encodeURIComponent(part)).join(':');
+}
+
+/** The tools registerTools gives this caller, read by letting it register them on a stand-in that only takes names. */
+function toolNames(env: Env, caller: Identity): ReadonlySet<string> {
+  const names = new Set<string>();
+  const recorder = new Proxy(
+    {},
+    { get: (_, method) => (method === 'registerTool' ? (name: string) => names.add(name) : () => undefined) },
+  ) as McpServer;
+  registerTools(recorder, env, caller);
+  return names;
 }
 
 /** The 429 to send when this caller is over its limit, or undefined when the call may go on. */
