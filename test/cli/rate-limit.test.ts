@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { MetricsJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -97,5 +98,13 @@ describe('rate limits', () => {
     const beta = await callMcp('beta');
     expect(beta.status).toBe(200);
     await beta.body?.cancel();
+
+    // metrics shows the limited calls per client, from the client's own dataset.
+    const metrics = await fleet.cliJson<MetricsJson>(['metrics', 'acme', 'beta', '--local']);
+    expect(metrics.exitCode, metrics.stderr).toBe(0);
+    const byClient = new Map(metrics.json.clients.map((client) => [client.client, client]));
+    expect(byClient.get('acme')).toMatchObject({ rateLimited: 1 });
+    expect(byClient.get('beta')).toMatchObject({ rateLimited: 0 });
+    expect(byClient.get('acme')?.routes.find((route) => route.route === '/mcp')?.rateLimited).toBe(1);
   });
 });
