@@ -62,6 +62,25 @@ const kvNamespace = fields('an object like { "binding": "OAUTH_KV", "id": "<name
   id: { check: string, required: true },
 });
 const kvNamespaces = listOf(kvNamespace, 'a list of { "binding": …, "id": … } objects');
+/** Cloudflare's Rate Limiting counts over 10 or 60 seconds; mcp-fleet's own entries come from fleet/rate-limits.ts. */
+const positiveIntegerString: Check = (value, path) =>
+  typeof value === 'string' && /^[1-9]\d*$/.test(value) ? undefined : { path, expected: 'a positive integer as a string, like "1001"' };
+const positiveInteger: Check = (value, path) =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 ? undefined : { path, expected: 'a positive whole number' };
+const ratePeriod: Check = (value, path) =>
+  value === 10 || value === 60 ? undefined : { path, expected: '10 or 60 (seconds: the periods Cloudflare counts over)' };
+const rateLimit = fields('an object like { "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": 100, "period": 60 } }', {
+  name: { check: string, required: true },
+  namespace_id: { check: positiveIntegerString, required: true },
+  simple: {
+    check: fields('an object like { "limit": 100, "period": 60 }', {
+      limit: { check: positiveInteger, required: true },
+      period: { check: ratePeriod, required: true },
+    }),
+    required: true,
+  },
+});
+const rateLimits = listOf(rateLimit, 'a list of { "name": …, "namespace_id": …, "simple": { "limit": …, "period": … } } objects');
 const route: Check = (value, path) =>
   typeof value === 'string'
     ? undefined
@@ -73,6 +92,7 @@ const workerSettings = {
   vars: { check: anyObject('an object of variables') },
   analytics_engine_datasets: { check: datasets },
   kv_namespaces: { check: kvNamespaces },
+  ratelimits: { check: rateLimits },
   routes: { check: listOf(route, 'a list of routes') },
   route: { check: route },
   workers_dev: { check: boolean },

@@ -17,6 +17,8 @@ export interface WranglerEnv {
   analytics_engine_datasets?: { binding: string; dataset?: string }[];
   /** Workers KV bindings (OAUTH_KV for oauth and jwt modes); wrangler deploys more fields (preview_id, remote) than mcp-fleet reads. */
   kv_namespaces?: { binding: string; id: string; [key: string]: unknown }[];
+  /** Workers Rate Limiting bindings (RATE_LIMITER, `mcp-fleet add`); config-shape.ts checks them. */
+  ratelimits?: { name: string; namespace_id: string; simple: { limit: number; period: number } }[];
   routes?: unknown[];
   route?: unknown;
   workers_dev?: boolean;

@@ -24,11 +24,11 @@ export interface MetricsRenderOptions {
 }
 
 export function renderMetricsReport(results: readonly ClientMetrics[], options: MetricsRenderOptions): string {
-  const header = ['CLIENT', 'ROUTE', 'REQUESTS', '2XX', '4XX', '5XX', 'P50', 'P95', ...(options.sparklines ? ['TREND'] : [])];
+  const header = ['CLIENT', 'ROUTE', 'REQUESTS', '2XX', '4XX', '429', '5XX', 'P50', 'P95', ...(options.sparklines ? ['TREND'] : [])];
   const rows: string[][] = [];
   for (const result of results) {
     if (result.error) {
-      rows.push([pc.red(result.client), pc.red('failed'), '-', '-', '-', '-', '-', '-', ...(options.sparklines ? [''] : [])]);
+      rows.push([pc.red(result.client), pc.red('failed'), '-', '-', '-', '-', '-', '-', '-', ...(options.sparklines ? [''] : [])]);
       continue;
     }
     rows.push([
@@ -37,6 +37,7 @@ export function renderMetricsReport(results: readonly ClientMetrics[], options: 
       String(result.requests),
       String(result.status2xx),
       errorsCell(result.status4xx, pc.yellow),
+      errorsCell(result.rateLimited, pc.yellow),
       errorsCell(result.status5xx, pc.red),
       '',
       '',
@@ -49,6 +50,7 @@ export function renderMetricsReport(results: readonly ClientMetrics[], options: 
         String(route.requests),
         String(route.status2xx),
         errorsCell(route.status4xx, pc.yellow),
+        errorsCell(route.rateLimited, pc.yellow),
         errorsCell(route.status5xx, pc.red),
         ms(route.p50Ms),
         ms(route.p95Ms),

@@ -32,14 +32,16 @@ const SEED_CONFIG = (compatibilityDate: string) => `// Resin MCP server: one cod
   "name": "resin", // the default worker: resin's own team
   "main": "src/index.ts",
   "compatibility_date": "${compatibilityDate}",
-  "vars": { "CLIENT_ID": "resin" },
+  "vars": { "CLIENT_ID": "resin", "RATE_LIMIT": "100/60" },
   "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "resin_metrics" }],
+  "ratelimits": [{ "name": "RATE_LIMITER", "namespace_id": "1001", "simple": { "limit": 100, "period": 60 } }],
   "version_metadata": { "binding": "CF_VERSION_METADATA" },
   "env": {
     "evergreen": {
       "name": "evergreen",
       "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "evergreen_metrics" }],
-      "vars": { "CLIENT_ID": "evergreen" }
+      "ratelimits": [{ "name": "RATE_LIMITER", "namespace_id": "1002", "simple": { "limit": 100, "period": 60 } }],
+      "vars": { "CLIENT_ID": "evergreen", "RATE_LIMIT": "100/60" }
     }
   }
 }
@@ -274,7 +276,7 @@ describe('the top-level worker without a secrets file', () => {
   test('add --default on a top level without vars or dataset adds CLIENT_ID and a dataset, and nothing else', async () => {
     const seeded = await readFile(configPath(), 'utf8');
     const bare = seeded
-      .replace('  "vars": { "CLIENT_ID": "resin" },\n', '')
+      .replace('  "vars": { "CLIENT_ID": "resin", "RATE_LIMIT": "100/60" },\n', '')
       .replace('  "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "resin_metrics" }],\n', '');
     expect(bare).not.toContain('resin_metrics');
     await writeFile(configPath(), bare);

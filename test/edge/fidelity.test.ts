@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { createKvApi } from '../../src/cloudflare/kv.js';
 import { localTarget } from '../../src/cloudflare/local-target.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -110,6 +111,8 @@ describe('direct upload fidelity', () => {
         'analytics_engine:ANALYTICS',
         'json:LIMITS',
         'plain_text:CLIENT_ID',
+        'plain_text:RATE_LIMIT',
+        'ratelimit:RATE_LIMITER',
         'secret_text:API_KEY',
         'secret_text:UPSTREAM_TOKEN',
         'version_metadata:CF_VERSION_METADATA',
@@ -142,6 +145,8 @@ describe('direct upload fidelity', () => {
       [
         'analytics_engine:ANALYTICS',
         'plain_text:CLIENT_ID',
+        'plain_text:RATE_LIMIT',
+        'ratelimit:RATE_LIMITER',
         'secret_text:API_KEY',
         'secret_text:UPSTREAM_TOKEN',
         'version_metadata:CF_VERSION_METADATA',
@@ -213,6 +218,40 @@ describe('direct upload fidelity', () => {
 
     expect(byApi).toEqual(byWrangler);
     expect(byApi.version.bindings).toContainEqual({ type: 'kv_namespace', name: 'OAUTH_KV', namespace_id: namespace.id });
+    // Two calls (version, deployment): the direct upload, not wrangler's fallback.
+    expect(calls).toBeLessThanOrEqual(2);
+  });
+
+  test('a section with other ratelimits: wrangler deploy and the direct upload land the same ratelimit binding, the upload on the fast path', async () => {
+    // add wrote acme's ratelimits (the default); this one counts over the other period.
+    const config = join(fleet.dir, 'wrangler.jsonc');
+    const original = await readFile(config, 'utf8');
+    onTestFinished(() => writeFile(config, original));
+    const simple = ['env', 'acme', 'ratelimits', 0, 'simple'];
+    await writeFile(config, applyEdits(original, modify(original, simple, { limit: 5, period: 10 }, {})));
+    const namespaceId = (parseJsonc(original) as { env: Record<string, { ratelimits: { namespace_id: string }[] }> }).env.acme
+      ?.ratelimits[0]?.namespace_id;
+    // An existing worker (this test may run alone).
+    await mcpFleetDeploy('acme');
+
+    const sinceWrangler = await fleet.lastSeq();
+    await wranglerDeploy('acme');
+    expect((await fleet.requests(sinceWrangler)).filter((call) => call.route === null || call.status >= 500)).toEqual([]);
+    const byWrangler = await landed('acme');
+
+    const since = await fleet.lastSeq();
+    await mcpFleetDeploy('acme');
+    const calls = callsPerScript(await fleet.requests(since)).get('acme');
+    const byApi = await landed('acme');
+
+    expect(byApi).toEqual(byWrangler);
+    expect(byApi.version.bindings).toContainEqual({
+      type: 'ratelimit',
+      name: 'RATE_LIMITER',
+      namespace_id: namespaceId,
+      simple: { limit: 5, period: 10 },
+    });
+    console.log(`[api calls] direct upload of acme with ratelimits: ${calls}`);
     // Two calls (version, deployment): the direct upload, not wrangler's fallback.
     expect(calls).toBeLessThanOrEqual(2);
   });

@@ -419,6 +419,12 @@ describe('local edge with wrangler and the cloudflare SDK', () => {
       status: 400,
       errors: [expect.objectContaining({ code: 10042 })],
     });
+    // A rate limit counts over 10 or 60 seconds, nothing else.
+    const rateLimit = (period: number) => [{ type: 'ratelimit', name: 'RL', namespace_id: '1001', simple: { limit: 5, period } }];
+    await expect(upload(code, rateLimit(30))).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ message: expect.stringContaining('must be 10 or 60') })],
+    });
     expect((await workerJson('echo', '/')).body.name).toBe('echo');
     const versions = await cf.workers.scripts.versions.list('echo', { account_id: target.accountId });
     expect(versions.result.items?.length).toBe(1);

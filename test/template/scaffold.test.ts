@@ -154,8 +154,8 @@ describe('npm run dev -- <client>', () => {
     // The section `add` wrote (the file's comments show one too, on one line).
     await edit(
       join(dir, 'wrangler.jsonc'),
-      '"CLIENT_ID": "acme"\n',
-      `"CLIENT_ID": "acme", "UPSTREAM_URL": "http://127.0.0.1:${upstreamPort}"\n`,
+      '"CLIENT_ID": "acme",\n',
+      `"CLIENT_ID": "acme", "UPSTREAM_URL": "http://127.0.0.1:${upstreamPort}",\n`,
     );
 
     const tmp = join(root.dir, 'dev-tmp');

@@ -116,3 +116,47 @@ describe('client settings for the direct upload', () => {
     expect(settingsDrift(acme, { name: 'acme', tags: acme.tags, observability: { enabled: false } })).toBeDefined();
   });
 });
+
+describe('rate limits on the direct upload', () => {
+  const rateLimit = { name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 100, period: 60 } };
+  const fleetWith = (extra: Record<string, unknown>) =>
+    fleetOf({
+      name: 'harbor',
+      main: 'src/index.ts',
+      // A top-level rate limit is not inherited, as wrangler has it.
+      ratelimits: [{ ...rateLimit, name: 'TOP_ONLY' }],
+      env: {
+        acme: {
+          name: 'acme',
+          vars: { CLIENT_ID: 'acme', RATE_LIMIT: '100/60' },
+          kv_namespaces: [{ binding: 'OAUTH_KV', id: 'ns' }],
+          analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'acme_metrics' }],
+          version_metadata: { binding: 'CF_VERSION_METADATA' },
+          ratelimits: [rateLimit],
+          ...extra,
+        },
+      },
+    });
+  const settingsOf = (fleet: Fleet) => clientSettings(fleet, fleet.clients[0] as Client);
+
+  it('keeps a section with ratelimits on the direct upload: ratelimit bindings after the KV namespaces, before the datasets', () => {
+    const settings = settingsOf(fleetWith({}));
+    expect(settings.wranglerOnly).toBeUndefined();
+    const bindings = uploadBindings(settings, new Map([['API_KEY', 'k']]));
+    expect(bindings.map((b) => `${b.type}:${b.name}`)).toEqual([
+      'plain_text:CLIENT_ID',
+      'plain_text:RATE_LIMIT',
+      'secret_text:API_KEY',
+      'kv_namespace:OAUTH_KV',
+      'ratelimit:RATE_LIMITER',
+      'analytics_engine:ANALYTICS',
+      'version_metadata:CF_VERSION_METADATA',
+    ]);
+    expect(bindings[4]).toEqual({ name: 'RATE_LIMITER', type: 'ratelimit', namespace_id: '1001', simple: { limit: 100, period: 60 } });
+  });
+
+  it('sends a ratelimits entry with fields the direct upload does not know through wrangler', () => {
+    const settings = settingsOf(fleetWith({ ratelimits: [{ ...rateLimit, remote: true }] }));
+    expect(settings.wranglerOnly).toContain('ratelimits');
+  });
+});

@@ -1,12 +1,12 @@
 import { ApiError, CfCode, errors } from '../net/envelope.js';
 import { type Binding, newId, type ScriptRecord, type VersionRecord } from '../store.js';
-import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS } from './bindings.js';
+import { BINDING_NAME_RE, checkSecretSize, MAX_BINDINGS, rateLimitBinding } from './bindings.js';
 import { AUTHOR, nextNumber, type PlaneContext } from './context.js';
 import type { ParsedUpload } from './multipart.js';
 import { type RequestContext, sourceOf, stringRecord } from './router.js';
 
 const DEFAULT_COMPATIBILITY_DATE = '2025-01-01';
-const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine', 'version_metadata', 'kv_namespace'];
+const SUPPORTED_BINDINGS = ['plain_text', 'json', 'secret_text', 'analytics_engine', 'version_metadata', 'kv_namespace', 'ratelimit'];
 
 export interface UploadOrigin {
   /** "wrangler" or "api" (see sourceOf). */
@@ -88,6 +88,9 @@ export async function versionFromUpload(
         add({ type: 'kv_namespace', name: raw.name, namespace_id: id });
         break;
       }
+      case 'ratelimit':
+        add(rateLimitBinding(raw));
+        break;
       case 'inherit': {
         const oldName = typeof raw.old_name === 'string' ? raw.old_name : raw.name;
         const old = previous?.bindings.find((b) => b.name === oldName);

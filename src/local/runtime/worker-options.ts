@@ -26,6 +26,8 @@ export function workerOptions(spec: WorkerSpec, hooks: WorkerHooks): MiniflareWo
   for (const [name, value] of Object.entries(spec.json)) env[name] = { type: 'json', value: value as never };
   for (const [name, value] of Object.entries(spec.text)) env[name] = { type: 'text', value };
   for (const { binding, namespaceId } of spec.kv) env[binding] = { type: 'kv', id: namespaceId };
+  for (const { binding, namespaceId, limit, period } of spec.rateLimits)
+    env[binding] = { type: 'rate-limit', namespace: namespaceId, simple: { limit, period } };
 
   const modules: Record<string, { type: ModuleType; contents: Uint8Array<ArrayBuffer> }> = {};
   for (const module of spec.modules) modules[module.name] = { type: module.type, contents: new Uint8Array(module.contents) };

@@ -1,4 +1,4 @@
-import type { EdgeStore, ModuleType, ScriptRecord, VersionRecord } from '../store.js';
+import type { Binding, EdgeStore, ModuleType, ScriptRecord, VersionRecord } from '../store.js';
 
 /**
  * What the runtime runs for one version of a worker: everything workerd needs, secret values
@@ -24,6 +24,8 @@ export interface WorkerSpec {
   analytics: Array<{ binding: string; dataset: string }>;
   /** Workers KV bindings: the binding's name and the namespace id (the data is the edge's KV storage). */
   kv: Array<{ binding: string; namespaceId: string }>;
+  /** Rate Limiting bindings; workerd counts them in memory, per namespace, for as long as the instance runs. */
+  rateLimits: Array<{ binding: string; namespaceId: string; limit: number; period: 10 | 60 }>;
 }
 
 /** What a version_metadata binding holds on Cloudflare: the id, tag and upload time of the version that runs. */
@@ -81,6 +83,7 @@ async function versionSpec(
   const json: Record<string, unknown> = {};
   const analytics: WorkerSpec['analytics'] = [];
   const kv: WorkerSpec['kv'] = [];
+  const rateLimits: WorkerSpec['rateLimits'] = [];
   for (const binding of version.bindings) {
     if (binding.type === 'plain_text' && typeof binding.text === 'string') text[binding.name] = binding.text;
     else if (binding.type === 'json') json[binding.name] = binding.json;
@@ -90,6 +93,10 @@ async function versionSpec(
       analytics.push({ binding: binding.name, dataset: typeof binding.dataset === 'string' ? binding.dataset : binding.name });
     else if (binding.type === 'kv_namespace' && typeof binding.namespace_id === 'string')
       kv.push({ binding: binding.name, namespaceId: binding.namespace_id });
+    else if (binding.type === 'ratelimit') {
+      const rateLimit = rateLimitOf(binding);
+      if (rateLimit) rateLimits.push(rateLimit);
+    }
   }
   const modules = await Promise.all(
     version.modules.map(async (ref) => ({
@@ -112,7 +119,17 @@ async function versionSpec(
     json,
     analytics,
     kv,
+    rateLimits,
   };
+}
+
+/** A stored ratelimit binding as the runtime needs it (uploads.ts checked it on the way in). */
+function rateLimitOf(binding: Binding): WorkerSpec['rateLimits'][number] | undefined {
+  const simple = binding.simple as { limit?: unknown; period?: unknown } | undefined;
+  const { namespace_id: namespaceId } = binding;
+  if (typeof namespaceId !== 'string' || typeof simple?.limit !== 'number') return undefined;
+  if (simple.period !== 10 && simple.period !== 60) return undefined;
+  return { binding: binding.name, namespaceId, limit: simple.limit, period: simple.period };
 }
 
 function versionMetadataOf(version: { id: string; created_on: string; annotations?: Record<string, string> }): VersionMetadata {

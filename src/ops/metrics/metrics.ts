@@ -49,6 +49,7 @@ export async function fleetMetrics(options: MetricsOptions): Promise<ClientMetri
       status2xx: 0,
       status4xx: 0,
       status5xx: 0,
+      rateLimited: 0,
       routes: [],
       buckets: [],
       bucketSeconds: (edges[0] as number) - (edges[1] as number),

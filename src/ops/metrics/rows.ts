@@ -15,6 +15,8 @@ export interface RouteMetrics {
   status2xx: number;
   status4xx: number;
   status5xx: number;
+  /** Of the 4xx, the calls the client's rate limit refused (429). */
+  rateLimited: number;
   /** Latency percentiles in milliseconds over the window; null without requests. */
   p50Ms: number | null;
   p95Ms: number | null;
@@ -25,6 +27,7 @@ export interface MetricsTotals {
   status2xx: number;
   status4xx: number;
   status5xx: number;
+  rateLimited: number;
 }
 
 function numberOf(value: unknown): number | null {
@@ -57,6 +60,7 @@ export function readMetricsRows(
       status2xx: count(row.status_2xx),
       status4xx: count(row.status_4xx),
       status5xx: count(row.status_5xx),
+      rateLimited: count(row.rate_limited),
       p50Ms: latency(row.p50_ms),
       p95Ms: latency(row.p95_ms),
     };
@@ -72,7 +76,8 @@ export function totalsOf(routes: readonly RouteMetrics[]): MetricsTotals {
       status2xx: sum.status2xx + r.status2xx,
       status4xx: sum.status4xx + r.status4xx,
       status5xx: sum.status5xx + r.status5xx,
+      rateLimited: sum.rateLimited + r.rateLimited,
     }),
-    { requests: 0, status2xx: 0, status4xx: 0, status5xx: 0 },
+    { requests: 0, status2xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0 },
   );
 }

@@ -52,7 +52,7 @@ const ago = (seconds: number) => `NOW() - INTERVAL '${seconds}' SECOND`;
 export const PROBE_BLOB = 'verify';
 
 /**
- * One row per route: requests, 2xx, 4xx, 5xx, p50 and p95 latency, and the requests of each
+ * One row per route: requests, 2xx, 4xx, 5xx, p50 and p95 latency, 429s (rate-limited), and the requests of each
  * sparkline bucket as columns b0…bN (conditional sums: Analytics Engine has no arrays to return).
  * mcp-fleet's own checks are left out unless `includeProbes`.
  */
@@ -85,6 +85,8 @@ export function metricsSql(
     `  sumIf(${weight}, double1 >= 500) AS status_5xx,`,
     `  quantileWeighted(0.5, double2, ${weight}) AS p50_ms,`,
     `  quantileWeighted(0.95, double2, ${weight}) AS p95_ms,`,
+    // Refused by the client's rate limit (the template's only 429).
+    `  sumIf(${weight}, double1 = 429) AS rate_limited,`,
     ...buckets.map((line, i) => `  ${line}${i === buckets.length - 1 ? '' : ','}`),
     `FROM ${dataset}`,
     `WHERE timestamp > ${ago(window.seconds)}${options.includeProbes ? '' : ` AND blob5 != '${PROBE_BLOB}'`}${bySubject ? ` AND blob7 != ''` : ''}`,

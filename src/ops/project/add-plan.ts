@@ -72,7 +72,7 @@ function planEnvClient(fleet: Fleet, request: PlanRequest): ClientConfigPlan {
   const boundBy = datasetBoundBy(fleet, datasetName(client));
   if (boundBy)
     throw usageError(`dataset ${datasetName(client)} is already bound by ${boundBy} in ${fleet.configPath}; pick another client name`);
-  const configText = addEnvSection(fleet.configText, client, envSectionFor(client, request.vars), fleet.configPath);
+  const configText = addEnvSection(fleet.configText, client, envSectionFor(client, request.vars, fleet.config), fleet.configPath);
   return {
     kind: 'env',
     configText,

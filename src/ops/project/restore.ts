@@ -83,7 +83,7 @@ function restoredConfig(
       throw usageError(
         `an older mcp-fleet kept no copy of env.${name}, and the dataset a new one would bind, ${datasetName(name)}, is bound by ${boundBy} in ${fleet.configPath}; nothing was changed`,
       );
-    text = addEnvSection(fleet.configText, name, envSectionFor(name), fleet.configPath);
+    text = addEnvSection(fleet.configText, name, envSectionFor(name, new Map(), fleet.config), fleet.configPath);
     section = 'new';
   }
   const parsed = parseConfig(text, fleet.configPath);

@@ -14,6 +14,8 @@ export interface RouteMetricsJson {
   status2xx: number;
   status4xx: number;
   status5xx: number;
+  /** Of the 4xx, the calls the client's rate limit refused (429). */
+  rateLimited: number;
   /** Latency percentiles in milliseconds; null without requests. */
   p50Ms: number | null;
   p95Ms: number | null;
@@ -29,6 +31,7 @@ export interface MetricsClientJson {
   status2xx: number;
   status4xx: number;
   status5xx: number;
+  rateLimited: number;
   routes: RouteMetricsJson[];
   /** Requests per bucket over the window, oldest first, each bucketSeconds wide. */
   buckets: number[];
@@ -47,6 +50,7 @@ function routeJson(route: RouteMetrics): RouteMetricsJson {
     status2xx: route.status2xx,
     status4xx: route.status4xx,
     status5xx: route.status5xx,
+    rateLimited: route.rateLimited,
     p50Ms: route.p50Ms,
     p95Ms: route.p95Ms,
   };
@@ -62,6 +66,7 @@ export function metricsJson(results: readonly ClientMetrics[], ok: boolean): Met
     status2xx: result.status2xx,
     status4xx: result.status4xx,
     status5xx: result.status5xx,
+    rateLimited: result.rateLimited,
     routes: result.routes.map(routeJson),
     buckets: [...result.buckets],
     bucketSeconds: result.bucketSeconds,

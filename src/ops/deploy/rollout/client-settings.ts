@@ -26,7 +26,7 @@ const BUILD_KEYS = [
 /** Handled too, but they do not change the bundle. */
 const RUNTIME_KEYS = ['observability', 'workers_dev', 'preview_urls'] as const;
 /** Only in an env section: its name and bindings (`define` changes the bundle). */
-const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'kv_namespaces', 'version_metadata', 'define'] as const;
+const ENV_ONLY_KEYS = ['name', 'vars', 'analytics_engine_datasets', 'kv_namespaces', 'ratelimits', 'version_metadata', 'define'] as const;
 /** Top-level keys that never reach an env's deploy, or are not about the deploy at all. */
 const TOP_LEVEL_IGNORED = new Set(['$schema', 'name', 'account_id', 'env', 'dev', 'send_metrics']);
 /** Wrangler does not let an env inherit these from the top level (bindings and the like). */
@@ -118,10 +118,26 @@ function wranglerOnlyReason(top: Record<string, unknown>, env: Record<string, un
   if (Array.isArray(datasets) && datasets.some((entry) => typeof (entry as { binding?: unknown }).binding !== 'string')) {
     return 'has an analytics_engine_datasets entry without a binding name';
   }
+  const ratelimits = env.ratelimits;
+  if (ratelimits !== undefined && (!Array.isArray(ratelimits) || !ratelimits.every(isRateLimit))) {
+    return 'has a ratelimits entry the direct upload does not reproduce (it needs name, namespace_id and simple)';
+  }
   if (env.version_metadata !== undefined && versionMetadataBinding(env) === undefined) {
     return 'has a version_metadata without a binding name';
   }
   return undefined;
+}
+
+/** Only what wrangler sends for a ratelimit: anything more (or less) goes through wrangler, which knows it. */
+function isRateLimit(entry: unknown): boolean {
+  const { name, namespace_id, simple, ...rest } = (entry ?? {}) as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    typeof namespace_id === 'string' &&
+    typeof simple === 'object' &&
+    simple !== null &&
+    Object.keys(rest).length === 0
+  );
 }
 
 function versionMetadataBinding(env: Record<string, unknown>): string | undefined {
@@ -131,17 +147,19 @@ function versionMetadataBinding(env: Record<string, unknown>): string | undefine
 
 /**
  * Wrangler's order: vars as plain_text (strings) then json (anything else), then (after secrets) the
- * KV namespaces, the datasets, then version metadata.
+ * KV namespaces, the rate limits, the datasets, then version metadata.
  */
 function bindingsOf(env: WranglerEnv): UploadBinding[] {
   const vars = Object.entries(env.vars ?? {});
   const namespaces = env.kv_namespaces ?? [];
   const datasets = env.analytics_engine_datasets ?? [];
+  const ratelimits = env.ratelimits ?? [];
   const versionMetadata = versionMetadataBinding(env);
   return [
     ...vars.filter(([, value]) => typeof value === 'string').map(([name, text]) => ({ name, type: 'plain_text', text })),
     ...vars.filter(([, value]) => typeof value !== 'string').map(([name, json]) => ({ name, type: 'json', json })),
     ...namespaces.map((entry) => ({ name: entry.binding, type: 'kv_namespace', namespace_id: entry.id })),
+    ...ratelimits.map((entry) => ({ name: entry.name, type: 'ratelimit', namespace_id: entry.namespace_id, simple: entry.simple })),
     ...datasets.map((entry) => ({
       name: entry.binding,
       type: 'analytics_engine',
@@ -151,10 +169,9 @@ function bindingsOf(env: WranglerEnv): UploadBinding[] {
   ];
 }
 
-/** The upload's bindings: vars, then the secrets (in file order), then KV namespaces, datasets and version metadata, as wrangler sends them. */
+/** The upload's bindings: vars, then the secrets (in file order), then the other bindings in wrangler's order, as wrangler sends them. */
 export function uploadBindings(settings: ClientSettings, secrets: ReadonlyMap<string, string>): UploadBinding[] {
-  const afterSecrets = (binding: UploadBinding) =>
-    binding.type === 'kv_namespace' || binding.type === 'analytics_engine' || binding.type === 'version_metadata';
+  const afterSecrets = (binding: UploadBinding) => binding.type !== 'plain_text' && binding.type !== 'json';
   return [
     ...settings.bindings.filter((binding) => !afterSecrets(binding)),
     ...[...secrets].map(([name, text]) => ({ name, type: 'secret_text', text })),

@@ -60,4 +60,16 @@ export interface Env {
   OAUTH_KV?: KVNamespace;
   /** Per-client metrics dataset (`<client>_metrics`); absent in some local runs. */
   ANALYTICS?: AnalyticsEngineDataset;
+  /**
+   * Per-client rate limit (`ratelimits` in the client's section, written by `mcp-fleet add`); absent
+   * means no limit. RATE_LIMIT ("<limit>/<period seconds>", in `vars`) is what the binding enforces,
+   * so a 429's headers can say it.
+   */
+  RATE_LIMITER?: RateLimiter;
+  RATE_LIMIT?: string;
+}
+
+/** The part of the Workers Rate Limiting binding the worker uses. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
 }

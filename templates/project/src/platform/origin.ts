@@ -50,7 +50,8 @@ export function corsHeaders(origin: string): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     // A browser client has to read these to speak MCP and to see why it was refused.
-    'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version, www-authenticate',
+    'access-control-expose-headers':
+      'mcp-session-id, mcp-protocol-version, www-authenticate, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset',
     vary: 'origin',
   };
 }

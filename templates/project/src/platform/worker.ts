@@ -7,6 +7,7 @@ import type { Identity } from './identity';
 import { handleMcp } from './mcp';
 import { withOAuth } from './oauth';
 import { checkOrigin, forbiddenOrigin, preflight, withCors } from './origin';
+import { rateLimited } from './rate-limit';
 import { handleReady } from './ready';
 import { missingSettings } from './secrets';
 
@@ -75,6 +76,8 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
   // closed rather than serve half a client. Names only, as on /ready.
   const missing = missingSettings(env);
   if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
+  const limited = await rateLimited(request, env, caller);
+  if (limited) return { response: limited, protocol: '', caller: { via: caller.via, subjectHash: await subjectHash(caller) } };
   const { response, revision } = await handleMcp(request, env, ctx, caller);
   return { response, protocol: revision ?? '', caller: { via: caller.via, subjectHash: await subjectHash(caller) } };
 }
