@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { MetricsJson } from '../../src/ui/json/index.js';
+import type { MetricsJson, StatusJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -62,6 +62,9 @@ describe('rate limits', () => {
     text = applyEdits(text, modify(text, ['env', 'acme', 'ratelimits', 0, 'simple'], { limit: LIMIT, period: 10 }, {}));
     text = applyEdits(text, modify(text, ['env', 'acme', 'vars', 'RATE_LIMIT'], `${LIMIT}/10`, {}));
     await writeFile(path, text);
+    // Changed but not deployed: status says so, naming the var.
+    const drifted = await fleet.cliJson<StatusJson>(['status', 'acme', '--local']);
+    expect(drifted.json.clients[0]?.drift).toContain('vars RATE_LIMIT');
 
     const since = await fleet.lastSeq();
     // --no-verify: verify's own calls to /mcp would spend part of so small a budget.
@@ -75,6 +78,8 @@ describe('rate limits', () => {
       'POST /versions',
       'POST /deployments',
     ]);
+    const settled = await fleet.cliJson<StatusJson>(['status', 'acme', '--local']);
+    expect(settled.json.clients[0]?.varsDiffer).toEqual([]);
 
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT; i += 1) {

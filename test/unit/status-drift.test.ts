@@ -252,3 +252,19 @@ describe('drift, exit code, capacity', () => {
     ).toMatchObject({ number: 3, annotations: { 'workers/tag': 't' }, compatibilityDate: '2026-11-01', compatibilityFlags: ['x'] });
   });
 });
+
+describe('vars drift', () => {
+  test('a text var set, changed or removed since the last deploy is drift, by name; object vars and AUTH_MODES are not compared here', async () => {
+    const { differingVars } = await import('../../src/ops/status/client-status.js');
+    const config = {
+      CLIENT_ID: 'acme',
+      RATE_LIMIT: '50/10',
+      NESTED: { a: 1 },
+      AUTH_MODES: 'key,oauth',
+      UPSTREAM_URL: 'https://up.example',
+    };
+    const deployed = { CLIENT_ID: 'acme', RATE_LIMIT: '100/60', AUTH_MODES: 'key', OLD: 'x' };
+    expect(differingVars(config, deployed)).toEqual(['OLD', 'RATE_LIMIT', 'UPSTREAM_URL']);
+    expect(differingVars({ CLIENT_ID: 'acme' }, { CLIENT_ID: 'acme' })).toEqual([]);
+  });
+});

@@ -23,6 +23,13 @@ export interface ClientStatus extends ClientOutcome {
   auth: AuthMode[];
   /** The modes the running version was made with; undefined when it could not be read. */
   deployedAuth: AuthMode[] | undefined;
+  /**
+   * Text vars whose value on the running version is not the section's (set, changed or removed
+   * since the last deploy: a rate limit, an upstream URL); AUTH_MODES has its own drift.
+   */
+  varsDiffer: string[];
+  /** The section's vars, as the project says (not in --json: a value there may be a customer's URL). */
+  configVars: Readonly<Record<string, unknown>>;
   /** undefined when it could not be read. */
   exists: boolean | undefined;
   /** The live version (the biggest share of the live deployment). */
@@ -53,12 +60,24 @@ export interface ClientStatus extends ClientOutcome {
   inSync: boolean;
 }
 
+/**
+ * The text vars that differ between the section and the running version (AUTH_MODES aside). Only
+ * text vars are compared: a var that is an object or a number travels as a json binding.
+ */
+export function differingVars(config: Readonly<Record<string, unknown>>, deployed: Readonly<Record<string, string>>): string[] {
+  const names = new Set([...Object.keys(config).filter((name) => typeof config[name] === 'string'), ...Object.keys(deployed)]);
+  names.delete('AUTH_MODES');
+  return [...names].filter((name) => config[name] !== deployed[name]).sort();
+}
+
 export function emptyStatus(client: Client, settings: ClientSettings): ClientStatus {
   return {
     client: client.name,
     worker: client.workerName,
     auth: clientModes(client),
     deployedAuth: undefined,
+    varsDiffer: [],
+    configVars: client.env.vars ?? {},
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -97,6 +116,7 @@ export function applyRemote(result: ClientStatus, remote: RemoteState, local: { 
     result.deployedTag = main.annotations['workers/tag'];
     result.compatibilityDate.deployed = main.compatibilityDate;
     result.deployedAuth = main.vars === undefined ? undefined : modesOf(main.vars.AUTH_MODES);
+    result.varsDiffer = main.vars === undefined ? [] : differingVars(result.configVars, main.vars);
   }
   // The code versions are the live ones, or (after secret changes) the single version they were made from.
   const sameDeployment =
@@ -125,6 +145,7 @@ export function settleDrift(result: ClientStatus): void {
         secretsInSync: result.secrets.inSync,
         compatibilityMatches: result.compatibilityDate.matches,
         authMatches: result.deployedAuth === undefined ? undefined : result.deployedAuth.join(',') === result.auth.join(','),
+        varsDiffer: result.varsDiffer,
         verifyOk: result.verify?.ok,
       });
   result.inSync = !result.error && result.drift.length === 0;

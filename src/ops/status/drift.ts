@@ -75,6 +75,8 @@ export interface DriftInput {
   compatibilityMatches: boolean | undefined;
   /** The running version's auth modes are the section's (after `auth`, before the deploy that ships it: false). */
   authMatches?: boolean | undefined;
+  /** Text vars the running version has otherwise than the section (a changed rate limit, say). */
+  varsDiffer?: readonly string[];
   verifyOk: boolean | undefined;
 }
 
@@ -91,6 +93,7 @@ export function driftOf(input: DriftInput): string[] {
   if (!input.secretsInSync) drift.push('secrets differ');
   if (input.compatibilityMatches === false) drift.push('compatibility date');
   if (input.authMatches === false) drift.push('auth modes');
+  if (input.varsDiffer && input.varsDiffer.length > 0) drift.push(`vars ${input.varsDiffer.join(', ')}`);
   if (input.verifyOk === false) drift.push('verify failed');
   return drift;
 }

@@ -26,6 +26,8 @@ export interface StatusClientJson {
   auth: string[];
   /** The modes its running version was made with; null when unknown. A difference is drift ("auth modes"): deploy ships the section's. */
   deployedAuth: string[] | null;
+  /** Text vars whose running value is not the section's: the next deploy ships the section's. */
+  varsDiffer: string[];
   /** null when it could not be read. */
   exists: boolean | null;
   /** The live version (the biggest share of the live deployment). */
@@ -102,6 +104,7 @@ function statusClientJson(result: ClientStatus): StatusClientJson {
     worker: result.worker,
     auth: [...result.auth],
     deployedAuth: result.deployedAuth ? [...result.deployedAuth] : null,
+    varsDiffer: [...result.varsDiffer],
     exists: result.exists ?? null,
     versionId: result.versionId ?? null,
     deployedAt: result.deployedAt ?? null,
