@@ -13,7 +13,9 @@ export const RATE_LIMIT_VAR = 'RATE_LIMIT';
 /** Cloudflare's Rate Limiting counts over 10 or 60 seconds, nothing else. */
 export const RATE_LIMIT_PERIODS: readonly number[] = [10, 60];
 /** Calls to /mcp per caller (and tool) per period, for a client whose section says nothing else. */
-export const DEFAULT_RATE_LIMIT = { limit: 100, period: 60 } as const;
+// High enough for a customer's whole team on the shared key (an MCP tool call is a few requests),
+// low enough to stop a runaway agent within a minute; an operator tightens it per client.
+export const DEFAULT_RATE_LIMIT = { limit: 600, period: 60 } as const;
 /** Namespace ids are positive integers; ours start here, leaving the low ones to hand-written sections. */
 const FIRST_NAMESPACE_ID = 1001;
 

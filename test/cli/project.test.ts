@@ -112,7 +112,7 @@ describe('mcp-fleet add', () => {
     const suffix = before.slice(insertAt);
     expect(after.endsWith(suffix)).toBe(true);
     expect(after.slice(insertAt, after.length - suffix.length)).toBe(
-      '\n    "acme": {\n      "name": "acme",\n      "analytics_engine_datasets": [\n        {\n          "binding": "ANALYTICS",\n          "dataset": "acme_metrics"\n        }\n      ],\n      "ratelimits": [\n        {\n          "name": "RATE_LIMITER",\n          "namespace_id": "1001",\n          "simple": {\n            "limit": 100,\n            "period": 60\n          }\n        }\n      ],\n      "vars": {\n        "CLIENT_ID": "acme",\n        "RATE_LIMIT": "100/60"\n      },\n      "version_metadata": {\n        "binding": "CF_VERSION_METADATA"\n      }\n    }\n  ',
+      '\n    "acme": {\n      "name": "acme",\n      "analytics_engine_datasets": [\n        {\n          "binding": "ANALYTICS",\n          "dataset": "acme_metrics"\n        }\n      ],\n      "ratelimits": [\n        {\n          "name": "RATE_LIMITER",\n          "namespace_id": "1001",\n          "simple": {\n            "limit": 600,\n            "period": 60\n          }\n        }\n      ],\n      "vars": {\n        "CLIENT_ID": "acme",\n        "RATE_LIMIT": "600/60"\n      },\n      "version_metadata": {\n        "binding": "CF_VERSION_METADATA"\n      }\n    }\n  ',
     );
   });
 
@@ -143,7 +143,7 @@ describe('mcp-fleet add', () => {
     // The upstream's URL is a setting of .vars.template: into beta's vars, where fetch_upstream reads it.
     expect(json).toMatchObject({ vars: { UPSTREAM_URL: 'env' }, varsNotSet: [] });
     const config = parseJsonc(await readFile(join(dir, 'wrangler.jsonc'), 'utf8')) as { env: Record<string, { vars: object }> };
-    expect(config.env.beta?.vars).toEqual({ CLIENT_ID: 'beta', UPSTREAM_URL: 'https://api.beta.example', RATE_LIMIT: '100/60' });
+    expect(config.env.beta?.vars).toEqual({ CLIENT_ID: 'beta', UPSTREAM_URL: 'https://api.beta.example', RATE_LIMIT: '600/60' });
     const apiKey = (await secretsOf(join(dir, '.secrets.beta'))).API_KEY ?? '';
     for (const secret of ['from-env-value-123', apiKey]) {
       expect(result.stdout + result.stderr).not.toContain(secret);
@@ -188,7 +188,7 @@ describe('mcp-fleet add', () => {
     expect((await secretsOf(join(dir, '.secrets.prompted'))).UPSTREAM_TOKEN).toBe(typed);
     // A setting is no secret: it goes into the new section's vars, where fetch_upstream reads it.
     const config = parseJsonc(await readFile(join(dir, 'wrangler.jsonc'), 'utf8')) as { env: Record<string, { vars: object }> };
-    expect(config.env.prompted?.vars).toEqual({ CLIENT_ID: 'prompted', UPSTREAM_URL: upstream, RATE_LIMIT: '100/60' });
+    expect(config.env.prompted?.vars).toEqual({ CLIENT_ID: 'prompted', UPSTREAM_URL: upstream, RATE_LIMIT: '600/60' });
   });
 
   it.each([

@@ -51,9 +51,9 @@ afterAll(() => closeTestFleet(fleet));
 describe('rate limits', () => {
   test('add writes each client a limit from the defaults, each with its own namespace id, and the var that reports it', async () => {
     const env = await sections();
-    expect(env.acme?.ratelimits).toEqual([{ name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 100, period: 60 } }]);
-    expect(env.beta?.ratelimits).toEqual([{ name: 'RATE_LIMITER', namespace_id: '1002', simple: { limit: 100, period: 60 } }]);
-    expect(env.acme?.vars?.RATE_LIMIT).toBe('100/60');
+    expect(env.acme?.ratelimits).toEqual([{ name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 600, period: 60 } }]);
+    expect(env.beta?.ratelimits).toEqual([{ name: 'RATE_LIMITER', namespace_id: '1002', simple: { limit: 600, period: 60 } }]);
+    expect(env.acme?.vars?.RATE_LIMIT).toBe('600/60');
   });
 
   test(`a client limited to ${LIMIT} per 10 s, deployed on the direct upload, answers ${LIMIT} calls then 429 with the headers`, async () => {

@@ -104,7 +104,7 @@ describe('the namespace id a new section gets', () => {
       expect(env.acme?.vars?.RATE_LIMIT).toBe('5/10');
       expect(env.beta?.ratelimits?.[0]?.namespace_id).toBe('1004');
       expect(env.gamma?.ratelimits?.[0]?.namespace_id).toBe('1005');
-      expect(env.gamma?.vars).toEqual({ CLIENT_ID: 'gamma', RATE_LIMIT: '100/60' });
+      expect(env.gamma?.vars).toEqual({ CLIENT_ID: 'gamma', RATE_LIMIT: '600/60' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -118,7 +118,7 @@ describe('client settings for the direct upload', () => {
 });
 
 describe('rate limits on the direct upload', () => {
-  const rateLimit = { name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 100, period: 60 } };
+  const rateLimit = { name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 600, period: 60 } };
   const fleetWith = (extra: Record<string, unknown>) =>
     fleetOf({
       name: 'harbor',
@@ -128,7 +128,7 @@ describe('rate limits on the direct upload', () => {
       env: {
         acme: {
           name: 'acme',
-          vars: { CLIENT_ID: 'acme', RATE_LIMIT: '100/60' },
+          vars: { CLIENT_ID: 'acme', RATE_LIMIT: '600/60' },
           kv_namespaces: [{ binding: 'OAUTH_KV', id: 'ns' }],
           analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'acme_metrics' }],
           version_metadata: { binding: 'CF_VERSION_METADATA' },
@@ -152,7 +152,7 @@ describe('rate limits on the direct upload', () => {
       'analytics_engine:ANALYTICS',
       'version_metadata:CF_VERSION_METADATA',
     ]);
-    expect(bindings[4]).toEqual({ name: 'RATE_LIMITER', type: 'ratelimit', namespace_id: '1001', simple: { limit: 100, period: 60 } });
+    expect(bindings[4]).toEqual({ name: 'RATE_LIMITER', type: 'ratelimit', namespace_id: '1001', simple: { limit: 600, period: 60 } });
   });
 
   it('sends a ratelimits entry with fields the direct upload does not know through wrangler', () => {

@@ -57,8 +57,8 @@ describe('wrangler.jsonc editing', () => {
     expect(config.env?.acme).toEqual({
       name: 'acme',
       analytics_engine_datasets: [{ binding: 'ANALYTICS', dataset: 'acme_metrics' }],
-      ratelimits: [{ name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 100, period: 60 } }],
-      vars: { CLIENT_ID: 'acme', RATE_LIMIT: '100/60' },
+      ratelimits: [{ name: 'RATE_LIMITER', namespace_id: '1001', simple: { limit: 600, period: 60 } }],
+      vars: { CLIENT_ID: 'acme', RATE_LIMIT: '600/60' },
       version_metadata: { binding: 'CF_VERSION_METADATA' },
     });
     // Removing the section again gives back the original text exactly.
