@@ -15,11 +15,17 @@ export const deploy = defineCommand({
     allAtOnce: flag('--all-at-once', 'one wave: every client at once, then verify'),
     rollback: negatable('--no-rollback', 'when a wave fails, leave its clients on the new version (the rollout still halts)'),
     verify: negatable('--no-verify', 'skip the checks (and with them the waves: every client at once)'),
+    percent: text(
+      '--percent <n>',
+      "dark launch: upload the new version and send it N % (1..99) of each client's traffic, the old version the rest; again to move the split",
+    ),
+    promote: flag('--promote', "end a dark launch: the split's newer version at 100 %"),
     plan: flag('--plan', 'print what would be deployed, how, in which wave, with how many API calls and how long; change nothing'),
   },
   examples: [
     { args: 'deploy --all --plan', what: 'what would be deployed, in which wave, with how many API calls; changes nothing' },
     { args: 'deploy --all --local', what: 'every client to the local edge, in verified waves' },
+    { args: 'deploy acme --percent 10', what: "acme's new version at 10 % of its traffic; --percent 50 moves it, --promote ends it" },
     { args: 'deploy --all --canary acme --waves 1,50%,100%', what: 'acme first, then half the fleet, then the rest' },
   ],
   access: 'write',

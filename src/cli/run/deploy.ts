@@ -1,6 +1,7 @@
 import type { WaveOptions } from '../../ops/deploy/rollout/prepare.js';
 import type { DeployResult } from '../../ops/deploy/rollout/results.js';
 import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves, planWaves } from '../../ops/deploy/rollout/waves.js';
+import { parsePercent } from '../../ops/deploy/split/split.js';
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import type { CommandContext } from '../define.js';
@@ -19,12 +20,17 @@ export interface DeployRequest extends FleetFlags, RolloutRequest {
   clients: string[];
   concurrency: number;
   plan: boolean;
+  percent?: string | undefined;
+  promote?: boolean | undefined;
 }
 
 /** `deploy`: the plan (read-only), or the rollout. */
 export function runDeploy(ctx: CommandContext, request: DeployRequest): Promise<ExitCode> {
   checkRollout(request);
+  const split = checkSplit(request);
+  if (split && request.plan) return planSplit(ctx, request, split);
   if (request.plan) return planCommand(ctx, request);
+  if (split) return fleetCommand(ctx, request.clients, request, (run) => splitOp(run, request, split));
   return fleetCommand(ctx, request.clients, request, (run) => deployOp(run, request.concurrency, request));
 }
 
@@ -110,5 +116,66 @@ async function planCommand(ctx: CommandContext, request: DeployRequest): Promise
   });
   ctx.output.info(renderPlan(plan));
   ctx.output.result((await import('../../ui/json/common.js')).withTarget(deployPlanJson(plan), await targetDocument(run.target)));
+  return ExitCode.ok;
+}
+
+/** --percent / --promote: a dark launch, checked before anything runs. */
+function checkSplit(request: DeployRequest): { percent: number | undefined; promote: boolean } | undefined {
+  const promote = request.promote === true;
+  if (request.percent === undefined && !promote) return undefined;
+  if (request.percent !== undefined && promote)
+    throw usageError('--percent and --promote cannot be combined: --promote ends the split --percent starts');
+  const shaped = request.canary !== undefined || request.waves !== undefined || request.allAtOnce;
+  if (shaped)
+    throw usageError(
+      `${promote ? '--promote' : '--percent'} splits each client's traffic: it cannot be combined with --canary, --waves or --all-at-once`,
+    );
+  if (promote) return { percent: undefined, promote };
+  const percent = parsePercent(request.percent as string);
+  if (percent === undefined)
+    throw usageError(`--percent must be a whole number from 1 to 99, not "${request.percent}"`, 'For 100 %, use --promote.');
+  return { percent, promote };
+}
+
+async function splitOp(
+  run: FleetRun,
+  request: DeployRequest,
+  split: { percent: number | undefined; promote: boolean },
+): Promise<FleetOp<DeployResult, DeployJson>> {
+  const [{ runDarkLaunch }, { renderRolloutReport }, { deployJson }] = await Promise.all([
+    import('../../ops/deploy/split/dark-launch.js'),
+    import('../../ui/rollout-report.js'),
+    import('../../ui/json/deploy.js'),
+  ]);
+  return {
+    progress: true,
+    run: (onProgress) =>
+      runDarkLaunch({
+        fleet: run.fleet,
+        clients: run.clients,
+        target: run.target,
+        ...split,
+        verify: request.verify,
+        concurrency: request.concurrency,
+        onProgress,
+      }),
+    render: renderRolloutReport,
+    json: deployJson,
+  };
+}
+
+/** deploy --percent/--promote --plan: what each client would get, and its API calls; changes nothing. */
+async function planSplit(
+  ctx: CommandContext,
+  request: DeployRequest,
+  split: { percent: number | undefined; promote: boolean },
+): Promise<ExitCode> {
+  const run = await prepareFleetRun(ctx, request.clients, request);
+  const what = split.promote
+    ? "the split's newer version at 100 % (list deployments, deploy: 2 API calls)"
+    : `a new version at ${split.percent} %, the live one at ${100 - (split.percent as number)} % (list deployments, upload, deploy: 3 API calls; 2 when a split runs already: it moves, nothing is uploaded)`;
+  const lines = run.clients.map((client) => `  ${client.name}: ${what}`);
+  ctx.output.info([`Plan (dark launch), all clients at once, plus 1 API call for the account's worker list:`, ...lines].join('\n'));
+  ctx.output.result({ plan: { split: split.promote ? 'promote' : split.percent, clients: run.clients.map((client) => client.name) } });
   return ExitCode.ok;
 }

@@ -2,6 +2,7 @@ import type { UploadBinding, WorkerUpload } from '../../../cloudflare/worker-upl
 import { type Deployment, type DeploymentVersion, uploadFromVersion, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import { FleetError } from '../../../util/errors.js';
 import { commandLine } from '../../../util/next-step.js';
+import { liveSplit } from '../split/split.js';
 import { codeTagOf } from './bundles.js';
 import { shortId } from './results.js';
 
@@ -73,6 +74,9 @@ export async function rollbackClient(options: RollbackClientOptions): Promise<Ro
 
 function targetVersions(worker: string, deployments: readonly Deployment[], target: RollbackTarget): DeploymentVersion[] {
   if (target.to) return [{ version_id: target.to, percentage: 100 }];
+  // During a dark launch, going back means all traffic to the version that ran before the split.
+  const split = target.from ? undefined : liveSplit(deployments);
+  if (split) return [{ version_id: split.older.version_id, percentage: 100 }];
   // What ran before `from` went live: the deployment after the newest one that runs it.
   const index = target.from ? deployments.findIndex((d) => d.versions.some((v) => v.version_id === target.from)) : 0;
   const previous = index === -1 ? undefined : deployments[index + 1];

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Pacer, sharedPacer } from '../../../cloudflare/pacer.js';
+import type { Target } from '../../../cloudflare/target.js';
+import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
+import type { Client, Fleet } from '../../../fleet/fleet.js';
+import { FleetError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
+import { packageRoot } from '../../../util/package-root.js';
+import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
+import type { ProgressListener } from '../../fleet/progress.js';
+import { forEachClient } from '../../fleet/runner.js';
+import { clientUrl } from '../../verify/client-urls.js';
+import { bundleAnnotations } from '../rollout/bundles.js';
+import { type PreparedClient, prepareRollout } from '../rollout/prepare.js';
+import { type DeployResult, shortId } from '../rollout/results.js';
+import { uploadDirect } from '../rollout/ship-direct.js';
+import { verifyDeployed } from '../rollout/verify-wave.js';
+import { liveSplit, soleVersion, splitVersions } from './split.js';
+
+/**
+ * A dark launch (a Cloudflare gradual deployment) for each client, all clients at once:
+ * - `--percent N` on a worker running one version: list its deployments, upload the new version
+ *   (code and secrets, as deploy does), deploy it at N % beside the old one at the rest — 3 calls;
+ * - `--percent N` during a split: the split moves, nothing is uploaded — 2 calls (the newer version
+ *   stays the one the first --percent uploaded; new code waits for --promote or rollback);
+ * - `--promote`: the newer version of the split at 100 % — 2 calls.
+ * Plus one call for the account's worker list. The checks then run against whichever version
+ * answers (a request cannot pick the new one), so they wait for no version; after --promote they
+ * wait for the newer one, as a deploy does.
+ */
+
+export interface DarkLaunchOptions {
+  fleet: Fleet;
+  clients: readonly Client[];
+  target: Target;
+  /** 1..99, or undefined with promote. */
+  percent: number | undefined;
+  promote: boolean;
+  verify: boolean;
+  concurrency?: number | undefined;
+  onProgress?: ProgressListener | undefined;
+  pacer?: Pacer;
+  api?: WorkersApi;
+}
+
+export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployResult[]> {
+  const pacer = options.pacer ?? sharedPacer();
+  const api = options.api ?? createWorkersApi(options.target, { pacer });
+  const waves = { steps: [], canary: undefined, allAtOnce: true };
+  const prepared = await prepareRollout({ ...options, api, waves, build: !options.promote });
+  const entries = prepared.waves.flat();
+  const byName = new Map(entries.map((entry) => [entry.client.name, entry]));
+  const fleetVersion = mcpFleetVersion();
+  await forEachClient<DeployResult>({
+    clients: entries.map((entry) => entry.client),
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.upload,
+    onProgress: options.onProgress,
+    start: (client) => (byName.get(client.name) as PreparedClient).result,
+    work: async (client, result, progress) => {
+      result.stage = 'deploy';
+      const entry = byName.get(client.name) as PreparedClient;
+      const say = (detail: string) => progress('working', detail);
+      const shares = await shipSplit(entry, { api, options, fleetVersion, say });
+      Object.assign(result, { versionId: shares.newer, deployedVersionId: shares.newer, why: shares.why });
+      result.url = (await clientUrl(client, options.target, new Map())).url;
+      say(shares.why);
+    },
+    failedLine: (failure) => ['failed', `not deployed: ${failure.message}`],
+  });
+  const shipped = entries.filter((entry) => entry.result.error === undefined);
+  for (const entry of entries) if (entry.result.error) entry.result.outcome = 'not-deployed';
+  if (options.verify && shipped.length > 0) {
+    // With a split /health answers from either version: waiting for the new one could never end.
+    const expected = new Map(shipped.map((entry) => [entry.client.name, options.promote ? entry.result.versionId : undefined]));
+    const checks = await verifyDeployed(
+      options.fleet,
+      shipped.map((entry) => entry.client),
+      options.target,
+      expected,
+    );
+    for (const entry of shipped) {
+      const check = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
+      entry.result.verify = options.promote ? check : { ok: check.ok, detail: `checked whichever version answered: ${check.detail}` };
+    }
+  }
+  for (const entry of shipped) {
+    const { result } = entry;
+    const failed = result.verify !== undefined && !result.verify.ok;
+    Object.assign(result, { ok: !failed, stage: failed ? 'verify' : 'done', outcome: failed ? 'kept' : 'deployed' });
+    if (failed)
+      result.error = { message: `${entry.client.name}: ${result.why}, but verification failed: ${result.verify?.detail}`, exitCode: 1 };
+    options.onProgress?.(entry.client.name, failed ? 'failed' : 'done', `${result.why}${failed ? ', verification failed' : ''}`);
+  }
+  return prepared.results;
+}
+
+interface ShipContext {
+  api: WorkersApi;
+  options: DarkLaunchOptions;
+  fleetVersion: string;
+  say: (detail: string) => void;
+}
+
+async function shipSplit(entry: PreparedClient, context: ShipContext): Promise<{ newer: string; why: string }> {
+  const { api, options } = context;
+  const worker = entry.client.workerName;
+  if (entry.settings.wranglerOnly !== undefined)
+    throw new FleetError(
+      `${entry.client.name} ships through wrangler (${entry.settings.wranglerOnly}); a dark launch needs the direct upload`,
+    );
+  if (!entry.remote)
+    throw new FleetError(`worker ${worker} does not exist yet: there is no old version to split with`, {
+      hint: `Deploy it first: ${commandLine('deploy', entry.client.name)}.`,
+    });
+  context.say('reading deployments');
+  const deployments = await api.listDeployments(worker);
+  const split = liveSplit(deployments);
+  const message = (text: string) => text.slice(0, 100);
+  if (options.promote) {
+    if (!split)
+      throw new FleetError(`${entry.client.name} runs one version: nothing to promote`, {
+        hint: `Start a dark launch first: ${commandLine('deploy', entry.client.name, '--percent', '10')}.`,
+      });
+    const newer = split.newer.version_id;
+    context.say(`promoting ${shortId(newer)}`);
+    await deployOrThrow(api, worker, [{ version_id: newer, percentage: 100 }], message(`mcp-fleet promote ${newer}`));
+    return { newer, why: `promoted ${shortId(newer)} to 100 %` };
+  }
+  const percent = options.percent as number;
+  let newer: string;
+  let older: string;
+  if (split) {
+    newer = split.newer.version_id;
+    older = split.older.version_id;
+  } else {
+    const live = soleVersion(deployments);
+    if (!live) throw new FleetError(`worker ${worker} has no live deployment to split with`);
+    const bundle = entry.bundle as NonNullable<PreparedClient['bundle']>;
+    const uploaded = await uploadDirect({
+      api,
+      settings: entry.settings,
+      bundle,
+      secrets: entry.secrets,
+      remote: entry.remote,
+      annotations: bundleAnnotations(bundle, context.fleetVersion),
+      progress: context.say,
+    });
+    newer = uploaded.versionId;
+    older = live;
+  }
+  context.say(`deploying ${shortId(newer)} at ${percent} %`);
+  await deployOrThrow(api, worker, splitVersions(newer, older, percent), message(`mcp-fleet dark launch ${percent}%`));
+  return { newer, why: `${shortId(newer)} at ${percent} %, ${shortId(older)} at ${100 - percent} %` };
+}
+
+async function deployOrThrow(api: WorkersApi, worker: string, versions: Parameters<WorkersApi['deploy']>[1], message: string) {
+  if ((await api.deploy(worker, versions, message)) !== 'ok')
+    throw new FleetError(`deploying worker ${worker}: Cloudflare refused the split (10220: the versions' secrets differ)`, {
+      hint: `Deploy without --percent: ${commandLine('deploy', '<client>')}.`,
+    });
+}
+
+let version: string | undefined;
+function mcpFleetVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DeployJson, RollbackJson } from '../../src/ui/json/index.js';
+import { deploymentsOf } from '../helpers/edge-state.js';
+import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
+
+/**
+ * `mcp-fleet deploy <client> --percent N` (a dark launch: a Cloudflare gradual deployment) through
+ * the built binary against the local edge: the split the edge serves, moving it, --promote,
+ * rollback during a split, API calls per client from the edge's request log, and bad flags.
+ */
+
+let fleet: TestFleet;
+let original: string;
+
+beforeAll(async () => {
+  fleet = await createTestFleet('dark', ['acme', 'beta']);
+  const deployed = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local', '--all-at-once']);
+  if (deployed.exitCode !== 0) throw new Error(`deploy failed:\n${deployed.stderr}`);
+  original = deployed.json.clients[0]?.versionId as string;
+}, 300_000);
+
+afterAll(() => closeTestFleet(fleet));
+
+async function split(worker: string): Promise<Map<string, number>> {
+  const [live] = await deploymentsOf(fleet, worker);
+  return new Map((live?.versions ?? []).map((v) => [v.version_id, v.percentage]));
+}
+
+/** Of `n` requests to /health, how many each version answered (the template's /health names its version). */
+async function served(worker: string, n: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const response = await fetch(`${fleet.workerUrl(worker)}/health`);
+    const { versionId } = (await response.json()) as { versionId: string };
+    counts.set(versionId, (counts.get(versionId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function deployAcme(args: string[]) {
+  const since = await fleet.lastSeq();
+  const result = await fleet.cliJson<DeployJson>(['deploy', 'acme', '--local', ...args]);
+  return { result, calls: callsPerScript(await fleet.requests(since)) };
+}
+
+describe('dark launch', () => {
+  test('--percent 10 serves 5–15 % of 1,000 requests from the new version; 50 moves it; --promote ends it', async () => {
+    const ten = await deployAcme(['--percent', '10']);
+    expect(ten.result.exitCode, ten.result.stderr).toBe(0);
+    const entry = ten.result.json.clients[0];
+    const newer = entry?.versionId as string;
+    expect(newer).not.toBe(original);
+    expect(entry).toMatchObject({ outcome: 'deployed', verify: { ok: true } });
+    expect(entry?.verify?.detail).toContain('whichever version answered');
+    expect(await split('acme')).toEqual(new Map([[newer, 10], [original, 90]]));
+    // list deployments, upload, deploy; plus the account's worker list.
+    expect(ten.calls.get('acme')).toBeLessThanOrEqual(3);
+    expect(ten.calls.get('(account)') ?? 0).toBeLessThanOrEqual(1);
+    const counts = await served('acme', 1000);
+    const fromNew = counts.get(newer) ?? 0;
+    expect(fromNew).toBeGreaterThanOrEqual(50);
+    expect(fromNew).toBeLessThanOrEqual(150);
+    expect(fromNew + (counts.get(original) ?? 0)).toBe(1000);
+
+    const fifty = await deployAcme(['--percent', '50']);
+    expect(fifty.result.exitCode, fifty.result.stderr).toBe(0);
+    expect(fifty.result.json.clients[0]?.versionId).toBe(newer);
+    expect(await split('acme')).toEqual(new Map([[newer, 50], [original, 50]]));
+    // Moving the split uploads nothing: list deployments, deploy.
+    expect(fifty.calls.get('acme')).toBeLessThanOrEqual(2);
+
+    const promoted = await deployAcme(['--promote']);
+    expect(promoted.result.exitCode, promoted.result.stderr).toBe(0);
+    expect(promoted.calls.get('acme')).toBeLessThanOrEqual(2);
+    expect(await split('acme')).toEqual(new Map([[newer, 100]]));
+    expect(await served('acme', 20)).toEqual(new Map([[newer, 20]]));
+    console.log(
+      `[api calls] dark launch acme: --percent 10 ${ten.calls.get('acme')}, --percent 50 ${fifty.calls.get('acme')}, --promote ${promoted.calls.get('acme')}; account-level ${ten.calls.get('(account)') ?? 0}`,
+    );
+    original = newer;
+  });
+
+  test('rollback during a split: all traffic back to the old version', async () => {
+    const ten = await deployAcme(['--percent', '10']);
+    expect(ten.result.exitCode, ten.result.stderr).toBe(0);
+    const newer = ten.result.json.clients[0]?.versionId as string;
+    const fifty = await deployAcme(['--percent', '50']);
+    expect(fifty.result.exitCode, fifty.result.stderr).toBe(0);
+    expect(await split('acme')).toEqual(new Map([[newer, 50], [original, 50]]));
+    const back = await fleet.cliJson<RollbackJson>(['rollback', 'acme', '--local']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(back.json.clients[0]).toMatchObject({ versionId: original, verify: { ok: true } });
+    expect(await split('acme')).toEqual(new Map([[original, 100]]));
+  });
+
+  test('--promote without a split fails and changes nothing', async () => {
+    const before = await split('beta');
+    const result = await fleet.cli(['deploy', 'beta', '--local', '--promote']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('nothing to promote');
+    expect(await split('beta')).toEqual(before);
+  });
+
+  test.each([
+    [['--percent', '0'], '--percent'],
+    [['--percent', '100'], '--percent'],
+    [['--percent', 'abc'], '--percent'],
+    [['--percent', '10', '--promote'], '--promote'],
+  ])('deploy %j is exit 2 naming the flag', async (args, flag) => {
+    const before = await split('beta');
+    const result = await fleet.cli(['deploy', 'beta', '--local', ...args]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(flag);
+    expect(await split('beta')).toEqual(before);
+  });
+
+  test('--plan says what a dark launch would do, and changes nothing', async () => {
+    const before = await split('beta');
+    const result = await fleet.cli(['deploy', 'beta', '--local', '--percent', '10', '--plan']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('a new version at 10 %');
+    expect(await split('beta')).toEqual(before);
+  });
+});
