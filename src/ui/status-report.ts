@@ -84,7 +84,7 @@ function notes(result: ClientStatus): string[] {
   if (result.code !== 'current' && result.codeWhy) lines.push(`code ${result.code}: ${result.codeWhy}`);
   if (result.traffic.length > 1)
     lines.push(
-      `two versions share the traffic (a gradual rollout): finish it with ${commandLine('deploy', result.client)} or ${commandLine('rollback', result.client)}`,
+      `two versions share the traffic (a gradual rollout): finish it with ${commandLine('deploy', result.client, '--promote')} or ${commandLine('rollback', result.client)}`,
     );
   if (result.verify?.detail) lines.push(result.verify.detail);
   return lines.map((line) => `${pc.yellow('!')} ${result.client}: ${line}`);

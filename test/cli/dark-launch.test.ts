@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { DeployJson, RollbackJson } from '../../src/ui/json/index.js';
+import type { DeployJson, HistoryJson, RollbackJson, StatusJson } from '../../src/ui/json/index.js';
 import { deploymentsOf } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -52,7 +52,12 @@ describe('dark launch', () => {
     expect(newer).not.toBe(original);
     expect(entry).toMatchObject({ outcome: 'deployed', verify: { ok: true } });
     expect(entry?.verify?.detail).toContain('whichever version answered');
-    expect(await split('acme')).toEqual(new Map([[newer, 10], [original, 90]]));
+    expect(await split('acme')).toEqual(
+      new Map([
+        [newer, 10],
+        [original, 90],
+      ]),
+    );
     // list deployments, upload, deploy; plus the account's worker list.
     expect(ten.calls.get('acme')).toBeLessThanOrEqual(3);
     expect(ten.calls.get('(account)') ?? 0).toBeLessThanOrEqual(1);
@@ -62,10 +67,28 @@ describe('dark launch', () => {
     expect(fromNew).toBeLessThanOrEqual(150);
     expect(fromNew + (counts.get(original) ?? 0)).toBe(1000);
 
+    // status and history show the split.
+    const status = await fleet.cliJson<StatusJson>(['status', 'acme', '--local']);
+    expect(status.json.clients[0]?.traffic.map((t) => [t.versionId, t.percentage]).sort()).toEqual(
+      [
+        [newer, 10],
+        [original, 90],
+      ].sort(),
+    );
+    expect(status.stdout + status.stderr).toContain('--promote');
+    const history = await fleet.cliJson<HistoryJson>(['history', 'acme', '--local']);
+    const live = history.json.clients[0]?.events.find((event) => event.live);
+    expect(live?.versions.map((v) => v.percentage).sort()).toEqual([10, 90]);
+
     const fifty = await deployAcme(['--percent', '50']);
     expect(fifty.result.exitCode, fifty.result.stderr).toBe(0);
     expect(fifty.result.json.clients[0]?.versionId).toBe(newer);
-    expect(await split('acme')).toEqual(new Map([[newer, 50], [original, 50]]));
+    expect(await split('acme')).toEqual(
+      new Map([
+        [newer, 50],
+        [original, 50],
+      ]),
+    );
     // Moving the split uploads nothing: list deployments, deploy.
     expect(fifty.calls.get('acme')).toBeLessThanOrEqual(2);
 
@@ -86,7 +109,12 @@ describe('dark launch', () => {
     const newer = ten.result.json.clients[0]?.versionId as string;
     const fifty = await deployAcme(['--percent', '50']);
     expect(fifty.result.exitCode, fifty.result.stderr).toBe(0);
-    expect(await split('acme')).toEqual(new Map([[newer, 50], [original, 50]]));
+    expect(await split('acme')).toEqual(
+      new Map([
+        [newer, 50],
+        [original, 50],
+      ]),
+    );
     const back = await fleet.cliJson<RollbackJson>(['rollback', 'acme', '--local']);
     expect(back.exitCode, back.stderr).toBe(0);
     expect(back.json.clients[0]).toMatchObject({ versionId: original, verify: { ok: true } });

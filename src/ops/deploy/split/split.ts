@@ -14,7 +14,7 @@ export interface Split {
 /** The live deployment's split, or undefined when one version runs (or nothing does). Deployments newest first. */
 export function liveSplit(deployments: readonly Deployment[]): Split | undefined {
   const [live, ...earlier] = deployments;
-  if (!live || live.versions.length !== 2) return undefined;
+  if (live?.versions.length !== 2) return undefined;
   const [a, b] = live.versions as [DeploymentVersion, DeploymentVersion];
   const ranBefore = (version: DeploymentVersion) =>
     earlier.some((deployment) => deployment.versions.length === 1 && deployment.versions[0]?.version_id === version.version_id);
