@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import type { DeployJson, HistoryJson, RollbackJson, StatusJson } from '../../src/ui/json/index.js';
 import { deploymentsOf } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
@@ -89,8 +91,8 @@ describe('dark launch', () => {
         [original, 50],
       ]),
     );
-    // Moving the split uploads nothing: list deployments, deploy.
-    expect(fifty.calls.get('acme')).toBeLessThanOrEqual(2);
+    // Moving the split with the same code uploads nothing: list deployments, read the newer version, deploy.
+    expect(fifty.calls.get('acme')).toBeLessThanOrEqual(3);
 
     const promoted = await deployAcme(['--promote']);
     expect(promoted.result.exitCode, promoted.result.stderr).toBe(0);
@@ -119,6 +121,30 @@ describe('dark launch', () => {
     expect(back.exitCode, back.stderr).toBe(0);
     expect(back.json.clients[0]).toMatchObject({ versionId: original, verify: { ok: true } });
     expect(await split('acme')).toEqual(new Map([[original, 100]]));
+  });
+
+  test('new code during a split replaces the newer version; the old one keeps the rest', async () => {
+    const ten = await deployAcme(['--percent', '10']);
+    expect(ten.result.exitCode, ten.result.stderr).toBe(0);
+    const first = ten.result.json.clients[0]?.versionId as string;
+    const source = join(fleet.dir, 'src', 'tools.ts');
+    const code = await readFile(source, 'utf8');
+    onTestFinished(async () => {
+      await writeFile(source, code);
+      await fleet.cli(['rollback', 'acme', '--local']);
+    });
+    await writeFile(source, `${code}\n// a newer build\n`);
+    const changed = await deployAcme(['--percent', '20']);
+    expect(changed.result.exitCode, changed.result.stderr).toBe(0);
+    const second = changed.result.json.clients[0]?.versionId as string;
+    expect(second).not.toBe(first);
+    expect(await split('acme')).toEqual(
+      new Map([
+        [second, 20],
+        [original, 80],
+      ]),
+    );
+    expect(changed.calls.get('acme')).toBeLessThanOrEqual(4);
   });
 
   test('--promote without a split fails and changes nothing', async () => {

@@ -173,7 +173,7 @@ async function planSplit(
   const run = await prepareFleetRun(ctx, request.clients, request);
   const what = split.promote
     ? "the split's newer version at 100 % (list deployments, deploy: 2 API calls)"
-    : `a new version at ${split.percent} %, the live one at ${100 - (split.percent as number)} % (list deployments, upload, deploy: 3 API calls; 2 when a split runs already: it moves, nothing is uploaded)`;
+    : `a new version at ${split.percent} %, the live one at ${100 - (split.percent as number)} % (list deployments, upload, deploy: 3 API calls; during a split 3 to move it with the same code, 4 with new code)`;
   const lines = run.clients.map((client) => `  ${client.name}: ${what}`);
   ctx.output.info([`Plan (dark launch), all clients at once, plus 1 API call for the account's worker list:`, ...lines].join('\n'));
   ctx.output.result({ plan: { split: split.promote ? 'promote' : split.percent, clients: run.clients.map((client) => client.name) } });

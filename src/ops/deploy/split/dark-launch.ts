@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Pacer, sharedPacer } from '../../../cloudflare/pacer.js';
 import type { Target } from '../../../cloudflare/target.js';
+import { createVersionReads, type VersionReads } from '../../../cloudflare/version-reads.js';
 import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { FleetError } from '../../../util/errors.js';
@@ -11,7 +12,7 @@ import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
 import type { ProgressListener } from '../../fleet/progress.js';
 import { forEachClient } from '../../fleet/runner.js';
 import { clientUrl } from '../../verify/client-urls.js';
-import { bundleAnnotations } from '../rollout/bundles.js';
+import { bundleAnnotations, bundleTag } from '../rollout/bundles.js';
 import { type PreparedClient, prepareRollout } from '../rollout/prepare.js';
 import { type DeployResult, shortId } from '../rollout/results.js';
 import { uploadDirect } from '../rollout/ship-direct.js';
@@ -22,8 +23,9 @@ import { liveSplit, soleVersion, splitVersions } from './split.js';
  * A dark launch (a Cloudflare gradual deployment) for each client, all clients at once:
  * - `--percent N` on a worker running one version: list its deployments, upload the new version
  *   (code and secrets, as deploy does), deploy it at N % beside the old one at the rest — 3 calls;
- * - `--percent N` during a split: the split moves, nothing is uploaded — 2 calls (the newer version
- *   stays the one the first --percent uploaded; new code waits for --promote or rollback);
+ * - `--percent N` during a split: the newer version's code tag is read; when it is the bundle's, the
+ *   split moves and nothing is uploaded — 3 calls; when the code changed, the new code is uploaded
+ *   and takes the newer version's place beside the same old one — 4 calls;
  * - `--promote`: the newer version of the split at 100 % — 2 calls.
  * Plus one call for the account's worker list. The checks then run against whichever version
  * answers (a request cannot pick the new one), so they wait for no version; after --promote they
@@ -42,11 +44,13 @@ export interface DarkLaunchOptions {
   onProgress?: ProgressListener | undefined;
   pacer?: Pacer;
   api?: WorkersApi;
+  versions?: Pick<VersionReads, 'getVersion'>;
 }
 
 export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployResult[]> {
   const pacer = options.pacer ?? sharedPacer();
   const api = options.api ?? createWorkersApi(options.target, { pacer });
+  const versions = options.versions ?? createVersionReads(options.target, { pacer });
   const waves = { steps: [], canary: undefined, allAtOnce: true };
   const prepared = await prepareRollout({ ...options, api, waves, build: !options.promote });
   const entries = prepared.waves.flat();
@@ -61,7 +65,7 @@ export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployR
       result.stage = 'deploy';
       const entry = byName.get(client.name) as PreparedClient;
       const say = (detail: string) => progress('working', detail);
-      const shares = await shipSplit(entry, { api, options, fleetVersion, say });
+      const shares = await shipSplit(entry, { api, versions, options, fleetVersion, say });
       Object.assign(result, { versionId: shares.newer, deployedVersionId: shares.newer, why: shares.why });
       result.url = (await clientUrl(client, options.target, new Map())).url;
       say(shares.why);
@@ -97,6 +101,7 @@ export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployR
 
 interface ShipContext {
   api: WorkersApi;
+  versions: Pick<VersionReads, 'getVersion'>;
   options: DarkLaunchOptions;
   fleetVersion: string;
   say: (detail: string) => void;
@@ -128,15 +133,17 @@ async function shipSplit(entry: PreparedClient, context: ShipContext): Promise<{
     return { newer, why: `promoted ${shortId(newer)} to 100 %` };
   }
   const percent = options.percent as number;
-  let newer: string;
-  let older: string;
-  if (split) {
-    newer = split.newer.version_id;
-    older = split.older.version_id;
-  } else {
-    const live = soleVersion(deployments);
-    if (!live) throw new FleetError(`worker ${worker} has no live deployment to split with`);
-    const bundle = entry.bundle as NonNullable<PreparedClient['bundle']>;
+  const bundle = entry.bundle as NonNullable<PreparedClient['bundle']>;
+  const older = split ? split.older.version_id : soleVersion(deployments);
+  if (!older) throw new FleetError(`worker ${worker} has no live deployment to split with`);
+  let newer = split?.newer.version_id;
+  if (newer !== undefined) {
+    // The same code moves the split; new code replaces the newer version (the old one stays).
+    context.say(`reading version ${shortId(newer)}`);
+    const running = await context.versions.getVersion(worker, newer);
+    if (running.annotations['workers/tag'] !== bundleTag(bundle.hash)) newer = undefined;
+  }
+  if (newer === undefined) {
     const uploaded = await uploadDirect({
       api,
       settings: entry.settings,
@@ -147,7 +154,6 @@ async function shipSplit(entry: PreparedClient, context: ShipContext): Promise<{
       progress: context.say,
     });
     newer = uploaded.versionId;
-    older = live;
   }
   context.say(`deploying ${shortId(newer)} at ${percent} %`);
   await deployOrThrow(api, worker, splitVersions(newer, older, percent), message(`mcp-fleet dark launch ${percent}%`));
