@@ -175,4 +175,25 @@ describe('dark launch', () => {
     expect(result.stdout + result.stderr).toContain('a new version at 10 %');
     expect(await split('beta')).toEqual(before);
   });
+
+  test('with --all each client gets the split, and --promote --all ends every one', async () => {
+    const before = new Map([
+      ['acme', await split('acme')],
+      ['beta', await split('beta')],
+    ]);
+    const launched = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local', '--percent', '30']);
+    expect(launched.exitCode, launched.stderr).toBe(0);
+    for (const entry of launched.json.clients) {
+      const [old] = [...(before.get(entry.client) as Map<string, number>).keys()];
+      expect(await split(entry.client)).toEqual(
+        new Map([
+          [entry.versionId as string, 30],
+          [old as string, 70],
+        ]),
+      );
+    }
+    const promoted = await fleet.cliJson<DeployJson>(['deploy', '--all', '--local', '--promote']);
+    expect(promoted.exitCode, promoted.stderr).toBe(0);
+    for (const entry of launched.json.clients) expect(await split(entry.client)).toEqual(new Map([[entry.versionId as string, 100]]));
+  });
 });
