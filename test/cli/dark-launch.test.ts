@@ -174,6 +174,16 @@ describe('dark launch', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).toContain('a new version at 10 %');
     expect(await split('beta')).toEqual(before);
+    const json = await fleet.cliJson<{ ok: boolean; plan: { split: number }; clients: string[] }>([
+      'deploy',
+      'beta',
+      '--local',
+      '--promote',
+      '--plan',
+    ]);
+    expect(json.exitCode, json.stderr).toBe(0);
+    expect(json.json).toMatchObject({ ok: true, plan: { split: 'promote' }, clients: ['beta'] });
+    expect(await split('beta')).toEqual(before);
   });
 
   test('with --all each client gets the split, and --promote --all ends every one', async () => {

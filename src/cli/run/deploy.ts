@@ -176,6 +176,13 @@ async function planSplit(
     : `a new version at ${split.percent} %, the live one at ${100 - (split.percent as number)} % (list deployments, upload, deploy: 3 API calls; during a split 3 to move it with the same code, 4 with new code)`;
   const lines = run.clients.map((client) => `  ${client.name}: ${what}`);
   ctx.output.info([`Plan (dark launch), all clients at once, plus 1 API call for the account's worker list:`, ...lines].join('\n'));
-  ctx.output.result({ plan: { split: split.promote ? 'promote' : split.percent, clients: run.clients.map((client) => client.name) } });
+  const { SCHEMA_VERSION, withTarget } = await import('../../ui/json/common.js');
+  const document = {
+    schemaVersion: SCHEMA_VERSION,
+    ok: true,
+    plan: { split: split.promote ? 'promote' : split.percent },
+    clients: run.clients.map((client) => client.name),
+  };
+  ctx.output.result(withTarget(document, await targetDocument(run.target)));
   return ExitCode.ok;
 }
