@@ -78,7 +78,6 @@ describe('status --json', () => {
     auth: ['key'],
     deployedAuth: undefined,
     varsDiffer: [],
-    configVars: {},
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,

@@ -38,17 +38,13 @@ export const metrics = defineCommand({
         import('../../ui/json/metrics.js'),
       ]);
       const query = createAnalyticsQuery(run.target);
-      const subjects =
-        flags.by === 'subject'
-          ? await (async () => {
-              const [{ knownSubjects }, { createKvApi }] = await Promise.all([
-                import('../../ops/metrics/subjects.js'),
-                import('../../cloudflare/kv.js'),
-              ]);
-              const kv = createKvApi(run.target);
-              return (client: Parameters<typeof knownSubjects>[0]) => knownSubjects(client, kv);
-            })()
-          : undefined;
+      // By subject, the people and token subjects mcp-fleet knows name the hashes the workers recorded.
+      const [{ knownSubjects }, { createKvApi }] = await Promise.all([
+        import('../../ops/metrics/subjects.js'),
+        import('../../cloudflare/kv.js'),
+      ]);
+      const kv = flags.by === 'subject' ? createKvApi(run.target) : undefined;
+      const subjects = kv ? (client: Parameters<typeof knownSubjects>[0]) => knownSubjects(client, kv) : undefined;
       // The trend needs a terminal; pipes and --json get the numbers (and the buckets in --json).
       const sparklines = Boolean(process.stdout.isTTY) && !ctx.json;
       return {

@@ -28,8 +28,6 @@ export interface ClientStatus extends ClientOutcome {
    * since the last deploy: a rate limit, an upstream URL); AUTH_MODES has its own drift.
    */
   varsDiffer: string[];
-  /** The section's vars, as the project says (not in --json: a value there may be a customer's URL). */
-  configVars: Readonly<Record<string, unknown>>;
   /** undefined when it could not be read. */
   exists: boolean | undefined;
   /** The live version (the biggest share of the live deployment). */
@@ -77,7 +75,6 @@ export function emptyStatus(client: Client, settings: ClientSettings): ClientSta
     auth: clientModes(client),
     deployedAuth: undefined,
     varsDiffer: [],
-    configVars: client.env.vars ?? {},
     exists: undefined,
     versionId: undefined,
     deployedAt: undefined,
@@ -96,7 +93,12 @@ export function emptyStatus(client: Client, settings: ClientSettings): ClientSta
 }
 
 /** Fills in what the worker runs, given the local bundle's hash (or why there is none). */
-export function applyRemote(result: ClientStatus, remote: RemoteState, local: { hash: string | undefined; why: string | undefined }): void {
+export function applyRemote(
+  result: ClientStatus,
+  remote: RemoteState,
+  local: { hash: string | undefined; why: string | undefined },
+  configVars: Readonly<Record<string, unknown>> = {},
+): void {
   result.exists = remote.exists;
   result.localTag = local.hash === undefined ? undefined : expectedTag({ hash: local.hash });
   if (!remote.exists) return;
@@ -116,7 +118,7 @@ export function applyRemote(result: ClientStatus, remote: RemoteState, local: { 
     result.deployedTag = main.annotations['workers/tag'];
     result.compatibilityDate.deployed = main.compatibilityDate;
     result.deployedAuth = main.vars === undefined ? undefined : modesOf(main.vars.AUTH_MODES);
-    result.varsDiffer = main.vars === undefined ? [] : differingVars(result.configVars, main.vars);
+    result.varsDiffer = main.vars === undefined ? [] : differingVars(configVars, main.vars);
   }
   // The code versions are the live ones, or (after secret changes) the single version they were made from.
   const sameDeployment =

@@ -108,7 +108,7 @@ export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> 
       }
       const { missingRemotely, extraRemotely, missingLocally, pendingRotation, inSync } = secrets;
       result.secrets = { missingRemotely, extraRemotely, missingLocally, pendingRotation, inSync };
-      applyRemote(result, remote, localBuild(settings.get(client.name) as ClientSettings, groups, await building));
+      applyRemote(result, remote, localBuild(settings.get(client.name) as ClientSettings, groups, await building), client.env.vars);
       progress('done', result.exists ? (result.code ?? 'read') : 'no worker');
     },
   });
