@@ -4,6 +4,7 @@ import { applyEdits, modify, parse as parseJsonc } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MetricsJson, StatusJson } from '../../src/ui/json/index.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
+import { freshRateWindow } from '../helpers/rate-window.js';
 
 /**
  * Per-client rate limits end to end, through the built binary against one local edge: `add` writes
@@ -81,6 +82,7 @@ describe('rate limits', () => {
     const settled = await fleet.cliJson<StatusJson>(['status', 'acme', '--local']);
     expect(settled.json.clients[0]?.varsDiffer).toEqual([]);
 
+    await freshRateWindow(10);
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT; i += 1) {
       const response = await callMcp('acme');

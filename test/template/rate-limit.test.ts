@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkNodeModules, tempDir } from '../helpers/cli.js';
+import { freshRateWindow } from '../helpers/rate-window.js';
 import { bundleProject, scaffoldTemplateProject, TEST_COMPATIBILITY_DATE } from '../helpers/template.js';
 
 /**
@@ -92,6 +93,7 @@ async function statuses(worker: string, count: number, key = KEY, headers: Recor
 
 describe('rate limits on /mcp', () => {
   it('answers N calls, then 429 with Retry-After, X-RateLimit-* and a JSON body carrying retryAfter', async () => {
+    await freshRateWindow(10);
     expect(await statuses('headers', LIMIT)).toEqual(Array(LIMIT).fill(200));
     const limited = await fetch(url('headers', '/mcp'), {
       method: 'POST',
@@ -121,6 +123,7 @@ describe('rate limits on /mcp', () => {
   });
 
   it('limits each subject separately: the previous key (another subject) keeps its own calls', async () => {
+    await freshRateWindow(10);
     expect(await statuses('subjects', LIMIT)).toEqual(Array(LIMIT).fill(200));
     expect((await call('subjects')).status).toBe(429);
     expect(await statuses('subjects', LIMIT, PREVIOUS_KEY)).toEqual(Array(LIMIT).fill(200));
@@ -128,6 +131,7 @@ describe('rate limits on /mcp', () => {
   });
 
   it('counts each tool the host names (Mcp-Name) on its own', async () => {
+    await freshRateWindow(10);
     expect(await statuses('tools', LIMIT)).toEqual(Array(LIMIT).fill(200));
     expect((await call('tools')).status).toBe(429);
     expect(await statuses('tools', LIMIT, KEY, { 'mcp-name': 'whoami' })).toEqual(Array(LIMIT).fill(200));
@@ -135,12 +139,14 @@ describe('rate limits on /mcp', () => {
   });
 
   it("gives a made-up tool name no budget of its own: it counts with the caller's calls that name none", async () => {
+    await freshRateWindow(10);
     expect(await statuses('made-up', LIMIT)).toEqual(Array(LIMIT).fill(200));
     expect((await call('made-up', KEY, { 'mcp-name': 'made-up-1' })).status).toBe(429);
     expect((await call('made-up', KEY, { 'mcp-name': 'made-up-2' })).status).toBe(429);
   });
 
   it('refuses a wrong key with 401, not 429, and does not spend the budget on it', async () => {
+    await freshRateWindow(10);
     expect(await statuses('wrong-key', LIMIT + 1, 'not-the-key-000000')).toEqual(Array(LIMIT + 1).fill(401));
     expect(await statuses('wrong-key', LIMIT)).toEqual(Array(LIMIT).fill(200));
   });
