@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { describeLimits } from '../ops/deploy/bake/bake-limits.js';
 import type { RollbackResult } from '../ops/deploy/rollback.js';
 import type { DeployPlan } from '../ops/deploy/rollout/plan-deploy.js';
 import type { DeployOutcome, DeployResult } from '../ops/deploy/rollout/results.js';
@@ -92,6 +93,11 @@ export function renderPlan(plan: DeployPlan): string {
   lines.push(
     '',
     `${estimate.builds} build${estimate.builds === 1 ? '' : 's'}; ${estimate.waves.length} wave${estimate.waves.length === 1 ? '' : 's'} (${estimate.waves.join(', ') || '-'} clients)`,
+    ...(estimate.bake
+      ? [
+          `Each wave, once verified, bakes ${formatDuration(estimate.bake.seconds)} on real traffic (${describeLimits(estimate.bake)}); a breach rolls it back and halts the rollout. Up to ${estimate.bake.queriesPerClient} Analytics Engine queries per client.`,
+        ]
+      : []),
     `${estimate.apiCalls} API calls in all (${budget}): ${estimate.budgetWaitSeconds > 0 ? `the budget alone needs ${formatDuration(estimate.budgetWaitSeconds)}` : 'within one budget window'}; about ${formatDuration(estimate.estimatedSeconds)} in all`,
     pc.dim('Nothing was built or changed (--plan).'),
   );

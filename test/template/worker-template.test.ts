@@ -532,18 +532,41 @@ describe('analytics', () => {
     await getJson('acme', '/mcp', initializeRequest({ authorization: `Bearer ${SECRETS.acme.API_KEY}` }, '2025-06-18'));
     await getJson('acme', '/nowhere/at/all');
     await getJson('beta', '/ready');
+    // Every point has all eight blobs (blob8: the version, '' here: this config binds no version_metadata).
+    const pad = (...blobs: string[]) => [...blobs, ...Array(8 - blobs.length).fill('')];
     expect(dataPoints.map((p) => ({ indexes: p.indexes, blobs: p.blobs, status: p.doubles[0] }))).toEqual([
-      { indexes: ['acme'], blobs: ['acme', '/health', 'GET'], status: 200 },
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST'], status: 401 },
+      { indexes: ['acme'], blobs: pad('acme', '/health', 'GET'), status: 200 },
+      { indexes: ['acme'], blobs: pad('acme', '/mcp', 'POST'), status: 401 },
       // A call let in names how (blob6) and a hash of who (blob7), never the subject itself.
-      { indexes: ['acme'], blobs: ['acme', '/mcp', 'POST', '2025-06-18', '', 'key', subjectHash('acme', 'key')], status: 200 },
-      { indexes: ['acme'], blobs: ['acme', 'unmatched', 'GET'], status: 404 },
-      { indexes: ['beta'], blobs: ['beta', '/ready', 'GET'], status: 200 },
+      { indexes: ['acme'], blobs: pad('acme', '/mcp', 'POST', '2025-06-18', '', 'key', subjectHash('acme', 'key')), status: 200 },
+      { indexes: ['acme'], blobs: pad('acme', 'unmatched', 'GET'), status: 404 },
+      { indexes: ['beta'], blobs: pad('beta', '/ready', 'GET'), status: 200 },
     ]);
     for (const point of dataPoints) {
-      expect(point.doubles).toHaveLength(2);
+      expect(point.doubles).toHaveLength(4);
       expect(point.doubles[1]).toBeGreaterThanOrEqual(0);
+      // None of these is a tools/call.
+      expect(point.doubles.slice(2)).toEqual([0, 0]);
     }
+  });
+
+  it.each([
+    ['modern', '2026-07-28'],
+    ['legacy', '2025-11-25'],
+  ] as const)('marks each tools/call of a %s session and whether the tool failed (double3, double4)', async (generation, _revision) => {
+    dataPoints.length = 0;
+    // beta has no UPSTREAM_URL: fetch_upstream answers an error the model reads (isError), with status 200.
+    await withSession('beta', SECRETS.beta.API_KEY, generation, async (client) => {
+      await client.callTool({ name: 'whoami', arguments: {} });
+      await client.callTool({ name: 'fetch_upstream', arguments: { path: '/' } });
+    });
+    const calls = dataPoints.filter((p) => p.doubles[2] === 1);
+    expect(calls.map((p) => ({ status: p.doubles[0], failed: p.doubles[3] }))).toEqual([
+      { status: 200, failed: 0 },
+      { status: 200, failed: 1 },
+    ]);
+    // initialize, tools/list and the like are not tool calls.
+    expect(dataPoints.filter((p) => p.doubles[2] === 0 && p.doubles[3] === 1)).toEqual([]);
   });
 
   it.each([

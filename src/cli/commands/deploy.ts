@@ -20,6 +20,16 @@ export const deploy = defineCommand({
       "dark launch: upload the new version and send it N % (1..99) of each client's traffic, the old version the rest; again to move the split",
     ),
     promote: flag('--promote', "end a dark launch: the split's newer version at 100 %"),
+    bake: text(
+      '--bake <duration>',
+      "after a wave's checks pass, hold it this long (e.g. 5m) on real traffic; a breach of the limits below rolls the wave back",
+    ),
+    maxErrorRate: text(
+      '--max-error-rate <percent>',
+      "with --bake: the new version's most errors (5xx on /mcp, failed tool calls), e.g. 2% (default)",
+    ),
+    maxP95: text('--max-p95 <ms>', "with --bake: the new version's slowest p95 latency on /mcp, e.g. 800ms (default: not judged)"),
+    minRequests: text('--min-requests <n>', 'with --bake: requests a client needs before its bake judges (default 50; fewer: not judged)'),
     plan: flag('--plan', 'print what would be deployed, how, in which wave, with how many API calls and how long; change nothing'),
   },
   examples: [
@@ -27,6 +37,10 @@ export const deploy = defineCommand({
     { args: 'deploy --all --local', what: 'every client to the local edge, in verified waves' },
     { args: 'deploy acme --percent 10', what: "acme's new version at 10 % of its traffic; --percent 50 moves it, --promote ends it" },
     { args: 'deploy --all --canary acme --waves 1,50%,100%', what: 'acme first, then half the fleet, then the rest' },
+    {
+      args: 'deploy --all --bake 5m --max-error-rate 2% --max-p95 800ms',
+      what: "each wave held 5 minutes on real traffic; the new version's errors or latency over the limits roll it back",
+    },
   ],
   access: 'write',
   // The plan only reads: it never waits for another writer.

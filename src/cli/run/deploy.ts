@@ -1,14 +1,16 @@
+import { type BakeFlags, type BakeLimits, parseBakeLimits } from '../../ops/deploy/bake/bake-limits.js';
 import type { WaveOptions } from '../../ops/deploy/rollout/prepare.js';
 import type { DeployResult } from '../../ops/deploy/rollout/results.js';
 import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves, planWaves } from '../../ops/deploy/rollout/waves.js';
 import { parsePercent } from '../../ops/deploy/split/split.js';
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
+import { commandLine } from '../../util/next-step.js';
 import type { CommandContext } from '../define.js';
 import { type FleetFlags, type FleetOp, type FleetRun, fleetCommand, prepareFleetRun, targetDocument } from '../fleet-command.js';
 
 /** How the rollout is shaped, as the deploy flags say it. */
-export interface RolloutRequest {
+export interface RolloutRequest extends BakeFlags {
   verify: boolean;
   rollback: boolean;
   canary: string | undefined;
@@ -28,6 +30,13 @@ export interface DeployRequest extends FleetFlags, RolloutRequest {
 export function runDeploy(ctx: CommandContext, request: DeployRequest): Promise<ExitCode> {
   checkRollout(request);
   const split = checkSplit(request);
+  if (split && request.bake !== undefined)
+    throw usageError(
+      '--bake judges the waves of a rollout: it cannot be combined with --percent or --promote',
+      `Read the split's figures with ${commandLine('metrics', '<client>')}.`,
+    );
+  // Checked before the lock and the plan, so bad limits change nothing and name their flag.
+  parseBakeLimits(request, request.verify);
   if (split && request.plan) return planSplit(ctx, request, split);
   if (request.plan) return planCommand(ctx, request);
   if (split) return fleetCommand(ctx, request.clients, request, (run) => splitOp(run, request, split));
@@ -62,6 +71,7 @@ export async function deployOp(run: FleetRun, concurrency: number, rollout: Roll
     import('../../ui/json/deploy.js'),
   ]);
   const waves = waveOptions(run, rollout);
+  const bake: BakeLimits | undefined = parseBakeLimits(rollout, rollout.verify);
   // One line per wave of the plan above the clients' lines. A client that fails its checks before
   // the rollout can leave the plan a wave short: that line is marked so at the end.
   const planned = waves.allAtOnce ? 1 : planWaves(run.clients, (client) => client.name, waves.steps, waves.canary).length;
@@ -81,6 +91,7 @@ export async function deployOp(run: FleetRun, concurrency: number, rollout: Roll
           verify: rollout.verify,
           waves,
           rollback: rollout.rollback,
+          bake,
           onProgress: display.update,
           onWave: (wave, of, phase, detail) => {
             used.add(`wave ${wave}`);
@@ -113,6 +124,7 @@ async function planCommand(ctx: CommandContext, request: DeployRequest): Promise
     concurrency: request.concurrency,
     verify: request.verify,
     waves: waveOptions(run, request),
+    bake: parseBakeLimits(request, request.verify),
   });
   ctx.output.info(renderPlan(plan));
   ctx.output.result((await import('../../ui/json/common.js')).withTarget(deployPlanJson(plan), await targetDocument(run.target)));

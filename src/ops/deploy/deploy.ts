@@ -3,6 +3,7 @@ import type { Target } from '../../cloudflare/target.js';
 import type { WorkersApi } from '../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import type { ProgressListener } from '../fleet/progress.js';
+import type { BakeLimits } from './bake/bake-limits.js';
 import type { WaveOptions } from './rollout/prepare.js';
 import type { DeployResult, WaveListener } from './rollout/results.js';
 import { runRollout } from './rollout/rollout.js';
@@ -22,6 +23,8 @@ export interface DeployOptions {
   waves?: Partial<WaveOptions>;
   /** Roll a failed wave back (default true; --no-rollback). */
   rollback?: boolean;
+  /** `--bake`: each wave, once verified, is held on real traffic and rolled back on a breach. */
+  bake?: BakeLimits | undefined;
   onProgress?: ProgressListener;
   onWave?: WaveListener;
   pacer?: Pacer;
@@ -55,6 +58,7 @@ export function deployFleet(options: DeployOptions): Promise<DeployResult[]> {
     verify: options.verify,
     rollback: options.rollback ?? true,
     waves,
+    bake: options.bake,
     onProgress: options.onProgress,
     onWave: options.onWave,
     ...(options.pacer ? { pacer: options.pacer } : {}),

@@ -35,8 +35,10 @@ function numberOf(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-const count = (value: unknown): number => Math.round(numberOf(value) ?? 0);
-const latency = (value: unknown): number | null => {
+/** A weighted count as Analytics Engine returns it (a number or a string), 0 when absent. */
+export const count = (value: unknown): number => Math.round(numberOf(value) ?? 0);
+/** A latency in ms to one decimal, null when absent (no requests). */
+export const latency = (value: unknown): number | null => {
   const n = numberOf(value);
   return n === null ? null : Math.round(n * 10) / 10;
 };

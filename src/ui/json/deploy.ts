@@ -1,3 +1,4 @@
+import type { BakeJudgement } from '../../ops/deploy/bake/judge.js';
 import type { RollbackResult } from '../../ops/deploy/rollback.js';
 import type { DeployPlan } from '../../ops/deploy/rollout/plan-deploy.js';
 import type { ClientPlan, DeployResult, PostDeployCheck } from '../../ops/deploy/rollout/results.js';
@@ -72,7 +73,39 @@ export interface DeployClientJson {
   output: string[] | undefined;
   /** undefined when not verified. */
   verify: CheckOutcomeJson | undefined;
+  /** `deploy --bake`: the verdict on the new version's own traffic and the figures that decided; absent when not baked. */
+  bake?: BakeJson;
   error: ClientFailureJson | undefined;
+}
+
+export interface BakeJson {
+  verdict: 'breach' | 'healthy' | 'too-little-traffic' | 'unreadable' | 'cut-short';
+  detail: string;
+  /** /mcp requests the new version served to callers (mcp-fleet's checks and 429s left out). */
+  requests: number | null;
+  status5xx: number | null;
+  toolCalls: number | null;
+  toolErrors: number | null;
+  /** (5xx + failed tool calls) / requests, 0..1. */
+  errorRate: number | null;
+  p95Ms: number | null;
+}
+
+function bakeJson(bake: BakeJudgement | undefined): { bake?: BakeJson } {
+  if (!bake) return {};
+  const figures = bake.figures;
+  return {
+    bake: {
+      verdict: bake.verdict,
+      detail: bake.detail,
+      requests: figures?.requests ?? null,
+      status5xx: figures?.status5xx ?? null,
+      toolCalls: figures?.toolCalls ?? null,
+      toolErrors: figures?.toolErrors ?? null,
+      errorRate: bake.errorRate ?? null,
+      p95Ms: figures?.p95Ms ?? null,
+    },
+  };
 }
 
 /** `deploy --json` (and the `deploy` of `add --deploy --json`). */
@@ -96,6 +129,7 @@ export function deployJson(results: readonly DeployResult[], ok: boolean): Deplo
     durationMs: result.durationMs,
     output: result.output ? [...result.output] : undefined,
     verify: checkOutcomeJson(result.verify),
+    ...bakeJson(result.bake),
     error: clientFailureJson(result.error),
   }));
 }
@@ -113,6 +147,8 @@ export interface DeployPlanJson {
     /** The least time the API budget allows for that many calls. */
     budgetWaitSeconds: number;
     estimatedSeconds: number;
+    /** --bake: how each wave is held on real traffic; absent without --bake. */
+    bake?: { seconds: number; maxErrorRate: number; maxP95Ms: number | null; minRequests: number; queriesPerClient: number };
   };
   clients: (ClientPlanJson & { client: string; worker: string })[];
 }
@@ -129,6 +165,17 @@ export function deployPlanJson(plan: DeployPlan): DeployPlanJson {
       budget: { requests: estimate.budget.requests, windowSeconds: estimate.budget.windowSeconds },
       budgetWaitSeconds: estimate.budgetWaitSeconds,
       estimatedSeconds: estimate.estimatedSeconds,
+      ...(estimate.bake
+        ? {
+            bake: {
+              seconds: estimate.bake.seconds,
+              maxErrorRate: estimate.bake.maxErrorRate,
+              maxP95Ms: estimate.bake.maxP95Ms ?? null,
+              minRequests: estimate.bake.minRequests,
+              queriesPerClient: estimate.bake.queriesPerClient,
+            },
+          }
+        : {}),
     },
     clients: plan.clients.map((client) => ({ client: client.client, worker: client.worker, ...clientPlanJson(client) })),
   };

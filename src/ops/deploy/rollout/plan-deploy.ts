@@ -4,6 +4,7 @@ import type { Target } from '../../../cloudflare/target.js';
 import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
+import type { BakeLimits } from '../bake/bake-limits.js';
 import { estimateRollout, type RolloutEstimate } from './plan.js';
 import { prepareRollout, type WaveOptions } from './prepare.js';
 import type { ClientPlan } from './results.js';
@@ -30,6 +31,7 @@ export interface PlanDeployOptions {
   target: Target;
   waves: WaveOptions;
   verify: boolean;
+  bake?: BakeLimits | undefined;
   concurrency?: number;
   pacer?: Pacer;
   api?: WorkersApi;
@@ -48,6 +50,7 @@ export async function planDeploy(options: PlanDeployOptions): Promise<DeployPlan
       limit: pacer.limits[0] as (typeof pacer.limits)[number],
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.upload,
       verify: options.verify,
+      bake: options.bake,
     },
   );
   return { clients, estimate };

@@ -1,5 +1,7 @@
 import type { RateLimit } from '../../../cloudflare/pacer.js';
 import type { RemoteScript } from '../../../cloudflare/workers-api.js';
+import type { BakeLimits } from '../bake/bake-limits.js';
+import { BAKE_CHECKPOINTS } from '../bake/bake-wave.js';
 import type { ClientSettings } from './client-settings.js';
 import type { ClientPlan } from './results.js';
 import { settingsDrift } from './ship-direct.js';
@@ -50,8 +52,10 @@ export interface RolloutEstimate {
   budget: { requests: number; windowSeconds: number };
   /** The least time the budget allows for that many calls (0 when they fit in one window). */
   budgetWaitSeconds: number;
-  /** Builds, uploads under the budget, and a verification per wave, roughly. */
+  /** Builds, uploads under the budget, a verification per wave and its bake, roughly. */
   estimatedSeconds: number;
+  /** --bake: what holds each wave, and the Analytics Engine queries it costs (at most, per client: an early breach sends fewer). */
+  bake?: BakeLimits & { queriesPerClient: number };
 }
 
 /** Rough costs on a 2-core machine: a wrangler build, a wrangler deploy, a wave's verification. */
@@ -61,10 +65,11 @@ export function estimateRollout(
   plans: readonly ClientPlan[],
   builds: number,
   waves: readonly number[],
-  options: { limit: RateLimit; concurrency: number; verify: boolean },
+  options: { limit: RateLimit; concurrency: number; verify: boolean; bake?: BakeLimits | undefined },
 ): RolloutEstimate {
   const deployed = plans.filter((plan) => plan.skip === undefined);
-  const apiCalls = API_CALLS.perCommand + deployed.reduce((sum, plan) => sum + plan.apiCalls, 0);
+  const bakeCalls = options.bake ? BAKE_CHECKPOINTS * deployed.length : 0;
+  const apiCalls = API_CALLS.perCommand + deployed.reduce((sum, plan) => sum + plan.apiCalls, 0) + bakeCalls;
   const windows = Math.floor(Math.max(0, apiCalls - 1) / options.limit.requests);
   const budgetWaitSeconds = (windows * options.limit.windowMs) / 1000;
   const direct = deployed.filter((plan) => plan.method === 'api').length;
@@ -73,7 +78,7 @@ export function estimateRollout(
     Math.ceil(builds / 2) * SECONDS.build +
     Math.ceil(direct / Math.max(1, options.concurrency)) * SECONDS.upload +
     Math.ceil(wrangler / 4) * SECONDS.wranglerDeploy +
-    (options.verify ? waves.length * SECONDS.verifyWave : 0);
+    (options.verify ? waves.length * (SECONDS.verifyWave + (options.bake?.seconds ?? 0)) : 0);
   return {
     builds,
     waves: [...waves],
@@ -81,5 +86,6 @@ export function estimateRollout(
     budget: { requests: options.limit.requests, windowSeconds: options.limit.windowMs / 1000 },
     budgetWaitSeconds,
     estimatedSeconds: Math.round(Math.max(work, budgetWaitSeconds + SECONDS.verifyWave)),
+    ...(options.bake ? { bake: { ...options.bake, queriesPerClient: BAKE_CHECKPOINTS } } : {}),
   };
 }

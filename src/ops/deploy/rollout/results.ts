@@ -1,4 +1,5 @@
 import type { ClientFailure } from '../../fleet/client-failure.js';
+import type { BakeJudgement } from '../bake/judge.js';
 
 /** What a rollout means to do for one client (deploy --plan prints it; the outcome repeats it). */
 export interface ClientPlan {
@@ -65,6 +66,8 @@ export interface DeployResult {
   output: string[] | undefined;
   /** undefined when not verified (--no-verify, or nothing was deployed). */
   verify: PostDeployCheck | undefined;
+  /** `deploy --bake`: what the new version's real traffic showed; undefined when not baked. */
+  bake?: BakeJudgement;
   error?: ClientFailure;
 }
 

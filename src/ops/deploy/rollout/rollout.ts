@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AnalyticsQuery, createAnalyticsQuery } from '../../../cloudflare/analytics-sql.js';
 import { type Pacer, sharedPacer } from '../../../cloudflare/pacer.js';
 import type { Target } from '../../../cloudflare/target.js';
 import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
+import { formatDuration } from '../../../util/duration.js';
+import { usageError } from '../../../util/errors.js';
 import { packageRoot } from '../../../util/package-root.js';
 import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
 import type { ProgressListener } from '../../fleet/progress.js';
 import { forEachClient } from '../../fleet/runner.js';
 import { clientUrl } from '../../verify/client-urls.js';
+import type { BakeLimits } from '../bake/bake-limits.js';
+import { bakeWave } from '../bake/bake-wave.js';
 import { bundleAnnotations } from './bundles.js';
 import { type PreparedClient, prepareRollout, type WaveOptions } from './prepare.js';
 import { type DeployResult, shortId, type WaveListener } from './results.js';
-import { settleFailedWave } from './settle-wave.js';
+import { bakeFailed, settleFailedWave } from './settle-wave.js';
 import { deployUploaded, uploadDirect } from './ship-direct.js';
 import { shipWithWrangler } from './ship-wrangler.js';
 import { verifyDeployed } from './verify-wave.js';
@@ -34,6 +39,10 @@ export interface RolloutOptions {
   /** Roll a failed wave back (--no-rollback turns it off). */
   rollback: boolean;
   waves: WaveOptions;
+  /** `--bake`: after a wave's checks pass, hold it while its new versions serve real traffic, judged by these limits. */
+  bake?: BakeLimits | undefined;
+  /** Reads the bake's figures (default: the target's Analytics Engine SQL API). */
+  analytics?: AnalyticsQuery;
   onProgress?: ProgressListener | undefined;
   onWave?: WaveListener | undefined;
   pacer?: Pacer;
@@ -44,6 +53,8 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
   const { fleet, target, onProgress } = options;
   const pacer = options.pacer ?? sharedPacer();
   const api = options.api ?? createWorkersApi(target, { pacer });
+  if (options.bake) requireDatasets(options.clients);
+  const analytics = options.bake ? (options.analytics ?? createAnalyticsQuery(target, { pacer })) : undefined;
   const prepared = await prepareRollout({ fleet, clients: options.clients, api, waves: options.waves, build: true, onProgress });
   const fleetVersion = mcpFleetVersion();
   const total = prepared.waves.length;
@@ -56,6 +67,7 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
     const say = (phase: Parameters<WaveListener>[2], detail: string) => options.onWave?.(number, total, phase, detail);
     say('working', `${clients(wave.length)}: uploading`);
     const shipped = await shipWave(wave, { ...options, api, pacer, fleetVersion, waveLabel: `wave ${number}/${total}` });
+    const liveSince = Date.now();
     const failedShip = wave.filter((entry) => entry.result.error !== undefined);
     if (options.verify && shipped.length > 0) {
       say('working', `${clients(wave.length)}: ${shipped.length} deployed, verifying`);
@@ -69,16 +81,37 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
       );
       for (const entry of shipped) entry.result.verify = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
     }
-    const failedVerify = shipped.filter((entry) => entry.result.verify && !entry.result.verify.ok);
+    let failedVerify = shipped.filter((entry) => entry.result.verify && !entry.result.verify.ok);
+    const bake = options.bake;
+    if (bake && analytics && failedShip.length === 0 && failedVerify.length === 0 && shipped.length > 0) {
+      say('working', `${clients(wave.length)}: verified; baking ${formatDuration(bake.seconds)} on real traffic`);
+      for (const entry of shipped) onProgress?.(entry.client.name, 'working', `verified; baking ${formatDuration(bake.seconds)}`);
+      const judged = await bakeWave({
+        entries: shipped.map((entry) => ({
+          client: entry.client,
+          versionId: entry.result.plan.namesVersion ? entry.result.versionId : undefined,
+        })),
+        limits: bake,
+        query: analytics,
+        liveSince,
+        onProgress: (client, detail) => onProgress?.(client, 'working', detail),
+      });
+      for (const entry of shipped) {
+        const judgement = judged.get(entry.client.name);
+        if (judgement) entry.result.bake = judgement;
+      }
+      failedVerify = shipped.filter(bakeFailed);
+    }
     if (failedShip.length === 0 && failedVerify.length === 0) {
       for (const entry of shipped) finishDeployed(entry, options.verify, `wave ${number}/${total}`, onProgress);
-      say('done', `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified` : ''}`);
+      const baked = bake ? `, baked ${formatDuration(bake.seconds)} (${bakeSummary(shipped)})` : '';
+      say('done', `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified` : ''}${baked}`);
       continue;
     }
     await settleFailedWave({ api, wave, shipped, failedShip, failedVerify, rollback: options.rollback, number, total, onProgress });
     say(
       'failed',
-      `${clients(wave.length)}: ${failedShip.length} failed to deploy, ${failedVerify.length} failed verification${failedVerify.length > 0 ? (options.rollback ? '; wave rolled back' : '; kept (--no-rollback)') : ''}`,
+      `${clients(wave.length)}: ${failedShip.length} failed to deploy, ${failedVerify.length} failed ${shipped.some(bakeFailed) ? 'the bake' : 'verification'}${failedVerify.length > 0 ? (options.rollback ? '; wave rolled back' : '; kept (--no-rollback)') : ''}`,
     );
     for (const [later, rest] of prepared.waves.entries()) {
       if (later <= index) continue;
@@ -187,17 +220,37 @@ async function finishShipped(entry: PreparedClient, context: ShipContext, starte
 
 function finishDeployed(entry: PreparedClient, verified: boolean, wave: string, onProgress: ProgressListener | undefined): void {
   const { result } = entry;
+  const baked = result.bake ? `; bake ${result.bake.detail}` : '';
   Object.assign(result, {
     ok: true,
     stage: 'done',
     outcome: 'deployed',
-    why: verified ? `${wave} verified` : `${wave}, not verified (--no-verify)`,
+    why: verified ? `${wave} verified${baked}` : `${wave}, not verified (--no-verify)`,
   });
   onProgress?.(
     entry.client.name,
     'done',
-    `deployed ${shortId(result.versionId)}${verified ? ', verified' : ''} (${((result.durationMs ?? 0) / 1000).toFixed(1)} s)`,
+    `deployed ${shortId(result.versionId)}${verified ? ', verified' : ''}${result.bake ? `, bake ${result.bake.verdict.replaceAll('-', ' ')}` : ''} (${((result.durationMs ?? 0) / 1000).toFixed(1)} s)`,
   );
+}
+
+/** A bake needs each client's own figures: a client whose section binds no dataset could never be judged. */
+function requireDatasets(clients: readonly Client[]): void {
+  const blind = clients.filter((client) => client.dataset === undefined).map((client) => client.name);
+  if (blind.length === 0) return;
+  throw usageError(
+    `--bake reads each client's Analytics Engine dataset, and ${blind.join(', ')} bind${blind.length === 1 ? 's' : ''} none as ANALYTICS`,
+    `Add "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "<client>_metrics" }] to ${blind.length === 1 ? 'its section' : 'their sections'} in wrangler.jsonc (mcp-fleet add writes it), or deploy them without --bake.`,
+  );
+}
+
+function bakeSummary(entries: readonly PreparedClient[]): string {
+  const verdicts = new Map<string, number>();
+  for (const entry of entries) {
+    const verdict = entry.result.bake?.verdict ?? 'not baked';
+    verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
+  }
+  return [...verdicts].map(([verdict, n]) => `${n} ${verdict.replaceAll('-', ' ')}`).join(', ');
 }
 
 function clients(count: number): string {

@@ -33,7 +33,9 @@ export async function settleFailedWave(options: SettleOptions): Promise<void> {
   const causeOf = (entry: PreparedClient) =>
     entry.result.verify && !entry.result.verify.ok
       ? `verification failed (${entry.result.verify.detail})`
-      : `${wave} failed verification (${culprits})`;
+      : bakeFailed(entry)
+        ? `the bake failed (${entry.result.bake?.detail})`
+        : `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'} (${culprits})`;
 
   for (const entry of options.failedShip) {
     entry.result.why = `not deployed (${wave}): ${entry.result.error?.message ?? 'failed'}`;
@@ -70,7 +72,7 @@ export async function settleFailedWave(options: SettleOptions): Promise<void> {
         worker: client.workerName,
         target: { from: result.deployedVersionId },
         currentSecrets: async () => entry.secrets,
-        reason: `${wave} failed verification`,
+        reason: `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'}`,
         progress: (detail) => progress('working', `rolling back: ${detail}`),
       });
       result.versionId = back.versionId;
@@ -96,6 +98,11 @@ export async function settleFailedWave(options: SettleOptions): Promise<void> {
       message: entry.result.why,
     };
   }
+}
+
+/** A bake that breached, or could not read the figures it needed, fails its wave as a failed check does. */
+export function bakeFailed(entry: PreparedClient): boolean {
+  return entry.result.bake?.verdict === 'breach' || entry.result.bake?.verdict === 'unreadable';
 }
 
 function keep(entry: PreparedClient, cause: string, onProgress: ProgressListener | undefined): void {

@@ -12,6 +12,10 @@ export interface RequestRecord {
   probe: boolean;
   /** How the caller proved who they are and a hash of who (never the subject itself); absent when /mcp refused them. */
   caller?: CallerRecord;
+  /** The request was a tools/call; `failed` when the tool answered an error (isError) or the call a JSON-RPC error. */
+  toolCall?: { failed: boolean };
+  /** The version that answered (version_metadata); '' when the config binds none. */
+  version: string;
 }
 
 export interface CallerRecord {
@@ -36,13 +40,14 @@ export function isFleetProbe(request: Request): boolean {
 }
 
 /**
- * One data point per request in the client's own dataset. Indexed by client
- * id so a dataset shared by mistake still separates clients. Metrics are
- * best effort: a failing binding must never cost the caller its response.
- * The protocol blob comes after the first three so that queries written for those still hold; it
- * shows how many of a client's callers still speak a 2025 revision. blob5 is "verify" on the points
- * of mcp-fleet's own checks, so that a client's numbers are its callers'. A call /mcp let in also
- * carries how the caller got in (blob6: key, oauth, jwt) and a hash of who they are (blob7).
+ * One data point per request in the client's own dataset. Indexed by client id so a dataset shared
+ * by mistake still separates clients. Metrics are best effort: a failing binding must never cost
+ * the caller its response. Columns (queries name them by position, so they only ever grow):
+ * blob1 client, blob2 route, blob3 method, blob4 MCP revision, blob5 "verify" on the points of
+ * mcp-fleet's own checks (so that a client's numbers are its callers'), blob6 how a caller /mcp let
+ * in got in (key, oauth, jwt), blob7 a hash of who, blob8 the version that answered (so a rollout
+ * can judge the new version alone while the old one still serves); double1 status, double2 ms,
+ * double3 1 on a tools/call, double4 1 when that call failed.
  */
 export function recordRequest(env: Env, record: RequestRecord): void {
   const dataset = env.ANALYTICS;
@@ -50,23 +55,17 @@ export function recordRequest(env: Env, record: RequestRecord): void {
   try {
     dataset.writeDataPoint({
       indexes: [env.CLIENT_ID],
-      // Analytics Engine reads a blob that was not written as empty, so non-MCP points stay three blobs long.
-      blobs: record.caller
-        ? [
-            env.CLIENT_ID,
-            record.route,
-            record.method,
-            record.protocol,
-            record.probe ? 'verify' : '',
-            record.caller.via,
-            record.caller.subjectHash,
-          ]
-        : record.probe
-          ? [env.CLIENT_ID, record.route, record.method, record.protocol, 'verify']
-          : record.protocol === ''
-            ? [env.CLIENT_ID, record.route, record.method]
-            : [env.CLIENT_ID, record.route, record.method, record.protocol],
-      doubles: [record.status, record.durationMs],
+      blobs: [
+        env.CLIENT_ID,
+        record.route,
+        record.method,
+        record.protocol,
+        record.probe ? 'verify' : '',
+        record.caller?.via ?? '',
+        record.caller?.subjectHash ?? '',
+        record.version,
+      ],
+      doubles: [record.status, record.durationMs, record.toolCall ? 1 : 0, record.toolCall?.failed ? 1 : 0],
     });
   } catch (error) {
     console.warn(`analytics: data point not written (${error instanceof Error ? error.message : String(error)})`);

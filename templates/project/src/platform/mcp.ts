@@ -22,6 +22,8 @@ export interface McpAnswer {
   response: Response;
   /** The revision the request spoke, when it named one this worker knows (for analytics). */
   revision: string | undefined;
+  /** Set when the request was a tools/call: whether the tool failed (for analytics: a rollout's bake reads it). */
+  toolCall?: { failed: boolean };
 }
 
 /**
@@ -65,7 +67,7 @@ export async function handleMcp(request: Request, env: Env, ctx: ExecutionContex
 
   if (!(await isLegacyRequest(request, read.body))) {
     const handler = createMcpHandler(() => createServer(env, caller), { legacy: 'reject', onerror: logRejection });
-    return { response: await handler.fetch(request, { parsedBody: read.body }), revision: declared };
+    return withToolCall(read.body, { response: await handler.fetch(request, { parsedBody: read.body }), revision: declared });
   }
 
   const server = createServer(env, caller);
@@ -77,10 +79,29 @@ export async function handleMcp(request: Request, env: Env, ctx: ExecutionContex
     headers.set('accept', 'application/json, text/event-stream');
     const legacy = new Request(request.url, { method: 'POST', headers, body: read.text });
     const response = await transport.handleRequest(legacy, { parsedBody: read.body });
-    return { response, revision: declared ?? knownRevision(initializeVersion(read.body)) };
+    return withToolCall(read.body, { response, revision: declared ?? knownRevision(initializeVersion(read.body)) });
   } finally {
     ctx.waitUntil(server.close());
   }
+}
+
+/**
+ * Marks a tools/call with whether it failed: a tool's error (isError) is a 200 like any answer, so
+ * without this a version whose tools fail looks healthy to everything but its callers. Reads a
+ * copy of the JSON answer; tool results are small (see upstream.ts), and nothing else is read.
+ */
+async function withToolCall(body: unknown, answer: McpAnswer): Promise<McpAnswer> {
+  if (typeof body !== 'object' || body === null || !('method' in body) || body.method !== 'tools/call') return answer;
+  let failed = answer.response.status >= 400;
+  if (!failed && (answer.response.headers.get('content-type') ?? '').includes('application/json')) {
+    try {
+      const reply = (await answer.response.clone().json()) as { error?: unknown; result?: { isError?: unknown } };
+      failed = reply.error !== undefined || reply.result?.isError === true;
+    } catch {
+      failed = true;
+    }
+  }
+  return { ...answer, toolCall: { failed } };
 }
 
 type BodyRead = { kind: 'ok'; text: string; body: unknown } | { kind: 'too-large' } | { kind: 'invalid' };

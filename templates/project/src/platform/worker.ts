@@ -27,6 +27,8 @@ interface Answer {
   protocol: string;
   /** How the caller got in and a hash of who they are, once /mcp let them in. */
   caller?: CallerRecord;
+  /** Set on a tools/call /mcp served: whether the tool failed. */
+  toolCall?: { failed: boolean };
 }
 
 /** The identity the OAuth provider put on the context (./oauth/), when it let the request through. */
@@ -78,8 +80,13 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext): Prom
   if (missing.length > 0) return { response: json(503, { error: 'not_ready', missing }), protocol: '' };
   const limited = await rateLimited(request, env, caller);
   if (limited) return { response: limited, protocol: '', caller: { via: caller.via, subjectHash: await subjectHash(caller) } };
-  const { response, revision } = await handleMcp(request, env, ctx, caller);
-  return { response, protocol: revision ?? '', caller: { via: caller.via, subjectHash: await subjectHash(caller) } };
+  const { response, revision, toolCall } = await handleMcp(request, env, ctx, caller);
+  return {
+    response,
+    protocol: revision ?? '',
+    caller: { via: caller.via, subjectHash: await subjectHash(caller) },
+    ...(toolCall ? { toolCall } : {}),
+  };
 }
 
 /** The worker's fetch handler: routes, answers, and records one data point per request. */
@@ -103,6 +110,8 @@ const worker = {
       protocol: answer.protocol,
       probe: isFleetProbe(request),
       caller: answer.caller,
+      toolCall: answer.toolCall,
+      version: env.CF_VERSION_METADATA?.id ?? '',
     });
     return answer.response;
   },
