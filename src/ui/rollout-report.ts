@@ -93,9 +93,14 @@ export function renderPlan(plan: DeployPlan): string {
   lines.push(
     '',
     `${estimate.builds} build${estimate.builds === 1 ? '' : 's'}; ${estimate.waves.length} wave${estimate.waves.length === 1 ? '' : 's'} (${estimate.waves.join(', ') || '-'} clients)`,
+    ...(estimate.ramp
+      ? [
+          `Inside each wave, each existing worker's new version takes ${[...estimate.ramp, 100].join(' %, then ')} % of its traffic, checked${estimate.bake ? ' and baked' : ''} at each step (new workers and wrangler's go to 100 % at once).`,
+        ]
+      : []),
     ...(estimate.bake
       ? [
-          `Each wave, once verified, bakes ${formatDuration(estimate.bake.seconds)} on real traffic (${describeLimits(estimate.bake)}); a breach rolls it back and halts the rollout. Up to ${estimate.bake.queriesPerClient} Analytics Engine queries per client.`,
+          `Each wave, once verified, bakes ${formatDuration(estimate.bake.seconds)}${estimate.ramp ? ' at each step' : ''} on real traffic (${describeLimits(estimate.bake)}); a breach rolls it back and halts the rollout. Up to ${estimate.bake.queriesPerClient} Analytics Engine queries per client.`,
         ]
       : []),
     `${estimate.apiCalls} API calls in all (${budget}): ${estimate.budgetWaitSeconds > 0 ? `the budget alone needs ${formatDuration(estimate.budgetWaitSeconds)}` : 'within one budget window'}; about ${formatDuration(estimate.estimatedSeconds)} in all`,

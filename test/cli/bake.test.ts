@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DeployJson } from '../../src/ui/json/index.js';
+import { echoTrafficUntil, writeEchoTool as writeEchoToolIn } from '../helpers/echo-traffic.js';
 import { liveVersion as liveVersionOf } from '../helpers/edge-state.js';
 import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -18,62 +18,8 @@ import { callsPerScript, closeTestFleet, createTestFleet, type TestFleet } from 
 let fleet: TestFleet;
 let toolsSource: string;
 
-/** The project's tools plus `echo`; with `failEvery`, echo fails (isError) on every n-th call this isolate serves. */
-async function writeEchoTool(failEvery: number | undefined): Promise<void> {
-  const echo = `
-  server.registerTool(
-    'echo',
-    { description: 'Echoes its input.', inputSchema: z.object({ text: z.string() }) },
-    async ({ text }) => {
-      echoCalls++;
-      ${failEvery === undefined ? '' : `if (echoCalls % ${failEvery} === 0) return failure('echo broke');`}
-      return { content: [{ type: 'text', text }] };
-    },
-  );
-`;
-  const marker = 'export function registerTools(server: McpServer, env: Env, caller: Identity): void {';
-  if (!toolsSource.includes(marker)) throw new Error('the template tools.ts changed shape');
-  await writeFile(
-    join(fleet.dir, 'src', 'tools.ts'),
-    toolsSource.replace(
-      marker,
-      `// Module scope: counts across requests, as one isolate serves them.\nlet echoCalls = 0;\n${marker}\n${echo}`,
-    ),
-  );
-}
-
-/** Calls acme's echo tool, one call at a time, until `done` settles; returns how many calls were made. */
-async function trafficUntil(done: Promise<unknown>): Promise<number> {
-  const key = (await fleet.secrets('acme')).get('API_KEY') ?? '';
-  let finished = false;
-  void done.finally(() => {
-    finished = true;
-  });
-  let calls = 0;
-  let client: Client | undefined;
-  while (!finished) {
-    try {
-      if (!client) {
-        client = new Client({ name: 'bake-traffic', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
-        await client.connect(
-          new StreamableHTTPClientTransport(new URL(`${fleet.workerUrl('acme')}/mcp`), {
-            requestInit: { headers: { authorization: `Bearer ${key}` } },
-          }),
-        );
-      }
-      await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
-      calls++;
-    } catch {
-      // Before the new version has echo, or while a deployment changes: try again.
-      await client?.close().catch(() => undefined);
-      client = undefined;
-    }
-    // About 10 calls a second: well inside the client's rate limit (600 per minute per caller and tool).
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await client?.close().catch(() => undefined);
-  return calls;
-}
+const writeEchoTool = (failEvery: number | undefined) => writeEchoToolIn(fleet.dir, toolsSource, failEvery);
+const trafficUntil = (done: Promise<unknown>) => echoTrafficUntil(fleet, 'acme', done);
 
 const liveVersion = (worker: string) => liveVersionOf(fleet, worker);
 

@@ -20,6 +20,10 @@ export const deploy = defineCommand({
       "dark launch: upload the new version and send it N % (1..99) of each client's traffic, the old version the rest; again to move the split",
     ),
     promote: flag('--promote', "end a dark launch: the split's newer version at 100 %"),
+    ramp: text(
+      '--ramp <percents>',
+      "inside each wave, each client's new version takes these shares of its traffic in turn, judged at each, before 100 % (e.g. 10,50)",
+    ),
     bake: text(
       '--bake <duration>',
       "after a wave's checks pass, hold it this long (e.g. 5m) on real traffic; a breach of the limits below rolls the wave back",
@@ -37,6 +41,10 @@ export const deploy = defineCommand({
     { args: 'deploy --all --local', what: 'every client to the local edge, in verified waves' },
     { args: 'deploy acme --percent 10', what: "acme's new version at 10 % of its traffic; --percent 50 moves it, --promote ends it" },
     { args: 'deploy --all --canary acme --waves 1,50%,100%', what: 'acme first, then half the fleet, then the rest' },
+    {
+      args: 'deploy --all --ramp 10,50 --bake 5m',
+      what: "each wave at 10 %, then 50 %, then 100 % of its clients' traffic, baked at each",
+    },
     {
       args: 'deploy --all --bake 5m --max-error-rate 2% --max-p95 800ms',
       what: "each wave held 5 minutes on real traffic; the new version's errors or latency over the limits roll it back",

@@ -2,7 +2,7 @@ import { type BakeFlags, type BakeLimits, parseBakeLimits } from '../../ops/depl
 import type { WaveOptions } from '../../ops/deploy/rollout/prepare.js';
 import type { DeployResult } from '../../ops/deploy/rollout/results.js';
 import { DEFAULT_WAVE_STEPS, parseCanary, parseWaves, planWaves } from '../../ops/deploy/rollout/waves.js';
-import { parsePercent } from '../../ops/deploy/split/split.js';
+import { parsePercent, parseRamp } from '../../ops/deploy/split/split.js';
 import type { DeployJson } from '../../ui/json/deploy.js';
 import { ExitCode, usageError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
@@ -16,6 +16,7 @@ export interface RolloutRequest extends BakeFlags {
   canary: string | undefined;
   waves: string | undefined;
   allAtOnce: boolean;
+  ramp?: string | undefined;
 }
 
 export interface DeployRequest extends FleetFlags, RolloutRequest {
@@ -30,6 +31,8 @@ export interface DeployRequest extends FleetFlags, RolloutRequest {
 export function runDeploy(ctx: CommandContext, request: DeployRequest): Promise<ExitCode> {
   checkRollout(request);
   const split = checkSplit(request);
+  if (split && request.ramp !== undefined)
+    throw usageError('--ramp splits each wave step by step: it cannot be combined with --percent or --promote', 'Use one or the other.');
   if (split && request.bake !== undefined)
     throw usageError(
       '--bake judges the waves of a rollout: it cannot be combined with --percent or --promote',
@@ -51,6 +54,17 @@ function checkRollout(request: RolloutRequest): void {
       'Drop --no-verify, or drop --canary/--waves.',
     );
   if (shaped && request.allAtOnce) throw usageError('--all-at-once is one wave: it cannot be combined with --canary or --waves');
+  rampOf(request);
+}
+
+/** `--ramp`, checked: each step is judged by the checks, so it needs them. */
+function rampOf(request: RolloutRequest): number[] | undefined {
+  if (request.ramp === undefined) return undefined;
+  if (!request.verify) throw usageError('--ramp judges each step by its checks: it cannot be combined with --no-verify');
+  const ramp = parseRamp(request.ramp);
+  if (!ramp)
+    throw usageError(`--ramp ${request.ramp}: expected growing shares from 1 to 99 %`, 'e.g. --ramp 10,50 (10 %, then 50 %, then 100 %)');
+  return ramp;
 }
 
 function waveOptions(run: Pick<FleetRun, 'clients'>, rollout: RolloutRequest): WaveOptions {
@@ -92,6 +106,7 @@ export async function deployOp(run: FleetRun, concurrency: number, rollout: Roll
           waves,
           rollback: rollout.rollback,
           bake,
+          ramp: rampOf(rollout),
           onProgress: display.update,
           onWave: (wave, of, phase, detail) => {
             used.add(`wave ${wave}`);
@@ -125,6 +140,7 @@ async function planCommand(ctx: CommandContext, request: DeployRequest): Promise
     verify: request.verify,
     waves: waveOptions(run, request),
     bake: parseBakeLimits(request, request.verify),
+    ramp: rampOf(request),
   });
   ctx.output.info(renderPlan(plan));
   ctx.output.result((await import('../../ui/json/common.js')).withTarget(deployPlanJson(plan), await targetDocument(run.target)));

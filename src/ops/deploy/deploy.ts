@@ -25,6 +25,8 @@ export interface DeployOptions {
   rollback?: boolean;
   /** `--bake`: each wave, once verified, is held on real traffic and rolled back on a breach. */
   bake?: BakeLimits | undefined;
+  /** `--ramp`: inside each wave, the shares of traffic each existing worker's new version takes before 100 %. */
+  ramp?: readonly number[] | undefined;
   onProgress?: ProgressListener;
   onWave?: WaveListener;
   pacer?: Pacer;
@@ -59,6 +61,7 @@ export function deployFleet(options: DeployOptions): Promise<DeployResult[]> {
     rollback: options.rollback ?? true,
     waves,
     bake: options.bake,
+    ramp: options.ramp,
     onProgress: options.onProgress,
     onWave: options.onWave,
     ...(options.pacer ? { pacer: options.pacer } : {}),

@@ -149,6 +149,8 @@ export interface DeployPlanJson {
     estimatedSeconds: number;
     /** --bake: how each wave is held on real traffic; absent without --bake. */
     bake?: { seconds: number; maxErrorRate: number; maxP95Ms: number | null; minRequests: number; queriesPerClient: number };
+    /** --ramp: the shares of traffic each wave's existing workers take before 100 %; absent without --ramp. */
+    ramp?: number[];
   };
   clients: (ClientPlanJson & { client: string; worker: string })[];
 }
@@ -176,6 +178,7 @@ export function deployPlanJson(plan: DeployPlan): DeployPlanJson {
             },
           }
         : {}),
+      ...(estimate.ramp ? { ramp: [...estimate.ramp] } : {}),
     },
     clients: plan.clients.map((client) => ({ client: client.client, worker: client.worker, ...clientPlanJson(client) })),
   };

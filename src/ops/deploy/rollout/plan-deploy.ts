@@ -5,7 +5,7 @@ import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-a
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
 import type { BakeLimits } from '../bake/bake-limits.js';
-import { estimateRollout, type RolloutEstimate } from './plan.js';
+import { estimateRollout, type RolloutEstimate, rampable } from './plan.js';
 import { prepareRollout, type WaveOptions } from './prepare.js';
 import type { ClientPlan } from './results.js';
 
@@ -32,6 +32,7 @@ export interface PlanDeployOptions {
   waves: WaveOptions;
   verify: boolean;
   bake?: BakeLimits | undefined;
+  ramp?: readonly number[] | undefined;
   concurrency?: number;
   pacer?: Pacer;
   api?: WorkersApi;
@@ -41,7 +42,14 @@ export async function planDeploy(options: PlanDeployOptions): Promise<DeployPlan
   const pacer = options.pacer ?? sharedPacer();
   const api = options.api ?? createWorkersApi(options.target, { pacer });
   const prepared = await prepareRollout({ fleet: options.fleet, clients: options.clients, api, waves: options.waves, build: false });
-  const clients = prepared.results.map((result) => ({ client: result.client, worker: result.worker, ...result.plan }));
+  const ramp = options.ramp ?? [];
+  const clients = prepared.results.map((result) => ({
+    client: result.client,
+    worker: result.worker,
+    ...result.plan,
+    // A ramp reads the live deployment once, then deploys each share: only existing workers on the direct upload ramp.
+    apiCalls: result.plan.apiCalls + (ramp.length > 0 && rampable(result.plan) ? 1 + ramp.length : 0),
+  }));
   const estimate = estimateRollout(
     clients,
     prepared.groups.length,
@@ -51,6 +59,7 @@ export async function planDeploy(options: PlanDeployOptions): Promise<DeployPlan
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.upload,
       verify: options.verify,
       bake: options.bake,
+      ramp,
     },
   );
   return { clients, estimate };

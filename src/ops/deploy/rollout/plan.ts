@@ -44,6 +44,11 @@ export function clientPlan(
   return { newWorker, namesVersion, method: 'api', apiCalls: calls, ...(buildGroup === undefined ? {} : { buildGroup }) };
 }
 
+/** Which clients a ramp takes step by step: existing workers on the direct upload (a new worker has no old version to split with). */
+export function rampable(plan: ClientPlan): boolean {
+  return plan.method === 'api' && plan.newWorker === false && plan.skip === undefined;
+}
+
 export interface RolloutEstimate {
   builds: number;
   /** Clients per wave. */
@@ -56,6 +61,8 @@ export interface RolloutEstimate {
   estimatedSeconds: number;
   /** --bake: what holds each wave, and the Analytics Engine queries it costs (at most, per client: an early breach sends fewer). */
   bake?: BakeLimits & { queriesPerClient: number };
+  /** --ramp: the shares each wave's existing workers take before 100 %. */
+  ramp?: number[];
 }
 
 /** Rough costs on a 2-core machine: a wrangler build, a wrangler deploy, a wave's verification. */
@@ -65,10 +72,11 @@ export function estimateRollout(
   plans: readonly ClientPlan[],
   builds: number,
   waves: readonly number[],
-  options: { limit: RateLimit; concurrency: number; verify: boolean; bake?: BakeLimits | undefined },
+  options: { limit: RateLimit; concurrency: number; verify: boolean; bake?: BakeLimits | undefined; ramp?: readonly number[] },
 ): RolloutEstimate {
   const deployed = plans.filter((plan) => plan.skip === undefined);
-  const bakeCalls = options.bake ? BAKE_CHECKPOINTS * deployed.length : 0;
+  const steps = 1 + (options.ramp?.length ?? 0);
+  const bakeCalls = options.bake ? BAKE_CHECKPOINTS * steps * deployed.length : 0;
   const apiCalls = API_CALLS.perCommand + deployed.reduce((sum, plan) => sum + plan.apiCalls, 0) + bakeCalls;
   const windows = Math.floor(Math.max(0, apiCalls - 1) / options.limit.requests);
   const budgetWaitSeconds = (windows * options.limit.windowMs) / 1000;
@@ -78,7 +86,7 @@ export function estimateRollout(
     Math.ceil(builds / 2) * SECONDS.build +
     Math.ceil(direct / Math.max(1, options.concurrency)) * SECONDS.upload +
     Math.ceil(wrangler / 4) * SECONDS.wranglerDeploy +
-    (options.verify ? waves.length * (SECONDS.verifyWave + (options.bake?.seconds ?? 0)) : 0);
+    (options.verify ? waves.length * steps * (SECONDS.verifyWave + (options.bake?.seconds ?? 0)) : 0);
   return {
     builds,
     waves: [...waves],
@@ -86,6 +94,7 @@ export function estimateRollout(
     budget: { requests: options.limit.requests, windowSeconds: options.limit.windowMs / 1000 },
     budgetWaitSeconds,
     estimatedSeconds: Math.round(Math.max(work, budgetWaitSeconds + SECONDS.verifyWave)),
-    ...(options.bake ? { bake: { ...options.bake, queriesPerClient: BAKE_CHECKPOINTS } } : {}),
+    ...(options.bake ? { bake: { ...options.bake, queriesPerClient: BAKE_CHECKPOINTS * steps } } : {}),
+    ...(options.ramp?.length ? { ramp: [...options.ramp] } : {}),
   };
 }

@@ -77,9 +77,11 @@ function targetVersions(worker: string, deployments: readonly Deployment[], targ
   // During a dark launch, going back means all traffic to the version that ran before the split.
   const split = target.from ? undefined : liveSplit(deployments);
   if (split) return [{ version_id: split.older.version_id, percentage: 100 }];
-  // What ran before `from` went live: the deployment after the newest one that runs it.
-  const index = target.from ? deployments.findIndex((d) => d.versions.some((v) => v.version_id === target.from)) : 0;
-  const previous = index === -1 ? undefined : deployments[index + 1];
+  // What ran before `from` went live: the newest deployment without it, below the newest one with it
+  // (a ramp's steps each run it beside the old version: they are all skipped, back to the old alone).
+  const runsFrom = (d: Deployment) => d.versions.some((v) => v.version_id === target.from);
+  const index = target.from ? deployments.findIndex(runsFrom) : 0;
+  const previous = index === -1 ? undefined : target.from ? deployments.slice(index).find((d) => !runsFrom(d)) : deployments[1];
   if (!previous || previous.versions.length === 0) {
     throw new FleetError(
       index === -1

@@ -6,7 +6,8 @@ import type { Target } from '../../../cloudflare/target.js';
 import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { formatDuration } from '../../../util/duration.js';
-import { usageError } from '../../../util/errors.js';
+import { FleetError, usageError } from '../../../util/errors.js';
+import { commandLine } from '../../../util/next-step.js';
 import { packageRoot } from '../../../util/package-root.js';
 import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
 import type { ProgressListener } from '../../fleet/progress.js';
@@ -14,6 +15,7 @@ import { forEachClient } from '../../fleet/runner.js';
 import { clientUrl } from '../../verify/client-urls.js';
 import type { BakeLimits } from '../bake/bake-limits.js';
 import { bakeWave } from '../bake/bake-wave.js';
+import { soleVersion, splitVersions } from '../split/split.js';
 import { bundleAnnotations } from './bundles.js';
 import { type PreparedClient, prepareRollout, type WaveOptions } from './prepare.js';
 import { type DeployResult, shortId, type WaveListener } from './results.js';
@@ -39,6 +41,8 @@ export interface RolloutOptions {
   /** Roll a failed wave back (--no-rollback turns it off). */
   rollback: boolean;
   waves: WaveOptions;
+  /** `--ramp 10,50`: each wave's existing workers take these shares of their traffic, judged at each, before 100 %. */
+  ramp?: readonly number[] | undefined;
   /** `--bake`: after a wave's checks pass, hold it while its new versions serve real traffic, judged by these limits. */
   bake?: BakeLimits | undefined;
   /** Reads the bake's figures (default: the target's Analytics Engine SQL API). */
@@ -64,54 +68,67 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
 
   for (const [index, wave] of prepared.waves.entries()) {
     const number = index + 1;
+    const label = `wave ${number}/${total}`;
     const say = (phase: Parameters<WaveListener>[2], detail: string) => options.onWave?.(number, total, phase, detail);
     say('working', `${clients(wave.length)}: uploading`);
-    const shipped = await shipWave(wave, { ...options, api, pacer, fleetVersion, waveLabel: `wave ${number}/${total}` });
+    const ramp = options.ramp ?? [];
+    const context: ShipContext = { ...options, api, pacer, fleetVersion, waveLabel: label, hold: ramp.length > 0 };
+    const { shipped, held } = await shipWave(wave, context);
+    // The clients a ramp takes step by step; the others (new workers, wrangler's) went live at 100 %.
+    const rampable = held.length > 0 ? ramp : [];
+    // A wave that failed to upload halts anyway: its bake would only hold the halt back.
+    const bake = wave.some((entry) => entry.result.error !== undefined) ? undefined : options.bake;
+    const judge: StepJudge = { fleet, target, verify: options.verify, bake, analytics, onProgress, say };
+    let failedVerify: PreparedClient[] = [];
+    let midRamp: number | undefined;
     const liveSince = Date.now();
-    const failedShip = wave.filter((entry) => entry.result.error !== undefined);
-    if (options.verify && shipped.length > 0) {
-      say('working', `${clients(wave.length)}: ${shipped.length} deployed, verifying`);
-      for (const entry of shipped) onProgress?.(entry.client.name, 'working', 'verifying');
-      const checks = await verifyDeployed(
-        fleet,
-        shipped.map((entry) => entry.client),
-        target,
-        new Map(shipped.map((entry) => [entry.client.name, entry.result.versionId])),
-        (client, detail) => onProgress?.(client, 'working', detail),
-      );
-      for (const entry of shipped) entry.result.verify = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
-    }
-    let failedVerify = shipped.filter((entry) => entry.result.verify && !entry.result.verify.ok);
-    const bake = options.bake;
-    if (bake && analytics && failedShip.length === 0 && failedVerify.length === 0 && shipped.length > 0) {
-      say('working', `${clients(wave.length)}: verified; baking ${formatDuration(bake.seconds)} on real traffic`);
-      for (const entry of shipped) onProgress?.(entry.client.name, 'working', `verified; baking ${formatDuration(bake.seconds)}`);
-      const judged = await bakeWave({
-        entries: shipped.map((entry) => ({
-          client: entry.client,
-          versionId: entry.result.plan.namesVersion ? entry.result.versionId : undefined,
-        })),
-        limits: bake,
-        query: analytics,
-        liveSince,
-        onProgress: (client, detail) => onProgress?.(client, 'working', detail),
-      });
-      for (const entry of shipped) {
-        const judgement = judged.get(entry.client.name);
-        if (judgement) entry.result.bake = judgement;
+    for (const percent of [...rampable, 100]) {
+      if (held.length > 0) {
+        say('working', `${clients(wave.length)}: deploying ${percent === 100 ? 'at 100 %' : `the new version at ${percent} % of traffic`}`);
+        await deployStep(held, percent, context, Date.now());
+        const live = [...shipped, ...held.filter((entry) => entry.result.error === undefined)];
+        if (live.length < shipped.length + held.length) {
+          // A step that did not deploy everywhere: the ramp stops, and those split go back (settleFailedWave).
+          if (percent < 100) midRamp = percent;
+          shipped.splice(0, shipped.length, ...live);
+          break;
+        }
+        if (percent === 100) shipped.push(...held);
       }
-      failedVerify = shipped.filter(bakeFailed);
+      const split = percent < 100 ? held : [];
+      failedVerify = await judgeStep([...shipped, ...split], split, judge, percent < 100 ? percent : undefined, liveSince);
+      if (failedVerify.length > 0) {
+        if (percent < 100) shipped.push(...held);
+        break;
+      }
     }
+    for (const entry of wave) if (entry.result.error) entry.result.outcome = 'not-deployed';
+    const failedShip = wave.filter((entry) => entry.result.error !== undefined);
     if (failedShip.length === 0 && failedVerify.length === 0) {
-      for (const entry of shipped) finishDeployed(entry, options.verify, `wave ${number}/${total}`, onProgress);
+      const steps = rampable.length > 0 ? ` at ${[...rampable, 100].join(' %, ')} %` : '';
+      for (const entry of shipped) finishDeployed(entry, options.verify, `${label}${held.includes(entry) ? steps : ''}`, onProgress);
       const baked = bake ? `, baked ${formatDuration(bake.seconds)} (${bakeSummary(shipped)})` : '';
-      say('done', `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified` : ''}${baked}`);
+      say(
+        'done',
+        `${clients(wave.length)}: ${shipped.length} deployed${options.verify ? `, ${shipped.length} verified${steps}` : ''}${baked}`,
+      );
       continue;
     }
-    await settleFailedWave({ api, wave, shipped, failedShip, failedVerify, rollback: options.rollback, number, total, onProgress });
+    await settleFailedWave({
+      api,
+      wave,
+      shipped,
+      failedShip,
+      failedVerify,
+      rollback: options.rollback,
+      number,
+      total,
+      midRamp,
+      onProgress,
+    });
     say(
       'failed',
-      `${clients(wave.length)}: ${failedShip.length} failed to deploy, ${failedVerify.length} failed ${shipped.some(bakeFailed) ? 'the bake' : 'verification'}${failedVerify.length > 0 ? (options.rollback ? '; wave rolled back' : '; kept (--no-rollback)') : ''}`,
+      `${clients(wave.length)}: ${failedShip.length} failed to deploy, ${failedVerify.length} failed ${shipped.some(bakeFailed) ? 'the bake' : 'verification'}${failedVerify.length > 0 || midRamp !== undefined ? (options.rollback ? '; wave rolled back' : '; kept (--no-rollback)') : ''}`,
     );
     for (const [later, rest] of prepared.waves.entries()) {
       if (later <= index) continue;
@@ -128,41 +145,114 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
   return prepared.results;
 }
 
+interface StepJudge {
+  fleet: Fleet;
+  target: Target;
+  verify: boolean;
+  bake: BakeLimits | undefined;
+  analytics: AnalyticsQuery | undefined;
+  onProgress: ProgressListener | undefined;
+  say: (phase: Parameters<WaveListener>[2], detail: string) => void;
+}
+
+/**
+ * One step of a wave: the checks on every client now live (on a split, against whichever version
+ * answers: a request cannot pick one), then, with --bake, the new versions' own traffic. Returns
+ * the clients that failed either.
+ */
+async function judgeStep(
+  live: readonly PreparedClient[],
+  split: readonly PreparedClient[],
+  judge: StepJudge,
+  percent: number | undefined,
+  liveSince: number,
+): Promise<PreparedClient[]> {
+  const { onProgress, say } = judge;
+  const at = percent === undefined ? '' : ` at ${percent} %`;
+  if (!judge.verify || live.length === 0) return [];
+  say('working', `${clients(live.length)}: deployed${at}, verifying`);
+  for (const entry of live) onProgress?.(entry.client.name, 'working', `verifying${split.includes(entry) ? at : ''}`);
+  const checks = await verifyDeployed(
+    judge.fleet,
+    live.map((entry) => entry.client),
+    judge.target,
+    new Map(live.map((entry) => [entry.client.name, split.includes(entry) ? undefined : entry.result.versionId])),
+    (client, detail) => onProgress?.(client, 'working', detail),
+  );
+  for (const entry of live) {
+    const check = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
+    entry.result.verify = split.includes(entry)
+      ? { ok: check.ok, detail: `${percent} % split, checked whichever version answered: ${check.detail}` }
+      : check;
+  }
+  const failed = live.filter((entry) => entry.result.verify && !entry.result.verify.ok);
+  const bake = judge.bake;
+  if (failed.length > 0 || !bake || !judge.analytics) return failed;
+  say('working', `${clients(live.length)}: verified${at}; baking ${formatDuration(bake.seconds)} on real traffic`);
+  for (const entry of live) onProgress?.(entry.client.name, 'working', `verified; baking ${formatDuration(bake.seconds)}`);
+  const judged = await bakeWave({
+    entries: live.map((entry) => ({
+      client: entry.client,
+      // The version this rollout uploaded: on a split its figures are its own, not the old version's.
+      versionId: entry.result.plan.namesVersion ? entry.result.deployedVersionId : undefined,
+    })),
+    limits: bake,
+    query: judge.analytics,
+    liveSince,
+    onProgress: (client, detail) => onProgress?.(client, 'working', `${detail}${at}`),
+  });
+  for (const entry of live) {
+    const judgement = judged.get(entry.client.name);
+    if (judgement) entry.result.bake = percent === undefined ? judgement : { ...judgement, detail: `at ${percent} %: ${judgement.detail}` };
+  }
+  return live.filter(bakeFailed);
+}
+
 interface ShipContext extends RolloutOptions {
   api: WorkersApi;
   pacer: Pacer;
   fleetVersion: string;
   waveLabel: string;
+  /** A ramp: existing workers' new versions are uploaded and held, for deployStep to split. */
+  hold: boolean;
+}
+
+/** Runs one step for some of a wave's clients: a thrown error is that client's failure, with its line. */
+function runClients(
+  entries: readonly PreparedClient[],
+  limit: number,
+  context: ShipContext,
+  step: (entry: PreparedClient, result: DeployResult, say: (detail: string) => void) => Promise<void>,
+) {
+  const byClient = new Map(entries.map((entry) => [entry.client.name, entry]));
+  return forEachClient<DeployResult>({
+    clients: entries.map((entry) => entry.client),
+    concurrency: limit,
+    onProgress: context.onProgress,
+    start: (client) => (byClient.get(client.name) as PreparedClient).result,
+    work: (client, result, progress) =>
+      step(byClient.get(client.name) as PreparedClient, result, (detail) => progress('working', `${context.waveLabel} · ${detail}`)),
+    failedLine: (failure) => ['failed', `not deployed: ${failure.message}`],
+  });
 }
 
 /**
  * Ships a wave's clients in two steps: every upload first (direct uploads and wrangler deploys side by
  * side, each with its own concurrency), then the deployments of the uploaded versions all at once, so
- * the wave goes live together. Returns the clients that shipped.
+ * the wave goes live together. Returns the clients that went live, and (with `hold`) the existing
+ * workers whose new version is uploaded but not yet deployed.
  */
-async function shipWave(wave: readonly PreparedClient[], context: ShipContext): Promise<PreparedClient[]> {
+async function shipWave(
+  wave: readonly PreparedClient[],
+  context: ShipContext,
+): Promise<{ shipped: PreparedClient[]; held: PreparedClient[] }> {
   const concurrency = context.concurrency ?? DEFAULT_CONCURRENCY.upload;
-  const byClient = new Map(wave.map((entry) => [entry.client.name, entry]));
   const started = Date.now();
   const pending: PreparedClient[] = [];
-  const run = (
-    entries: readonly PreparedClient[],
-    limit: number,
-    step: (entry: PreparedClient, result: DeployResult, say: (detail: string) => void) => Promise<void>,
-  ) =>
-    forEachClient<DeployResult>({
-      clients: entries.map((entry) => entry.client),
-      concurrency: limit,
-      onProgress: context.onProgress,
-      start: (client) => (byClient.get(client.name) as PreparedClient).result,
-      work: (client, result, progress) =>
-        step(byClient.get(client.name) as PreparedClient, result, (detail) => progress('working', `${context.waveLabel} · ${detail}`)),
-      failedLine: (failure) => ['failed', `not deployed: ${failure.message}`],
-    });
   const wrangler = wave.filter((entry) => entry.settings.wranglerOnly !== undefined);
   const direct = wave.filter((entry) => !wrangler.includes(entry));
   await Promise.all([
-    run(direct, concurrency, async (entry, result, say) => {
+    runClients(direct, concurrency, context, async (entry, result, say) => {
       result.stage = 'deploy';
       const uploaded = await uploadDirect({ ...shipOptions(entry, context), progress: say });
       Object.assign(result, { deployedVersionId: uploaded.versionId, versionId: uploaded.live ? uploaded.versionId : result.versionId });
@@ -171,7 +261,7 @@ async function shipWave(wave: readonly PreparedClient[], context: ShipContext): 
       pending.push(entry);
       say(`uploaded ${shortId(uploaded.versionId)}; deploying with its wave`);
     }),
-    run(wrangler, Math.min(concurrency, DEFAULT_CONCURRENCY.deploy), async (entry, result, say) => {
+    runClients(wrangler, Math.min(concurrency, DEFAULT_CONCURRENCY.deploy), context, async (entry, result, say) => {
       result.stage = 'deploy';
       result.deployedVersionId = await shipWithWrangler({
         ...context,
@@ -184,15 +274,53 @@ async function shipWave(wave: readonly PreparedClient[], context: ShipContext): 
       await finishShipped(entry, context, started, say);
     }),
   ]);
-  // Deployments are small; all of the wave's at once, so it goes live together.
-  await run(pending, Math.max(1, pending.length), async (entry, result, say) => {
-    say('deploying');
-    await deployUploaded(shipOptions(entry, context), result.deployedVersionId as string);
-    result.versionId = result.deployedVersionId;
-    await finishShipped(entry, context, started, say);
+  const uploaded = wave.filter((entry) => entry.result.error === undefined);
+  if (context.hold) return { shipped: uploaded.filter((entry) => !pending.includes(entry)), held: pending };
+  await deployStep(pending, 100, context, started);
+  return { shipped: wave.filter((entry) => entry.result.error === undefined), held: [] };
+}
+
+/** What each held client ran before its ramp began, read once at its first step. */
+const rampedFrom = new WeakMap<PreparedClient, string>();
+
+/**
+ * Deploys held versions, all of the wave's at once (deployments are small, so it moves together):
+ * at 100 %, or split with the version each worker ran before (read at the first step: 1 more call).
+ * A worker already in a split (a dark launch) cannot be ramped: that client fails alone.
+ */
+async function deployStep(held: readonly PreparedClient[], percent: number, context: ShipContext, started: number): Promise<void> {
+  const live = held.filter((entry) => entry.result.error === undefined);
+  await runClients(live, Math.max(1, live.length), context, async (entry, result, say) => {
+    const newer = result.deployedVersionId as string;
+    if (percent === 100) {
+      say('deploying');
+      await deployUploaded(shipOptions(entry, context), newer);
+      result.versionId = newer;
+      return finishShipped(entry, context, started, say);
+    }
+    const worker = entry.client.workerName;
+    let older = rampedFrom.get(entry);
+    if (older === undefined) {
+      say('reading deployments');
+      older = soleVersion(await context.api.listDeployments(worker));
+      if (older === undefined)
+        throw new FleetError(`worker ${worker} runs a split (a dark launch): a ramp starts from one version`, {
+          hint: `End it first: ${commandLine('deploy', entry.client.name, '--promote')} or ${commandLine('rollback', entry.client.name)}.`,
+        });
+      rampedFrom.set(entry, older);
+    }
+    say(`deploying ${shortId(newer)} at ${percent} %`);
+    const message = `mcp-fleet ramp ${percent}%: ${context.waveLabel}`.slice(0, 100);
+    if ((await context.api.deploy(worker, splitVersions(newer, older, percent), message)) !== 'ok')
+      throw new FleetError(
+        `deploying worker ${worker} at ${percent} %: Cloudflare refused the split (10220: the versions' secrets differ)`,
+        {
+          hint: `Deploy without --ramp: ${commandLine('deploy', entry.client.name)}.`,
+        },
+      );
+    result.url = (await clientUrl(entry.client, context.target, new Map())).url;
+    say(`${shortId(newer)} at ${percent} %, ${shortId(older)} at ${100 - percent} %`);
   });
-  for (const entry of wave) if (entry.result.error) entry.result.outcome = 'not-deployed';
-  return wave.filter((entry) => entry.result.error === undefined);
 }
 
 function shipOptions(entry: PreparedClient, context: ShipContext) {

@@ -22,11 +22,13 @@ export interface SettleOptions {
   rollback: boolean;
   number: number;
   total: number;
+  /** A ramp stopped at this share because some clients' split did not deploy: those split go back too. */
+  midRamp?: number | undefined;
   onProgress: ProgressListener | undefined;
 }
 
 export async function settleFailedWave(options: SettleOptions): Promise<void> {
-  const { shipped, failedVerify, number, total } = options;
+  const { shipped, failedVerify, number, total, midRamp } = options;
   const wave = `wave ${number}/${total}`;
   const culprits = failedVerify.map((entry) => entry.client.name).join(', ');
   /** Why this client goes back: its own failed check, or its wave's. */
@@ -35,12 +37,14 @@ export async function settleFailedWave(options: SettleOptions): Promise<void> {
       ? `verification failed (${entry.result.verify.detail})`
       : bakeFailed(entry)
         ? `the bake failed (${entry.result.bake?.detail})`
-        : `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'} (${culprits})`;
+        : failedVerify.length === 0 && midRamp !== undefined
+          ? `${wave} halted at ${midRamp} % (${options.failedShip.map((entry) => entry.client.name).join(', ')} could not deploy)`
+          : `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'} (${culprits})`;
 
   for (const entry of options.failedShip) {
     entry.result.why = `not deployed (${wave}): ${entry.result.error?.message ?? 'failed'}`;
   }
-  if (failedVerify.length === 0) {
+  if (failedVerify.length === 0 && midRamp === undefined) {
     // Nothing says the new code is bad: the clients that verified keep it; the rollout still halts.
     for (const entry of shipped) {
       Object.assign(entry.result, { ok: true, stage: 'done', outcome: 'deployed', why: `${wave} verified; the rollout halted after it` });
@@ -72,7 +76,10 @@ export async function settleFailedWave(options: SettleOptions): Promise<void> {
         worker: client.workerName,
         target: { from: result.deployedVersionId },
         currentSecrets: async () => entry.secrets,
-        reason: `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'}`,
+        reason:
+          midRamp !== undefined && failedVerify.length === 0
+            ? `${wave} halted at ${midRamp} %`
+            : `${wave} failed ${failedVerify.some(bakeFailed) ? 'its bake' : 'verification'}`,
         progress: (detail) => progress('working', `rolling back: ${detail}`),
       });
       result.versionId = back.versionId;

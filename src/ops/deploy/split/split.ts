@@ -44,3 +44,17 @@ export function parsePercent(raw: string): number | undefined {
   const value = Number(text);
   return value >= 1 && value <= 99 ? value : undefined;
 }
+
+/**
+ * `--ramp 10,50` (or `10%,50%,100%`): the shares of its traffic each client's new version takes in
+ * turn before 100 %, growing, each 1..99; a trailing 100 is implied and may be written.
+ */
+export function parseRamp(raw: string): number[] | undefined {
+  const parts = raw.split(',').map((part) => part.trim().replace(/%$/, ''));
+  if (parts.at(-1) === '100') parts.pop();
+  if (parts.length === 0) return undefined;
+  const steps = parts.map((part) => parsePercent(part));
+  if (steps.some((step) => step === undefined)) return undefined;
+  const numbers = steps as number[];
+  return numbers.every((step, i) => i === 0 || step > (numbers[i - 1] as number)) ? numbers : undefined;
+}
