@@ -5,7 +5,8 @@ import { usageError } from '../../util/errors.js';
  * template worker writes one point per request (templates/project/src/platform/analytics.ts):
  * blob1 client, blob2 route, blob3 method, blob4 MCP revision, blob5 "verify" when mcp-fleet's own
  * checks sent it (left out unless asked for), blob6 how a caller /mcp let in proved who they are
- * (key, oauth, jwt) and blob7 a hash of who; double1 status, double2 ms.
+ * (key, oauth, jwt), blob7 a hash of who, blob8 the version that answered; double1 status, double2 ms,
+ * double3 1 on a tools/call, double4 1 when that call failed (the bake reads the last three).
  * Every count is weighted by _sample_interval, so sampled datasets still count requests.
  */
 
