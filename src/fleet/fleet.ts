@@ -133,7 +133,8 @@ export async function loadFleet(dir: string): Promise<Fleet> {
   const topLevel = defaultClient(dir, config);
   const clients = Object.entries(envs).map(([name, env]) => clientFromEnv(dir, name, env));
   // The default worker is a client once it has a secrets file: `add <name> --default` writes one.
-  if (topLevel && (await exists(topLevel.secretsPath))) clients.unshift(topLevel);
+  // A sealed copy alone counts too: a fresh clone has no plain file.
+  if (topLevel && ((await exists(topLevel.secretsPath)) || (await exists(`${topLevel.secretsPath}.age`)))) clients.unshift(topLevel);
   return {
     dir,
     configPath: path,

@@ -26,7 +26,7 @@ function withIgnoreLines(current: string, lines: readonly string[], header: stri
 }
 
 /** Adds `lines` to the project's .gitignore where missing; true when it changed the file. */
-async function ensureIgnored(projectDir: string, lines: readonly string[], header: string): Promise<boolean> {
+export async function ensureIgnored(projectDir: string, lines: readonly string[], header: string): Promise<boolean> {
   const path = join(projectDir, '.gitignore');
   const current = (await readFileIfExists(path)) ?? '';
   const next = withIgnoreLines(current, lines, header);

@@ -1,16 +1,26 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { accessError, usageError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { warnOnce } from '../util/warnings.js';
 import { decodeSecretsBytes, entriesToMap, parseSecrets, type SecretsEntry, updateSecretsText } from './dotfile.js';
+import { sealText, unsealText } from './sealed/age.js';
+import { requireIdentities } from './sealed/identity.js';
+import { requireRecipients } from './sealed/recipients.js';
 
 export const SECRETS_FILE_MODE = 0o600;
 
 export function secretsFileName(client: string): string {
   return `.secrets.${client}`;
+}
+
+/** The sealed copy of a secrets file (`secrets seal`): committed, encrypted to the team's recipients. */
+export const SEALED_SUFFIX = '.age';
+
+export function sealedPathOf(path: string): string {
+  return `${path}${SEALED_SUFFIX}`;
 }
 
 export interface SecretsFile {
@@ -23,6 +33,8 @@ export interface SecretsFile {
   mode: number;
   /** Set when group or others could read the file and it was made 0600: the mode it had. */
   tightenedFrom?: number;
+  /** Set when the values were read from the sealed copy (no plain file): writes go to it alone. */
+  sealedPath?: string;
 }
 
 export interface ReadSecretsOptions {
@@ -48,6 +60,7 @@ function symlinkRefused(displayName: string): Error {
  */
 export async function readSecretsFile(path: string, options: ReadSecretsOptions = {}): Promise<SecretsFile | undefined> {
   const { displayName = path } = options;
+  if (path.endsWith(SEALED_SUFFIX)) return readSealedFile(path.slice(0, -SEALED_SUFFIX.length), path, displayName);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -56,7 +69,8 @@ export async function readSecretsFile(path: string, options: ReadSecretsOptions 
     if (code === 'ENOENT') {
       // A dangling link is still a link: say so instead of "does not exist".
       if ((await lstat(path).catch(() => undefined))?.isSymbolicLink()) throw symlinkRefused(displayName);
-      return undefined;
+      // No plain file: the sealed copy, opened in memory (in CI nothing decrypted touches the disk).
+      return readSealedFile(path, sealedPathOf(path), `${displayName}${SEALED_SUFFIX}`);
     }
     if (code === 'ELOOP') throw symlinkRefused(displayName);
     throw accessError(error, displayName, 'read') ?? error;
@@ -74,6 +88,47 @@ export async function readSecretsFile(path: string, options: ReadSecretsOptions 
   } finally {
     await handle.close();
   }
+}
+
+/** Reads the raw bytes of a regular file (never through a link); undefined when it does not exist. */
+async function readRegular(path: string, displayName: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw symlinkRefused(displayName);
+    throw accessError(error, displayName, 'read') ?? error;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw usageError(`${displayName} is not a regular file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A sealed secrets file, decrypted in memory with the configured identity; `path` stays the plain file's. */
+async function readSealedFile(path: string, sealedPath: string, displayName: string): Promise<SecretsFile | undefined> {
+  const bytes = await readRegular(sealedPath, displayName);
+  if (bytes === undefined) return undefined;
+  const { identities, source } = await requireIdentities(displayName);
+  const text = await unsealText(bytes.toString('utf8'), identities, displayName, source);
+  const entries = parseSecrets(decodeSecretsBytes(new TextEncoder().encode(text), displayName), displayName);
+  return { path, text, values: entriesToMap(entries), lines: linesOf(entries), mode: SECRETS_FILE_MODE, sealedPath };
+}
+
+/** Seals secrets text to the project's recipients (the project is the file's directory) and writes it atomically. */
+export async function writeSealedText(sealedPath: string, text: string): Promise<void> {
+  const recipients = await requireRecipients(dirname(sealedPath));
+  const sealed = await sealText(
+    text,
+    recipients.map((entry) => entry.recipient),
+  );
+  if ((await lstat(sealedPath).catch(() => undefined))?.isSymbolicLink()) throw symlinkRefused(basename(sealedPath));
+  // Encrypted: readable like any committed file.
+  await writeFileAtomic(sealedPath, sealed, { mode: 0o644 });
 }
 
 /** Makes a file others can read private (fchmod on the open descriptor: the file checked is the file changed); the mode it had, when it did. */
@@ -121,14 +176,34 @@ export async function updateSecretsFile(
   displayName = file.path,
 ): Promise<SecretsFile> {
   const text = updateSecretsText(file.text, displayName, values);
-  await writeSecretsText(file.path, text, displayName);
+  const sealedPath = sealedPathOf(file.path);
+  // Read from the sealed copy: it alone is written. A plain file with a sealed copy: both, in one
+  // step, so a committed sealed file never falls behind a rotation (the plain file is the newer).
+  if (file.sealedPath === undefined) await writeSecretsText(file.path, text, displayName);
+  if (file.sealedPath !== undefined || (await lstat(sealedPath).catch(() => undefined)) !== undefined)
+    await writeSealedText(sealedPath, text);
   const entries = parseSecrets(text, displayName);
-  return { path: file.path, text, values: entriesToMap(entries), lines: linesOf(entries), mode: SECRETS_FILE_MODE };
+  return {
+    path: file.path,
+    text,
+    values: entriesToMap(entries),
+    lines: linesOf(entries),
+    mode: SECRETS_FILE_MODE,
+    ...(file.sealedPath === undefined ? {} : { sealedPath: file.sealedPath }),
+  };
 }
 
 /** Keeps a copy of a secrets file in `.mcp-fleet/backups/<client>/` (dir 0700, file 0600); returns its path. */
 export async function backupSecretsFile(projectDir: string, client: string, path: string, reason: string): Promise<string> {
   const dir = await ensureStateDir(projectDir, statePaths.backups(projectDir, client));
+  // Only a sealed copy: the backup is the sealed bytes, so nothing decrypted touches the disk.
+  if ((await lstat(path).catch(() => undefined)) === undefined && (await lstat(sealedPathOf(path)).catch(() => undefined))) {
+    const target = join(dir, `${fileStamp()}.${reason}.secrets${SEALED_SUFFIX}`);
+    await writeFileAtomic(target, (await readRegular(sealedPathOf(path), basename(sealedPathOf(path)))) as Buffer, {
+      mode: SECRETS_FILE_MODE,
+    });
+    return target;
+  }
   const target = join(dir, `${fileStamp()}.${reason}.secrets`);
   let handle: Awaited<ReturnType<typeof open>>;
   try {

@@ -10,10 +10,11 @@ import { list } from './list.js';
 import { localEnv, localGroup, localStart, localStatus, localStop } from './local.js';
 import { logs } from './logs.js';
 import { metrics } from './metrics.js';
+import { recipientsAdd, recipientsGroup, recipientsKeygen, recipientsList, recipientsRemove } from './recipients.js';
 import { remove } from './remove.js';
 import { restore } from './restore.js';
 import { rollback } from './rollback.js';
-import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsStatus } from './secrets.js';
+import { secretsGroup, secretsPush, secretsRetire, secretsRotate, secretsSeal, secretsStatus, secretsUnseal } from './secrets.js';
 import { status } from './status.js';
 import { tokensGroup, tokensIssue, tokensList, tokensRevoke } from './tokens.js';
 import { upgradeConfig } from './upgrade-config.js';
@@ -25,7 +26,7 @@ import { verify } from './verify.js';
  * declaration loads its op with import() only when it runs, so `--version`, `--help` and light
  * commands never pay for the Cloudflare SDK, miniflare or execa.
  */
-export const COMMAND_GROUPS: readonly CommandGroup[] = [secretsGroup, usersGroup, tokensGroup, localGroup];
+export const COMMAND_GROUPS: readonly CommandGroup[] = [secretsGroup, recipientsGroup, usersGroup, tokensGroup, localGroup];
 
 export const COMMANDS: readonly DeclaredCommand[] = [
   init,
@@ -42,6 +43,12 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   secretsStatus,
   secretsRotate,
   secretsRetire,
+  secretsSeal,
+  secretsUnseal,
+  recipientsKeygen,
+  recipientsAdd,
+  recipientsRemove,
+  recipientsList,
   auth,
   usersInvite,
   usersList,

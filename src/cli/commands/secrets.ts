@@ -6,7 +6,7 @@ import type { ClientOutcome } from '../../ops/fleet/runner.js';
 import type { ExitCode } from '../../util/errors.js';
 import { type Access, type CommandGroup, clientsArg, type DeclaredCommand, defineCommand, type Example } from '../define.js';
 import { fleetCommand, secretsApi } from '../fleet-command.js';
-import { flag, fleetOptions, textWithDefault, yes } from '../options.js';
+import { all, flag, fleetOptions, textWithDefault, yes } from '../options.js';
 
 export const secretsGroup: CommandGroup = {
   name: 'secrets',
@@ -154,4 +154,35 @@ export const secretsRotate = defineCommand({
         json: rotateJson,
       };
     }),
+});
+
+export const secretsSeal = defineCommand({
+  name: 'secrets seal',
+  description:
+    "encrypt each .secrets.<client> to the team's recipients as .secrets.<client>.age, to commit (the plain file stays, ignored by git)",
+  args: [clientsArg()],
+  options: { all, force: flag('--force', 'seal again even when the sealed copy already holds the same secrets') },
+  examples: [
+    { args: 'secrets seal --all', what: "every client's secrets, sealed for everyone in .secrets-recipients" },
+    { args: 'secrets seal acme', what: "acme's, after editing .secrets.acme" },
+  ],
+  access: 'write',
+  run: async ({ args, flags, ctx }) => (await import('../run/sealed.js')).runSealCommand(ctx, args.clients, flags, 'seal'),
+});
+
+export const secretsUnseal = defineCommand({
+  name: 'secrets unseal',
+  description:
+    'decrypt each .secrets.<client>.age to the plain .secrets.<client> (0600), for those who want the file; commands read the sealed copy without it',
+  args: [clientsArg()],
+  options: { all, force: flag('--force', 'overwrite a plain file that differs from the sealed copy') },
+  examples: [
+    {
+      env: 'MCP_FLEET_AGE_IDENTITY_FILE=~/.config/mcp-fleet/age-identity.txt',
+      args: 'secrets unseal --all',
+      what: 'plain files from the sealed ones',
+    },
+  ],
+  access: 'write',
+  run: async ({ args, flags, ctx }) => (await import('../run/sealed.js')).runSealCommand(ctx, args.clients, flags, 'unseal'),
 });

@@ -172,6 +172,7 @@ async function rotateOne(
       backup: result.backup,
       startedAt: new Date().toISOString(),
       grace,
+      ...(file.sealedPath === undefined ? {} : { sealed: true }),
     });
   }
   if (oldValue === '') oldValue = undefined;

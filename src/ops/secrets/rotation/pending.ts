@@ -1,6 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { sealText, unsealText } from '../../../secrets/sealed/age.js';
+import { requireIdentities } from '../../../secrets/sealed/identity.js';
+import { requireRecipients } from '../../../secrets/sealed/recipients.js';
 import { SECRETS_FILE_MODE } from '../../../secrets/secrets-file.js';
 import { FleetError } from '../../../util/errors.js';
 import { readFileIfExists, writeFileAtomic } from '../../../util/files.js';
@@ -16,6 +19,11 @@ const PendingRotationSchema = z.object({
   client: z.string(),
   key: z.string(),
   value: z.string().min(1),
+  /**
+   * A client whose secrets are only sealed keeps its record sealed too (the value encrypted to the
+   * team's recipients, `value` then absent on disk), so a rotation in CI leaves nothing decrypted.
+   */
+  sealed: z.boolean().optional(),
   /** The copy of the secrets file taken before anything changed. */
   backup: z.string(),
   startedAt: z.string(),
@@ -38,7 +46,8 @@ export async function readPendingRotation(projectDir: string, client: string): P
   } catch {
     json = undefined;
   }
-  const parsed = PendingRotationSchema.safeParse(json);
+  const stored = StoredSchema.safeParse(json);
+  const parsed = stored.success ? PendingRotationSchema.safeParse(await openValue(stored.data, path)) : stored;
   if (!parsed.success || parsed.data.client !== client) {
     throw new FleetError(`${path} is damaged; it may hold the only copy of ${client}'s newest key`, {
       hint: 'Inspect it by hand (it is JSON with the new value); move it away once the worker and the secrets file agree.',
@@ -49,7 +58,20 @@ export async function readPendingRotation(projectDir: string, client: string): P
 
 export async function writePendingRotation(projectDir: string, record: PendingRotation): Promise<void> {
   await ensureStateDir(projectDir, statePaths.backups(projectDir, record.client));
-  await writeFileAtomic(pendingRotationPath(projectDir, record.client), `${JSON.stringify(record)}\n`, { mode: SECRETS_FILE_MODE });
+  const { value, ...rest } = record;
+  const recipients = record.sealed ? (await requireRecipients(projectDir)).map((entry) => entry.recipient) : [];
+  const stored = record.sealed ? { ...rest, sealedValue: await sealText(value, recipients) } : record;
+  await writeFileAtomic(pendingRotationPath(projectDir, record.client), `${JSON.stringify(stored)}\n`, { mode: SECRETS_FILE_MODE });
+}
+
+/** On disk, a sealed record holds `sealedValue` instead of `value`. */
+const StoredSchema = z.object({ value: z.string().optional(), sealedValue: z.string().optional() }).passthrough();
+
+async function openValue(stored: z.infer<typeof StoredSchema>, path: string): Promise<unknown> {
+  if (stored.sealedValue === undefined) return stored;
+  const { identities, source } = await requireIdentities(path);
+  const { sealedValue, ...rest } = stored;
+  return { ...rest, value: await unsealText(sealedValue, identities, path, source) };
 }
 
 export async function clearPendingRotation(projectDir: string, client: string): Promise<void> {

@@ -114,7 +114,7 @@ export async function keysFromBackups(
   const dir = statePaths.backups(projectDir, client);
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => name.endsWith('.secrets')).sort();
+    names = (await readdir(dir)).filter((name) => name.endsWith('.secrets') || name.endsWith('.secrets.age')).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { stale: [], unreadable: [] };
     throw error;
