@@ -4,6 +4,7 @@ import type { PushResult } from '../ops/secrets/push.js';
 import type { RetireResult } from '../ops/secrets/retire.js';
 import type { RotateResult } from '../ops/secrets/rotate.js';
 import type { StatusResult } from '../ops/secrets/status.js';
+import { commandLine } from '../util/next-step.js';
 import { renderTable } from './table.js';
 
 /** Summary tables of the fleet operations (their --json documents are in json/). Results hold names, never values. */
@@ -65,6 +66,15 @@ function list(names: readonly string[]): string {
 }
 
 /** `secrets status`: per client, which secret names the worker and .secrets.<client> disagree on. */
+const SEAL_LABEL: Record<StatusResult['sealed'], string> = {
+  'in-sync': 'in sync',
+  differs: pc.yellow('differs'),
+  'plain-only': 'plain only',
+  'sealed-only': 'sealed only',
+  neither: '-',
+  unknown: pc.dim('? (no identity)'),
+};
+
 export function renderSecretsStatusReport(results: readonly StatusResult[]): string {
   const rows = results.map((result) => {
     const state = result.error
@@ -75,7 +85,9 @@ export function renderSecretsStatusReport(results: readonly StatusResult[]): str
           ? pc.green('in sync')
           : result.pendingRotation
             ? pc.yellow(`rotation of ${result.pendingRotation} unfinished`)
-            : pc.yellow('differs');
+            : result.sealed === 'differs'
+              ? pc.yellow('not sealed: the plain file differs from its sealed copy')
+              : pc.yellow('differs');
     return [
       result.inSync ? OK : FAIL,
       result.client,
@@ -83,9 +95,15 @@ export function renderSecretsStatusReport(results: readonly StatusResult[]): str
       list(result.missingRemotely),
       list(result.extraRemotely),
       list(result.missingLocally),
+      SEAL_LABEL[result.sealed],
     ];
   });
-  const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY'], rows)];
+  const lines = [renderTable(['', 'CLIENT', 'STATE', 'MISSING REMOTELY', 'EXTRA REMOTELY', 'MISSING LOCALLY', 'SEALED'], rows)];
+  if (results.some((result) => result.sealed === 'differs'))
+    lines.push(
+      '',
+      `Seal the plain files' changes (${commandLine('secrets', 'seal', '<client>')}), or take the sealed copy (${commandLine('secrets', 'unseal', '<client>', '--force')}).`,
+    );
   lines.push(
     '',
     pc.dim('Names only: Cloudflare never returns secret values, so a changed value under the same name is not shown; push to be sure.'),

@@ -194,6 +194,27 @@ describe('sealed secrets', () => {
     expect(last.stderr).toContain('the last recipient');
   }, 120_000);
 
+  test('secrets status shows plain-vs-sealed drift per client, and exits 1 on an edit not sealed', async () => {
+    const env = { MCP_FLEET_AGE_IDENTITY: identities.bob.identity };
+    type Status = { clients: { client: string; sealed: string; inSync: boolean }[] };
+    const clean = await fleet.cliJson<Status>(['secrets', 'status', '--all', '--local'], { env: { ...noIdentity(), ...env } });
+    expect(clean.json.clients.map((c) => [c.client, c.sealed])).toEqual([
+      ['acme', 'in-sync'],
+      ['beta', 'in-sync'],
+    ]);
+    await fleet.setSecret('beta', 'EXTRA_NOTE', 'not-sealed-yet-value');
+    const drift = await fleet.cliJson<Status>(['secrets', 'status', '--all', '--local'], { env: { ...noIdentity(), ...env } });
+    expect(drift.exitCode).toBe(1);
+    expect(drift.json.clients.find((c) => c.client === 'beta')).toMatchObject({ sealed: 'differs', inSync: false });
+    expect(drift.stderr + drift.stdout).toContain('secrets seal');
+    // In the clone there is no plain file: the sealed copy alone.
+    const cloned = await fleet.cliJson<Status>(['secrets', 'status', 'beta', '--local'], {
+      cwd: cloneDir,
+      env: { ...noIdentity(), ...env },
+    });
+    expect(cloned.json.clients[0]?.sealed).toBe('sealed-only');
+  }, 120_000);
+
   test('secrets unseal writes the plain 0600 file and never overwrites one that differs', async () => {
     const env = { MCP_FLEET_AGE_IDENTITY: identities.bob.identity };
     const unsealed = await inClone(['secrets', 'unseal', 'beta'], env);

@@ -83,6 +83,7 @@ describe('secrets --json', () => {
       extraRemotely: [],
       missingLocally: [],
       pendingRotation: 'API_KEY',
+      sealed: 'differs',
       inSync: false,
     });
     expect(printed(secretsStatusJson([status], false))).toEqual({
@@ -99,6 +100,7 @@ describe('secrets --json', () => {
           extraRemotely: [],
           missingLocally: [],
           pendingRotation: 'API_KEY',
+          sealed: 'differs',
           inSync: false,
         },
       ],

@@ -6,6 +6,7 @@ import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import { forEachClient } from '../fleet/runner.js';
 import { readPendingRotation } from './rotation/pending.js';
+import { type SealState, sealState } from './seal.js';
 
 // `secrets status` decides its exit code by the policy every read-only comparison shares (the CLI reads it here).
 
@@ -37,6 +38,8 @@ export interface StatusResult {
   missingLocally: string[];
   /** A rotation that has not finished (its key). */
   pendingRotation: string | undefined;
+  /** The plain file against its sealed copy (`secrets seal`); `differs` means an edit not sealed yet, or a seal not unsealed. */
+  sealed: SealState;
   inSync: boolean;
   /** The API gave no answer (unreachable, or timed out): nothing was compared. */
   unreachable?: boolean;
@@ -59,9 +62,11 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
       extraRemotely: [],
       missingLocally: [],
       pendingRotation: undefined,
+      sealed: 'neither',
       inSync: false,
     }),
     async work(client, result) {
+      result.sealed = await sealState(client);
       const file = await readSecretsFile(client.secretsPath);
       const given = new Map([...(file?.values ?? new Map<string, string>())].filter(([, value]) => value !== ''));
       result.missingLocally = fleet.requiredKeys.filter((key) => !given.has(key));
@@ -88,7 +93,8 @@ export async function secretsStatus(options: StatusOptions): Promise<StatusResul
         result.missingRemotely.length === 0 &&
         result.extraRemotely.length === 0 &&
         result.missingLocally.length === 0 &&
-        result.pendingRotation === undefined;
+        result.pendingRotation === undefined &&
+        result.sealed !== 'differs';
     },
   });
 }

@@ -50,6 +50,8 @@ export interface SecretsStatusClientJson {
   missingLocally: string[];
   /** The key of a rotation that has not finished. */
   pendingRotation: string | undefined;
+  /** The plain file against its sealed copy: in-sync, differs, plain-only, sealed-only, neither, or unknown (no identity here to open it). */
+  sealed: 'in-sync' | 'differs' | 'plain-only' | 'sealed-only' | 'neither' | 'unknown';
   inSync: boolean;
   error: ClientFailureJson | undefined;
 }
@@ -67,6 +69,7 @@ export function secretsStatusJson(results: readonly StatusResult[], ok: boolean)
     extraRemotely: [...result.extraRemotely],
     missingLocally: [...result.missingLocally],
     pendingRotation: result.pendingRotation,
+    sealed: result.sealed,
     inSync: result.inSync,
     error: clientFailureJson(result.error),
   }));
