@@ -53,7 +53,7 @@ describe('dark launch', () => {
     const newer = entry?.versionId as string;
     expect(newer).not.toBe(original);
     expect(entry).toMatchObject({ outcome: 'deployed', verify: { ok: true } });
-    expect(entry?.verify?.detail).toContain('whichever version answered');
+    expect(entry?.verify?.detail).toContain('checked on the new version');
     expect(await split('acme')).toEqual(
       new Map([
         [newer, 10],
@@ -145,6 +145,21 @@ describe('dark launch', () => {
       ]),
     );
     expect(changed.calls.get('acme')).toBeLessThanOrEqual(4);
+  });
+
+  test('the checks after --percent are pinned to the new version: one that fails them goes back to 100 % of the old', async () => {
+    const source = join(fleet.dir, 'src', 'tools.ts');
+    const code = await readFile(source, 'utf8');
+    onTestFinished(() => writeFile(source, code));
+    // whoami names another client: the identity check fails, but only on the new version, which answers 1 request in 10.
+    await writeFile(source, code.replace('client: caller.client', 'client: `not-${caller.client}`'));
+    const ten = await deployAcme(['--percent', '10']);
+    expect(ten.result.exitCode, ten.result.stderr).toBe(1);
+    const entry = ten.result.json.clients[0];
+    expect(entry?.outcome).toBe('rolled-back');
+    expect(entry?.verify?.detail).toContain('checked on the new version');
+    expect(entry?.verify?.detail).toContain('identity');
+    expect(await split('acme')).toEqual(new Map([[original, 100]]));
   });
 
   test('--promote without a split fails and changes nothing', async () => {

@@ -126,6 +126,23 @@ describe('deploy --ramp', () => {
     expect(await liveVersion(fleet, 'beta')).toBe(old.beta);
   }, 180_000);
 
+  test('checks at a split are pinned to the new version: one that names the wrong client fails at 10 % and goes back', async () => {
+    const old = await liveVersion(fleet, 'acme');
+    // Of ten requests at 10 %, nine would reach the old version: unpinned checks would pass it.
+    await writeEchoTool(fleet.dir, toolsSource.replace('client: caller.client', 'client: `not-${caller.client}`'), undefined);
+    const result = await fleet.cliJson<DeployJson>(['deploy', 'acme', '--local', '--ramp', '10']);
+    expect(result.exitCode, result.stderr).toBe(1);
+    const acme = result.json.clients[0];
+    expect(acme?.outcome).toBe('rolled-back');
+    expect(acme?.verify).toMatchObject({ ok: false });
+    expect(acme?.verify?.detail).toContain('at 10 %, checked on the new version');
+    expect(acme?.verify?.detail).toContain('identity');
+    const deployments = await history('acme');
+    expect(deployments[0]).toEqual([[old, 100]]);
+    expect(deployments.slice(0, 3).some((d) => d.length === 1 && d[0]?.[0] === acme?.deployedVersionId)).toBe(false);
+    await writeEchoTool(fleet.dir, toolsSource, undefined);
+  }, 180_000);
+
   test('bad --ramp values are bad usage naming the flag, and change nothing', async () => {
     const before = await readFile(join(fleet.dir, 'wrangler.jsonc'), 'utf8');
     for (const [args, message] of [

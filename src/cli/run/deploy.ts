@@ -184,6 +184,7 @@ async function splitOp(
         target: run.target,
         ...split,
         verify: request.verify,
+        rollback: request.rollback,
         concurrency: request.concurrency,
         onProgress,
       }),

@@ -1,4 +1,4 @@
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 
 /** Every MCP server of either generation answers (or refuses) a 2025-11-25 initialize. */
 const PROBE_PROTOCOL_VERSION = '2025-11-25';
@@ -44,7 +44,7 @@ export function mcpEndpoint(url: string): string {
 export async function keyAccepted(url: string, key: string | undefined, options: KeyProbeOptions): Promise<KeyProbeResult> {
   const label = options.label ?? (key === undefined ? 'without credentials' : 'with the key');
   const headers: Record<string, string> = {
-    ...PROBE_HEADERS,
+    ...probeHeaders(),
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
   };

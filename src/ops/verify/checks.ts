@@ -1,5 +1,5 @@
 import { describeFetchError, formatSeconds, type KeyProbeResult, keyAccepted } from './auth-probe.js';
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 
 export const CHECK_NAMES = ['health', 'ready', 'auth', 'origin', 'mcp', 'identity', 'isolation', 'jwt', 'oauth', 'sign-in'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -40,7 +40,7 @@ async function get(url: string, path: string, options: HttpOptions): Promise<Get
   const elapsed = (): number => Math.round(performance.now() - started);
   try {
     const response = await fetch(joinPath(url, path), {
-      headers: { ...PROBE_HEADERS, accept: 'application/json' },
+      headers: { ...probeHeaders(), accept: 'application/json' },
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),
     });

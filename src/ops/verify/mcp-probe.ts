@@ -1,6 +1,6 @@
 import { mcpEndpoint } from './auth-probe.js';
 import { probeSession, type SessionProbe } from './mcp-session.js';
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 import { LEGACY_REVISIONS } from './protocol.js';
 
 export type { McpServerInfo, SessionProbe, WhoamiResult } from './mcp-session.js';
@@ -60,7 +60,7 @@ async function initializeServes(url: string, key: string, revision: string, time
     const response = await fetch(mcpEndpoint(url), {
       method: 'POST',
       headers: {
-        ...PROBE_HEADERS,
+        ...probeHeaders(),
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         authorization: `Bearer ${key}`,

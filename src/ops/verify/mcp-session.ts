@@ -7,7 +7,7 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { describeFetchError, formatSeconds, mcpEndpoint } from './auth-probe.js';
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 import { type Generation, MODERN_REVISION } from './protocol.js';
 
 export interface McpServerInfo {
@@ -72,7 +72,7 @@ const asIs = (text: string): string => text;
 export async function probeSession(url: string, key: string, generation: Generation, options: SessionOptions): Promise<SessionProbe> {
   const requestOptions = { timeout: options.timeoutMs, maxTotalTimeout: options.timeoutMs };
   const transport = new StreamableHTTPClientTransport(new URL(mcpEndpoint(url)), {
-    requestInit: { headers: { ...PROBE_HEADERS, Authorization: `Bearer ${key}` }, redirect: 'manual' },
+    requestInit: { headers: { ...probeHeaders(), Authorization: `Bearer ${key}` }, redirect: 'manual' },
     // A verify run wants a prompt answer, not a client that retries a standalone SSE stream.
     reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
   });

@@ -1,6 +1,6 @@
 import { describeFetchError } from './auth-probe.js';
 import type { CheckResult } from './checks.js';
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 
 /**
  * `oauth`, for a client that is its own OAuth server: what a host reads before it signs anyone in,
@@ -17,7 +17,7 @@ export async function checkOAuth(input: { url: string; neighbourUrl: string | un
   const get = async (path: string, init: RequestInit = {}) =>
     fetch(`${origin}${path}`, {
       ...init,
-      headers: { ...PROBE_HEADERS, accept: 'application/json', ...(init.headers as Record<string, string> | undefined) },
+      headers: { ...probeHeaders(), accept: 'application/json', ...(init.headers as Record<string, string> | undefined) },
       redirect: 'manual',
       signal: AbortSignal.timeout(input.timeoutMs),
     });

@@ -4,7 +4,7 @@ import { codeHash } from '../identity/users.js';
 import { describeFetchError } from './auth-probe.js';
 import type { CheckResult } from './checks.js';
 import { probeSession } from './mcp-session.js';
-import { PROBE_HEADERS } from './probe-agent.js';
+import { probeHeaders } from './probe-agent.js';
 
 /**
  * `sign-in` (verify --sign-in), for a client in oauth mode: the whole flow a host and a person go
@@ -40,7 +40,7 @@ export async function checkOAuthSignIn(input: {
       ...init,
       redirect: 'manual',
       headers: {
-        ...PROBE_HEADERS,
+        ...probeHeaders(),
         ...(init.headers as Record<string, string> | undefined),
         ...(cookies.size > 0 ? { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } : {}),
       },

@@ -9,7 +9,7 @@ import { createRedactor } from '../../util/redact.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
-import type { ProgressListener } from '../fleet/progress.js';
+import type { ClientProgress, ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 import { clientModes, identityNamespaceOf } from '../identity/store.js';
 import { type CheckResult, checkAuth, checkHealth, checkReady, originCheck, probeOrigin } from './checks.js';
@@ -20,6 +20,7 @@ import { generationReports, identityCheck, mcpCheck, requiredOf } from './mcp-ch
 import { probeMcp } from './mcp-probe.js';
 import { checkOAuth } from './oauth-check.js';
 import { checkOAuthSignIn } from './oauth-signin.js';
+import { withVersionPin } from './probe-agent.js';
 import type { ProtocolRequirement } from './protocol.js';
 import { readKeysAndValues, redactResult } from './run-secrets.js';
 import type { ClientVerification, FleetVerification } from './verification.js';
@@ -50,6 +51,8 @@ export interface VerifyFleetOptions {
   secretNames?: SecretNamesSource;
   /** verify --sign-in: the OAuth flow end to end for clients in oauth mode, through their identity namespace (4 API calls each). */
   signIn?: KvApi;
+  /** Clients whose traffic is split: their checks are pinned to this version (the override header), by client name. */
+  pins?: ReadonlyMap<string, string>;
 }
 
 /** The client name `whoami` must report: the env's CLIENT_ID var, or the client's name. */
@@ -85,49 +88,53 @@ export async function verifyFleet(options: VerifyFleetOptions): Promise<FleetVer
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY.verify,
     onProgress: options.onProgress,
     start: (client) => ({ client: client.name, url: urls.get(client.name)?.url ?? '', ok: false, ms: 0, checks: [] }),
-    async work(client, result, progress) {
-      // Both maps hold every selected client (the reads above throw otherwise).
-      const entry = urls.get(client.name) as ClientUrl;
-      const key = keys.get(client.name) as string;
-      const other = clients.length > 1 ? neighbours.get(client) : undefined;
-      let isolation: IsolationProbe | undefined;
-      if (other !== undefined) {
-        const barred = await otherKeysBarred(client, entry, target);
-        isolation =
-          barred === undefined
-            ? { otherClient: other.name, otherKey: keys.get(other.name) as string }
-            : { otherClient: other.name, barred };
-      }
-      const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
-      const keyFindings = await workerKeyFindings(client, files.get(client.name) as SecretsFile, options.secretNames);
-      const verified = await verifyClient({
-        client,
-        url: entry.url,
-        signingKey: files.get(client.name)?.values.get(SIGNING_KEY),
-        signIn: options.signIn,
-        neighbourUrl: other === undefined ? undefined : urls.get(other.name)?.url,
-        key,
-        isolation,
-        wrongKey,
-        timeoutMs,
-        protocol,
-        sharesKeyWith,
-        keyFindings,
-        redact,
-      });
-      // The API knows no such worker and /health failed: nothing is deployed there, said once.
-      if (keyFindings.absent && !verified.checks[0]?.ok) {
-        verified.notDeployed = {
-          detail: `${target.kind === 'local' ? 'the local edge' : 'the Cloudflare account'} has no worker ${client.workerName}`,
-          hint: `deploy it: ${commandLine('deploy', client.name)}`,
-        };
-      }
-      Object.assign(result, redactResult(verified, redact));
-      const failed = result.checks.filter((check) => !check.ok).map((check) => check.name);
-      progress(failed.length === 0 ? 'done' : 'failed', failed.length === 0 ? 'every check passed' : `${failed.join(', ')} failed`);
+    work: (client, result, progress) => {
+      const versionId = options.pins?.get(client.name);
+      return withVersionPin(versionId === undefined ? undefined : { worker: client.workerName, versionId }, () =>
+        verifyOne(client, result, progress),
+      );
     },
     failedLine: (failure) => ['failed', unexpected(failure, redact)],
   });
+  async function verifyOne(client: Client, result: ClientVerification & ClientOutcome, progress: ClientProgress) {
+    // Both maps hold every selected client (the reads above throw otherwise).
+    const entry = urls.get(client.name) as ClientUrl;
+    const key = keys.get(client.name) as string;
+    const other = clients.length > 1 ? neighbours.get(client) : undefined;
+    let isolation: IsolationProbe | undefined;
+    if (other !== undefined) {
+      const barred = await otherKeysBarred(client, entry, target);
+      isolation =
+        barred === undefined ? { otherClient: other.name, otherKey: keys.get(other.name) as string } : { otherClient: other.name, barred };
+    }
+    const sharesKeyWith = clients.filter((c) => c !== client && keys.get(c.name) === key).map((c) => c.name);
+    const keyFindings = await workerKeyFindings(client, files.get(client.name) as SecretsFile, options.secretNames);
+    const verified = await verifyClient({
+      client,
+      url: entry.url,
+      signingKey: files.get(client.name)?.values.get(SIGNING_KEY),
+      signIn: options.signIn,
+      neighbourUrl: other === undefined ? undefined : urls.get(other.name)?.url,
+      key,
+      isolation,
+      wrongKey,
+      timeoutMs,
+      protocol,
+      sharesKeyWith,
+      keyFindings,
+      redact,
+    });
+    // The API knows no such worker and /health failed: nothing is deployed there, said once.
+    if (keyFindings.absent && !verified.checks[0]?.ok) {
+      verified.notDeployed = {
+        detail: `${target.kind === 'local' ? 'the local edge' : 'the Cloudflare account'} has no worker ${client.workerName}`,
+        hint: `deploy it: ${commandLine('deploy', client.name)}`,
+      };
+    }
+    Object.assign(result, redactResult(verified, redact));
+    const failed = result.checks.filter((check) => !check.ok).map((check) => check.name);
+    progress(failed.length === 0 ? 'done' : 'failed', failed.length === 0 ? 'every check passed' : `${failed.join(', ')} failed`);
+  }
   const results = runs.map(({ error, ...result }): ClientVerification => {
     if (error === undefined) return result;
     // A bug in a check must not hide the other clients' results; it becomes this client's failure.

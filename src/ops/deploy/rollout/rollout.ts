@@ -156,9 +156,9 @@ interface StepJudge {
 }
 
 /**
- * One step of a wave: the checks on every client now live (on a split, against whichever version
- * answers: a request cannot pick one), then, with --bake, the new versions' own traffic. Returns
- * the clients that failed either.
+ * One step of a wave: the checks on every client now live (on a split, pinned to the new version
+ * with Cloudflare's version override header, so they judge it and not the old one), then, with
+ * --bake, the new versions' own traffic. Returns the clients that failed either.
  */
 async function judgeStep(
   live: readonly PreparedClient[],
@@ -176,13 +176,14 @@ async function judgeStep(
     judge.fleet,
     live.map((entry) => entry.client),
     judge.target,
-    new Map(live.map((entry) => [entry.client.name, split.includes(entry) ? undefined : entry.result.versionId])),
+    new Map(live.map((entry) => [entry.client.name, entry.result.versionId])),
     (client, detail) => onProgress?.(client, 'working', detail),
+    new Map(split.map((entry) => [entry.client.name, entry.result.deployedVersionId as string])),
   );
   for (const entry of live) {
     const check = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
     entry.result.verify = split.includes(entry)
-      ? { ok: check.ok, detail: `${percent} % split, checked whichever version answered: ${check.detail}` }
+      ? { ok: check.ok, detail: `at ${percent} %, checked on the new version: ${check.detail}` }
       : check;
   }
   const failed = live.filter((entry) => entry.result.verify && !entry.result.verify.ok);

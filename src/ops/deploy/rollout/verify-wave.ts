@@ -5,7 +5,7 @@ import { TIMEOUT_MS } from '../../../util/timeouts.js';
 import { clientFailure } from '../../fleet/client-failure.js';
 import { describeFetchError } from '../../verify/auth-probe.js';
 import { resolveClientUrls } from '../../verify/client-urls.js';
-import { PROBE_HEADERS } from '../../verify/probe-agent.js';
+import { probeHeaders, withVersionPin } from '../../verify/probe-agent.js';
 import { verifyFleet } from '../../verify/verify-fleet.js';
 import type { PostDeployCheck } from './results.js';
 
@@ -25,9 +25,11 @@ export async function verifyDeployed(
   versions: ReadonlyMap<string, string | undefined> = new Map(),
   /** Said once per client while the old version still answers. */
   onWaiting?: (client: string, detail: string) => void,
+  /** Clients on a split: every check of theirs is pinned to this version (the override header). */
+  pins: ReadonlyMap<string, string> = new Map(),
 ): Promise<Map<string, PostDeployCheck>> {
   try {
-    return await verifyOrThrow(fleet, clients, target, versions, onWaiting);
+    return await verifyOrThrow(fleet, clients, target, versions, onWaiting, pins);
   } catch (error) {
     const failure = clientFailure(error);
     return new Map(clients.map((client) => [client.name, { ok: false, detail: failure.message }]));
@@ -40,21 +42,25 @@ async function verifyOrThrow(
   target: Target,
   versions: ReadonlyMap<string, string | undefined>,
   onWaiting: ((client: string, detail: string) => void) | undefined,
+  pins: ReadonlyMap<string, string>,
 ): Promise<Map<string, PostDeployCheck>> {
   const urls = await resolveClientUrls(clients, target, new Map());
   const checks = new Map<string, PostDeployCheck>();
   await Promise.all(
     clients.map(async (client) => {
-      const serving = await waitUntilServing(urls.get(client.name)?.url as string, {
-        versionId: versions.get(client.name),
-        onWaiting: onWaiting && ((detail) => onWaiting(client.name, detail)),
-      });
+      const pinned = pins.get(client.name);
+      const serving = await withVersionPin(pinned === undefined ? undefined : { worker: client.workerName, versionId: pinned }, () =>
+        waitUntilServing(urls.get(client.name)?.url as string, {
+          versionId: pinned ?? versions.get(client.name),
+          onWaiting: onWaiting && ((detail) => onWaiting(client.name, detail)),
+        }),
+      );
       if (!serving.ok) checks.set(client.name, serving);
     }),
   );
   const ready = clients.filter((client) => !checks.has(client.name));
   if (ready.length === 0) return checks;
-  const report = await verifyFleet({ fleet, clients: ready, target });
+  const report = await verifyFleet({ fleet, clients: ready, target, pins });
   for (const entry of report.clients) {
     const failed = entry.checks.filter((check) => !check.ok);
     checks.set(entry.client, {
@@ -83,7 +89,7 @@ export async function waitUntilServing(
   for (;;) {
     try {
       const response = await fetch(new URL('/health', url), {
-        headers: PROBE_HEADERS,
+        headers: probeHeaders(),
         signal: AbortSignal.timeout(TIMEOUT_MS.probe),
         redirect: 'manual',
       });

@@ -15,6 +15,7 @@ import { clientUrl } from '../../verify/client-urls.js';
 import { bundleAnnotations, bundleTag } from '../rollout/bundles.js';
 import { type PreparedClient, prepareRollout } from '../rollout/prepare.js';
 import { type DeployResult, shortId } from '../rollout/results.js';
+import { rollbackClient } from '../rollout/rollback-client.js';
 import { uploadDirect } from '../rollout/ship-direct.js';
 import { verifyDeployed } from '../rollout/verify-wave.js';
 import { liveSplit, soleVersion, splitVersions } from './split.js';
@@ -27,9 +28,8 @@ import { liveSplit, soleVersion, splitVersions } from './split.js';
  *   split moves and nothing is uploaded — 3 calls; when the code changed, the new code is uploaded
  *   and takes the newer version's place beside the same old one — 4 calls;
  * - `--promote`: the newer version of the split at 100 % — 2 calls.
- * Plus one call for the account's worker list. The checks then run against whichever version
- * answers (a request cannot pick the new one), so they wait for no version; after --promote they
- * wait for the newer one, as a deploy does.
+ * Plus one call for the account's worker list. The checks then run on the new version, pinned to
+ * it with the version override header; after --promote they wait for it to answer, as a deploy does.
  */
 
 export interface DarkLaunchOptions {
@@ -40,6 +40,8 @@ export interface DarkLaunchOptions {
   percent: number | undefined;
   promote: boolean;
   verify: boolean;
+  /** A split whose new version fails its checks goes back to the old one (default; --no-rollback keeps it). */
+  rollback?: boolean;
   concurrency?: number | undefined;
   onProgress?: ProgressListener | undefined;
   pacer?: Pacer;
@@ -75,17 +77,20 @@ export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployR
   const shipped = entries.filter((entry) => entry.result.error === undefined);
   for (const entry of entries) if (entry.result.error) entry.result.outcome = 'not-deployed';
   if (options.verify && shipped.length > 0) {
-    // With a split /health answers from either version: waiting for the new one could never end.
-    const expected = new Map(shipped.map((entry) => [entry.client.name, options.promote ? entry.result.versionId : undefined]));
+    // On a split the checks are pinned to the newer version (Cloudflare's version override header):
+    // a request left to the split could land on the old one and prove nothing about the new.
+    const newer = new Map(shipped.map((entry) => [entry.client.name, entry.result.versionId as string]));
     const checks = await verifyDeployed(
       options.fleet,
       shipped.map((entry) => entry.client),
       options.target,
-      expected,
+      newer,
+      undefined,
+      options.promote ? new Map() : newer,
     );
     for (const entry of shipped) {
       const check = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
-      entry.result.verify = options.promote ? check : { ok: check.ok, detail: `checked whichever version answered: ${check.detail}` };
+      entry.result.verify = options.promote ? check : { ok: check.ok, detail: `checked on the new version: ${check.detail}` };
     }
   }
   for (const entry of shipped) {
@@ -94,9 +99,39 @@ export async function runDarkLaunch(options: DarkLaunchOptions): Promise<DeployR
     Object.assign(result, { ok: !failed, stage: failed ? 'verify' : 'done', outcome: failed ? 'kept' : 'deployed' });
     if (failed)
       result.error = { message: `${entry.client.name}: ${result.why}, but verification failed: ${result.verify?.detail}`, exitCode: 1 };
-    options.onProgress?.(entry.client.name, failed ? 'failed' : 'done', `${result.why}${failed ? ', verification failed' : ''}`);
+    if (failed && options.rollback !== false && !options.promote) await backFromSplit(entry, api, options);
+    else options.onProgress?.(entry.client.name, failed ? 'failed' : 'done', `${result.why}${failed ? ', verification failed' : ''}`);
   }
   return prepared.results;
+}
+
+/**
+ * The checks were pinned to the new version and it failed them: all traffic goes back to the
+ * version the split started from (as `rollback` does during a split), unless --no-rollback.
+ */
+async function backFromSplit(entry: PreparedClient, api: WorkersApi, options: DarkLaunchOptions): Promise<void> {
+  const { result } = entry;
+  const say = (phase: 'working' | 'failed' | 'skipped', detail: string) => options.onProgress?.(entry.client.name, phase, detail);
+  try {
+    const back = await rollbackClient({
+      api,
+      worker: entry.client.workerName,
+      target: { from: result.deployedVersionId },
+      currentSecrets: async () => entry.secrets,
+      reason: 'dark launch failed verification',
+      progress: (detail) => say('working', `rolling back: ${detail}`),
+    });
+    result.versionId = back.versionId;
+    result.outcome = 'rolled-back';
+    result.why = `the new version failed verification (${result.verify?.detail}); all traffic back on ${shortId(back.versionId)}`;
+    result.error = { message: result.why, hint: `Look closer: ${commandLine('verify', entry.client.name)}`, exitCode: 1 };
+    say('skipped', `rolled back to ${shortId(back.versionId)}`);
+  } catch (error) {
+    result.outcome = 'failed';
+    result.why = `the new version failed verification, and rolling back failed (${error instanceof Error ? error.message : String(error)}); the split may still run`;
+    result.error = { message: result.why, exitCode: 1 };
+    say('failed', 'rollback failed');
+  }
 }
 
 interface ShipContext {
