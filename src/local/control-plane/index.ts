@@ -1,6 +1,5 @@
 import type { AnalyticsStore } from '../analytics/store.js';
 import { ApiError, type ApiResponse, CfCode, errors, fail } from '../net/envelope.js';
-import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerAnalyticsSqlRoutes } from './analytics-sql-routes.js';
 import { type ControlPlaneOptions, createPlaneContext } from './context.js';
