@@ -21,6 +21,11 @@ export const WORKFLOW_SECRETS = ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID'
 
 const SUMMARY = '--summary "$GITHUB_STEP_SUMMARY"';
 
+/** A GitHub Actions expression, `${{ … }}` (written so for the linter: it is no JavaScript placeholder). */
+function expression(text: string): string {
+  return `\${{ ${text} }}`;
+}
+
 function setupSteps(): Record<string, unknown>[] {
   return [
     { uses: 'actions/checkout@v4' },
@@ -37,7 +42,7 @@ export function githubWorkflow(options: { branch: string } = { branch: 'main' })
     on: { pull_request: { branches: [branch] }, push: { branches: [branch] } },
     permissions: { contents: 'read' },
     env: {
-      ...Object.fromEntries(WORKFLOW_SECRETS.map((name) => [name, `\${{ secrets.${name} }}`])),
+      ...Object.fromEntries(WORKFLOW_SECRETS.map((name) => [name, expression(`secrets.${name}`)])),
       WRANGLER_SEND_METRICS: 'false',
     },
     jobs: {
@@ -45,7 +50,7 @@ export function githubWorkflow(options: { branch: string } = { branch: 'main' })
         name: 'deploy plan and status',
         if: "github.event_name == 'pull_request'",
         'runs-on': 'ubuntu-latest',
-        concurrency: { group: 'mcp-fleet-plan-${{ github.ref }}', 'cancel-in-progress': true },
+        concurrency: { group: `mcp-fleet-plan-${expression('github.ref')}`, 'cancel-in-progress': true },
         steps: [
           ...setupSteps(),
           { name: 'deploy plan', run: `npx mcp-fleet deploy --all --plan ${SUMMARY}` },
