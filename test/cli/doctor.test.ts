@@ -72,13 +72,24 @@ describe('doctor in a project', () => {
     expect(result.json.project).toBe(fleet.dir);
     const notOk = result.json.checks.filter((entry) => entry.status !== 'ok');
     expect(notOk).toEqual([]);
-    for (const id of ['node', 'wrangler', 'token', 'account', 'secrets.modes', 'secrets.git', 'edge', 'template', 'config'])
+    for (const id of [
+      'node',
+      'wrangler',
+      'token',
+      'account',
+      'config',
+      'secrets.modes',
+      'secrets.git',
+      'edge',
+      'template',
+      'config.sections',
+    ])
       expect(check(result.json, id).status, id).toBe('ok');
     expect(check(result.json, 'token.permission.workers-scripts-write').status).toBe('ok');
     expect(check(result.json, 'edge').detail).toContain(`pid ${fleet.edge.info.pid}`);
   });
 
-  it('fails on a world-readable secrets file, naming it and the chmod that fixes it', async () => {
+  it('fails on a world-readable secrets file, naming it and the chmod that fixes it, which works as printed', async () => {
     const file = join(fleet.dir, '.secrets.acme');
     await chmod(file, 0o644);
     try {
@@ -88,6 +99,16 @@ describe('doctor in a project', () => {
       expect(result.stdout).toContain('fix: chmod 600 .secrets.acme');
       // Doctor reports; it changes nothing.
       expect((await stat(file)).mode & 0o777).toBe(0o644);
+
+      // From a folder of the project, the fix names the file from there, and runs as printed.
+      const src = join(fleet.dir, 'src');
+      const below = await fleet.cli(['doctor', '--local'], { cwd: src });
+      expect(below.exitCode).toBe(1);
+      const fix = /fix: (chmod 600 \S+)/.exec(below.stdout)?.[1];
+      expect(fix).toBe('chmod 600 ../.secrets.acme');
+      await execa('bash', ['-c', fix ?? 'false'], { cwd: src });
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await fleet.cli(['doctor', '--local'], { cwd: src })).exitCode).toBe(0);
     } finally {
       await chmod(file, 0o600);
     }

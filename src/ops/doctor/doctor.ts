@@ -1,7 +1,7 @@
 import type { Target } from '../../cloudflare/target.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { describeError, isFleetError } from '../../util/errors.js';
-import { type DoctorCheck, doctorFailed, fail } from './checks.js';
+import { type DoctorCheck, doctorFailed, fail, ok } from './checks.js';
 import { nodeCheck, wranglerCheck } from './environment.js';
 import { edgeChecks, fleetFeatures, gitChecks, modeChecks, secretsFiles, templateChecks } from './project.js';
 import { tokenChecks } from './token.js';
@@ -60,7 +60,7 @@ export const DOCTOR_CHECKS: readonly DoctorEntry[] = [
     title: 'project config',
     project: true,
     run: async (input) => {
-      if (input.fleet) return [];
+      if (input.fleet) return [ok('config', 'project config', `${input.fleet.configPath} loads: ${input.fleet.clients.length} client(s)`)];
       const error = input.fleetError;
       return [
         fail(

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { modesOf, needsIdentityStore } from '../../config/auth-modes.js';
 import type { Fleet } from '../../fleet/fleet.js';
@@ -8,7 +8,7 @@ import { readRememberedTarget } from '../../local/lifecycle/remembered-target.js
 import { SECRETS_IGNORE_LINES } from '../../secrets/git-guard.js';
 import { describeError, isFleetError } from '../../util/errors.js';
 import { readFileIfExists } from '../../util/files.js';
-import { commandLine } from '../../util/next-step.js';
+import { commandLine, shellQuote } from '../../util/next-step.js';
 import { upgradeConfig } from '../project/upgrade-config.js';
 import { type DoctorCheck, exposedMode, type FleetFeatures, fail, ok, warn } from './checks.js';
 
@@ -30,6 +30,11 @@ export function fleetFeatures(fleet: Fleet): FleetFeatures {
   };
 }
 
+/** A project file as a fix names it: relative to where doctor runs, so the line works as printed. */
+function shownPath(dir: string, name: string): string {
+  return shellQuote(relative(process.cwd(), join(dir, name)) || name);
+}
+
 /** Every plaintext secrets file is private to its owner (0600). */
 export async function modeChecks(dir: string, files: readonly string[]): Promise<DoctorCheck[]> {
   const title = 'secrets file modes';
@@ -45,7 +50,7 @@ export async function modeChecks(dir: string, files: readonly string[]): Promise
           'secrets.modes',
           `${name} mode`,
           `${name} is ${mode.toString(8).padStart(4, '0')}: other users of this machine can read its secrets`,
-          `chmod 600 ${name}`,
+          `chmod 600 ${shownPath(dir, name)}`,
         ),
       );
   }
@@ -75,7 +80,12 @@ export async function gitChecks(dir: string, files: readonly string[]): Promise<
     .filter((name) => name !== '' && name !== '.secrets.template' && !name.endsWith(SEALED_SUFFIX));
   for (const name of tracked)
     checks.push(
-      fail('secrets.git', `${name} in git`, `git tracks ${name}: its secrets are in the repository`, `git rm --cached -- ${name}`),
+      fail(
+        'secrets.git',
+        `${name} in git`,
+        `git tracks ${name}: its secrets are in the repository`,
+        `git -C ${shellQuote(dir)} rm --cached -- ${shellQuote(name)}`,
+      ),
     );
   // A name no client has yet: whether the next secrets file would be ignored too.
   const probe = '.secrets.doctor-probe';
@@ -159,11 +169,12 @@ export async function templateChecks(fleet: Fleet): Promise<DoctorCheck[]> {
 
   const upgrade = await upgradeConfig(fleet, fleet.clients, { check: true });
   const lacking = upgrade.clients.filter((client) => client.added.length > 0);
-  if (lacking.length === 0) checks.push(ok('config', 'client sections', `${fleet.clients.length} section(s) have what add writes today`));
+  if (lacking.length === 0)
+    checks.push(ok('config.sections', 'client sections', `${fleet.clients.length} section(s) have what add writes today`));
   else
     checks.push(
       warn(
-        'config',
+        'config.sections',
         'client sections',
         `${lacking.map((client) => `${client.section} lacks ${client.added.join(', ')}`).join('; ')}`,
         commandLine('upgrade-config', '--all'),

@@ -4,7 +4,7 @@ import { SCHEMA_VERSION, type SchemaVersion } from './common.js';
 /** `doctor --json`: every check with its status and, when not ok, its fix. Secret-free: checks name files and permissions, never values. */
 
 export interface DoctorCheckJson {
-  /** Stable: node, wrangler, token, account, token.permission.<group>, config, secrets.modes, secrets.git, edge, template. */
+  /** Stable: node, wrangler, token, account, token.permission.<group>, token.permissions, config, secrets.modes, secrets.git, edge, template, config.sections. */
   id: string;
   title: string;
   status: 'ok' | 'warn' | 'fail';
