@@ -1,8 +1,11 @@
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeEdgeInfo } from '../../src/local/lifecycle/edge-file.js';
+import { rememberLocalTarget } from '../../src/local/lifecycle/remembered-target.js';
 import type { DoctorJson } from '../../src/ui/json/index.js';
+import { ensureStateDir, statePaths } from '../../src/util/state-dir.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, type TestFleet } from '../helpers/fleet.js';
 
@@ -181,6 +184,38 @@ describe('doctor in a project', () => {
     }
     // The human report went to stderr, so stdout is the document alone.
     expect(result.stderr).toContain('0 failed');
+  });
+});
+
+describe("doctor and the local edge's state", () => {
+  it('a stale edge.json warns with local stop; a project acting on an edge that is not running fails with local start', async () => {
+    const other = await tempDir('mcp-fleet-doctor-edge-');
+    try {
+      const dir = join(other.dir, 'fleet');
+      expect((await runCli(['init', dir], { cwd: other.dir })).exitCode).toBe(0);
+      // edge.json as an edge killed with SIGKILL leaves it: its pid is gone.
+      const gone = execa(process.execPath, ['-e', '']);
+      await gone;
+      await ensureStateDir(dir, statePaths.localEdge(dir));
+      await writeEdgeInfo(dir, { ...fleet.edge.info, pid: gone.pid ?? 1 });
+      const stale = await runCli(['--json', 'doctor', '--remote'], { cwd: dir, env: asCloudflare() });
+      const staleEdge = check(JSON.parse(stale.stdout) as DoctorJson, 'edge');
+      expect(staleEdge.status).toBe('warn');
+      expect(staleEdge.detail).toContain('not running');
+      expect(staleEdge.fix).toContain('local stop');
+
+      // local start made the edge the project's target, and it is gone: every command would stop on it.
+      await rm(join(dir, '.mcp-fleet', 'local', 'edge.json'));
+      await rememberLocalTarget(dir);
+      const result = await runCli(['--json', 'doctor'], { cwd: dir });
+      expect(result.exitCode).toBe(1);
+      const json = JSON.parse(result.stdout) as DoctorJson;
+      expect(check(json, 'edge').status).toBe('fail');
+      expect(check(json, 'edge').fix).toContain('local start --detach');
+      expect(check(json, 'token').status).toBe('fail');
+    } finally {
+      await other.cleanup();
+    }
   });
 });
 

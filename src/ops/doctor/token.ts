@@ -75,10 +75,12 @@ export async function tokenChecks(target: Target, features: FleetFeatures | unde
     token = await verifyToken(sdk, target.accountId);
   } catch (error) {
     const refused = error instanceof APIError && (error.status === 401 || error.status === 403);
-    const detail = refused
-      ? `${where} refused the token (invalid, deleted or expired)`
-      : toFleetError(error, 'verifying the token', target).message;
-    return [fail('token', 'API token', detail, refused ? TOKEN_FIX : (toFleetError(error, '', target).hint ?? 'Re-run doctor.'))];
+    const failure = toFleetError(error, 'verifying the token', target);
+    return [
+      refused
+        ? fail('token', 'API token', `${where} refused the token (invalid, deleted or expired)`, TOKEN_FIX)
+        : fail('token', 'API token', failure.message, failure.hint ?? 'Re-run doctor.'),
+    ];
   }
   if (token.status !== 'active') return [fail('token', 'API token', `the token is ${token.status}`, `Create a new token: ${TOKEN_FIX}`)];
   const checks: DoctorCheck[] = [ok('token', 'API token', `valid and active (${token.owner} token ${token.id}, ${where})`)];
