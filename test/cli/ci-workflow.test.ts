@@ -174,6 +174,30 @@ describe('init --ci github', () => {
     expect(await readFile(summaryFile, 'utf8')).toContain('2 client(s): 2 in sync, 0 drifted');
     fleet.leaks.record('the step summary', await readFile(summaryFile, 'utf8'));
   });
+
+  it('verify, secrets push and secrets rotate append their tables too: names, never a value', async () => {
+    const summaryFile = join(fleet.dir, '..', 'day-two-summary.md');
+    await writeFile(summaryFile, '');
+    const env = { ...ciEnv(summaryFile), MCP_FLEET_TARGET: 'local' };
+    for (const args of [
+      ['verify', '--all'],
+      ['secrets', 'push', '--all'],
+      ['secrets', 'rotate', 'acme', '--yes'],
+    ]) {
+      const result = await fleet.cli([...args, '--summary', summaryFile], { env });
+      expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).toBe(0);
+    }
+    const summary = await readFile(summaryFile, 'utf8');
+    expect(summary).toContain('### mcp-fleet verify --all');
+    expect(summary).toMatch(/\| acme \| http:\/\/acme\.localhost:\d+ \| ✅ \| — \|/);
+    expect(summary).toContain('### mcp-fleet secrets push --all');
+    expect(summary).toMatch(/\| globex \| globex \| ✅ \| [^|]*API_KEY[^|]* \|/);
+    expect(summary).toContain('### mcp-fleet secrets rotate acme');
+    expect(summary).toMatch(/\| acme \| acme \| API_KEY \| ✅ \| proven \|/);
+    // The rotated key itself is a secret the leak watch knows: the summary must not hold it.
+    fleet.leaks.record('the day-two step summary', summary);
+    for (const value of (await fleet.secrets('acme')).values()) if (value.length > 8) expect(summary).not.toContain(value);
+  });
 });
 
 describe('--summary', () => {
