@@ -187,6 +187,25 @@ describe('doctor in a project', () => {
   });
 });
 
+describe('doctor and the features a project uses', () => {
+  it('with oauth on a client, a token without "Workers KV Storage Write" fails naming it; one with it passes', async () => {
+    const modes = await fleet.cli(['auth', 'acme', 'key,jwt', '--local']);
+    expect(modes.exitCode, modes.stderr).toBe(0);
+    const scriptsOnly = await tokenWith(['Workers Scripts Write', 'API Tokens Read']);
+    const lacking = await fleet.cliJson<DoctorJson>(['doctor', '--remote'], { env: asCloudflare(scriptsOnly) });
+    expect(lacking.exitCode).toBe(1);
+    const kv = check(lacking.json, 'token.permission.workers-kv-storage-write');
+    expect(kv.status).toBe('fail');
+    expect(kv.detail).toContain('the identity store of clients with oauth or jwt');
+    expect(kv.fix).toContain('"Account → Workers KV Storage → Edit"');
+
+    const both = await tokenWith(['Workers Scripts Write', 'Workers KV Storage Write', 'API Tokens Read']);
+    const passing = await fleet.cliJson<DoctorJson>(['doctor', '--remote'], { env: asCloudflare(both) });
+    expect(passing.exitCode, passing.stderr).toBe(0);
+    expect(check(passing.json, 'token.permission.workers-kv-storage-write').status).toBe('ok');
+  });
+});
+
 describe("doctor and the local edge's state", () => {
   it('a stale edge.json warns with local stop; a project acting on an edge that is not running fails with local start', async () => {
     const other = await tempDir('mcp-fleet-doctor-edge-');
