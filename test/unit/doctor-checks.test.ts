@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { callerHas, grants, requiredPermission } from '../../src/local/control-plane/token-routes.js';
-import { doctorFailed, exposedMode, neededPermissions, permissionChecks, versionAtLeast, warn } from '../../src/ops/doctor/checks.js';
+import {
+  doctorFailed,
+  exposedMode,
+  fail,
+  neededPermissions,
+  ok,
+  permissionChecks,
+  versionAtLeast,
+  warn,
+} from '../../src/ops/doctor/checks.js';
+import { doctorJson, SCHEMA_VERSION } from '../../src/ui/json/index.js';
+import { printed, withExtra } from '../helpers/json-contract.js';
 
 describe('doctor: Node version', () => {
   it('compares dotted versions numerically, against an engines range', () => {
@@ -65,5 +76,35 @@ describe('local edge: the permission group each API route asks for', () => {
     expect(grants(['Workers Scripts Read'], 'Workers Scripts Write')).toBe(false);
     expect(grants(['Workers Scripts Write'], 'Workers Tail Read')).toBe(false);
     expect(callerHas({ kind: 'root' }, 'Workers KV Storage Write')).toBe(true);
+  });
+});
+
+describe('doctor --json', () => {
+  it('names each field (nothing spread from the report): a field a check grows tomorrow is not printed', () => {
+    const report = withExtra({
+      project: '/p',
+      ok: false,
+      checks: [
+        withExtra(fail('secrets.modes', '.secrets.acme mode', '.secrets.acme is 0644', 'chmod 600 .secrets.acme')),
+        withExtra(ok('node', 'Node.js', 'Node 24')),
+      ],
+    });
+    expect(printed(doctorJson(report))).toEqual({
+      schemaVersion: SCHEMA_VERSION,
+      ok: false,
+      project: '/p',
+      summary: { ok: 1, warn: 0, fail: 1 },
+      checks: [
+        {
+          id: 'secrets.modes',
+          title: '.secrets.acme mode',
+          status: 'fail',
+          detail: '.secrets.acme is 0644',
+          fix: 'chmod 600 .secrets.acme',
+        },
+        { id: 'node', title: 'Node.js', status: 'ok', detail: 'Node 24', fix: null },
+      ],
+    });
+    expect(printed(doctorJson({ project: undefined, ok: true, checks: [] }))).toMatchObject({ project: null, ok: true });
   });
 });
