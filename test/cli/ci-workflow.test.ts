@@ -92,6 +92,7 @@ describe('init --ci github', () => {
     for (const job of Object.values(workflow.jobs)) {
       expect(job.steps.find((step) => step.uses?.startsWith('actions/setup-node@'))?.with?.['node-version']).toBe(24);
       expect(job.steps.some((step) => step.run === 'npm ci')).toBe(true);
+      expect(job.steps.findIndex((step) => step.run === 'npx mcp-fleet doctor')).toBe(3);
     }
     const runs = workflow.jobs.plan?.steps.map((step) => step.run).filter(Boolean);
     expect(runs).toContain('npx mcp-fleet deploy --all --plan --summary "$GITHUB_STEP_SUMMARY"');
@@ -152,6 +153,7 @@ describe('init --ci github', () => {
     expect(summary).toContain('plan only, nothing changed: 2 client(s)');
     expect(summary).toContain('### mcp-fleet status --all');
     expect(summary).toContain('on Cloudflare');
+    expect(summary).not.toContain('doctor');
     expect(summary).not.toContain('### mcp-fleet deploy --all\n');
 
     // The push to main: a deploy in waves, its report kept. Named as Cloudflare, the edge's workers

@@ -31,6 +31,8 @@ function setupSteps(): Record<string, unknown>[] {
     { uses: 'actions/checkout@v4' },
     { uses: 'actions/setup-node@v4', with: { 'node-version': 24, cache: 'npm' } },
     { run: 'npm ci' },
+    // Before anything reads the account: a token without a permission the fleet needs fails here, with its fix.
+    { name: 'doctor', run: 'npx mcp-fleet doctor' },
   ];
 }
 
@@ -91,7 +93,7 @@ export function githubWorkflow(options: { branch: string } = { branch: 'main' })
   comment(['jobs', 'deploy', 'concurrency'], ' One deploy at a time, and a deploy is never cancelled halfway through its waves.');
   const planSteps = doc.getIn(['jobs', 'plan', 'steps'], true);
   if (isSeq(planSteps)) {
-    const status = planSteps.items[4];
+    const status = planSteps.items.find((item) => isMap(item) && item.get('name') === 'status');
     // A pull request's code is not deployed yet, so status reports it as drift (exit 1): that is the point of looking.
     if (isMap(status))
       status.commentBefore = ' The pull request is not deployed yet: status shows that as drift, which is no failure here.';
