@@ -17,5 +17,8 @@ export default defineConfig({
     // tests with seed …"); `npx vitest run --sequence.seed=<seed>` replays that order. Tests within a
     // file keep their order: some files tell one story (v1-fleet deploys, verifies, rotates, migrates).
     sequence: { shuffle: { files: true, tests: false } },
+    // @actions/workflow-parser imports its schema JSON without `with { type: 'json' }`, which Node
+    // refuses; bundled by Vite, the import works (test/cli/ci-workflow.test.ts validates with it).
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

@@ -99,6 +99,18 @@ export function timeout(defaultSeconds: number): OptionSpec<number> {
   return parsedWithDefault('--timeout <seconds>', 'per-request timeout', parseTimeoutSeconds, { raw: String(defaultSeconds) });
 }
 
+/** `--summary <file>`: a path, never empty (an unset GITHUB_STEP_SUMMARY would otherwise name no file). */
+function parseSummaryFile(value: string): string {
+  if (value.trim() === '') throw usageError('--summary needs a file (in GitHub Actions: --summary "$GITHUB_STEP_SUMMARY")');
+  return value;
+}
+
+export const summary = parsed(
+  '--summary <file>',
+  "append a Markdown summary (a table, one row per client, and a summary line) to the file, as GitHub Actions' GITHUB_STEP_SUMMARY expects",
+  parseSummaryFile,
+);
+
 /** `--yes`, only on commands that ask: what it answers is the command's own. */
 export function yes(meaning: string): OptionSpec<boolean> {
   return flag('-y, --yes', meaning);
@@ -106,5 +118,5 @@ export function yes(meaning: string): OptionSpec<boolean> {
 
 /** What every fleet-wide Cloudflare command takes. */
 export function fleetOptions(defaultConcurrency: number) {
-  return { all, ...targetOptions, concurrency: concurrency(defaultConcurrency), rateLimit } as const;
+  return { all, ...targetOptions, concurrency: concurrency(defaultConcurrency), rateLimit, summary } as const;
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { targetArgs } from '../cloudflare/target-choice.js';
 import { createOutput, type Output } from '../ui/output.js';
+import type { ExitCode } from '../util/errors.js';
 import { setInvocation } from '../util/next-step.js';
 import { setWarningSink } from '../util/warnings.js';
 import { action } from './action.js';
@@ -84,9 +85,22 @@ async function runDeclared(spec: DeclaredCommand, params: unknown[], targeted: R
     target: targetArgs({ local: flags.local === true, remote: flags.remote === true }, process.env),
     targeted,
   });
-  const input: CommandInput<Record<string, unknown>, Record<string, unknown>> = { args, flags, ctx };
+  const summaryFile = typeof flags.summary === 'string' ? flags.summary : undefined;
+  if (summaryFile === undefined) return runWithLock(spec, { args, flags, ctx }, raw);
+  const { summaryTitle, withSummary } = await import('./summary.js');
+  const request = { file: summaryFile, command: spec.name, title: summaryTitle(spec.name, args, flags) };
+  return withSummary(request, ctx.output, (output) => runWithLock(spec, { args, flags, ctx: { ...ctx, output } }, raw));
+}
+
+function runWithLock(
+  spec: DeclaredCommand,
+  input: CommandInput<Record<string, unknown>, Record<string, unknown>>,
+  raw: Record<string, unknown>,
+): Promise<ExitCode | undefined> {
   if (spec.access !== 'write') return spec.run(input);
-  const dir = spec.lockDir ? spec.lockDir(input) : ctx.cwd;
+  const dir = spec.lockDir ? spec.lockDir(input) : input.ctx.cwd;
   if (dir === undefined) return spec.run(input);
-  return withProjectLock({ command: spec.name, output: ctx.output, wait: raw.wait !== false, projectDir: dir }, () => spec.run(input));
+  return withProjectLock({ command: spec.name, output: input.ctx.output, wait: raw.wait !== false, projectDir: dir }, () =>
+    spec.run(input),
+  );
 }

@@ -9,6 +9,7 @@ import { ensureStateDir, statePaths } from '../util/state-dir.js';
  * The local edge's persisted state, under `.mcp-fleet/local/state/` (0700):
  *
  *   identity.json                 account id and API token, generated once (0600)
+ *   tokens.json                   further API tokens made through POST /user/tokens, with their permissions (0600)
  *   scripts/<name>/script.json    the worker: versions, deployments, settings (0600)
  *   scripts/<name>/secrets.json   secret values per version (0600)
  *   scripts/<name>/modules/<sha>  module contents, content-addressed (0600)
@@ -87,6 +88,17 @@ export type SecretsByVersion = z.infer<typeof SecretsSchema>;
 const IdentitySchema = z.object({ accountId: z.string().regex(/^[0-9a-f]{32}$/), token: z.string().min(20) });
 export type EdgeIdentity = z.infer<typeof IdentitySchema>;
 
+/** A token made through the API: its value, and the permission groups (by name) it was given. */
+const TokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  value: z.string().min(20),
+  issued_on: z.string(),
+  permissions: z.array(z.string()),
+});
+export type TokenRecord = z.infer<typeof TokenSchema>;
+const TokensSchema = z.array(TokenSchema);
+
 /** Versions kept per script: Cloudflare keeps (and a rollback reaches) the 100 most recent. */
 export const MAX_VERSIONS = 100;
 export const MAX_DEPLOYMENTS = 10;
@@ -102,6 +114,8 @@ export class EdgeStore {
   private readonly scripts = new Map<string, ScriptRecord>();
   private readonly secrets = new Map<string, SecretsByVersion>();
   private readonly moduleCache = new Map<string, Uint8Array>();
+  /** Tokens besides identity.token (which may do everything). */
+  private tokenRecords: TokenRecord[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -129,7 +143,19 @@ export class EdgeStore {
       store.scripts.set(record.name, record);
       store.secrets.set(record.name, (await readJson(join(dir, 'secrets.json'), SecretsSchema)) ?? {});
     }
+    store.tokenRecords = (await readJson(join(stateDir, 'tokens.json'), TokensSchema)) ?? [];
     return store;
+  }
+
+  tokens(): readonly TokenRecord[] {
+    return this.tokenRecords;
+  }
+
+  async addToken(record: TokenRecord): Promise<void> {
+    await this.beforeWrite();
+    const next = [...this.tokenRecords, record];
+    await writeFileAtomic(join(this.stateDir, 'tokens.json'), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    this.tokenRecords = next;
   }
 
   /** Runs one mutation at a time, in arrival order. */

@@ -1,4 +1,5 @@
 import type { AddResult } from '../ops/project/add.js';
+import { WORKFLOW_SECRETS, type WorkflowWrite } from '../ops/project/ci-github.js';
 import type { DeleteWorkerResult, RemovedClientWorker } from '../ops/project/delete-worker.js';
 import type { InitResult } from '../ops/project/init.js';
 import type { RemoveResult } from '../ops/project/remove.js';
@@ -162,4 +163,12 @@ export function renderUpgrade(output: Output, configPath: string, result: Config
   if (!result.changed) output.success(`every section is complete (${result.clients.length} checked)`);
   else if (check) output.warn(`${count} of ${result.clients.length} sections lack something; run without --check to add it`);
   else output.success(`completed ${count} of ${result.clients.length} sections in ${configPath}; deploy to use them`);
+}
+
+/** What `init --ci github` did with the workflow, the secrets to set, and what the project still lacks. */
+export function renderWorkflow(output: Output, write: WorkflowWrite, notes: readonly string[]): void {
+  const did = { created: 'wrote', replaced: 'replaced', unchanged: 'already up to date:' }[write.outcome];
+  output.success(`${did} ${write.path} (pull requests: deploy plan and status; pushes to main: deploy in waves)`);
+  output.info(`  repository secrets it reads: ${WORKFLOW_SECRETS.join(', ')}`);
+  for (const note of notes) output.warn(note);
 }

@@ -143,8 +143,17 @@ describe('a token but no account id', () => {
   };
 
   test('every command that can act on Cloudflare is covered here', () => {
-    const targeted = COMMANDS.filter((spec) => 'local' in spec.options).map((spec) => spec.name);
+    // doctor diagnoses a missing account id instead of stopping on it: its own test is below.
+    const targeted = COMMANDS.filter((spec) => 'local' in spec.options && spec.name !== 'doctor').map((spec) => spec.name);
     expect(Object.keys(ARGS).sort()).toEqual(targeted.sort());
+  });
+
+  test('doctor reports the missing account id as a failed check with the same fix (exit 1), and changes nothing', async () => {
+    const before = await snapshotDir(fleet.dir);
+    const result = await fleet.cli(['doctor'], { env: { CLOUDFLARE_API_TOKEN: 'a-token-without-an-account', CLOUDFLARE_ACCOUNT_ID: '' } });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stdout).toContain('set CLOUDFLARE_ACCOUNT_ID or "account_id" in wrangler.jsonc');
+    expect(await snapshotDir(fleet.dir)).toEqual(before);
   });
 
   test('every such command exits 2 naming CLOUDFLARE_ACCOUNT_ID, and changes nothing', async () => {

@@ -4,6 +4,7 @@ import { auth } from './auth.js';
 import { connect } from './connect.js';
 import { demo } from './demo.js';
 import { deploy } from './deploy.js';
+import { doctor } from './doctor.js';
 import { history } from './history.js';
 import { init } from './init.js';
 import { list } from './list.js';
@@ -64,5 +65,6 @@ export const COMMANDS: readonly DeclaredCommand[] = [
   localEnv,
   localStatus,
   localStop,
+  doctor,
   demo,
 ];

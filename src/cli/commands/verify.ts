@@ -1,7 +1,7 @@
 import { DEFAULT_CONCURRENCY } from '../../ops/fleet/defaults.js';
 import { TIMEOUT_MS } from '../../util/timeouts.js';
 import { clientsArg, defineCommand } from '../define.js';
-import { all, concurrency, flag, targetOptions, textWithDefault, timeout, url } from '../options.js';
+import { all, concurrency, flag, summary, targetOptions, textWithDefault, timeout, url } from '../options.js';
 
 export const verify = defineCommand({
   name: 'verify',
@@ -9,6 +9,7 @@ export const verify = defineCommand({
   args: [clientsArg('clients to verify (or --all)')],
   options: {
     all,
+    summary,
     ...targetOptions,
     url,
     concurrency: concurrency(DEFAULT_CONCURRENCY.verify),

@@ -37,8 +37,6 @@ export function registerAccountRoutes(router: Router, { accountId, subdomain }: 
     ),
   );
   route('GET', '/user', async () => ok({ id: 'local', email: AUTHOR, first_name: null, last_name: null }));
-  route('GET', '/user/tokens/verify', async () => ok({ id: 'local-token', status: 'active' }));
-  route('GET', '/accounts/:account/tokens/verify', async () => ok({ id: 'local-token', status: 'active' }));
   route('GET', '/accounts/:account/workers/account-settings', async () => ok({ default_usage_model: 'standard', green_compute: false }));
   route('GET', '/accounts/:account/workers/subdomain', async () => ok({ subdomain }));
   route('PUT', '/accounts/:account/workers/subdomain', async () => ok({ subdomain }));

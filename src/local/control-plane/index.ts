@@ -1,7 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { AnalyticsStore } from '../analytics/store.js';
 import { ApiError, type ApiResponse, CfCode, errors, fail } from '../net/envelope.js';
-import type { EdgeStore } from '../store.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { registerAnalyticsSqlRoutes } from './analytics-sql-routes.js';
 import { type ControlPlaneOptions, createPlaneContext } from './context.js';
@@ -10,6 +8,7 @@ import { invoke, Router } from './router.js';
 import { registerScriptRoutes } from './script-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';
 import { registerServiceRoutes } from './service-routes.js';
+import { callerHas, callerOf, registerTokenRoutes, requiredPermission } from './token-routes.js';
 import { registerVersionRoutes } from './version-routes.js';
 
 /**
@@ -30,7 +29,7 @@ export interface RoutedResponse extends ApiResponse {
 
 export interface ControlPlane {
   handle(request: Request, path: string): Promise<RoutedResponse>;
-  /** True when the request carries the edge's token. */
+  /** True when the request carries the edge's own token (tokens made through the API are not the admin's). */
   authorized(request: Request): boolean;
 }
 
@@ -38,6 +37,8 @@ export interface ControlPlane {
 export function createControlPlane(options: ControlPlaneOptions & { analytics?: AnalyticsStore }): ControlPlane {
   const plane = createPlaneContext(options);
   const router = new Router();
+  const caller = (request: Request) => callerOf(request, options.store);
+  registerTokenRoutes(router, plane, caller);
   registerAccountRoutes(router, plane);
   registerScriptRoutes(router, plane);
   registerSecretRoutes(router, plane);
@@ -46,7 +47,7 @@ export function createControlPlane(options: ControlPlaneOptions & { analytics?: 
   registerAnalyticsSqlRoutes(router, plane, options.analytics);
   if (options.kv) registerKvRoutes(router, plane, options.kv);
 
-  const authorized = (request: Request) => carriesToken(request, options.store);
+  const authorized = (request: Request) => caller(request)?.kind === 'root';
 
   async function handle(request: Request, path: string): Promise<RoutedResponse> {
     const method = request.method.toUpperCase();
@@ -56,11 +57,14 @@ export function createControlPlane(options: ControlPlaneOptions & { analytics?: 
     const routeName = matched ? `${matched.route.method} ${matched.route.pattern}` : null;
     const answer = (response: ApiResponse): RoutedResponse => ({ ...response, route: routeName, script });
     try {
-      if (!authorized(request)) {
+      const who = caller(request);
+      if (!who) {
         // The token endpoints say "Invalid API Token" (1000), which wrangler's whoami relies on.
         if (/\/tokens\/verify$/.test(path)) throw new ApiError(401, 1000, 'Invalid API Token');
         throw errors.authentication();
       }
+      // A valid token without the permission group the route needs: Cloudflare's answer is the same 10000.
+      if (!callerHas(who, requiredPermission(method, path))) throw errors.authentication();
       if (!matched) throw otherMethod ? errors.methodNotAllowed(method, path) : errors.noRoute(method, path);
       if (matched.params.account !== undefined && matched.params.account !== plane.accountId) throw errors.authentication();
       return answer(await invoke(matched, request));
@@ -76,16 +80,6 @@ export function createControlPlane(options: ControlPlaneOptions & { analytics?: 
 /** The worker an API path names, if any (for the request log, also of requests no route answered). */
 export function scriptNamedIn(path: string): string | null {
   return /\/workers\/(?:scripts|services|workers|tails\/by-consumer)\/([^/]+)/.exec(path)?.[1] ?? null;
-}
-
-function carriesToken(request: Request, store: EdgeStore): boolean {
-  const header = request.headers.get('authorization') ?? '';
-  const bearer = /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
-  if (bearer === undefined) return false;
-  const given = Buffer.from(bearer.trim());
-  const expected = Buffer.from(store.identity.token);
-  // Constant-time, so the token cannot be guessed a byte at a time from response timings.
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function describe(error: unknown): string {

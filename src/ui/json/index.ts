@@ -6,6 +6,7 @@ export * from './common.js';
 export * from './connect.js';
 export * from './demo.js';
 export * from './deploy.js';
+export * from './doctor.js';
 export * from './history.js';
 export * from './local.js';
 export * from './logs.js';

@@ -1,4 +1,5 @@
 import type { AddResult } from '../../ops/project/add.js';
+import type { WorkflowWrite } from '../../ops/project/ci-github.js';
 import type { DeleteWorkerResult } from '../../ops/project/delete-worker.js';
 import type { InitResult } from '../../ops/project/init.js';
 import type { ClientListing } from '../../ops/project/list.js';
@@ -25,9 +26,11 @@ export interface InitJson {
   topLevel: { name: string; client: boolean; canBeClient: boolean } | undefined;
   /** Adopted: the env clients without a secrets file yet (`add <client> --adopt` makes one). */
   withoutSecrets: string[] | undefined;
+  /** With --ci: the workflow file (relative to dir) and whether it was created, replaced or already so. */
+  ci: { path: string; outcome: 'created' | 'unchanged' | 'replaced' } | undefined;
 }
 
-export function initJson(result: InitResult): InitJson {
+export function initJson(result: InitResult, ci?: WorkflowWrite): InitJson {
   const top = result.topLevel;
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -39,7 +42,22 @@ export function initJson(result: InitResult): InitJson {
     clients: result.clients ? [...result.clients] : undefined,
     topLevel: top ? { name: top.name, client: top.client, canBeClient: top.canBeClient } : undefined,
     withoutSecrets: result.withoutSecrets ? [...result.withoutSecrets] : undefined,
+    ci: ci ? { path: ci.path, outcome: ci.outcome } : undefined,
   };
+}
+
+/** `init --ci github` in an existing project: only the workflow. */
+export interface CiWorkflowJson {
+  schemaVersion: SchemaVersion;
+  ok: true;
+  dir: string;
+  ci: { path: string; outcome: 'created' | 'unchanged' | 'replaced' };
+  /** What the workflow needs that the project lacks (mcp-fleet in devDependencies, a package-lock.json for npm ci). */
+  notes: string[];
+}
+
+export function ciWorkflowJson(dir: string, write: WorkflowWrite, notes: readonly string[]): CiWorkflowJson {
+  return { schemaVersion: SCHEMA_VERSION, ok: true, dir, ci: { path: write.path, outcome: write.outcome }, notes: [...notes] };
 }
 
 /** Where a secret's value came from (the value itself is never in a document). */
