@@ -152,7 +152,7 @@ describe('dark launch', () => {
     const code = await readFile(source, 'utf8');
     onTestFinished(() => writeFile(source, code));
     // whoami names another client: the identity check fails, but only on the new version, which answers 1 request in 10.
-    await writeFile(source, code.replace('client: caller.client', 'client: `not-${caller.client}`'));
+    await writeFile(source, code.replace('client: caller.client', "client: 'not-' + caller.client"));
     const ten = await deployAcme(['--percent', '10']);
     expect(ten.result.exitCode, ten.result.stderr).toBe(1);
     const entry = ten.result.json.clients[0];

@@ -129,7 +129,7 @@ describe('deploy --ramp', () => {
   test('checks at a split are pinned to the new version: one that names the wrong client fails at 10 % and goes back', async () => {
     const old = await liveVersion(fleet, 'acme');
     // Of ten requests at 10 %, nine would reach the old version: unpinned checks would pass it.
-    await writeEchoTool(fleet.dir, toolsSource.replace('client: caller.client', 'client: `not-${caller.client}`'), undefined);
+    await writeEchoTool(fleet.dir, toolsSource.replace('client: caller.client', "client: 'not-' + caller.client"), undefined);
     const result = await fleet.cliJson<DeployJson>(['deploy', 'acme', '--local', '--ramp', '10']);
     expect(result.exitCode, result.stderr).toBe(1);
     const acme = result.json.clients[0];
