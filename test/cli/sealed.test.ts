@@ -215,6 +215,21 @@ describe('sealed secrets', () => {
     expect(cloned.json.clients[0]?.sealed).toBe('sealed-only');
   }, 120_000);
 
+  test('doctor: a sealed-only client with no identity here fails, with the fix; with the identity it passes', async () => {
+    type Doctor = { ok: boolean; checks: { id: string; status: string; fix: string | null }[] };
+    const blind = await fleet.cliJson<Doctor>(['doctor', '--local'], { cwd: cloneDir, env: noIdentity() });
+    expect(blind.exitCode).toBe(1);
+    const identity = blind.json.checks.find((check) => check.id === 'sealed.identity');
+    expect(identity?.status).toBe('fail');
+    expect(identity?.fix).toContain('MCP_FLEET_AGE_IDENTITY');
+    const seeing = await fleet.cliJson<Doctor>(['doctor', '--local'], {
+      cwd: cloneDir,
+      env: { ...noIdentity(), MCP_FLEET_AGE_IDENTITY: identities.bob.identity },
+    });
+    expect(seeing.json.checks.find((check) => check.id === 'sealed.identity')?.status).toBe('ok');
+    expect(seeing.json.checks.filter((check) => check.id.startsWith('sealed.') && check.status !== 'ok')).toEqual([]);
+  }, 120_000);
+
   test('secrets unseal writes the plain 0600 file and never overwrites one that differs', async () => {
     const env = { MCP_FLEET_AGE_IDENTITY: identities.bob.identity };
     const unsealed = await inClone(['secrets', 'unseal', 'beta'], env);

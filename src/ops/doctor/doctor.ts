@@ -4,13 +4,13 @@ import { describeError, isFleetError } from '../../util/errors.js';
 import { type DoctorCheck, doctorFailed, fail, ok } from './checks.js';
 import { nodeCheck, wranglerCheck } from './environment.js';
 import { edgeChecks, fleetFeatures, gitChecks, modeChecks, secretsFiles, templateChecks } from './project.js';
+import { sealedChecks } from './sealed.js';
 import { tokenChecks } from './token.js';
 
 /**
  * `mcp-fleet doctor`: a list of independent checks, each reporting ok, warn or fail with a fix.
  * One check's trouble never stops the others: a check that throws is reported as its own failure.
- * A check is one entry of DOCTOR_CHECKS; more (the sealed secrets' drift: `.secrets.<client>.age`
- * against the `recipients` file and MCP_FLEET_AGE_IDENTITY) are added there.
+ * A check is one entry of DOCTOR_CHECKS.
  */
 
 /** Where doctor looks: the project (absent outside one) and the target whose token it checks. */
@@ -85,6 +85,7 @@ export const DOCTOR_CHECKS: readonly DoctorEntry[] = [
     run: async (input) => gitChecks(input.dir ?? '.', await secretsFiles(input.dir ?? '.')),
   },
   { id: 'edge', title: 'local edge', project: true, run: async (input) => edgeChecks(input.dir ?? '.') },
+  { id: 'sealed', title: 'sealed secrets', project: true, run: async (input) => (input.fleet ? sealedChecks(input.fleet) : []) },
   {
     id: 'template',
     title: 'worker template',

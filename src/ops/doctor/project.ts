@@ -6,6 +6,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import { edgeStatus } from '../../local/lifecycle/detach.js';
 import { readRememberedTarget } from '../../local/lifecycle/remembered-target.js';
 import { SECRETS_IGNORE_LINES } from '../../secrets/git-guard.js';
+import { SEALED_SUFFIX } from '../../secrets/secrets-file.js';
 import { describeError, isFleetError } from '../../util/errors.js';
 import { readFileIfExists } from '../../util/files.js';
 import { commandLine, shellQuote } from '../../util/next-step.js';
@@ -15,7 +16,6 @@ import { type DoctorCheck, exposedMode, type FleetFeatures, fail, ok, warn } fro
 /** The project's part: its secrets files, git, the local edge's state, and how current its worker and config are. */
 
 /** Sealed secrets files (`.secrets.<client>.age`) are encrypted and meant to be committed. */
-const SEALED_SUFFIX = '.age';
 
 /** The plaintext secrets files in the project directory (every `.secrets.*` but the template and sealed files). */
 export async function secretsFiles(dir: string): Promise<string[]> {
