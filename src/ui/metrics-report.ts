@@ -24,11 +24,23 @@ export interface MetricsRenderOptions {
 }
 
 export function renderMetricsReport(results: readonly ClientMetrics[], options: MetricsRenderOptions): string {
-  const header = ['CLIENT', 'ROUTE', 'REQUESTS', '2XX', '4XX', '429', '5XX', 'P50', 'P95', ...(options.sparklines ? ['TREND'] : [])];
+  const header = [
+    'CLIENT',
+    'ROUTE',
+    'REQUESTS',
+    '2XX',
+    '4XX',
+    '429',
+    '5XX',
+    'TOOL ERR',
+    'P50',
+    'P95',
+    ...(options.sparklines ? ['TREND'] : []),
+  ];
   const rows: string[][] = [];
   for (const result of results) {
     if (result.error) {
-      rows.push([pc.red(result.client), pc.red('failed'), '-', '-', '-', '-', '-', '-', '-', ...(options.sparklines ? [''] : [])]);
+      rows.push([pc.red(result.client), pc.red('failed'), '-', '-', '-', '-', '-', '-', '-', '-', ...(options.sparklines ? [''] : [])]);
       continue;
     }
     rows.push([
@@ -39,6 +51,7 @@ export function renderMetricsReport(results: readonly ClientMetrics[], options: 
       errorsCell(result.status4xx, pc.yellow),
       errorsCell(result.rateLimited, pc.yellow),
       errorsCell(result.status5xx, pc.red),
+      errorsCell(result.toolErrors, pc.red),
       '',
       '',
       ...(options.sparklines ? [pc.cyan(sparkline(result.buckets))] : []),
@@ -52,6 +65,7 @@ export function renderMetricsReport(results: readonly ClientMetrics[], options: 
         errorsCell(route.status4xx, pc.yellow),
         errorsCell(route.rateLimited, pc.yellow),
         errorsCell(route.status5xx, pc.red),
+        errorsCell(route.toolErrors, pc.red),
         ms(route.p50Ms),
         ms(route.p95Ms),
         ...(options.sparklines ? [''] : []),

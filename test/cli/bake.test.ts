@@ -66,6 +66,16 @@ describe('deploy --bake', () => {
     expect(sql.length).toBeGreaterThan(0);
     expect(sql.length).toBeLessThanOrEqual(4);
     expect(calls).toBeGreaterThan(20);
+    // metrics counts the failed tool calls too (each a 200 to the status columns).
+    const metrics = await fleet.cliJson<{ clients: { toolErrors: number; status5xx: number }[] }>([
+      'metrics',
+      'acme',
+      '--since',
+      '5m',
+      '--local',
+    ]);
+    expect(metrics.json.clients[0]?.toolErrors).toBeGreaterThanOrEqual(acme?.bake?.toolErrors ?? 1);
+    expect(metrics.json.clients[0]?.status5xx).toBe(0);
     console.log(
       `[bake] bad version: ${acme?.bake?.detail}; ${sql.length} SQL queries; ${calls} calls generated; acme api calls ${callsPerScript(await fleet.requests(since)).get('acme')}`,
     );

@@ -294,7 +294,7 @@ describe('verify --sign-in', () => {
     const since = await fleet.lastSeq();
     const verified = await fleet.cli(['verify', 'acme', '--sign-in', '--local']);
     expect(verified.exitCode, verified.stdout + verified.stderr).toBe(0);
-    expect(verified.stdout, verified.stdout).toMatch(/✔ sign-in \d+ms/);
+    expect(verified.stdout, verified.stdout).toMatch(/✔ sign-in \d+(\.\d+)?m?s /);
     const kvCalls = (await fleet.requests(since)).filter((entry) => entry.path.includes('/storage/kv/'));
     expect(kvCalls).toHaveLength(4);
     const people = await fleet.cliJson<PeopleJson>(['users', 'list', 'acme', '--local']);

@@ -242,7 +242,20 @@ describe('metrics --json', () => {
       status4xx: 1,
       status5xx: 0,
       rateLimited: 1,
-      routes: [withExtra({ route: '/mcp', requests: 3, status2xx: 2, status4xx: 1, status5xx: 0, rateLimited: 1, p50Ms: 12, p95Ms: null })],
+      toolErrors: 1,
+      routes: [
+        withExtra({
+          route: '/mcp',
+          requests: 3,
+          status2xx: 2,
+          status4xx: 1,
+          status5xx: 0,
+          rateLimited: 1,
+          toolErrors: 1,
+          p50Ms: 12,
+          p95Ms: null,
+        }),
+      ],
       buckets: [0, 3],
       bucketSeconds: 1800,
     });
@@ -260,7 +273,10 @@ describe('metrics --json', () => {
           status4xx: 1,
           status5xx: 0,
           rateLimited: 1,
-          routes: [{ route: '/mcp', requests: 3, status2xx: 2, status4xx: 1, status5xx: 0, rateLimited: 1, p50Ms: 12, p95Ms: null }],
+          toolErrors: 1,
+          routes: [
+            { route: '/mcp', requests: 3, status2xx: 2, status4xx: 1, status5xx: 0, rateLimited: 1, toolErrors: 1, p50Ms: 12, p95Ms: null },
+          ],
           buckets: [0, 3],
           bucketSeconds: 1800,
         },

@@ -69,7 +69,7 @@ describe('the metrics query', () => {
     const sql = metricsSql('acme_metrics', window);
     const points = [point(10, '/mcp', 200, 5), point(20, '/mcp', 429, 1), point(30, '/mcp', 429, 1), point(40, '/mcp', 401, 1)];
     const { routes } = readMetricsRows(runAnalyticsQuery(parseAnalyticsSql(sql), points, NOW).data, window.buckets);
-    expect(totalsOf(routes)).toEqual({ requests: 4, status2xx: 1, status4xx: 3, status5xx: 0, rateLimited: 2 });
+    expect(totalsOf(routes)).toEqual({ requests: 4, status2xx: 1, status4xx: 3, status5xx: 0, rateLimited: 2, toolErrors: 0 });
   });
 
   test('the local edge answers it: counts, status split, percentiles and buckets', () => {
@@ -101,7 +101,7 @@ describe('the metrics query', () => {
       ['/mcp', 4],
       ['/health', 1],
     ]);
-    expect(totalsOf(routes)).toEqual({ requests: 5, status2xx: 3, status4xx: 1, status5xx: 1, rateLimited: 0 });
+    expect(totalsOf(routes)).toEqual({ requests: 5, status2xx: 3, status4xx: 1, status5xx: 1, rateLimited: 0, toolErrors: 0 });
     expect(counts.reduce((a, b) => a + b, 0)).toBe(5);
     expect(counts.at(-1)).toBe(4); // the last 150 s
     expect(counts[3]).toBe(1); // 3000 s ago: bucket 3 holds ages [3000, 3150)
@@ -111,10 +111,24 @@ describe('the metrics query', () => {
     const probe = { ...point(10, '/mcp', 401, 1), blobs: ['acme', '/mcp', 'POST', '', 'verify'] };
     const points = [point(10, '/mcp', 200, 5), probe, { ...probe, doubles: [200, 3] }];
     const requests = (text: string) => readMetricsRows(runAnalyticsQuery(parseAnalyticsSql(text), points, NOW).data, window.buckets);
-    expect(totalsOf(requests(sql).routes)).toEqual({ requests: 1, status2xx: 1, status4xx: 0, status5xx: 0, rateLimited: 0 });
+    expect(totalsOf(requests(sql).routes)).toEqual({
+      requests: 1,
+      status2xx: 1,
+      status4xx: 0,
+      status5xx: 0,
+      rateLimited: 0,
+      toolErrors: 0,
+    });
     const all = metricsSql('acme_metrics', window, { includeProbes: true });
     expect(all).not.toContain('blob5');
-    expect(totalsOf(requests(all).routes)).toEqual({ requests: 3, status2xx: 2, status4xx: 1, status5xx: 0, rateLimited: 0 });
+    expect(totalsOf(requests(all).routes)).toEqual({
+      requests: 3,
+      status2xx: 2,
+      status4xx: 1,
+      status5xx: 0,
+      rateLimited: 0,
+      toolErrors: 0,
+    });
   });
 
   test('an empty dataset has no rows', () => {
@@ -190,6 +204,7 @@ describe('percentiles and sparklines', () => {
       status4xx: 0,
       status5xx: 0,
       rateLimited: 0,
+      toolErrors: 0,
       p50Ms: null,
       p95Ms: null,
     });

@@ -50,6 +50,7 @@ export async function fleetMetrics(options: MetricsOptions): Promise<ClientMetri
       status4xx: 0,
       status5xx: 0,
       rateLimited: 0,
+      toolErrors: 0,
       routes: [],
       buckets: [],
       bucketSeconds: (edges[0] as number) - (edges[1] as number),

@@ -17,6 +17,8 @@ export interface RouteMetrics {
   status5xx: number;
   /** Of the 4xx, the calls the client's rate limit refused (429). */
   rateLimited: number;
+  /** Tool calls that failed (isError or a JSON-RPC error), whatever their status. */
+  toolErrors: number;
   /** Latency percentiles in milliseconds over the window; null without requests. */
   p50Ms: number | null;
   p95Ms: number | null;
@@ -28,6 +30,7 @@ export interface MetricsTotals {
   status4xx: number;
   status5xx: number;
   rateLimited: number;
+  toolErrors: number;
 }
 
 function numberOf(value: unknown): number | null {
@@ -63,6 +66,7 @@ export function readMetricsRows(
       status4xx: count(row.status_4xx),
       status5xx: count(row.status_5xx),
       rateLimited: count(row.rate_limited),
+      toolErrors: count(row.tool_errors),
       p50Ms: latency(row.p50_ms),
       p95Ms: latency(row.p95_ms),
     };
@@ -79,7 +83,8 @@ export function totalsOf(routes: readonly RouteMetrics[]): MetricsTotals {
       status4xx: sum.status4xx + r.status4xx,
       status5xx: sum.status5xx + r.status5xx,
       rateLimited: sum.rateLimited + r.rateLimited,
+      toolErrors: sum.toolErrors + r.toolErrors,
     }),
-    { requests: 0, status2xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0 },
+    { requests: 0, status2xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0, toolErrors: 0 },
   );
 }

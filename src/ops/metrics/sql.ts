@@ -88,6 +88,8 @@ export function metricsSql(
     `  quantileWeighted(0.95, double2, ${weight}) AS p95_ms,`,
     // Refused by the client's rate limit (the template's only 429).
     `  sumIf(${weight}, double1 = 429) AS rate_limited,`,
+    // Tool calls that failed (the tool's isError or a JSON-RPC error): a 200 to every status column.
+    `  sumIf(${weight}, double4 = 1) AS tool_errors,`,
     ...buckets.map((line, i) => `  ${line}${i === buckets.length - 1 ? '' : ','}`),
     `FROM ${dataset}`,
     `WHERE timestamp > ${ago(window.seconds)}${options.includeProbes ? '' : ` AND blob5 != '${PROBE_BLOB}'`}${bySubject ? ` AND blob7 != ''` : ''}`,

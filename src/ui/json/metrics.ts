@@ -16,6 +16,8 @@ export interface RouteMetricsJson {
   status5xx: number;
   /** Of the 4xx, the calls the client's rate limit refused (429). */
   rateLimited: number;
+  /** Tool calls that failed (isError or a JSON-RPC error), whatever their status. */
+  toolErrors: number;
   /** Latency percentiles in milliseconds; null without requests. */
   p50Ms: number | null;
   p95Ms: number | null;
@@ -32,6 +34,7 @@ export interface MetricsClientJson {
   status4xx: number;
   status5xx: number;
   rateLimited: number;
+  toolErrors: number;
   routes: RouteMetricsJson[];
   /** Requests per bucket over the window, oldest first, each bucketSeconds wide. */
   buckets: number[];
@@ -51,6 +54,7 @@ function routeJson(route: RouteMetrics): RouteMetricsJson {
     status4xx: route.status4xx,
     status5xx: route.status5xx,
     rateLimited: route.rateLimited,
+    toolErrors: route.toolErrors,
     p50Ms: route.p50Ms,
     p95Ms: route.p95Ms,
   };
@@ -67,6 +71,7 @@ export function metricsJson(results: readonly ClientMetrics[], ok: boolean): Met
     status4xx: result.status4xx,
     status5xx: result.status5xx,
     rateLimited: result.rateLimited,
+    toolErrors: result.toolErrors,
     routes: result.routes.map(routeJson),
     buckets: [...result.buckets],
     bucketSeconds: result.bucketSeconds,
