@@ -29,7 +29,7 @@ export type SignedRequest =
       /** The full URL the request was sent to, e.g. https://api.acme.example/items?limit=2. */
       url: string;
       headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-      body?: Uint8Array | string;
+      body?: Uint8Array<ArrayBuffer> | string;
     };
 
 /**
@@ -208,7 +208,7 @@ async function checkSignature(
   return { ok: true, created, expires, nonce };
 }
 
-async function digestMatches(header: string, body: Uint8Array): Promise<boolean> {
+async function digestMatches(header: string, body: Uint8Array<ArrayBuffer>): Promise<boolean> {
   let digests: Map<string, Member>;
   try {
     digests = parseDictionary(header);
@@ -236,7 +236,7 @@ function methodOf(request: SignedRequest): string {
   return request.method;
 }
 
-async function bodyOf(request: SignedRequest): Promise<Uint8Array> {
+async function bodyOf(request: SignedRequest): Promise<Uint8Array<ArrayBuffer>> {
   if (request instanceof Request) return new Uint8Array(await request.clone().arrayBuffer());
   if (request.body === undefined) return new Uint8Array(0);
   return typeof request.body === 'string' ? encoder.encode(request.body) : request.body;
@@ -260,7 +260,7 @@ function refuse(reason: string): VerifyResult {
  * are inner lists of strings or byte sequences, with parameters of strings, integers, tokens and
  * booleans. `raw` keeps a member's text as sent, which the signature base needs verbatim.
  */
-type Bare = string | number | boolean | Uint8Array;
+type Bare = string | number | boolean | Uint8Array<ArrayBuffer>;
 interface Member {
   value: Bare | Bare[];
   params: Map<string, Bare>;

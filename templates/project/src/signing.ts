@@ -27,7 +27,7 @@ export interface SigningKeys {
 export interface SignRequest {
   method: string;
   url: URL;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   client: string;
   /** Who called the tool (a person's email, a token's `sub`, or `key`); sent percent-encoded. */
   subject?: string;
@@ -78,7 +78,7 @@ export async function keyId(client: string, key: string): Promise<string> {
 }
 
 /** RFC 9530 Content-Digest of the body, also for an empty one, so the body cannot be swapped. */
-export async function contentDigest(body: Uint8Array): Promise<string> {
+export async function contentDigest(body: Uint8Array<ArrayBuffer>): Promise<string> {
   return `sha-256=:${base64(new Uint8Array(await crypto.subtle.digest('SHA-256', body)))}:`;
 }
 
