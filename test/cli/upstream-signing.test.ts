@@ -117,7 +117,13 @@ describe('signed calls to the upstream', () => {
     captured.length = 0;
     const result = await fetchUpstream('/items?limit=2');
     expect(result.status, result.body).toBe(200);
-    expect(JSON.parse(result.body)).toEqual({ ok: true, client: 'acme', keyid: await keyId('acme', signingKey), label: 'sig1', subject: 'key' });
+    expect(JSON.parse(result.body)).toEqual({
+      ok: true,
+      client: 'acme',
+      keyid: await keyId('acme', signingKey),
+      label: 'sig1',
+      subject: 'key',
+    });
 
     const [request] = captured;
     expect(request?.url).toBe(`${upstreamUrl}/items?limit=2`);

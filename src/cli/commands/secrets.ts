@@ -116,7 +116,11 @@ export const secretsRotate = defineCommand({
   args: [clientsArg()],
   options: {
     ...fleetOptions(DEFAULT_CONCURRENCY.rotate),
-    key: textWithDefault('--key <KEY>', 'the key to rotate (API_KEY and UPSTREAM_SIGNING_KEY are generated; any other key needs its new value)', 'API_KEY'),
+    key: textWithDefault(
+      '--key <KEY>',
+      'the key to rotate (API_KEY and UPSTREAM_SIGNING_KEY are generated; any other key needs its new value)',
+      'API_KEY',
+    ),
     fromEnv: flag('--from-env', "with --key for a key the client supplies: the new value is the environment variable of the key's name"),
     grace: flag(
       '--grace',
