@@ -42,7 +42,8 @@ export interface RetireResult {
 }
 
 /**
- * Ends the grace period of `secrets rotate --grace`. What is retired is what the worker holds, not
+ * Ends the grace period of `secrets rotate --grace` (of API_KEY, and of the signing keys: the
+ * previous JWT key stops verifying tokens, the previous upstream signing key stops signing). What is retired is what the worker holds, not
  * only what the file says: its secret names are read first (one call), so an API_KEY_PREVIOUS
  * deleted from the file by hand, or left by an older mcp-fleet, is found and deleted too. The
  * worker's copy goes first (one bulk request), then the file's, then the worker is asked until the
