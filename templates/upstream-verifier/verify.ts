@@ -20,6 +20,8 @@ export const SUBJECT_HEADER = 'mcp-fleet-subject';
 /** The components every signature must cover. */
 export const REQUIRED_COMPONENTS: readonly string[] = ['@method', '@target-uri', 'content-digest', CLIENT_HEADER];
 const DEFAULT_MAX_SKEW_SECONDS = 300;
+/** What the worker gives a signature (expires = created + 300). */
+const DEFAULT_MAX_LIFETIME_SECONDS = 300;
 
 /** A WHATWG Request (Workers, Deno, Bun, Node's fetch-style servers), or the parts of one (Node's http module). */
 export type SignedRequest =
@@ -49,6 +51,8 @@ export interface VerifyOptions {
   keys: Readonly<Record<string, string>> | ((keyid: string) => string | undefined | Promise<string | undefined>);
   /** How far `created` may be from this clock, either way (default 300 seconds). */
   maxSkewSeconds?: number;
+  /** The longest `expires - created` accepted (default 300 seconds, what the worker sets). */
+  maxLifetimeSeconds?: number;
   /** Where nonces are remembered; by default one in-memory store per process. */
   nonces?: NonceStore;
   /** The clock, in milliseconds (default Date.now): tests move it. */
@@ -116,7 +120,8 @@ export async function verifyUpstreamRequest(request: SignedRequest, options: Ver
     if (created > now / 1000 + skew) return refuse(`signature ${label} was created in the future (beyond ${skew} s of skew)`);
     if (now / 1000 - created > skew) return refuse(`signature ${label} is stale (created more than ${skew} s ago)`);
     if (now / 1000 > expires) return refuse(`signature ${label} has expired`);
-    if (expires - created > skew) return refuse(`signature ${label} is valid for longer than ${skew} s`);
+    const lifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+    if (expires - created > lifetime) return refuse(`signature ${label} is valid for longer than ${lifetime} s`);
 
     const digest = headers.get('content-digest') ?? '';
     if (!(await digestMatches(digest, await bodyOf(request)))) return refuse('content-digest does not match the body');

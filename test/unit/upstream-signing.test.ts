@@ -117,7 +117,10 @@ describe('upstream request signatures', () => {
 
   it('another client header or subject than the signed one is refused', async () => {
     const request = await signed({ subject: 'ana@acme.example' });
-    expect(await verify({ ...request, headers: { ...request.headers, 'mcp-fleet-client': 'globex' } })).toMatchObject({ ok: false });
+    expect(await verify({ ...request, headers: { ...request.headers, 'mcp-fleet-client': 'globex' } })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('does not match'),
+    });
     expect(await verify({ ...request, headers: { ...request.headers, 'mcp-fleet-subject': 'boss@acme.example' } })).toMatchObject({
       ok: false,
       reason: expect.stringContaining('does not match'),
@@ -135,8 +138,18 @@ describe('upstream request signatures', () => {
       created: T0,
       nonce: 'n-cross',
     });
-    const forged = { ...headers, 'mcp-fleet-client': 'acme' };
-    expect(await verify({ method: 'GET', url: URL_.href, headers: forged })).toMatchObject({ ok: false });
+    const forged: Record<string, string> = { ...headers, 'mcp-fleet-client': 'acme' };
+    expect(await verify({ method: 'GET', url: URL_.href, headers: forged })).toEqual({
+      ok: false,
+      reason: 'signature sig1 does not match the request',
+    });
+    // Even signed over the changed header (by a holder of globex's key), the key still names globex.
+    const resigned = { method: 'GET', url: URL_.href, headers: forged };
+    resigned.headers = { ...forged, signature: resign(resigned, forged['signature-input'] as string, OTHER) };
+    expect(await verify(resigned)).toEqual({
+      ok: false,
+      reason: `mcp-fleet-client does not name the client of key ${await keyId('globex', OTHER)}`,
+    });
   });
 
   it('stale, expired and future signatures are refused; within the skew they pass', async () => {
@@ -162,6 +175,8 @@ describe('upstream request signatures', () => {
     // The params are part of the signed text: re-signed, as a holder of the key could.
     const headers = { ...request.headers, 'signature-input': input, signature: resign(request, input, CURRENT) };
     expect(await verify({ ...request, headers })).toEqual({ ok: false, reason: 'signature sig1 is valid for longer than 300 s' });
+    // A verifier with a tighter clock window still takes the worker's 300 s lifetime.
+    expect(await verify(await signed(), { maxSkewSeconds: 60 })).toMatchObject({ ok: true });
   });
 
   it('a replayed request is refused, and its nonce is forgotten once it could not pass anyway', async () => {
