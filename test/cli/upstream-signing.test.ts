@@ -1,10 +1,13 @@
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { signatureHeaders } from '../../templates/project/src/signing.js';
 import { keyId, keyring, memoryNonceStore, type VerifyResult, verifyUpstreamRequest } from '../../templates/upstream-verifier/verify.js';
+import { repoRoot, tempDir } from '../helpers/cli.js';
 import { closeTestFleet, createTestFleet, randomValue, type TestFleet } from '../helpers/fleet.js';
 
 /**
@@ -202,5 +205,48 @@ describe('signed calls to the upstream', () => {
     expect((await fleet.secrets('acme')).has('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBe(false);
     const request = await eventually(async (candidate) => (await verifyWith(candidate, await keyring({ acme: newKey }))).ok);
     expect((await verifyWith(request, await keyring({ acme: oldKey }))).ok).toBe(false);
+  });
+});
+
+describe('the verifier, as an upstream author gets it', () => {
+  test("imported as mcp-fleet/upstream-verifier (the package's export), or its one file run as it is, it verifies a signed request", async () => {
+    const root = await tempDir('mcp-fleet-verifier-');
+    try {
+      // An upstream project with mcp-fleet installed: node_modules/mcp-fleet is this package.
+      await mkdir(join(root.dir, 'node_modules'));
+      await symlink(repoRoot, join(root.dir, 'node_modules', 'mcp-fleet'));
+      const key = 'acme-signing-key-for-the-package-test';
+      const url = 'https://api.acme.example/items';
+      const headers = await signatureHeaders({
+        method: 'GET',
+        url: new URL(url),
+        body: new Uint8Array(0),
+        client: 'acme',
+        keys: { current: key },
+      });
+      await writeFile(join(root.dir, 'request.json'), JSON.stringify({ key, request: { method: 'GET', url, headers } }));
+      const script = (from: string) => `
+        import { readFile } from 'node:fs/promises';
+        import { keyring, verifyUpstreamRequest } from '${from}';
+        const { key, request } = JSON.parse(await readFile('request.json', 'utf8'));
+        const keys = await keyring({ acme: key });
+        const first = await verifyUpstreamRequest(request, { keys });
+        const again = await verifyUpstreamRequest(request, { keys });
+        console.log(JSON.stringify([first, again]));
+      `;
+      for (const from of ['mcp-fleet/upstream-verifier', join(repoRoot, 'templates', 'upstream-verifier', 'verify.ts')]) {
+        await writeFile(join(root.dir, 'check.mjs'), script(from));
+        const run = await execa(process.execPath, ['check.mjs'], { cwd: root.dir, reject: false });
+        expect(run.exitCode, `${from}: ${run.stderr}`).toBe(0);
+        expect(JSON.parse(run.stdout), from).toEqual([
+          { ok: true, client: 'acme', keyid: await keyId('acme', key), label: 'sig1' },
+          { ok: false, reason: 'replayed request (nonce seen before)' },
+        ]);
+      }
+      // Dependency-free: the built file imports nothing.
+      expect(await readFile(join(repoRoot, 'dist', 'upstream-verifier.js'), 'utf8')).not.toMatch(/^\s*import\b|\brequire\(/m);
+    } finally {
+      await root.cleanup();
+    }
   });
 });
