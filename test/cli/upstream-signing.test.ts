@@ -197,6 +197,18 @@ describe('signed calls to the upstream', () => {
     expect(after.headers.signature).not.toContain('sig2');
   });
 
+  test('a previous signing key deleted from the file by hand is deleted on the worker by the next push', async () => {
+    const rotated = await fleet.cli(['secrets', 'rotate', 'acme', '--key', 'UPSTREAM_SIGNING_KEY', '--grace', '--local']);
+    expect(rotated.exitCode, rotated.stderr).toBe(0);
+    expect(await fleet.remoteSecrets('acme')).toContain('UPSTREAM_SIGNING_KEY_PREVIOUS');
+    const path = join(fleet.dir, '.secrets.acme');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace(/^UPSTREAM_SIGNING_KEY_PREVIOUS=.*\n/m, ''), { mode: 0o600 });
+    const pushed = await fleet.cli(['secrets', 'push', 'acme', '--local']);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    expect(await fleet.remoteSecrets('acme')).not.toContain('UPSTREAM_SIGNING_KEY_PREVIOUS');
+  });
+
   test('rotate without --grace: the old key stops verifying at once', async () => {
     const oldKey = (await fleet.secrets('acme')).get('UPSTREAM_SIGNING_KEY') as string;
     const rotated = await fleet.cli(['secrets', 'rotate', 'acme', '--key', 'UPSTREAM_SIGNING_KEY', '--local']);

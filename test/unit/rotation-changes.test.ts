@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withoutUnnamedPreviousKey } from '../../src/ops/secrets/push.js';
 import { rotationChanges, workerChanges } from '../../src/ops/secrets/rotate.js';
 import { isGeneratedKey } from '../../src/ops/secrets/rotation/value.js';
 
@@ -41,5 +42,16 @@ describe('what a rotation sets', () => {
     // A shared secret: unlike the JWT signing key, the worker needs the key itself to sign with.
     expect(workerChanges(graced)).toEqual(graced);
     expect(rotationChanges('UPSTREAM_SIGNING_KEY', 'new', 'old', false).get('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBeNull();
+  });
+  it('a push deletes the previous keys the file does not name, and keeps those it does', () => {
+    const pushed = withoutUnnamedPreviousKey(new Map([['UPSTREAM_SIGNING_KEY', 'new']]));
+    expect(pushed).toEqual(
+      new Map([
+        ['UPSTREAM_SIGNING_KEY', 'new'],
+        ['API_KEY_PREVIOUS', null],
+        ['UPSTREAM_SIGNING_KEY_PREVIOUS', null],
+      ]),
+    );
+    expect(withoutUnnamedPreviousKey(new Map([['UPSTREAM_SIGNING_KEY_PREVIOUS', 'old']])).get('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBe('old');
   });
 });
