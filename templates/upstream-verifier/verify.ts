@@ -157,7 +157,12 @@ export function memoryNonceStore(): NonceStore & { size(): number } {
   const seen = new Map<string, number>();
   return {
     claim(nonce, expiresAt, now) {
-      for (const [key, until] of seen) if (until <= now) seen.delete(key);
+      // Nonces arrive in about the order they expire (a signature lives 300 s from its creation):
+      // sweeping from the oldest and stopping at the first still alive keeps each claim cheap.
+      for (const [key, until] of seen) {
+        if (until > now) break;
+        seen.delete(key);
+      }
       if (seen.has(nonce)) return false;
       seen.set(nonce, expiresAt);
       return true;
