@@ -213,6 +213,7 @@ describe('signed calls to the upstream', () => {
     const oldKey = (await fleet.secrets('acme')).get('UPSTREAM_SIGNING_KEY') as string;
     const rotated = await fleet.cli(['secrets', 'rotate', 'acme', '--key', 'UPSTREAM_SIGNING_KEY', '--local']);
     expect(rotated.exitCode, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain("Give each client's upstream its new UPSTREAM_SIGNING_KEY");
     const newKey = (await fleet.secrets('acme')).get('UPSTREAM_SIGNING_KEY') as string;
     expect((await fleet.secrets('acme')).has('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBe(false);
     const request = await eventually(async (candidate) => (await verifyWith(candidate, await keyring({ acme: newKey }))).ok);
