@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { cli: 'src/cli/main.ts', 'localhost-resolver': 'src/util/localhost-resolver.ts' },
+  entry: {
+    cli: 'src/cli/main.ts',
+    'localhost-resolver': 'src/util/localhost-resolver.ts',
+    // For upstream authors (`mcp-fleet/upstream-verifier`, see package.json exports): no dependencies.
+    'upstream-verifier': 'templates/upstream-verifier/verify.ts',
+  },
   format: ['esm'],
   platform: 'node',
   target: 'node22',

@@ -147,6 +147,12 @@ export function renderRotateReport(results: readonly RotateResult[]): string {
   ]);
   const lines = [renderTable(['', 'CLIENT', 'KEY', 'RESULT', 'PROOF', 'BACKUP'], rows)];
   lines.push('', summary('rotated', results.filter((r) => r.ok).length, results.filter((r) => !r.ok).length));
+  // Nothing outside can prove the upstream learnt the new signing key: say whose move it is.
+  if (results.some((r) => r.ok && r.key === 'UPSTREAM_SIGNING_KEY')) {
+    lines.push(
+      "Give each client's upstream its new UPSTREAM_SIGNING_KEY (in its secrets file); a previous key kept with --grace keeps verifying until `secrets retire`.",
+    );
+  }
   return lines.join('\n');
 }
 

@@ -36,6 +36,9 @@ export function renderInit(output: Output, dir: string, result: InitResult): voi
 }
 
 function keySourceLine(result: AddResult, key: string, source: string): string {
+  if (key === 'UPSTREAM_SIGNING_KEY' && source === 'generated' && result.workerExists === true) {
+    return `${source}: a new key for a worker that runs (give the one its upstream verifies with as UPSTREAM_SIGNING_KEY with --from-env to keep it)`;
+  }
   if (key !== 'API_KEY') return source;
   if (result.replacedLiveKey) return `${source}: a new key for a worker that runs`;
   if (result.workerExists === true) return `${source}: the key the running worker has, kept`;

@@ -74,7 +74,7 @@ describe('deploy', () => {
       expect(client.versionId).toMatch(/\S/);
       const secrets = await fleet.secrets(client.client);
       expect(await fleet.accepts(client.client, secrets.get('API_KEY') as string)).toBe(true);
-      expect((await fleet.remoteSecrets(client.client))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+      expect((await fleet.remoteSecrets(client.client))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
     }
     // The first version already had the secrets: no secrets call after the upload.
     const perClient = callsPerScript(calls);
@@ -268,7 +268,7 @@ describe('deploy', () => {
     expect(result.json.deploy?.clients.map((c) => [c.client, c.ok, c.verify?.ok])).toEqual([['omega', true, true]]);
     const key = (await fleet.secrets('omega')).get('API_KEY') as string;
     expect(await fleet.accepts('omega', key)).toBe(true);
-    expect((await fleet.remoteSecrets('omega'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('omega'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
   });
 
   test('no secret value appears in any output, log file or child argv', async () => {

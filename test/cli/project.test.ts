@@ -138,7 +138,7 @@ describe('mcp-fleet add', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await secretsOf(join(dir, '.secrets.beta'))).UPSTREAM_TOKEN).toBe('from-env-value-123');
     const json = JSON.parse(result.stdout) as AddJson;
-    expect(json.sources).toEqual({ API_KEY: 'generated', UPSTREAM_TOKEN: 'env' });
+    expect(json.sources).toEqual({ API_KEY: 'generated', UPSTREAM_TOKEN: 'env', UPSTREAM_SIGNING_KEY: 'generated' });
     expect(json.missing).toEqual([]);
     // The upstream's URL is a setting of .vars.template: into beta's vars, where fetch_upstream reads it.
     expect(json).toMatchObject({ vars: { UPSTREAM_URL: 'env' }, varsNotSet: [] });

@@ -85,7 +85,11 @@ describe('secrets status', () => {
     await addNeverDeployed();
     const result = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'never', '--local']);
     expect(result.exitCode).toBe(1);
-    expect(result.json.clients[0]).toMatchObject({ deployed: false, inSync: false, missingRemotely: ['API_KEY', 'UPSTREAM_TOKEN'] });
+    expect(result.json.clients[0]).toMatchObject({
+      deployed: false,
+      inSync: false,
+      missingRemotely: ['API_KEY', 'UPSTREAM_TOKEN', 'UPSTREAM_SIGNING_KEY'],
+    });
     expect(result.stderr).toContain('not deployed');
   });
 });
@@ -98,7 +102,7 @@ describe('secrets push', () => {
     const since = await fleet.lastSeq();
     const result = await fleet.cliJson<PushJson>(['secrets', 'push', 'acme', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.json.clients[0]).toMatchObject({ client: 'acme', ok: true, keys: ['API_KEY', 'UPSTREAM_TOKEN'] });
+    expect(result.json.clients[0]).toMatchObject({ client: 'acme', ok: true, keys: ['API_KEY', 'UPSTREAM_TOKEN', 'UPSTREAM_SIGNING_KEY'] });
     expect(await fleet.eventuallyAccepts('acme', newKey)).toBe(true);
     expect(await fleet.refuses('acme', oldKey)).toBe(true);
     const calls = (await fleet.requests(since)).filter((c) => c.script === 'acme');
@@ -291,7 +295,7 @@ describe('rotation with a grace period', () => {
     expect(during.get('API_KEY_PREVIOUS')).toBe(oldKey);
     expect(await fleet.accepts('acme', newKey)).toBe(true);
     expect(await fleet.accepts('acme', oldKey)).toBe(true);
-    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'API_KEY_PREVIOUS', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'API_KEY_PREVIOUS', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
     const status = await fleet.cliJson<SecretsStatusJson>(['secrets', 'status', 'acme', '--local']);
     expect(status.json.clients[0]?.inSync).toBe(true);
 
@@ -301,7 +305,7 @@ describe('rotation with a grace period', () => {
     expect((await fleet.secrets('acme')).has('API_KEY_PREVIOUS')).toBe(false);
     expect(await fleet.refuses('acme', oldKey)).toBe(true);
     expect(await fleet.accepts('acme', newKey)).toBe(true);
-    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
 
     const again = await fleet.cliJson<RetireJson>(['secrets', 'retire', 'acme', '--local']);
     expect(again.exitCode).toBe(0);

@@ -104,7 +104,7 @@ describe('direct upload fidelity', () => {
 
     expect(byApiNew).toEqual(byWranglerNew);
     expect(byApiExisting).toEqual(byWranglerExisting);
-    // The comparison covers what matters: code, a source map, vars of both kinds, the dataset, both secrets, settings.
+    // The comparison covers what matters: code, a source map, vars of both kinds, the dataset, the secrets, settings.
     expect(byApiNew.version.modules.map((m) => m.type)).toEqual(['esm', 'sourcemap']);
     expect(byApiNew.version.bindings.map((b) => `${b.type}:${b.name}`).sort()).toEqual(
       [
@@ -114,11 +114,12 @@ describe('direct upload fidelity', () => {
         'plain_text:RATE_LIMIT',
         'ratelimit:RATE_LIMITER',
         'secret_text:API_KEY',
+        'secret_text:UPSTREAM_SIGNING_KEY',
         'secret_text:UPSTREAM_TOKEN',
         'version_metadata:CF_VERSION_METADATA',
       ].sort(),
     );
-    expect(Object.keys(byApiNew.secrets ?? {}).sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect(Object.keys(byApiNew.secrets ?? {}).sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
     expect(byApiNew.settings).toMatchObject({ observability: { enabled: true }, subdomain: { enabled: true } });
     expect(byApiNew.settings.tags).toEqual(expect.arrayContaining(['cf:environment=acme']));
     console.log(`[api calls] direct upload of acme: new worker ${newCalls}, existing worker ${existingCalls}`);
@@ -148,6 +149,7 @@ describe('direct upload fidelity', () => {
         'plain_text:RATE_LIMIT',
         'ratelimit:RATE_LIMITER',
         'secret_text:API_KEY',
+        'secret_text:UPSTREAM_SIGNING_KEY',
         'secret_text:UPSTREAM_TOKEN',
         'version_metadata:CF_VERSION_METADATA',
       ].sort(),

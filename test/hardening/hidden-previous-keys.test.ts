@@ -71,7 +71,7 @@ describe('a previous key deleted from the file by hand', () => {
     expect(retired.json.clients[0]?.proof).toMatchObject({ ok: true, newAccepted: true, staleRefused: true });
     expect(await fleet.refuses('acme', oldKey)).toBe(true);
     expect(await fleet.accepts('acme', newKey)).toBe(true);
-    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
 
     const again = await fleet.cliJson<VerifyJson>(['verify', 'acme', '--local']);
     expect(again.exitCode, again.stderr).toBe(0);
@@ -107,7 +107,7 @@ describe('a previous key that breaks the key rules', () => {
 
     const pushed = await fleet.cli(['secrets', 'push', 'acme', '--local']);
     expect(pushed.exitCode, pushed.stderr).toBe(0);
-    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
     expect(await fleet.refuses('acme', 'ab')).toBe(true);
     const again = await fleet.cliJson<VerifyJson>(['verify', 'acme', '--local']);
     expect(again.exitCode, again.stderr).toBe(0);

@@ -221,7 +221,7 @@ describe('rotation leaves exactly the keys the file names', () => {
     expect(await fleet.refuses('acme', ancient)).toBe(true);
     expect(await fleet.refuses('acme', oldKey)).toBe(true);
     expect(await fleet.accepts('acme', await apiKey('acme'))).toBe(true);
-    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_TOKEN']);
+    expect((await fleet.remoteSecrets('acme'))?.sort()).toEqual(['API_KEY', 'UPSTREAM_SIGNING_KEY', 'UPSTREAM_TOKEN']);
     expect(result.json.clients[0]?.proof).toMatchObject({ ok: true, oldRefused: true, staleRefused: true });
     expect(result.json.clients[0]?.proof?.staleChecked).toBeGreaterThanOrEqual(1);
   });

@@ -87,7 +87,7 @@ describe('a freshly scaffolded project', () => {
     const dir = await scaffold();
     const { exitCode, output } = await npm(dir, ['test']);
     expect(exitCode, output).toBe(0);
-    expect(output).toMatch(/Tests\s+8 passed \(8\)/);
+    expect(output).toMatch(/Tests\s+9 passed \(9\)/);
   });
 
   it('npm run typecheck passes, against the runtime types wrangler writes, which git ignores', async () => {
@@ -112,7 +112,7 @@ describe('a freshly scaffolded project', () => {
       'a missing required secret (any key of .secrets.template): 503 on /mcp, even with the right key, and /ready names it',
       'whoami answers each client with its own id, and names the caller and how they got in',
     ]);
-    expect(report.numPassedTests).toBe(6);
+    expect(report.numPassedTests).toBe(7);
     const typecheck = await npm(dir, ['run', 'typecheck']);
     expect(typecheck.exitCode).not.toBe(0);
     expect(typecheck.output).toMatch(/src\/tools\.ts\(\d+,\d+\): error TS2339: Property 'CLIENT_NAME' does not exist/);

@@ -29,6 +29,8 @@ interface DataPoint {
 interface UpstreamHit {
   path: string;
   authorization: string | undefined;
+  /** RFC 9421 signature: none from a worker without UPSTREAM_SIGNING_KEY (as in a project made before signing). */
+  signature?: string;
 }
 
 interface WorkerSpec {
@@ -116,7 +118,12 @@ function initializeRequest(headers: Record<string, string>, protocolVersion = '2
 
 async function startUpstream(): Promise<string> {
   upstream = createServer((req, res) => {
-    upstreamHits.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    const signature = req.headers.signature ?? req.headers['signature-input'];
+    upstreamHits.push({
+      path: req.url ?? '',
+      authorization: req.headers.authorization,
+      ...(signature === undefined ? {} : { signature: String(signature) }),
+    });
     if (req.url?.startsWith('/broken')) {
       res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
     } else if (req.url?.startsWith('/api/big')) {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { readVarsTemplate, varValueProblem } from '../../src/fleet/vars-template.js';
-import { chooseApiKey, type KeyRequest } from '../../src/ops/project/add-values.js';
+import { chooseApiKey, chooseSigningKey, type KeyRequest } from '../../src/ops/project/add-values.js';
 import { accountPresence, type PresenceCheck, unknownPresence } from '../../src/ops/project/worker-presence.js';
 import { FleetError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/cli.js';
@@ -142,5 +142,32 @@ describe('.vars.template', () => {
     await expect(readVarsTemplate(dir, [])).rejects.toThrow('CLIENT_ID is set by mcp-fleet');
     await writeFile(join(dir, '.vars.template'), 'UPSTREAM_URL=https://default.example\n');
     expect(await readVarsTemplate(dir, [])).toMatchObject({ vars: [{ key: 'UPSTREAM_URL', defaultValue: 'https://default.example' }] });
+  });
+});
+
+describe('the upstream signing key add writes', () => {
+  const inputs = (env: Record<string, string>, fromEnv = true) => ({ set: new Map<string, string>(), fromEnv, env });
+
+  test('a new one when none is given; the given one with --from-env, so an upstream that knows it keeps verifying', () => {
+    const made = chooseSigningKey(inputs({}));
+    expect(made.source).toBe('generated');
+    expect(made.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(chooseSigningKey(inputs({})).value).not.toBe(made.value);
+    expect(chooseSigningKey(inputs({ UPSTREAM_SIGNING_KEY: LIVE_KEY }))).toEqual({ value: LIVE_KEY, source: 'env' });
+    // Without --from-env the environment is not read.
+    expect(chooseSigningKey(inputs({ UPSTREAM_SIGNING_KEY: LIVE_KEY }, false)).source).toBe('generated');
+  });
+
+  test('a weak one given is bad input naming where it came from, never the value (exit 2)', () => {
+    let error: unknown;
+    try {
+      chooseSigningKey(inputs({ UPSTREAM_SIGNING_KEY: 'short key' }));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(FleetError);
+    expect((error as FleetError).exitCode).toBe(2);
+    expect((error as FleetError).message).toContain('UPSTREAM_SIGNING_KEY from the environment (--from-env) has whitespace inside');
+    expect((error as FleetError).message).not.toContain('short key');
   });
 });

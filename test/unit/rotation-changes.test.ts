@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rotationChanges } from '../../src/ops/secrets/rotate.js';
+import { withoutUnnamedPreviousKey } from '../../src/ops/secrets/push.js';
+import { rotationChanges, workerChanges } from '../../src/ops/secrets/rotate.js';
+import { isGeneratedKey } from '../../src/ops/secrets/rotation/value.js';
 
 describe('what a rotation sets', () => {
   it('replaces API_KEY and clears the previous slot when there is no grace period', () => {
@@ -27,5 +29,29 @@ describe('what a rotation sets', () => {
   });
   it('touches no second slot for other keys', () => {
     expect(rotationChanges('UPSTREAM_TOKEN', 'new', 'old', false)).toEqual(new Map([['UPSTREAM_TOKEN', 'new']]));
+  });
+  it('the upstream signing key is generated, and --grace keeps the old one for a second signature; the worker gets both', () => {
+    expect(isGeneratedKey('UPSTREAM_SIGNING_KEY')).toBe(true);
+    const graced = rotationChanges('UPSTREAM_SIGNING_KEY', 'new', 'old', true);
+    expect(graced).toEqual(
+      new Map([
+        ['UPSTREAM_SIGNING_KEY', 'new'],
+        ['UPSTREAM_SIGNING_KEY_PREVIOUS', 'old'],
+      ]),
+    );
+    // A shared secret: unlike the JWT signing key, the worker needs the key itself to sign with.
+    expect(workerChanges(graced)).toEqual(graced);
+    expect(rotationChanges('UPSTREAM_SIGNING_KEY', 'new', 'old', false).get('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBeNull();
+  });
+  it('a push deletes the previous keys the file does not name, and keeps those it does', () => {
+    const pushed = withoutUnnamedPreviousKey(new Map([['UPSTREAM_SIGNING_KEY', 'new']]));
+    expect(pushed).toEqual(
+      new Map([
+        ['UPSTREAM_SIGNING_KEY', 'new'],
+        ['API_KEY_PREVIOUS', null],
+        ['UPSTREAM_SIGNING_KEY_PREVIOUS', null],
+      ]),
+    );
+    expect(withoutUnnamedPreviousKey(new Map([['UPSTREAM_SIGNING_KEY_PREVIOUS', 'old']])).get('UPSTREAM_SIGNING_KEY_PREVIOUS')).toBe('old');
   });
 });

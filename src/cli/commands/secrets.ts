@@ -97,7 +97,7 @@ export const secretsStatus = secretsCommand(
 
 export const secretsRetire = secretsCommand(
   'secrets retire',
-  'end the grace period of `rotate --grace`: the previous API_KEY stops working',
+  'end the grace period of `rotate --grace`: the previous key (API_KEY, or a signing key) stops working',
   [{ args: 'secrets retire --all', what: 'every previous key kept by rotate --grace stops working' }],
   'write',
   async () => {
@@ -116,15 +116,26 @@ export const secretsRotate = defineCommand({
   args: [clientsArg()],
   options: {
     ...fleetOptions(DEFAULT_CONCURRENCY.rotate),
-    key: textWithDefault('--key <KEY>', 'the key to rotate (API_KEY is generated; any other key needs its new value)', 'API_KEY'),
+    key: textWithDefault(
+      '--key <KEY>',
+      'the key to rotate (API_KEY and UPSTREAM_SIGNING_KEY are generated; any other key needs its new value)',
+      'API_KEY',
+    ),
     fromEnv: flag('--from-env', "with --key for a key the client supplies: the new value is the environment variable of the key's name"),
-    grace: flag('--grace', 'keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`, so callers can switch over'),
+    grace: flag(
+      '--grace',
+      'keep the previous key working (API_KEY_PREVIOUS; for UPSTREAM_SIGNING_KEY, a second signature) until `secrets retire`, so callers and upstreams can switch over',
+    ),
     yes: yes('never ask for a value at a terminal: take it from --from-env or fail'),
   },
   examples: [
     { args: 'secrets rotate acme --local', what: 'a new API_KEY for acme, proven live, the old one refused' },
     { args: 'secrets rotate --all --grace', what: 'every client, keeping the previous key working until secrets retire' },
     { env: 'UPSTREAM_TOKEN=tok-new', args: 'secrets rotate acme --key UPSTREAM_TOKEN --from-env', what: 'a value the client supplies' },
+    {
+      args: 'secrets rotate acme --key UPSTREAM_SIGNING_KEY --grace',
+      what: "a new upstream signing key; requests carry both keys' signatures until secrets retire",
+    },
   ],
   access: 'write',
   run: ({ args, flags, ctx }) =>

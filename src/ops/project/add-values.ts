@@ -2,6 +2,7 @@ import { API_KEY } from '../../fleet/fleet.js';
 import { type ClientVar, varValueProblem } from '../../fleet/vars-template.js';
 import { apiKeyProblem } from '../../secrets/api-key.js';
 import { generateApiKey } from '../../secrets/generate.js';
+import { UPSTREAM_SIGNING_KEY } from '../../secrets/upstream-signing.js';
 import { FleetError, isFleetError, usageError } from '../../util/errors.js';
 import type { PresenceCheck, WorkerPresence } from './worker-presence.js';
 
@@ -43,6 +44,24 @@ export function assertUsableKey(value: string, origin: string): void {
       `${origin} ${problem}; nothing was written`,
       'An API_KEY is at least 16 random bytes; leave it out to have one generated for a new worker.',
     );
+}
+
+/**
+ * The client's upstream signing key: the one given (--from-env or --set, to keep the key a live
+ * worker and its upstream already share), else a new one. It obeys the key rules of API_KEY: the
+ * upstream's author copies it into their own configuration, where whitespace would not survive.
+ */
+export function chooseSigningKey(inputs: ValueInputs): { value: string; source: 'generated' | 'flag' | 'env' } {
+  const given = givenValue(UPSTREAM_SIGNING_KEY, inputs);
+  if (given === undefined) return { value: generateApiKey(), source: 'generated' };
+  const problem = apiKeyProblem(given.value);
+  if (problem) {
+    throw usageError(
+      `${originOf(UPSTREAM_SIGNING_KEY, given.source)} ${problem}; nothing was written`,
+      `Leave it out to have one generated (32 random bytes), or give the key the client's upstream already verifies with.`,
+    );
+  }
+  return given;
 }
 
 export interface KeyChoice {

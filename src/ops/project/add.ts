@@ -5,6 +5,7 @@ import { type ClientVar, readVarsTemplate, VARS_TEMPLATE_FILE, varValueProblem }
 import { isValidKey, updateSecretsText } from '../../secrets/dotfile.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
+import { UPSTREAM_SIGNING_KEY } from '../../secrets/upstream-signing.js';
 import { usageError } from '../../util/errors.js';
 import { exists, sweepStaleTempFiles } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
@@ -14,6 +15,7 @@ import type { AddResult } from './add-result.js';
 import {
   assertUsableKey,
   chooseApiKey,
+  chooseSigningKey,
   chooseVar,
   givenValue,
   originOf,
@@ -99,6 +101,11 @@ async function assertSomethingToAdopt(options: AddOptions, plan: ClientConfigPla
   );
 }
 
+/** Keys add makes up itself when none is given (so never asks for): the caller key and the upstream signing key. */
+function isMadeByAdd(key: string): boolean {
+  return key === API_KEY || key === UPSTREAM_SIGNING_KEY;
+}
+
 /** Keys without a usable value when --deploy needs them all: refused before anything is written or sent. */
 function assertComplete(options: AddOptions, fleet: Fleet, values: ReadonlyMap<string, string>, keys: readonly string[]): void {
   const missing = keys.filter((key) => (values.get(key) ?? '') === '');
@@ -123,7 +130,7 @@ function checkGivenValues(options: AddOptions, fleet: Fleet, askedVars: readonly
   const values = new Map<string, string>();
   const sources: Record<string, SecretSource> = {};
   for (const key of fleet.requiredKeys) {
-    const given = key === API_KEY ? undefined : givenValue(key, inputs);
+    const given = isMadeByAdd(key) ? undefined : givenValue(key, inputs);
     if (given) {
       values.set(key, given.value);
       sources[key] = given.source;
@@ -134,14 +141,15 @@ function checkGivenValues(options: AddOptions, fleet: Fleet, askedVars: readonly
       options,
       fleet,
       values,
-      fleet.requiredKeys.filter((key) => key !== API_KEY),
+      fleet.requiredKeys.filter((key) => !isMadeByAdd(key)),
     );
   const givenKey = fleet.requiredKeys.includes(API_KEY) ? givenValue(API_KEY, inputs) : undefined;
   if (givenKey && options.newKey) {
     throw usageError(`--new-key and ${originOf(API_KEY, givenKey.source)}: give the key, or ask for a new one, not both`);
   }
   if (givenKey) assertUsableKey(givenKey.value, originOf(API_KEY, givenKey.source));
-  return { values, sources, givenKey };
+  // Every new client gets one, in the template or not: its worker signs what it sends upstream.
+  return { values, sources, givenKey, signing: chooseSigningKey(inputs) };
 }
 
 export async function addClient(options: AddOptions): Promise<AddResult> {
@@ -165,7 +173,9 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   const required = fleet.requiredKeys;
   const varsTemplate = await readVarsTemplate(fleet.dir, required);
   const inputs: ValueInputs = { set: options.set, fromEnv: options.fromEnv, env: options.env };
-  const unknown = [...options.set.keys()].filter((key) => !required.includes(key) && !varsTemplate?.vars.some((v) => v.key === key));
+  const unknown = [...options.set.keys()].filter(
+    (key) => key !== UPSTREAM_SIGNING_KEY && !required.includes(key) && !varsTemplate?.vars.some((v) => v.key === key),
+  );
   if (unknown.length > 0) {
     throw usageError(
       `--set ${unknown.join(', ')}: not in ${fleet.templatePath}${varsTemplate ? ` or ${VARS_TEMPLATE_FILE}` : ''}`,
@@ -196,8 +206,8 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
 
   // Settings go only into a section add writes; a kept one (or the top level) stays as it is.
   const askedVars = plan.keptSection || options.asDefault ? [] : (varsTemplate?.vars ?? []);
-  const { values, sources, givenKey } = checkGivenValues(options, fleet, askedVars, inputs);
-  const others = required.filter((key) => key !== API_KEY);
+  const { values, sources, givenKey, signing } = checkGivenValues(options, fleet, askedVars, inputs);
+  const others = required.filter((key) => !isMadeByAdd(key));
 
   const { ask } = options;
   const check = options.presence ?? unknownPresence('nothing asked the target');
@@ -223,6 +233,8 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     values.set(name, asked ?? '');
     sources[name] = asked === undefined ? 'missing' : 'prompt';
   }
+  values.set(UPSTREAM_SIGNING_KEY, signing.value);
+  sources[UPSTREAM_SIGNING_KEY] = signing.source;
   const vars: VarChoice[] = [];
   for (const entry of askedVars) vars.push(await chooseVar(entry, inputs, options.askVar));
   assertComplete(options, fleet, values, others);

@@ -1,5 +1,6 @@
 import type { SecretsApi } from '../../cloudflare/api.js';
 import { type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/fleet.js';
+import { UPSTREAM_SIGNING_KEY_PREVIOUS } from '../../secrets/upstream-signing.js';
 import type { ClientFailure } from '../fleet/client-failure.js';
 import { DEFAULT_CONCURRENCY } from '../fleet/defaults.js';
 import type { ProgressListener } from '../fleet/progress.js';
@@ -30,14 +31,15 @@ export interface PushResult {
 }
 
 /**
- * What a push sets: the file's values, and the previous key's slot removed when the file gives it
- * no value. A worker-only API_KEY_PREVIOUS (a hand edit of the file, an older mcp-fleet) is a key
- * nobody can see or check that still opens the worker; deleting a secret the worker lacks is a
- * no-op in the same bulk request, so this costs no call.
+ * What a push sets: the file's values, and the previous keys' slots removed when the file gives
+ * them no value. A worker-only API_KEY_PREVIOUS (a hand edit of the file, an older mcp-fleet) is a
+ * key nobody can see or check that still opens the worker, and a worker-only
+ * UPSTREAM_SIGNING_KEY_PREVIOUS keeps signing upstream requests with a key the operator believes
+ * retired; deleting a secret the worker lacks is a no-op in the same bulk request, so this costs no call.
  */
 export function withoutUnnamedPreviousKey(send: ReadonlyMap<string, string>): Map<string, string | null> {
   const changes = new Map<string, string | null>(send);
-  if (!send.has(PREVIOUS_API_KEY)) changes.set(PREVIOUS_API_KEY, null);
+  for (const slot of [PREVIOUS_API_KEY, UPSTREAM_SIGNING_KEY_PREVIOUS]) if (!send.has(slot)) changes.set(slot, null);
   return changes;
 }
 

@@ -4,6 +4,7 @@ import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../fleet/
 import { refuseIfTracked } from '../../secrets/git-guard.js';
 import { SIGNING_KEY, SIGNING_KEY_PREVIOUS } from '../../secrets/jwt-keys.js';
 import { updateSecretsFile } from '../../secrets/secrets-file.js';
+import { UPSTREAM_SIGNING_KEY_PREVIOUS } from '../../secrets/upstream-signing.js';
 import { FleetError } from '../../util/errors.js';
 import { sweepStaleTempFiles } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
@@ -41,7 +42,8 @@ export interface RetireResult {
 }
 
 /**
- * Ends the grace period of `secrets rotate --grace`. What is retired is what the worker holds, not
+ * Ends the grace period of `secrets rotate --grace` (of API_KEY, and of the signing keys: the
+ * previous JWT key stops verifying tokens, the previous upstream signing key stops signing). What is retired is what the worker holds, not
  * only what the file says: its secret names are read first (one call), so an API_KEY_PREVIOUS
  * deleted from the file by hand, or left by an older mcp-fleet, is found and deleted too. The
  * worker's copy goes first (one bulk request), then the file's, then the worker is asked until the
@@ -69,6 +71,7 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
       const names = await api.listSecretNames(client.workerName);
       if (names === undefined) throw notDeployed(client, api.target);
       const onWorker = names.includes(PREVIOUS_API_KEY);
+      const retiredNames: string[] = [];
       // The signing key's grace ends with the key's: the worker's key set shrinks to the current key, then the file forgets the old one.
       const signing = file.values.get(SIGNING_KEY);
       if (file.values.has(SIGNING_KEY_PREVIOUS) && signing) {
@@ -86,16 +89,31 @@ export async function retirePreviousKeys(options: RetireOptions): Promise<Retire
         );
         if (change.outcome === 'missing') throw notDeployed(client, api.target);
         file = await updateSecretsFile(file, new Map([[SIGNING_KEY_PREVIOUS, null]]), basename(client.secretsPath));
-        result.retired = true;
+        retiredNames.push(SIGNING_KEY_PREVIOUS);
       }
-      if (previous === undefined && !onWorker) {
-        if (result.retired) {
-          result.ok = true;
-          progress('done', `${SIGNING_KEY_PREVIOUS} retired`);
-          return;
+      // So does the upstream signing key's: the worker stops signing with the old key (its second
+      // signature), then the file forgets it. Found on the worker too, as API_KEY_PREVIOUS is.
+      const upstreamOnWorker = names.includes(UPSTREAM_SIGNING_KEY_PREVIOUS);
+      if (file.values.has(UPSTREAM_SIGNING_KEY_PREVIOUS) || upstreamOnWorker) {
+        progress('working', `retiring ${UPSTREAM_SIGNING_KEY_PREVIOUS}: upstream requests carry one signature again`);
+        if (upstreamOnWorker) {
+          const change = await changeSecrets(api, client.workerName, new Map([[UPSTREAM_SIGNING_KEY_PREVIOUS, null]]), {
+            reason: `secrets retire ${UPSTREAM_SIGNING_KEY_PREVIOUS}`,
+            progress: (detail) => progress('working', detail),
+          });
+          if (change.outcome === 'missing') throw notDeployed(client, api.target);
+          if (change.warning) result.warnings.push(change.warning);
         }
+        if (file.values.has(UPSTREAM_SIGNING_KEY_PREVIOUS)) {
+          file = await updateSecretsFile(file, new Map([[UPSTREAM_SIGNING_KEY_PREVIOUS, null]]), basename(client.secretsPath));
+        }
+        retiredNames.push(UPSTREAM_SIGNING_KEY_PREVIOUS);
+      }
+      result.retired = retiredNames.length > 0;
+      if (previous === undefined && !onWorker) {
         result.ok = true;
-        progress('skipped', 'no previous key in a grace period, in the file or on the worker');
+        if (result.retired) progress('done', `${retiredNames.join(' and ')} retired`);
+        else progress('skipped', 'no previous key in a grace period, in the file or on the worker');
         return;
       }
       if (onWorker) {

@@ -35,7 +35,7 @@ export interface RotateOptions {
    * such a key, refused for a generated one.
    */
   values?: ReadonlyMap<string, string>;
-  /** Keep the previous API_KEY working (as API_KEY_PREVIOUS) until `secrets retire`. */
+  /** Keep the previous key working (API_KEY_PREVIOUS, or a signing key's _PREVIOUS) until `secrets retire`. */
   grace?: boolean;
   concurrency?: number;
   onProgress?: ProgressListener;

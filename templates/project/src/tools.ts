@@ -2,7 +2,7 @@ import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { Env } from './platform/env';
 import type { Identity } from './platform/identity';
-import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
+import { getUpstream, MAX_BODY_BYTES, signingKeys, upstreamUrl } from './upstream';
 
 /**
  * The tools every client's server offers: this is the file to edit. A tool is a name, a
@@ -15,7 +15,7 @@ import { getUpstream, MAX_BODY_BYTES, upstreamUrl } from './upstream';
  * OAuth token, a token from `mcp-fleet tokens issue`) and every secret in .secrets.template is
  * set (src/platform/ checks both).
  * To call the client's API, use the helpers in ./upstream.ts: they keep the client's token on
- * its own host.
+ * its own host and sign each request with the client's UPSTREAM_SIGNING_KEY (docs: upstream signing).
  */
 export function registerTools(server: McpServer, env: Env, caller: Identity): void {
   server.registerTool(
@@ -48,7 +48,9 @@ export function registerTools(server: McpServer, env: Env, caller: Identity): vo
         return failure(`invalid path: ${messageOf(error)}`);
       }
       try {
-        return result({ ...(await getUpstream(url, env.UPSTREAM_TOKEN)) });
+        const keys = signingKeys(env);
+        const signing = keys ? { client: caller.client, subject: caller.subject, keys } : undefined;
+        return result({ ...(await getUpstream(url, env.UPSTREAM_TOKEN, signing)) });
       } catch (error) {
         // The message names the URL at most, never the token.
         return failure(`upstream request failed: ${messageOf(error)}`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyId } from '../src/signing';
 import { connect, requiredSecrets, startUpstream, startWorkers, type TestClient, type Upstream, type Workers } from './harness';
 
 /**
@@ -7,7 +8,7 @@ import { connect, requiredSecrets, startUpstream, startWorkers, type TestClient,
  * every tool you add to src/tools.ts.
  */
 
-const ACME = { API_KEY: 'acme-test-key-7f3a', UPSTREAM_TOKEN: 'acme-upstream-token-91c2' };
+const ACME = { API_KEY: 'acme-test-key-7f3a', UPSTREAM_TOKEN: 'acme-upstream-token-91c2', UPSTREAM_SIGNING_KEY: 'acme-signing-key-5e0a' };
 const GLOBEX = { API_KEY: 'globex-test-key-4d8e', UPSTREAM_TOKEN: 'globex-upstream-token-2b6f' };
 
 let workers: Workers;
@@ -71,6 +72,21 @@ describe('tools', () => {
       expect(upstream.hits.map((hit) => [hit.path, hit.headers.authorization])).toEqual([
         ['/api/items?limit=2', `Bearer ${ACME.UPSTREAM_TOKEN}`],
       ]);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("fetch_upstream signs its request with the client's UPSTREAM_SIGNING_KEY, and never sends the caller's key", async () => {
+    const mcp = await connect(workers, 'acme', ACME.API_KEY);
+    try {
+      upstream.hits.length = 0;
+      await mcp.callTool({ name: 'fetch_upstream', arguments: { path: '/items' } });
+      const headers = upstream.hits[0]?.headers ?? {};
+      expect(headers['mcp-fleet-client']).toBe('acme');
+      expect(headers['signature-input']).toContain(`keyid="${await keyId('acme', ACME.UPSTREAM_SIGNING_KEY)}"`);
+      expect(headers.signature).toMatch(/^sig1=:[A-Za-z0-9+/]+=*:$/);
+      expect(JSON.stringify(headers)).not.toContain(ACME.API_KEY);
     } finally {
       await mcp.close();
     }

@@ -2,32 +2,38 @@ import { basename } from 'node:path';
 import { API_KEY, type Client, type Fleet, PREVIOUS_API_KEY } from '../../../fleet/fleet.js';
 import { isValidKey } from '../../../secrets/dotfile.js';
 import { SIGNING_KEY, SIGNING_KEY_PREVIOUS } from '../../../secrets/jwt-keys.js';
+import { UPSTREAM_SIGNING_KEY, UPSTREAM_SIGNING_KEY_PREVIOUS } from '../../../secrets/upstream-signing.js';
 import { usageError } from '../../../util/errors.js';
 import { commandLine } from '../../../util/next-step.js';
 import { readPendingRotation } from './pending.js';
 
 /**
  * Where a rotation's new value comes from. mcp-fleet makes up only the keys it owns (API_KEY, the
- * key callers present to the worker); any other key is a credential the client supplied (an
+ * key callers present to the worker, and the signing keys); any other key is a credential the client supplied (an
  * upstream token), and random bytes in its place would silently break the client's upstream calls.
  */
 export function isGeneratedKey(key: string): boolean {
-  return key === API_KEY || key === SIGNING_KEY;
+  return key === API_KEY || key === SIGNING_KEY || key === UPSTREAM_SIGNING_KEY;
 }
 
 /** The keys whose old value can stay valid during a grace period, each with its second slot. */
-export const PREVIOUS_SLOT: Readonly<Record<string, string>> = { [API_KEY]: PREVIOUS_API_KEY, [SIGNING_KEY]: SIGNING_KEY_PREVIOUS };
+export const PREVIOUS_SLOT: Readonly<Record<string, string>> = {
+  [API_KEY]: PREVIOUS_API_KEY,
+  [SIGNING_KEY]: SIGNING_KEY_PREVIOUS,
+  [UPSTREAM_SIGNING_KEY]: UPSTREAM_SIGNING_KEY_PREVIOUS,
+};
 
 /** Bad --key / --grace combinations, refused before anything is read or asked. */
 export function assertRotatableKey(fleet: Fleet, key: string, grace: boolean): void {
   if (!isValidKey(key)) throw usageError(`--key ${key}: not a valid secret name (letters, digits and _)`);
   if (grace && PREVIOUS_SLOT[key] === undefined) {
     throw usageError(
-      `--grace applies to ${API_KEY} and ${SIGNING_KEY} only: the worker accepts ${PREVIOUS_API_KEY} and ${SIGNING_KEY_PREVIOUS} beside them, and no other key has a second slot`,
+      `--grace applies to ${API_KEY}, ${SIGNING_KEY} and ${UPSTREAM_SIGNING_KEY} only: the worker uses ${PREVIOUS_API_KEY}, ${SIGNING_KEY_PREVIOUS} and ${UPSTREAM_SIGNING_KEY_PREVIOUS} beside them, and no other key has a second slot`,
     );
   }
-  // The signing key is no key of the template: a client in jwt mode has one (`auth` made it).
-  if (key !== SIGNING_KEY && !fleet.requiredKeys.includes(key)) {
+  // The signing keys are no keys of the template: a client in jwt mode has one (`auth` made it), and
+  // `add` makes an upstream signing key (rotating it into a file without one starts signing).
+  if (key !== SIGNING_KEY && key !== UPSTREAM_SIGNING_KEY && !fleet.requiredKeys.includes(key)) {
     throw usageError(`--key ${key}: not a key of ${basename(fleet.templatePath)}`, `Keys: ${fleet.requiredKeys.join(', ') || 'none'}`);
   }
 }

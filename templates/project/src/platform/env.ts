@@ -31,6 +31,14 @@ export interface Env {
   /** Secret: the client's own credential for the upstream API. */
   UPSTREAM_TOKEN?: string;
   /**
+   * Secret, optional: the HMAC key the worker signs its upstream requests with (RFC 9421), made by
+   * `mcp-fleet add`; without it requests go unsigned. `UPSTREAM_SIGNING_KEY_PREVIOUS` is the key
+   * before the last `secrets rotate --key UPSTREAM_SIGNING_KEY --grace`: requests carry a second
+   * signature with it until `mcp-fleet secrets retire`.
+   */
+  UPSTREAM_SIGNING_KEY?: string;
+  UPSTREAM_SIGNING_KEY_PREVIOUS?: string;
+  /**
    * The version this worker runs (`version_metadata` in wrangler.jsonc). /health reports its id,
    * so a rollout can tell the new version answering from the old one still propagating.
    */
