@@ -33,7 +33,10 @@ export const deploy = defineCommand({
       "with --bake: the new version's most errors (5xx on /mcp, failed tool calls), e.g. 2% (default: 2%)",
     ),
     maxP95: text('--max-p95 <ms>', "with --bake: the new version's slowest p95 latency on /mcp, e.g. 800ms (default: not judged)"),
-    minRequests: text('--min-requests <n>', 'with --bake: requests a client needs before its bake judges (default: 50; fewer are not judged)'),
+    minRequests: text(
+      '--min-requests <n>',
+      'with --bake: requests a client needs before its bake judges (default: 50; fewer are not judged)',
+    ),
     plan: flag('--plan', 'print what would be deployed, how, in which wave, with how many API calls and how long; change nothing'),
   },
   examples: [
