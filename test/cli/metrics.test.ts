@@ -119,9 +119,9 @@ describe('metrics', () => {
     const result = await fleet.cli(['metrics', '--all', '--local']);
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CLIENT\s+ROUTE\s+REQUESTS\s+2XX\s+4XX\s+429\s+5XX\s+P50\s+P95$/);
-    expect(lines.find((line) => line.startsWith('acme'))).toMatch(/^acme\s+all\s+13\s+9\s+4\s+0\s+0$/);
-    expect(result.stdout).toMatch(/^\s+\/mcp\s+10\s+6\s+4\s+0\s+0\s+[\d.]+ ms\s+[\d.]+ ms$/m);
+    expect(lines[0]).toMatch(/^CLIENT\s+ROUTE\s+REQUESTS\s+2XX\s+4XX\s+429\s+5XX\s+TOOL ERR\s+P50\s+P95$/);
+    expect(lines.find((line) => line.startsWith('acme'))).toMatch(/^acme\s+all\s+13\s+9\s+4\s+0\s+0\s+0$/);
+    expect(result.stdout).toMatch(/^\s+\/mcp\s+10\s+6\s+4\s+0\s+0\s+0\s+[\d.]+ ms\s+[\d.]+ ms$/m);
     expect(result.stdout).toMatch(/over the last 1h/);
   });
 
