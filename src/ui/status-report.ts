@@ -41,6 +41,7 @@ function secretsCell(secrets: ClientStatus['secrets']): string {
     secrets.extraRemotely.length > 0 ? `extra remotely: ${secrets.extraRemotely.join(', ')}` : '',
     secrets.missingLocally.length > 0 ? `missing locally: ${secrets.missingLocally.join(', ')}` : '',
     secrets.pendingRotation ? `rotation of ${secrets.pendingRotation} unfinished` : '',
+    secrets.sealed === 'differs' ? 'plain file differs from its sealed copy (secrets seal)' : '',
   ].filter((part) => part !== '');
   return pc.yellow(parts.join('; ') || 'differs');
 }

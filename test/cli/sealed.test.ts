@@ -183,6 +183,18 @@ describe('sealed secrets', () => {
     await writeFile(sealedPath, sealed);
   }, 120_000);
 
+  test('a sealed file of no client is exit 2 naming it, and changes nothing', async () => {
+    const stray = join(cloneDir, '.secrets.ghost.age');
+    await writeFile(stray, await readFile(join(cloneDir, '.secrets.beta.age'), 'utf8'));
+    const before = await readFile(join(cloneDir, '.secrets.beta.age'), 'utf8');
+    const refused = await inClone(['secrets', 'seal', '--all', '--force'], { MCP_FLEET_AGE_IDENTITY: identities.bob.identity });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('.secrets.ghost.age is a sealed secrets file of no client');
+    expect(await readFile(join(cloneDir, '.secrets.beta.age'), 'utf8')).toBe(before);
+    const { rm } = await import('node:fs/promises');
+    await rm(stray);
+  }, 120_000);
+
   test('recipients remove seals every file again without them, and says to rotate', async () => {
     const removed = await inClone(['recipients', 'remove', 'alice'], { MCP_FLEET_AGE_IDENTITY: identities.bob.identity });
     expect(removed.exitCode, removed.stderr).toBe(0);
@@ -207,6 +219,14 @@ describe('sealed secrets', () => {
     expect(drift.exitCode).toBe(1);
     expect(drift.json.clients.find((c) => c.client === 'beta')).toMatchObject({ sealed: 'differs', inSync: false });
     expect(drift.stderr + drift.stdout).toContain('secrets seal');
+    // status says it too, in the client's secrets drift.
+    const status = await fleet.cliJson<{ clients: { client: string; secrets: { sealed: string; inSync: boolean } }[] }>(
+      ['status', 'beta', '--local'],
+      {
+        env: { ...noIdentity(), ...env },
+      },
+    );
+    expect(status.json.clients[0]?.secrets).toMatchObject({ sealed: 'differs', inSync: false });
     // In the clone there is no plain file: the sealed copy alone.
     const cloned = await fleet.cliJson<Status>(['secrets', 'status', 'beta', '--local'], {
       cwd: cloneDir,

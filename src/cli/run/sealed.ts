@@ -21,6 +21,7 @@ export async function runSealCommand(
     ]);
   const fleet = await loadFleet(ctx.cwd);
   const clients = selectClients(fleet, names, flags.all);
+  await seal.refuseStraySealedFiles(fleet);
   const display = createFleetProgress(
     ctx.output,
     clients.map((client) => client.name),

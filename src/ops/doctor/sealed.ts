@@ -6,7 +6,7 @@ import { RECIPIENTS_FILE, readRecipients } from '../../secrets/sealed/recipients
 import { sealedPathOf } from '../../secrets/secrets-file.js';
 import { isFleetError } from '../../util/errors.js';
 import { commandLine } from '../../util/next-step.js';
-import { sealState } from '../secrets/seal.js';
+import { sealState, straySealedFiles } from '../secrets/seal.js';
 import { type DoctorCheck, fail, ok, warn } from './checks.js';
 
 /**
@@ -66,6 +66,16 @@ export async function sealedChecks(fleet: Fleet): Promise<DoctorCheck[]> {
       'Set MCP_FLEET_AGE_IDENTITY (CI) or MCP_FLEET_AGE_IDENTITY_FILE, or put your key in ~/.config/mcp-fleet/age-identity.txt (mcp-fleet recipients keygen)';
     checks.push(sealedOnly.length > 0 ? fail('sealed.identity', title, detail, fix) : warn('sealed.identity', title, detail, fix));
   } else if (identity) checks.push(ok('sealed.identity', title, `an identity from ${identity.source}`));
+  const stray = await straySealedFiles(fleet);
+  if (stray.length > 0)
+    checks.push(
+      fail(
+        'sealed.stray',
+        title,
+        `${stray.join(', ')}: sealed secrets of no client in the config`,
+        `git rm ${stray.join(' ')} (or mcp-fleet restore <client>)`,
+      ),
+    );
   for (const { client, state } of states) {
     const file = basename(client.secretsPath);
     if (state === 'differs')

@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Client, Fleet } from '../../fleet/fleet.js';
 import { ensureIgnored } from '../../secrets/git-guard.js';
@@ -135,4 +135,20 @@ export async function sealState(client: Client): Promise<SealState> {
   if (!hasSealed) return 'plain-only';
   const same = await sealedHolds(client, plainText);
   return same === undefined ? 'unknown' : same ? 'in-sync' : 'differs';
+}
+
+/** `.secrets.<name>.age` files whose name is no client's (a removed client, a typo): bad input, named. */
+export async function straySealedFiles(fleet: Fleet): Promise<string[]> {
+  const known = new Set(fleet.clients.map((client) => basename(sealedPathOf(client.secretsPath))));
+  const names = await readdir(fleet.dir).catch(() => [] as string[]);
+  return names.filter((name) => /^\.secrets\..+\.age$/.test(name) && !known.has(name)).sort();
+}
+
+export async function refuseStraySealedFiles(fleet: Fleet): Promise<void> {
+  const stray = await straySealedFiles(fleet);
+  if (stray.length === 0) return;
+  throw usageError(
+    `${stray.join(', ')} ${stray.length === 1 ? 'is a sealed secrets file of no client' : 'are sealed secrets files of no client'} in ${basename(fleet.configPath)}; nothing was changed`,
+    `Remove ${stray.length === 1 ? 'it' : 'them'} (git rm ${stray.join(' ')}), or bring the client back (mcp-fleet restore <client>) first.`,
+  );
 }

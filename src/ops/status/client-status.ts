@@ -3,6 +3,7 @@ import type { Client } from '../../fleet/fleet.js';
 import type { ClientSettings } from '../deploy/rollout/client-settings.js';
 import type { ClientOutcome } from '../fleet/runner.js';
 import { clientModes } from '../identity/store.js';
+import type { SealState } from '../secrets/seal.js';
 import { type CodeState, codeVerdict, driftOf, expectedTag } from './drift.js';
 import type { RemoteState } from './remote.js';
 
@@ -48,6 +49,8 @@ export interface ClientStatus extends ClientOutcome {
     extraRemotely: string[];
     missingLocally: string[];
     pendingRotation: string | undefined;
+    /** The plain file against its sealed copy (secrets seal): `differs` is drift. */
+    sealed: SealState;
     inSync: boolean;
   };
   compatibilityDate: { deployed: string | undefined; config: string | undefined; matches: boolean | undefined };
@@ -84,7 +87,7 @@ export function emptyStatus(client: Client, settings: ClientSettings): ClientSta
     deployedTag: undefined,
     localTag: undefined,
     traffic: [],
-    secrets: { missingRemotely: [], extraRemotely: [], missingLocally: [], pendingRotation: undefined, inSync: false },
+    secrets: { missingRemotely: [], extraRemotely: [], missingLocally: [], pendingRotation: undefined, sealed: 'neither', inSync: false },
     compatibilityDate: { deployed: undefined, config: settings.compatibilityDate, matches: undefined },
     verify: undefined,
     drift: [],

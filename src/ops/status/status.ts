@@ -106,8 +106,8 @@ export async function fleetStatus(options: StatusOptions): Promise<FleetStatus> 
           exitCode: secrets?.error?.exitCode,
         });
       }
-      const { missingRemotely, extraRemotely, missingLocally, pendingRotation, inSync } = secrets;
-      result.secrets = { missingRemotely, extraRemotely, missingLocally, pendingRotation, inSync };
+      const { missingRemotely, extraRemotely, missingLocally, pendingRotation, sealed, inSync } = secrets;
+      result.secrets = { missingRemotely, extraRemotely, missingLocally, pendingRotation, sealed, inSync };
       applyRemote(result, remote, localBuild(settings.get(client.name) as ClientSettings, groups, await building), client.env.vars);
       progress('done', result.exists ? (result.code ?? 'read') : 'no worker');
     },

@@ -48,6 +48,8 @@ export interface StatusClientJson {
     extraRemotely: string[];
     missingLocally: string[];
     pendingRotation: string | null;
+    /** The plain file against its sealed copy: in-sync, differs, plain-only, sealed-only, neither, or unknown (no identity here). */
+    sealed: 'in-sync' | 'differs' | 'plain-only' | 'sealed-only' | 'neither' | 'unknown';
     inSync: boolean;
   };
   compatibilityDate: { deployed: string | null; config: string | null; matches: boolean | null };
@@ -119,6 +121,7 @@ function statusClientJson(result: ClientStatus): StatusClientJson {
       extraRemotely: [...secrets.extraRemotely],
       missingLocally: [...secrets.missingLocally],
       pendingRotation: secrets.pendingRotation ?? null,
+      sealed: secrets.sealed,
       inSync: secrets.inSync,
     },
     compatibilityDate: { deployed: compat.deployed ?? null, config: compat.config ?? null, matches: compat.matches ?? null },
