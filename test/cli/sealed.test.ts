@@ -143,6 +143,39 @@ describe('sealed secrets', () => {
     expect(await filesHolding(cloneDir, secretValues)).toEqual([]);
   }, 300_000);
 
+  test('a sealed-only rotation cut off at its push keeps its new key sealed on disk, and the re-run finishes it', async () => {
+    const env = { MCP_FLEET_AGE_IDENTITY: identities.bob.identity };
+    const before = await open(join(cloneDir, '.secrets.acme.age'), identities.alice.identity);
+    // Every API request fails for a while: the rotation records its new key, then cannot push it.
+    await fleet.setFaults({ failNext: 50 });
+    const cut = await inClone(['secrets', 'rotate', 'acme', '--local'], { ...env, MCP_FLEET_API_ATTEMPTS: '1' });
+    await fleet.setFaults({ failNext: 0 });
+    expect(cut.exitCode, cut.stderr).not.toBe(0);
+    const pendingPath = join(cloneDir, '.mcp-fleet', 'backups', 'acme', 'pending-rotation');
+    const record = JSON.parse(await readFile(pendingPath, 'utf8')) as {
+      value?: string;
+      sealedValue?: string;
+      sealed?: boolean;
+      backup: string;
+    };
+    // The new key is on disk only sealed: the record holds no value, and its backup is the sealed bytes.
+    expect(record.value).toBeUndefined();
+    expect(record.sealed).toBe(true);
+    expect(record.backup.endsWith('.secrets.age')).toBe(true);
+    const decrypter = new Decrypter();
+    decrypter.addIdentity(identities.alice.identity);
+    const newKey = await decrypter.decrypt(armor.decode(record.sealedValue as string), 'text');
+    fleet.leaks.addSecret(newKey, "acme's pending API_KEY");
+    expect(await filesHolding(cloneDir, [newKey, ...[...before.values()].filter((value) => value.length >= 12)])).toEqual([]);
+
+    const resumed = await inClone(['secrets', 'rotate', 'acme', '--local'], env);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('resum');
+    expect((await open(join(cloneDir, '.secrets.acme.age'), identities.alice.identity)).get('API_KEY')).toBe(newKey);
+    expect(await fleet.accepts('acme', newKey)).toBe(true);
+    expect(await readdir(join(cloneDir, '.mcp-fleet', 'backups', 'acme'))).not.toContain('pending-rotation');
+  }, 180_000);
+
   test('with no identity, every command that needs secrets exits 2 saying which identity is missing', async () => {
     for (const args of [
       ['deploy', '--all', '--local'],
