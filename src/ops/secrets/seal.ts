@@ -9,7 +9,7 @@ import { readSecretsFile, sealedPathOf, writeSealedText, writeSecretsText } from
 import { usageError } from '../../util/errors.js';
 import { readFileIfExists } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
-import type { ProgressListener } from '../fleet/progress.js';
+import type { ClientProgress, ProgressListener } from '../fleet/progress.js';
 import { type ClientOutcome, forEachClient } from '../fleet/runner.js';
 
 /**
@@ -60,70 +60,72 @@ export async function sealSecrets(options: SealOptions): Promise<SealResult[]> {
   await requireRecipients(fleet.dir);
   // Sealed copies are committed while the plain files stay ignored: the negation goes after `.secrets.*`.
   await ensureIgnored(fleet.dir, [GIT_SEALED_LINE], '# mcp-fleet: sealed copies (secrets seal) are encrypted: they are committed');
-  return forEachClient<SealResult>({
-    clients: options.clients,
-    concurrency: 4,
-    onProgress: options.onProgress,
-    start: (client) => ({ client: client.name, sealedFile: basename(sealedPathOf(client.secretsPath)), action: 'unchanged' }),
-    work: async (client, result, progress) => {
-      const name = basename(client.secretsPath);
-      if (options.fromSealed) {
-        const sealed = await readSecretsFile(sealedPathOf(client.secretsPath), { displayName: result.sealedFile });
-        if (!sealed) return;
-        await writeSealedText(sealedPathOf(client.secretsPath), sealed.text);
-        result.action = 'sealed';
-        progress('done', `sealed again to ${result.sealedFile}`);
-        return;
-      }
-      const plain = (await lstat(client.secretsPath).catch(() => undefined)) !== undefined;
-      const file = await readSecretsFile(client.secretsPath, { displayName: name });
-      if (!file) throw usageError(`${name} does not exist: there is nothing to seal`, `Make it first: ${commandLine('add', client.name)}`);
-      if (!plain && !options.force) {
-        progress('skipped', `only the sealed copy exists: nothing newer to seal`);
-        return;
-      }
-      if (!options.force && (await sealedHolds(client, file.text)) === true) {
-        progress('done', `${result.sealedFile} already holds it`);
-        return;
-      }
-      await writeSealedText(sealedPathOf(client.secretsPath), file.text);
+  return eachClient(options, async (client, result, progress) => {
+    const name = basename(client.secretsPath);
+    if (options.fromSealed) {
+      const sealed = await readSecretsFile(sealedPathOf(client.secretsPath), { displayName: result.sealedFile });
+      if (!sealed) return;
+      await writeSealedText(sealedPathOf(client.secretsPath), sealed.text);
       result.action = 'sealed';
-      progress('done', `sealed to ${result.sealedFile}`);
-    },
+      progress('done', `sealed again to ${result.sealedFile}`);
+      return;
+    }
+    const plain = (await lstat(client.secretsPath).catch(() => undefined)) !== undefined;
+    const file = await readSecretsFile(client.secretsPath, { displayName: name });
+    if (!file) throw usageError(`${name} does not exist: there is nothing to seal`, `Make it first: ${commandLine('add', client.name)}`);
+    if (!plain && !options.force) {
+      progress('skipped', `only the sealed copy exists: nothing newer to seal`);
+      return;
+    }
+    if (!options.force && (await sealedHolds(client, file.text)) === true) {
+      progress('done', `${result.sealedFile} already holds it`);
+      return;
+    }
+    await writeSealedText(sealedPathOf(client.secretsPath), file.text);
+    result.action = 'sealed';
+    progress('done', `sealed to ${result.sealedFile}`);
   });
 }
 
 /** Writes each sealed copy to the plain 0600 file; a plain file that differs is kept unless `force`. */
 export async function unsealSecrets(options: SealOptions): Promise<SealResult[]> {
+  return eachClient(options, async (client, result, progress) => {
+    const name = basename(client.secretsPath);
+    const sealed = await readSecretsFile(sealedPathOf(client.secretsPath), { displayName: result.sealedFile });
+    if (!sealed)
+      throw usageError(
+        `${result.sealedFile} does not exist: there is nothing to unseal`,
+        `Seal it first: ${commandLine('secrets', 'seal', client.name)}`,
+      );
+    const plain = await readSecretsFile(client.secretsPath, { displayName: name });
+    if (plain && plain.sealedPath === undefined) {
+      if (plain.text === sealed.text) {
+        progress('done', `${name} already holds it`);
+        return;
+      }
+      if (!options.force)
+        throw usageError(
+          `${name} differs from ${result.sealedFile}; nothing was written`,
+          `Keep ${name} and seal it (${commandLine('secrets', 'seal', client.name)}), or overwrite it with the sealed copy (${commandLine('secrets', 'unseal', client.name, '--force')}).`,
+        );
+    }
+    await writeSecretsText(client.secretsPath, sealed.text, name);
+    result.action = 'unsealed';
+    progress('done', `${name} written (0600)`);
+  });
+}
+
+/** Seal and unseal alike: each client at most 4 at a time, one line each, starting as unchanged. */
+function eachClient(
+  options: SealOptions,
+  work: (client: Client, result: SealResult, progress: ClientProgress) => Promise<void>,
+): Promise<SealResult[]> {
   return forEachClient<SealResult>({
     clients: options.clients,
     concurrency: 4,
     onProgress: options.onProgress,
     start: (client) => ({ client: client.name, sealedFile: basename(sealedPathOf(client.secretsPath)), action: 'unchanged' }),
-    work: async (client, result, progress) => {
-      const name = basename(client.secretsPath);
-      const sealed = await readSecretsFile(sealedPathOf(client.secretsPath), { displayName: result.sealedFile });
-      if (!sealed)
-        throw usageError(
-          `${result.sealedFile} does not exist: there is nothing to unseal`,
-          `Seal it first: ${commandLine('secrets', 'seal', client.name)}`,
-        );
-      const plain = await readSecretsFile(client.secretsPath, { displayName: name });
-      if (plain && plain.sealedPath === undefined) {
-        if (plain.text === sealed.text) {
-          progress('done', `${name} already holds it`);
-          return;
-        }
-        if (!options.force)
-          throw usageError(
-            `${name} differs from ${result.sealedFile}; nothing was written`,
-            `Keep ${name} and seal it (${commandLine('secrets', 'seal', client.name)}), or overwrite it with the sealed copy (${commandLine('secrets', 'unseal', client.name, '--force')}).`,
-          );
-      }
-      await writeSecretsText(client.secretsPath, sealed.text, name);
-      result.action = 'unsealed';
-      progress('done', `${name} written (0600)`);
-    },
+    work,
   });
 }
 
