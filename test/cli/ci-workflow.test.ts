@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,7 +159,27 @@ describe('init --ci github', () => {
     // The push to main: a deploy in waves, its report kept. Named as Cloudflare, the edge's workers
     // would have workers.dev URLs, which do not resolve here; as the local edge (the same API, chosen
     // by MCP_FLEET_TARGET, the token from edge.json) they answer, so the waves' checks run.
-    await run('deploy', { ...ciEnv(summaryFile), MCP_FLEET_TARGET: 'local' });
+    // As in CI the secrets come from the committed sealed files, opened in memory with the identity
+    // from the repository's secrets: no plain secrets file is there, and none appears.
+    const identityFile = join(fleet.dir, '..', 'ci-identity.txt');
+    const made = await fleet.cliJson<{ recipient: string }>(['recipients', 'keygen', '--out', identityFile]);
+    expect((await fleet.cli(['recipients', 'add', made.json.recipient, '--name', 'ci'])).exitCode).toBe(0);
+    expect((await fleet.cli(['secrets', 'seal', '--all'])).exitCode).toBe(0);
+    const identity = (await readFile(identityFile, 'utf8')).split('\n').find((line) => line.startsWith('AGE-SECRET-KEY-')) ?? '';
+    fleet.leaks.addSecret(identity, 'the CI age identity');
+    const aside = (client: string) => join(fleet.dir, '..', `plain-secrets.${client}`);
+    for (const client of ['acme', 'globex']) await rename(join(fleet.dir, `.secrets.${client}`), aside(client));
+    try {
+      await run('deploy', {
+        ...ciEnv(summaryFile),
+        MCP_FLEET_TARGET: 'local',
+        MCP_FLEET_AGE_IDENTITY: identity,
+        XDG_CONFIG_HOME: join(fleet.dir, '..', 'no-config'),
+      });
+      expect((await readdir(fleet.dir)).filter((name) => /^\.secrets\.(acme|globex)$/.test(name))).toEqual([]);
+    } finally {
+      for (const client of ['acme', 'globex']) await rename(aside(client), join(fleet.dir, `.secrets.${client}`));
+    }
     summary = await readFile(summaryFile, 'utf8');
     const deploySection = summary.slice(summary.lastIndexOf('### mcp-fleet deploy --all\n'));
     expect(deploySection).toMatch(/\| acme \| acme \| ✅ \| deployed \| 1 \|/);
