@@ -6,7 +6,7 @@ import type { Target } from '../../../cloudflare/target.js';
 import { createWorkersApi, type WorkersApi } from '../../../cloudflare/workers-api.js';
 import type { Client, Fleet } from '../../../fleet/fleet.js';
 import { formatDuration } from '../../../util/duration.js';
-import { FleetError, usageError } from '../../../util/errors.js';
+import { FleetError } from '../../../util/errors.js';
 import { commandLine } from '../../../util/next-step.js';
 import { packageRoot } from '../../../util/package-root.js';
 import { DEFAULT_CONCURRENCY } from '../../fleet/defaults.js';
@@ -14,15 +14,14 @@ import type { ProgressListener } from '../../fleet/progress.js';
 import { forEachClient } from '../../fleet/runner.js';
 import { clientUrl } from '../../verify/client-urls.js';
 import type { BakeLimits } from '../bake/bake-limits.js';
-import { bakeWave } from '../bake/bake-wave.js';
 import { soleVersion, splitVersions } from '../split/split.js';
 import { bundleAnnotations } from './bundles.js';
+import { bakeSummary, judgeStep, requireDatasets, type StepJudge } from './judge-step.js';
 import { type PreparedClient, prepareRollout, type WaveOptions } from './prepare.js';
 import { type DeployResult, shortId, type WaveListener } from './results.js';
 import { bakeFailed, settleFailedWave } from './settle-wave.js';
 import { deployUploaded, uploadDirect } from './ship-direct.js';
 import { shipWithWrangler } from './ship-wrangler.js';
-import { verifyDeployed } from './verify-wave.js';
 
 /**
  * A fleet deploy as a progressive rollout: preflight and one build per build group, then wave after
@@ -143,70 +142,6 @@ export async function runRollout(options: RolloutOptions): Promise<DeployResult[
     break;
   }
   return prepared.results;
-}
-
-interface StepJudge {
-  fleet: Fleet;
-  target: Target;
-  verify: boolean;
-  bake: BakeLimits | undefined;
-  analytics: AnalyticsQuery | undefined;
-  onProgress: ProgressListener | undefined;
-  say: (phase: Parameters<WaveListener>[2], detail: string) => void;
-}
-
-/**
- * One step of a wave: the checks on every client now live (on a split, pinned to the new version
- * with Cloudflare's version override header, so they judge it and not the old one), then, with
- * --bake, the new versions' own traffic. Returns the clients that failed either.
- */
-async function judgeStep(
-  live: readonly PreparedClient[],
-  split: readonly PreparedClient[],
-  judge: StepJudge,
-  percent: number | undefined,
-  liveSince: number,
-): Promise<PreparedClient[]> {
-  const { onProgress, say } = judge;
-  const at = percent === undefined ? '' : ` at ${percent} %`;
-  if (!judge.verify || live.length === 0) return [];
-  say('working', `${clients(live.length)}: deployed${at}, verifying`);
-  for (const entry of live) onProgress?.(entry.client.name, 'working', `verifying${split.includes(entry) ? at : ''}`);
-  const checks = await verifyDeployed(
-    judge.fleet,
-    live.map((entry) => entry.client),
-    judge.target,
-    new Map(live.map((entry) => [entry.client.name, entry.result.versionId])),
-    (client, detail) => onProgress?.(client, 'working', detail),
-    new Map(split.map((entry) => [entry.client.name, entry.result.deployedVersionId as string])),
-  );
-  for (const entry of live) {
-    const check = checks.get(entry.client.name) ?? { ok: false, detail: 'not verified' };
-    entry.result.verify = split.includes(entry)
-      ? { ok: check.ok, detail: `at ${percent} %, checked on the new version: ${check.detail}` }
-      : check;
-  }
-  const failed = live.filter((entry) => entry.result.verify && !entry.result.verify.ok);
-  const bake = judge.bake;
-  if (failed.length > 0 || !bake || !judge.analytics) return failed;
-  say('working', `${clients(live.length)}: verified${at}; baking ${formatDuration(bake.seconds)} on real traffic`);
-  for (const entry of live) onProgress?.(entry.client.name, 'working', `verified; baking ${formatDuration(bake.seconds)}`);
-  const judged = await bakeWave({
-    entries: live.map((entry) => ({
-      client: entry.client,
-      // The version this rollout uploaded: on a split its figures are its own, not the old version's.
-      versionId: entry.result.plan.namesVersion ? entry.result.deployedVersionId : undefined,
-    })),
-    limits: bake,
-    query: judge.analytics,
-    liveSince,
-    onProgress: (client, detail) => onProgress?.(client, 'working', `${detail}${at}`),
-  });
-  for (const entry of live) {
-    const judgement = judged.get(entry.client.name);
-    if (judgement) entry.result.bake = percent === undefined ? judgement : { ...judgement, detail: `at ${percent} %: ${judgement.detail}` };
-  }
-  return live.filter(bakeFailed);
 }
 
 interface ShipContext extends RolloutOptions {
@@ -361,25 +296,6 @@ function finishDeployed(entry: PreparedClient, verified: boolean, wave: string, 
     'done',
     `deployed ${shortId(result.versionId)}${verified ? ', verified' : ''}${result.bake ? `, bake ${result.bake.verdict.replaceAll('-', ' ')}` : ''} (${((result.durationMs ?? 0) / 1000).toFixed(1)} s)`,
   );
-}
-
-/** A bake needs each client's own figures: a client whose section binds no dataset could never be judged. */
-function requireDatasets(clients: readonly Client[]): void {
-  const blind = clients.filter((client) => client.dataset === undefined).map((client) => client.name);
-  if (blind.length === 0) return;
-  throw usageError(
-    `--bake reads each client's Analytics Engine dataset, and ${blind.join(', ')} bind${blind.length === 1 ? 's' : ''} none as ANALYTICS`,
-    `Add "analytics_engine_datasets": [{ "binding": "ANALYTICS", "dataset": "<client>_metrics" }] to ${blind.length === 1 ? 'its section' : 'their sections'} in wrangler.jsonc (mcp-fleet add writes it), or deploy them without --bake.`,
-  );
-}
-
-function bakeSummary(entries: readonly PreparedClient[]): string {
-  const verdicts = new Map<string, number>();
-  for (const entry of entries) {
-    const verdict = entry.result.bake?.verdict ?? 'not baked';
-    verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
-  }
-  return [...verdicts].map(([verdict, n]) => `${n} ${verdict.replaceAll('-', ' ')}`).join(', ');
 }
 
 function clients(count: number): string {
