@@ -64,6 +64,7 @@ export function renderAdd(output: Output, configPath: string, result: AddResult,
   if (result.dataset === null)
     output.warn(`the top level binds no ANALYTICS dataset: ${commandLine('metrics', client)} will have nothing to read`);
   output.info(`  secrets: ${result.secretsFile} (0600)`);
+  if (result.sealedFile) output.info(`  sealed:  ${result.sealedFile} (for everyone in .secrets-recipients: commit it)`);
   for (const [key, source] of Object.entries(result.sources)) output.info(`    ${key}: ${keySourceLine(result, key, source)}`);
   const set = Object.entries(result.vars).filter(([, source]) => source !== 'missing');
   if (set.length > 0) output.info(`  settings in env.${client}.vars: ${set.map(([key, source]) => `${key} (${source})`).join(', ')}`);

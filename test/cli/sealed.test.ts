@@ -216,6 +216,19 @@ describe('sealed secrets', () => {
     await writeFile(sealedPath, sealed);
   }, 120_000);
 
+  test('add in a project that seals its secrets seals the new client too', async () => {
+    const added = await fleet.cliJson<{ sealedFile: string | null }>(['add', 'delta', '--from-env', '--yes'], {
+      env: { ...noIdentity(), UPSTREAM_TOKEN: 'tok-delta-0123456789abcdef' },
+    });
+    expect(added.exitCode, added.stderr).toBe(0);
+    expect(added.json.sealedFile).toBe(join(fleet.dir, '.secrets.delta.age'));
+    const sealed = await open(join(fleet.dir, '.secrets.delta.age'), identities.bob.identity);
+    expect(sealed.get('API_KEY')).toBe((await fleet.secrets('delta')).get('API_KEY'));
+    expect((await fleet.cli(['remove', 'delta', '--keep-worker', '--yes'], { env: noIdentity() })).exitCode).toBe(0);
+    const { rm } = await import('node:fs/promises');
+    await rm(join(fleet.dir, '.secrets.delta.age'));
+  }, 120_000);
+
   test('a sealed file of no client is exit 2 naming it, and changes nothing', async () => {
     const stray = join(cloneDir, '.secrets.ghost.age');
     await writeFile(stray, await readFile(join(cloneDir, '.secrets.beta.age'), 'utf8'));

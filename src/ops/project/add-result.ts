@@ -15,6 +15,8 @@ export interface AddResult {
   /** What upgrade-config would add to that kept section. */
   sectionLacks: string[];
   secretsFile: string;
+  /** In a project that seals its secrets (.secrets-recipients): the sealed copy add wrote beside it, to commit. */
+  sealedFile: string | null;
   /** Where each key's value came from; never the values. */
   sources: Record<string, SecretSource>;
   missing: string[];

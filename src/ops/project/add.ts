@@ -4,7 +4,8 @@ import { assertClientName } from '../../fleet/names.js';
 import { type ClientVar, readVarsTemplate, VARS_TEMPLATE_FILE, varValueProblem } from '../../fleet/vars-template.js';
 import { isValidKey, updateSecretsText } from '../../secrets/dotfile.js';
 import { refuseIfTracked } from '../../secrets/git-guard.js';
-import { readSecretsFile, secretsFileName } from '../../secrets/secrets-file.js';
+import { readRecipients } from '../../secrets/sealed/recipients.js';
+import { readSecretsFile, sealedPathOf, secretsFileName, writeSealedText } from '../../secrets/secrets-file.js';
 import { UPSTREAM_SIGNING_KEY } from '../../secrets/upstream-signing.js';
 import { usageError } from '../../util/errors.js';
 import { exists, sweepStaleTempFiles } from '../../util/files.js';
@@ -249,6 +250,7 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
     keptSection: plan.keptSection,
     sectionLacks: plan.sectionLacks,
     secretsFile: secretsPath,
+    sealedFile: null,
     sources,
     missing: required.filter((name) => sources[name] === 'missing'),
     vars: Object.fromEntries(vars.map((entry) => [entry.key, entry.source])),
@@ -260,5 +262,10 @@ export async function addClient(options: AddOptions): Promise<AddResult> {
   };
   const secretsText = updateSecretsText(fleet.templateText, fleet.templatePath, values);
   const backup = await writeClient({ fleet, client, plan, secretsPath, secretsText, replaces: existing, result });
+  // A team that seals its secrets gets the new client sealed too: its secrets must not live on one disk alone.
+  if (((await readRecipients(fleet.dir)) ?? []).length > 0) {
+    await writeSealedText(sealedPathOf(secretsPath), secretsText);
+    result.sealedFile = sealedPathOf(secretsPath);
+  }
   return { ...result, backup };
 }

@@ -78,6 +78,8 @@ export interface AddJson {
   /** What was added to the config, as paths. */
   configAdded: string[];
   secretsFile: string;
+  /** The sealed copy add wrote (a project with .secrets-recipients), or null. */
+  sealedFile: string | null;
   sources: Record<string, SecretSourceJson>;
   missing: string[];
   /** --adopt of an existing env section: the config was not touched (configAdded is empty). */
@@ -110,6 +112,7 @@ export function addJson(result: AddResult, deploy?: DeployJson): AddJson {
     dataset: result.dataset,
     configAdded: [...result.configAdded],
     secretsFile: result.secretsFile,
+    sealedFile: result.sealedFile,
     sources: Object.fromEntries(Object.entries(result.sources)),
     missing: [...result.missing],
     keptSection: result.keptSection,
