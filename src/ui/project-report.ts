@@ -113,6 +113,7 @@ export function renderRemove(output: Output, configPath: string, result: RemoveR
       : `${result.client} is no longer a client; the top-level worker's settings in ${configPath} were left as they are`,
   );
   if (result.secretsKeptAt) output.info(`  secrets kept at ${result.secretsKeptAt}`);
+  if (result.sealedKeptAt) output.info(`  sealed copy kept at ${result.sealedKeptAt} (it left the project: commit its removal)`);
   if (result.secretsLinkedTo)
     output.info(
       `  .secrets.${result.client} was a link to ${result.secretsLinkedTo}: its content was kept and the link removed; ${result.secretsLinkedTo} was left as it is`,

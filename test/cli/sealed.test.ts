@@ -216,7 +216,7 @@ describe('sealed secrets', () => {
     await writeFile(sealedPath, sealed);
   }, 120_000);
 
-  test('add in a project that seals its secrets seals the new client too', async () => {
+  test('add in a project that seals its secrets seals the new client too; remove takes the sealed copy aside, restore brings it back', async () => {
     const added = await fleet.cliJson<{ sealedFile: string | null }>(['add', 'delta', '--from-env', '--yes'], {
       env: { ...noIdentity(), UPSTREAM_TOKEN: 'tok-delta-0123456789abcdef' },
     });
@@ -224,9 +224,16 @@ describe('sealed secrets', () => {
     expect(added.json.sealedFile).toBe(join(fleet.dir, '.secrets.delta.age'));
     const sealed = await open(join(fleet.dir, '.secrets.delta.age'), identities.bob.identity);
     expect(sealed.get('API_KEY')).toBe((await fleet.secrets('delta')).get('API_KEY'));
+    const sealedBytes = await readFile(join(fleet.dir, '.secrets.delta.age'), 'utf8');
+    // Offboarding takes the sealed copy aside with the plain file (else it would be a sealed file of no client); restore brings both back.
+    const removed = await fleet.cliJson<{ sealedKeptAt?: string }>(['remove', 'delta', '--keep-worker', '--yes'], { env: noIdentity() });
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(removed.json.sealedKeptAt).toMatch(/\.mcp-fleet\/removed\/delta\..+\.secrets\.age$/);
+    expect(await readdir(fleet.dir)).not.toContain('.secrets.delta.age');
+    const restored = await fleet.cliJson<{ sealedFile?: string }>(['restore', 'delta'], { env: noIdentity() });
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    expect(await readFile(join(fleet.dir, '.secrets.delta.age'), 'utf8')).toBe(sealedBytes);
     expect((await fleet.cli(['remove', 'delta', '--keep-worker', '--yes'], { env: noIdentity() })).exitCode).toBe(0);
-    const { rm } = await import('node:fs/promises');
-    await rm(join(fleet.dir, '.secrets.delta.age'));
   }, 120_000);
 
   test('a sealed file of no client is exit 2 naming it, and changes nothing', async () => {

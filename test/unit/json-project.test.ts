@@ -101,6 +101,7 @@ describe('project commands --json', () => {
       client: 'acme',
       worker: 'acme-mcp',
       secretsKeptAt: '.mcp-fleet/removed/acme.1.secrets',
+      sealedKeptAt: undefined,
       recordKeptAt: '.mcp-fleet/removed/acme.1.json',
       secretsLinkedTo: undefined,
       configChanged: true,
@@ -129,6 +130,7 @@ describe('project commands --json', () => {
       worker: 'acme-mcp',
       section: 'exact' as const,
       secretsFile: '.secrets.acme',
+      sealedFile: '.secrets.acme.age',
       removal: '2026-11-21T21-45-17-123Z',
     });
     expect(printed(restoreJson(restored))).toEqual({
@@ -137,6 +139,7 @@ describe('project commands --json', () => {
       worker: 'acme-mcp',
       section: 'exact',
       secretsFile: '.secrets.acme',
+      sealedFile: '.secrets.acme.age',
       removal: '2026-11-21T21-45-17-123Z',
     });
     const upgrade = withExtra({ changed: true, clients: [withExtra({ client: 'acme', section: 'env.acme', added: ['vars.CLIENT_ID'] })] });

@@ -3,7 +3,7 @@ import { chmod, lstat, open, readlink, rename, rm, unlink } from 'node:fs/promis
 import { basename } from 'node:path';
 import { parseConfigText, removeEnvSectionKeeping, writeConfigText } from '../../config/wrangler-config.js';
 import { clientsHint, type Fleet, findClient } from '../../fleet/fleet.js';
-import { SECRETS_FILE_MODE } from '../../secrets/secrets-file.js';
+import { SECRETS_FILE_MODE, sealedPathOf } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../../util/state-dir.js';
@@ -15,6 +15,8 @@ export interface RemoveResult {
   worker: string;
   /** Where the secrets file was kept (recoverable), or undefined when there was none. */
   secretsKeptAt: string | undefined;
+  /** Where its sealed copy (`.secrets.<client>.age`) was kept, or undefined when it had none: commit its removal. */
+  sealedKeptAt: string | undefined;
   /** The removal record (its worker and env section as written), from which `restore` brings it back. */
   recordKeptAt: string;
   /** When `.secrets.<client>` was a symbolic link: where it pointed (its content was kept, the link removed, its target left alone). */
@@ -87,14 +89,19 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
     section: edit?.removed ?? null,
     secrets: secrets.kind === 'none' ? null : basename(kept.secrets),
   };
+  const sealed = sealedPathOf(client.secretsPath);
+  const hasSealed = (await lstat(sealed).catch(() => undefined))?.isFile() === true;
   if (secrets.kind === 'file') await rename(client.secretsPath, kept.secrets);
   if (secrets.kind === 'link') await writeFileAtomic(kept.secrets, secrets.bytes, { mode: SECRETS_FILE_MODE });
   try {
+    // The sealed copy goes aside too: a sealed file of no client is bad input to every later seal.
+    if (hasSealed) await rename(sealed, kept.sealed);
     await writeRecord(kept.record, record);
     if (edit) await writeConfigText(fleet.configPath, edit.text);
   } catch (error) {
     if (secrets.kind === 'file') await rename(kept.secrets, client.secretsPath);
     if (secrets.kind === 'link') await rm(kept.secrets, { force: true });
+    if (hasSealed) await rename(kept.sealed, sealed).catch(() => undefined);
     await rm(kept.record, { force: true });
     throw error;
   }
@@ -105,6 +112,7 @@ export async function removeClient(fleet: Fleet, name: string): Promise<RemoveRe
     client: name,
     worker: client.workerName,
     secretsKeptAt: secrets.kind === 'none' ? undefined : kept.secrets,
+    sealedKeptAt: hasSealed ? kept.sealed : undefined,
     recordKeptAt: kept.record,
     secretsLinkedTo: secrets.kind === 'link' ? secrets.target : undefined,
     configChanged: edit !== undefined,

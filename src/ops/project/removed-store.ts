@@ -10,8 +10,9 @@ import { statePaths } from '../../util/state-dir.js';
 /**
  * What `remove` keeps of a client, in `.mcp-fleet/removed/`, so that `restore` can bring it back:
  *
- *   <client>.<stamp>.secrets   its secrets file, byte for byte (0600)
- *   <client>.<stamp>.json      the removal record: its worker, and its env section as written (0600)
+ *   <client>.<stamp>.secrets      its secrets file, byte for byte (0600)
+ *   <client>.<stamp>.secrets.age  its sealed copy (secrets seal), byte for byte, when it had one
+ *   <client>.<stamp>.json         the removal record: its worker, and its env section as written (0600)
  *
  * One stamp per removal. An older mcp-fleet kept only the secrets file.
  */
@@ -35,14 +36,19 @@ export interface KeptRemoval {
   /** The removal's file stamp (sorts by time). */
   stamp: string;
   secretsPath: string | undefined;
+  sealedPath: string | undefined;
   recordPath: string | undefined;
 }
 
-const KEPT_NAME = /^([a-z][a-z0-9-]*)\.(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)\.(secrets|json)$/;
+const KEPT_NAME = /^([a-z][a-z0-9-]*)\.(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)\.(secrets|secrets\.age|json)$/;
 
-export function keptPaths(projectDir: string, client: string, stamp: string): { secrets: string; record: string } {
+export function keptPaths(projectDir: string, client: string, stamp: string): { secrets: string; sealed: string; record: string } {
   const dir = statePaths.removed(projectDir);
-  return { secrets: join(dir, `${client}.${stamp}.secrets`), record: join(dir, `${client}.${stamp}.json`) };
+  return {
+    secrets: join(dir, `${client}.${stamp}.secrets`),
+    sealed: join(dir, `${client}.${stamp}.secrets.age`),
+    record: join(dir, `${client}.${stamp}.json`),
+  };
 }
 
 /** Every removal kept in the project, newest first. */
@@ -55,8 +61,9 @@ export async function listRemovals(projectDir: string): Promise<KeptRemoval[]> {
     if (!match) continue;
     const [, client = '', stamp = '', kind] = match;
     const key = `${client}.${stamp}`;
-    const entry = removals.get(key) ?? { client, stamp, secretsPath: undefined, recordPath: undefined };
+    const entry = removals.get(key) ?? { client, stamp, secretsPath: undefined, sealedPath: undefined, recordPath: undefined };
     if (kind === 'secrets') entry.secretsPath = join(dir, name);
+    else if (kind === 'secrets.age') entry.sealedPath = join(dir, name);
     else entry.recordPath = join(dir, name);
     removals.set(key, entry);
   }

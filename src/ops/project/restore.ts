@@ -6,7 +6,7 @@ import { checkClientNames, datasetBoundBy, defaultWorkerProblem, type Fleet, fin
 import { assertClientName, datasetName } from '../../fleet/names.js';
 import { envWorkerName } from '../../fleet/shared-workers.js';
 import { ensureSecretsIgnored, refuseIfTracked } from '../../secrets/git-guard.js';
-import { SECRETS_FILE_MODE, secretsFileName } from '../../secrets/secrets-file.js';
+import { SECRETS_FILE_MODE, sealedPathOf, secretsFileName } from '../../secrets/secrets-file.js';
 import { usageError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { commandLine } from '../../util/next-step.js';
@@ -26,6 +26,8 @@ export interface RestoreResult {
   section: 'exact' | 'appended' | 'new' | 'top-level';
   /** The secrets file brought back, or undefined when the client had none. */
   secretsFile: string | undefined;
+  /** Its sealed copy brought back, or undefined when none was kept. */
+  sealedFile: string | undefined;
   /** The removal it came from (its file stamp). */
   removal: string;
 }
@@ -133,19 +135,25 @@ export async function restoreClient(fleet: Fleet, name: string): Promise<Restore
   if (record?.secrets && !removal.secretsPath)
     throw usageError(`${removal.recordPath}: its secrets file ${record.secrets} is missing from ${STATE_DIR_NAME}/removed/`);
   const bytes = removal.secretsPath ? await readKeptFile(removal.secretsPath) : undefined;
+  const sealedBytes = removal.sealedPath ? await readKeptFile(removal.sealedPath) : undefined;
   const config = restoredConfig(fleet, name, record);
-  if (config.section === 'top-level' && !bytes)
+  if (config.section === 'top-level' && !bytes && !sealedBytes)
     throw usageError(`nothing of ${name} to restore: the top-level worker is a client by its secrets file, and none was kept`);
 
   const secretsPath = join(fleet.dir, secretsFileName(name));
   const writeSecrets = bytes ? await secretsPathFree(secretsPath, bytes) : false;
+  const sealedPath = sealedPathOf(secretsPath);
+  const writeSealed = sealedBytes ? await secretsPathFree(sealedPath, sealedBytes) : false;
   if (bytes) await refuseIfTracked(fleet.dir, secretsPath);
   await ensureSecretsIgnored(fleet.dir, [`${STATE_DIR_NAME}/`]);
   if (bytes && writeSecrets) await writeFileAtomic(secretsPath, bytes, { mode: SECRETS_FILE_MODE });
   try {
+    // Encrypted: committed like the other sealed copies.
+    if (sealedBytes && writeSealed) await writeFileAtomic(sealedPath, sealedBytes, { mode: 0o644 });
     if (config.text !== fleet.configText) await writeConfigText(fleet.configPath, config.text);
   } catch (error) {
     if (writeSecrets) await rm(secretsPath, { force: true });
+    if (writeSealed) await rm(sealedPath, { force: true });
     throw error;
   }
   const parsed = parseConfig(config.text, fleet.configPath).config;
@@ -154,6 +162,7 @@ export async function restoreClient(fleet: Fleet, name: string): Promise<Restore
     worker: config.section === 'top-level' ? name : envWorkerName(name, parsed.env?.[name] ?? {}),
     section: config.section,
     secretsFile: bytes ? secretsPath : undefined,
+    sealedFile: sealedBytes ? sealedPath : undefined,
     removal: removal.stamp,
   };
 }

@@ -136,6 +136,8 @@ export interface RemoveJson {
   alreadyRemoved: boolean;
   /** Where the secrets file was kept (recoverable); undefined when there was none. */
   secretsKeptAt: string | undefined;
+  /** Where its sealed copy was kept (it left the project: commit that); undefined when it had none. */
+  sealedKeptAt: string | undefined;
   /** The removal record (its worker and env section as written), from which `restore` brings the client back. */
   recordKeptAt: string | undefined;
   /** When the secrets file was a symbolic link: where it pointed (its content was kept, the link removed, the target left alone). */
@@ -154,6 +156,7 @@ export function removeJson(result: RemoveResult, worker: DeleteWorkerResult | un
     client: result.client,
     alreadyRemoved: false,
     secretsKeptAt: result.secretsKeptAt,
+    sealedKeptAt: result.sealedKeptAt,
     recordKeptAt: result.recordKeptAt,
     secretsLinkedTo: result.secretsLinkedTo,
     configChanged: result.configChanged,
@@ -169,6 +172,7 @@ export function removedWorkerJson(client: string, worker: DeleteWorkerResult): R
     client,
     alreadyRemoved: true,
     secretsKeptAt: undefined,
+    sealedKeptAt: undefined,
     recordKeptAt: undefined,
     secretsLinkedTo: undefined,
     configChanged: false,
@@ -186,6 +190,8 @@ export interface RestoreJson {
   section: 'exact' | 'appended' | 'new' | 'top-level';
   /** The secrets file brought back; undefined when the client had none. */
   secretsFile: string | undefined;
+  /** Its sealed copy brought back; undefined when none was kept. */
+  sealedFile: string | undefined;
   /** The removal it came from (its file stamp). */
   removal: string;
 }
@@ -197,6 +203,7 @@ export function restoreJson(result: RestoreResult): RestoreJson {
     worker: result.worker,
     section: result.section,
     secretsFile: result.secretsFile,
+    sealedFile: result.sealedFile,
     removal: result.removal,
   };
 }
