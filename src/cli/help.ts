@@ -14,6 +14,8 @@ export const ENVIRONMENT: readonly (readonly [name: string, meaning: string])[] 
   ['CLOUDFLARE_API_BASE_URL', 'another API base URL (default: https://api.cloudflare.com/client/v4)'],
   ['MCP_FLEET_RATE_LIMIT', 'the API budget of a run, e.g. 600/300 (default: 1200/300)'],
   ['MCP_FLEET_API_ATTEMPTS', 'attempts per API call, 1 to 20 (default: 7)'],
+  ['MCP_FLEET_AGE_IDENTITY', 'the age identity (AGE-SECRET-KEY-1…) that opens sealed .secrets.<client>.age files, for CI'],
+  ['MCP_FLEET_AGE_IDENTITY_FILE', 'an age key file instead (default: ~/.config/mcp-fleet/age-identity.txt)'],
   ['NO_COLOR', 'plain text, no colours'],
   ['MCP_FLEET_DEBUG', 'print the stack trace of an unexpected error'],
 ];

@@ -128,6 +128,8 @@ describe('--help shows examples and the environment', () => {
     const environment = text.slice(text.indexOf('\nEnvironment:\n'));
     expect(environment).not.toBe(text);
     for (const [name] of ENVIRONMENT) expect(environment).toMatch(new RegExp(`\\n {2}${name} +\\S`));
-    expect(ENVIRONMENT.map(([name]) => name)).toEqual(expect.arrayContaining(['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID']));
+    expect(ENVIRONMENT.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_ACCOUNT_ID', 'MCP_FLEET_AGE_IDENTITY', 'MCP_FLEET_AGE_IDENTITY_FILE']),
+    );
   });
 });
