@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../util/files.js';
 import { ensureStateDir, fileStamp, statePaths } from '../util/state-dir.js';
 import { warnOnce } from '../util/warnings.js';
 import { decodeSecretsBytes, entriesToMap, parseSecrets, type SecretsEntry, updateSecretsText } from './dotfile.js';
-import { sealText, unsealText } from './sealed/age.js';
+import { sealText, unsealBytes } from './sealed/age.js';
 import { requireIdentities } from './sealed/identity.js';
 import { requireRecipients } from './sealed/recipients.js';
 
@@ -114,8 +114,9 @@ async function readSealedFile(path: string, sealedPath: string, displayName: str
   const bytes = await readRegular(sealedPath, displayName);
   if (bytes === undefined) return undefined;
   const { identities, source } = await requireIdentities(displayName);
-  const text = await unsealText(bytes.toString('utf8'), identities, displayName, source);
-  const entries = parseSecrets(decodeSecretsBytes(new TextEncoder().encode(text), displayName), displayName);
+  // The plaintext's bytes go through the same UTF-8 check as a plain file's.
+  const text = decodeSecretsBytes(await unsealBytes(bytes.toString('utf8'), identities, displayName, source), displayName);
+  const entries = parseSecrets(text, displayName);
   return { path, text, values: entriesToMap(entries), lines: linesOf(entries), mode: SECRETS_FILE_MODE, sealedPath };
 }
 

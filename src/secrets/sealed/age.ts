@@ -16,6 +16,16 @@ export async function sealText(text: string, recipients: readonly string[]): Pro
 
 /** Decrypts a sealed file's text with whichever identity matches; bad input names the file, never a value. */
 export async function unsealText(sealed: string, identities: readonly string[], file: string, identitySource: string): Promise<string> {
+  return new TextDecoder().decode(await unsealBytes(sealed, identities, file, identitySource));
+}
+
+/** The sealed file's plaintext as bytes, for readers that validate their encoding themselves. */
+export async function unsealBytes(
+  sealed: string,
+  identities: readonly string[],
+  file: string,
+  identitySource: string,
+): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = armor.decode(sealed);
@@ -28,7 +38,7 @@ export async function unsealText(sealed: string, identities: readonly string[], 
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   try {
-    return await decrypter.decrypt(bytes, 'text');
+    return await decrypter.decrypt(bytes);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/no identity matched/i.test(message))

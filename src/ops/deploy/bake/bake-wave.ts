@@ -6,7 +6,7 @@ import { formatDuration } from '../../../util/duration.js';
 import { clientFailure } from '../../fleet/client-failure.js';
 import type { BakeLimits } from './bake-limits.js';
 import { bakeSql, readBakeRow } from './bake-sql.js';
-import { type BakeJudgement, describeFigures, judgeBake } from './judge.js';
+import { type BakeJudgement, describeFigures, errorRateOf, judgeBake } from './judge.js';
 
 /**
  * Holds a wave that passed its checks while its new versions serve real traffic, reading each
@@ -54,7 +54,7 @@ export async function bakeWave(options: BakeWaveOptions): Promise<Map<string, Ba
         );
         const figures = readBakeRow(rows);
         const judgement = judgeBake(figures, limits, final);
-        const rate = figures.requests === 0 ? 0 : (figures.status5xx + figures.toolErrors) / figures.requests;
+        const rate = errorRateOf(figures);
         last.set(name, judgement ?? { verdict: 'cut-short', figures, errorRate: rate, detail: describeFigures(figures, rate) });
         if (judgement) judged.set(name, judgement);
         else

@@ -22,8 +22,7 @@ export interface BakeJudgement {
 }
 
 export function judgeBake(figures: BakeFigures, limits: BakeLimits, final: boolean): BakeJudgement | undefined {
-  const errors = figures.status5xx + figures.toolErrors;
-  const errorRate = figures.requests === 0 ? 0 : errors / figures.requests;
+  const errorRate = errorRateOf(figures);
   const stated = describeFigures(figures, errorRate);
   if (figures.requests < limits.minRequests) {
     return final
@@ -36,6 +35,11 @@ export function judgeBake(figures: BakeFigures, limits: BakeLimits, final: boole
     over.push(`p95 ${figures.p95Ms} ms > ${limits.maxP95Ms} ms`);
   if (over.length > 0) return { verdict: 'breach', figures, errorRate, detail: `${over.join(', ')} (${stated})` };
   return final ? { verdict: 'healthy', figures, errorRate, detail: `healthy: ${stated}` } : undefined;
+}
+
+/** Errors (5xx, and failed tool calls answered below 500) over the requests the new version served; 0 without requests. */
+export function errorRateOf(figures: BakeFigures): number {
+  return figures.requests === 0 ? 0 : (figures.status5xx + figures.toolErrors) / figures.requests;
 }
 
 export function describeFigures(figures: BakeFigures, errorRate: number): string {

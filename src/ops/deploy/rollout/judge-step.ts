@@ -96,6 +96,7 @@ export function bakeSummary(entries: readonly PreparedClient[]): string {
   return [...verdicts].map(([verdict, n]) => `${n} ${verdict.replaceAll('-', ' ')}`).join(', ');
 }
 
-function clients(count: number): string {
+/** `1 client`, `3 clients`: the wave lines' count. */
+export function clients(count: number): string {
   return `${count} client${count === 1 ? '' : 's'}`;
 }

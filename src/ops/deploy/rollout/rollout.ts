@@ -16,7 +16,7 @@ import { clientUrl } from '../../verify/client-urls.js';
 import type { BakeLimits } from '../bake/bake-limits.js';
 import { soleVersion, splitVersions } from '../split/split.js';
 import { bundleAnnotations } from './bundles.js';
-import { bakeSummary, judgeStep, requireDatasets, type StepJudge } from './judge-step.js';
+import { bakeSummary, clients, judgeStep, requireDatasets, type StepJudge } from './judge-step.js';
 import { type PreparedClient, prepareRollout, type WaveOptions } from './prepare.js';
 import { type DeployResult, shortId, type WaveListener } from './results.js';
 import { bakeFailed, settleFailedWave } from './settle-wave.js';
@@ -296,10 +296,6 @@ function finishDeployed(entry: PreparedClient, verified: boolean, wave: string, 
     'done',
     `deployed ${shortId(result.versionId)}${verified ? ', verified' : ''}${result.bake ? `, bake ${result.bake.verdict.replaceAll('-', ' ')}` : ''} (${((result.durationMs ?? 0) / 1000).toFixed(1)} s)`,
   );
-}
-
-function clients(count: number): string {
-  return `${count} client${count === 1 ? '' : 's'}`;
 }
 
 let version: string | undefined;
